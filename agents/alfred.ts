@@ -1,0 +1,107 @@
+/**
+ * `alfred`, the control CLI of the fleet.
+ *
+ * `alfred fire <codename>` takes a fast path: the guard runs before any other
+ * module loads, so a blocked or paused firing costs little more than starting
+ * the runtime. Every other command is imported when it is used.
+ *
+ * @module
+ */
+import type { Command, CommandContext } from "./commands/context.ts";
+
+/** The top-level usage text. */
+export const USAGE = `alfred: run and control a fleet of narrow coding agents
+
+Usage: alfred <command> [options]
+
+Commands:
+  init [--repo owner/name[=path]]...  write a commented fleet.yaml (never overwrites)
+  fire <codename> [--dry-run]          fire one agent once, now
+  status [--json]                      agents, last firings, today's spend, block, pauses
+  pause [codename...|--all] [--repo owner/name] [--reason text] [--for 2h]
+  resume [codename...|--all] [--repo owner/name]
+  block status|set|clear               the fleet-wide provider block
+  logs <codename> [-f] [-n lines]      an agent's log
+  doctor                               check tools, token, ALFRED_HOME and config
+  version                              version and target of this binary
+  quickstart                           init if needed, fire echo, show status
+
+Options: --help on any command; --debug for stack traces.
+Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
+  ALFRED_GITHUB_API_URL, ALFRED_SLACK_WEBHOOK_URL.
+Exit codes: 0 ok (also a firing that stopped on purpose), 1 failure, 2 usage,
+  3 config, 4 corrupt state, 5 permission denied. See docs/CLI.md.`;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: () => import("./commands/init.ts").then((m) => m.initCommand),
+  fire: () => import("./commands/fire.ts").then((m) => m.fireCommand),
+  status: () => import("./commands/status.ts").then((m) => m.statusCommand),
+  pause: () => import("./commands/pause.ts").then((m) => m.pauseCommand),
+  resume: () => import("./commands/pause.ts").then((m) => m.resumeCommand),
+  block: () => import("./commands/block.ts").then((m) => m.blockCommand),
+  logs: () => import("./commands/logs.ts").then((m) => m.logsCommand),
+  doctor: () => import("./commands/doctor.ts").then((m) => m.doctorCommand),
+  version: () => import("./commands/version.ts").then((m) => m.versionCommand),
+  quickstart: () => import("./commands/quickstart.ts").then((m) => m.quickstartCommand),
+};
+
+/**
+ * Runs the CLI with `args` and returns the exit code.
+ *
+ * @param args The command line after the program name.
+ * @param options Environment and output (defaults: the process's own).
+ * @returns The exit code.
+ */
+export async function main(
+  args: string[],
+  options: {
+    env?: (name: string) => string | undefined;
+    stdout?: (line: string) => void;
+    stderr?: (line: string) => void;
+  } = {},
+): Promise<number> {
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
+  const stdout = options.stdout ?? ((line: string) => console.log(line));
+  const stderr = options.stderr ?? ((line: string) => console.error(line));
+  const debug = args.includes("--debug");
+  const rest = args.filter((arg) => arg !== "--debug");
+  const [name, ...commandArgs] = rest;
+  // Fast path: `alfred fire <codename>` with nothing else runs the guard first.
+  if (name === "fire" && commandArgs.length === 1 && !commandArgs[0].startsWith("-")) {
+    const { fireAgent } = await import("./fire_agent.ts");
+    return await fireAgent(commandArgs[0], { env, stdout, stderr, debug });
+  }
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    stdout(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    stderr(
+      `error: unknown command "${name}"\nhint: run \`alfred --help\` for the list of commands.`,
+    );
+    return 2;
+  }
+  const [{ alfredHome, layoutOf }, { exitCodeOf, formatError }] = await Promise.all([
+    import("../runner/paths.ts"),
+    import("../runner/errors.ts"),
+  ]);
+  try {
+    const context: CommandContext = {
+      env,
+      layout: layoutOf(alfredHome(env)),
+      stdout,
+      stderr,
+      now: () => new Date(),
+      debug,
+    };
+    return await (await load())(commandArgs, context);
+  } catch (error) {
+    stderr(formatError(error, { debug }));
+    return exitCodeOf(error);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

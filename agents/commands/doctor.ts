@@ -1,0 +1,157 @@
+/**
+ * `alfred doctor`: checks what a fleet needs on this machine and says how to
+ * fix what is missing.
+ *
+ * @module
+ */
+import type { CommandContext } from "./context.ts";
+import { parseCommandArgs } from "./args.ts";
+import { AlfredError } from "../../runner/errors.ts";
+import { type FleetConfig, loadFleetConfig } from "../../runner/config.ts";
+import { validateScheduleText } from "../../runner/schedule_check.ts";
+
+/** One check's result. */
+export interface Check {
+  /** What was checked. */
+  name: string;
+  /** ok, warn (works, but worth fixing) or fail (the fleet cannot work). */
+  status: "ok" | "warn" | "fail";
+  /** What was found, and what to do. */
+  detail: string;
+}
+
+/** The `doctor` command. */
+export async function doctorCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    command: "doctor",
+    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    context.stdout(
+      "Usage: alfred doctor [--json]\n\nChecks git, gh and the engines on PATH, the GitHub token,\nALFRED_HOME, and fleet.yaml. Exits 1 when a check fails.",
+    );
+    return 0;
+  }
+  const checks = await runChecks(context);
+  if (values.json) context.stdout(JSON.stringify(checks, null, 2));
+  else {
+    const mark = { ok: "ok  ", warn: "WARN", fail: "FAIL" };
+    for (const check of checks) {
+      context.stdout(`${mark[check.status]}  ${check.name}: ${check.detail}`);
+    }
+  }
+  return checks.some((check) => check.status === "fail") ? 1 : 0;
+}
+
+/**
+ * Runs every check.
+ *
+ * @param context The command's world.
+ * @returns The checks, in order.
+ */
+export async function runChecks(context: CommandContext): Promise<Check[]> {
+  const checks: Check[] = [];
+  checks.push(await checkHome(context));
+  let config: FleetConfig | undefined;
+  try {
+    config = await loadFleetConfig(context.layout.fleetFile, {
+      env: context.env,
+      validateSchedule: validateScheduleText,
+    });
+    checks.push({ name: "fleet.yaml", status: "ok", detail: `valid (${config.source})` });
+  } catch (error) {
+    if (!(error instanceof AlfredError)) throw error;
+    checks.push({
+      name: "fleet.yaml",
+      status: "fail",
+      detail: `${error.message}${error.hint ? ` — ${error.hint}` : ""}`,
+    });
+  }
+  const path = context.env("PATH") ?? "";
+  const enabled = config ? Object.values(config.agents).filter((agent) => agent.enabled) : [];
+  const engines = new Set(
+    enabled.filter((a) => a.codename !== "echo").map((agent) => agent.engine),
+  );
+  const needsGitHub = enabled.some((agent) => agent.codename !== "echo");
+  const programs: [string, boolean, string][] = [
+    ["git", needsGitHub, "install git (e.g. apt-get install git, or Xcode command-line tools)"],
+    ["gh", false, "install the GitHub CLI (https://cli.github.com) or set ALFRED_GITHUB_TOKEN"],
+    ["claude", engines.has("claude"), "npm install -g @anthropic-ai/claude-code"],
+    ["codex", engines.has("codex"), "npm install -g @openai/codex"],
+  ];
+  for (const [program, required, fix] of programs) {
+    const found = await findOnPath(program, path);
+    checks.push(
+      found
+        ? { name: program, status: "ok", detail: found }
+        : { name: program, status: required ? "fail" : "warn", detail: `not on PATH; ${fix}` },
+    );
+  }
+  const token = context.env("ALFRED_GITHUB_TOKEN")
+    ? "ALFRED_GITHUB_TOKEN"
+    : context.env("GITHUB_TOKEN")
+    ? "GITHUB_TOKEN"
+    : undefined;
+  checks.push(
+    token ? { name: "GitHub token", status: "ok", detail: `from ${token}` } : {
+      name: "GitHub token",
+      status: needsGitHub ? "warn" : "ok",
+      detail: needsGitHub
+        ? "no ALFRED_GITHUB_TOKEN or GITHUB_TOKEN; agents will ask `gh auth token` (run `gh auth login`)"
+        : "not needed by the enabled agents",
+    },
+  );
+  if (config) {
+    checks.push(
+      config.slackWebhookUrl
+        ? { name: "Slack", status: "ok", detail: `webhook from ${config.slackWebhookEnv}` }
+        : {
+          name: "Slack",
+          status: "warn",
+          detail: `${config.slackWebhookEnv} is not set; notices go to the agents' logs only`,
+        },
+    );
+  }
+  return checks;
+}
+
+async function checkHome(context: CommandContext): Promise<Check> {
+  const { home } = context.layout;
+  try {
+    await Deno.mkdir(home, { recursive: true });
+    const probe = `${home}/.doctor-${Deno.pid}`;
+    await Deno.writeTextFile(probe, "ok");
+    await Deno.remove(probe);
+    return { name: "ALFRED_HOME", status: "ok", detail: `${home} is writable` };
+  } catch (error) {
+    return {
+      name: "ALFRED_HOME",
+      status: "fail",
+      detail: `${home} is not writable (${
+        (error as Error).message
+      }); set ALFRED_HOME to a folder you own`,
+    };
+  }
+}
+
+/**
+ * Finds a program on PATH without running it.
+ *
+ * @param program Its name.
+ * @param path The PATH value.
+ * @returns Its full path, or `undefined`.
+ */
+export async function findOnPath(program: string, path: string): Promise<string | undefined> {
+  for (const dir of path.split(":").filter(Boolean)) {
+    const candidate = `${dir}/${program}`;
+    try {
+      const info = await Deno.stat(candidate);
+      if (info.isFile && (info.mode === null || (info.mode & 0o111) !== 0)) return candidate;
+    } catch (error) {
+      if (
+        !(error instanceof Deno.errors.NotFound) && !(error instanceof Deno.errors.PermissionDenied)
+      ) throw error;
+    }
+  }
+  return undefined;
+}

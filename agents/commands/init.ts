@@ -1,0 +1,77 @@
+/**
+ * `alfred init [--repo owner/name[=path]]...`: creates ALFRED_HOME and a
+ * commented `fleet.yaml`; never overwrites an existing one.
+ *
+ * @module
+ */
+import type { CommandContext } from "./context.ts";
+import { parseCommandArgs } from "./args.ts";
+import { AlfredError, UsageError } from "../../runner/errors.ts";
+import { RepoName } from "../../runner/config.ts";
+import { type InitRepo, renderFleetTemplate } from "../../runner/fleet_template.ts";
+
+const HELP = `Usage: alfred init [--repo owner/name[=<local checkout>]]...
+
+Creates ALFRED_HOME (default ~/.alfred) with its folders and a commented
+fleet.yaml. An existing fleet.yaml is never overwritten.
+
+  --repo owner/name[=path]   a repo for Lucius to serve (repeatable); path is
+                             your local checkout (else a managed clone)`;
+
+/** The `init` command. */
+export async function initCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    command: "init",
+    options: { repo: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    context.stdout(HELP);
+    return 0;
+  }
+  const repos = (values.repo ?? []).map(parseRepoFlag);
+  const { layout } = context;
+  for (
+    const dir of [
+      layout.stateDir,
+      layout.logsDir,
+      layout.eventsDir,
+      layout.worktreesDir,
+      layout.transcriptsDir,
+      layout.promptsDir,
+    ]
+  ) {
+    await Deno.mkdir(dir, { recursive: true });
+  }
+  const text = renderFleetTemplate(repos);
+  try {
+    await Deno.writeTextFile(layout.fleetFile, text, { createNew: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    if (repos.length) {
+      throw new AlfredError(`${layout.fleetFile} already exists; --repo was not applied`, {
+        hint:
+          "Add the repos to its `repos:` list by hand, or move the file away and run init again.",
+      });
+    }
+    context.stdout(`${layout.fleetFile} already exists; left unchanged.`);
+    return 0;
+  }
+  context.stdout(
+    `Wrote ${layout.fleetFile}${
+      repos.length ? ` with ${repos.map((r) => r.name).join(", ")} served by lucius` : ""
+    }.`,
+  );
+  context.stdout("Next: `alfred doctor`, then `alfred fire echo`.");
+  return 0;
+}
+
+function parseRepoFlag(text: string): InitRepo {
+  const cut = text.indexOf("=");
+  const name = cut < 0 ? text : text.slice(0, cut);
+  const path = cut < 0 ? undefined : text.slice(cut + 1);
+  if (!RepoName.safeParse(name).success) {
+    throw new UsageError(`--repo must be owner/name[=path] (got "${text}")`);
+  }
+  if (path !== undefined && !path) throw new UsageError(`--repo ${name}= needs a path after "="`);
+  return { name, path };
+}

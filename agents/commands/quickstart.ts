@@ -1,0 +1,38 @@
+/**
+ * `alfred quickstart`: the README's first command. Creates ALFRED_HOME if
+ * needed, fires the echo agent, then shows the status.
+ *
+ * @module
+ */
+import type { CommandContext } from "./context.ts";
+import { parseCommandArgs } from "./args.ts";
+
+/** The `quickstart` command. */
+export async function quickstartCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    command: "quickstart",
+    options: { help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    context.stdout(
+      "Usage: alfred quickstart\n\nRuns `alfred init` if needed, `alfred fire echo`, then `alfred status`.",
+    );
+    return 0;
+  }
+  const exists = await Deno.stat(context.layout.fleetFile).then(() => true, (error) => {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  });
+  if (!exists) {
+    const { initCommand } = await import("./init.ts");
+    const code = await initCommand([], context);
+    if (code !== 0) return code;
+  }
+  context.stdout("$ alfred fire echo");
+  const { fireAgent } = await import("../fire_agent.ts");
+  const fired = await fireAgent("echo", { ...context });
+  context.stdout("\n$ alfred status");
+  const { statusCommand } = await import("./status.ts");
+  const status = await statusCommand([], context);
+  return fired || status;
+}

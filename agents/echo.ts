@@ -1,0 +1,63 @@
+/**
+ * Echo, the smallest real agent: it runs the whole firing lifecycle and its
+ * work is to summarise the fleet's last 24 hours from the event log and state,
+ * with no LLM and no network (except Slack, when configured).
+ *
+ * Run it as `alfred fire echo`, or directly: `deno run … agents/echo.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition, FiringContext, WorkResult } from "../runner/agent.ts";
+
+/** How far back the summary looks. */
+export const ECHO_WINDOW_HOURS = 24;
+
+/** The echo agent. */
+export const echoAgent: AgentDefinition = {
+  codename: "echo",
+  job: "Summarises the fleet's last 24 hours; no LLM, no network.",
+  paid: false,
+  work: summariseFleet,
+};
+
+async function summariseFleet(context: FiringContext): Promise<WorkResult> {
+  const { readEvents } = await import("../runner/events.ts");
+  const { readGlobalBlock } = await import("../runner/block.ts");
+  const { readPauseState } = await import("../runner/pause.ts");
+  const { renderActivity, summariseActivity } = await import("../runner/fleet_summary.ts");
+  const until = context.now();
+  const since = new Date(until.getTime() - ECHO_WINDOW_HOURS * 3_600_000);
+  const warn = (message: string) => void context.log.warn(message);
+  const { events, badLines } = await readEvents(context.layout, { since, until });
+  const activity = summariseActivity(events, {
+    since,
+    until,
+    block: await readGlobalBlock(context.layout, { now: until, warn }),
+    pause: await readPauseState(context.layout, { now: until, warn }),
+    badLines,
+  });
+  const text = renderActivity(activity);
+  if (!context.config.slackWebhookUrl) context.stdout(text);
+  const summary = `${activity.totals.firings} firings, $${
+    activity.totals.costUsd.toFixed(2)
+  } in the last ${ECHO_WINDOW_HOURS} h`;
+  return {
+    outcome: "success",
+    turns: 0,
+    costUsd: 0,
+    summary,
+    notice: context.config.slackWebhookUrl
+      ? { severity: "info", agent: "echo", title: "fleet summary", text }
+      : undefined,
+  };
+}
+
+if (import.meta.main) {
+  const { fire } = await import("../runner/fire.ts");
+  Deno.exit(
+    await fire("echo", {
+      env: (name) => Deno.env.get(name),
+      loadAgent: () => Promise.resolve(echoAgent),
+    }),
+  );
+}

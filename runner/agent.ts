@@ -1,0 +1,70 @@
+/**
+ * What an agent is: a codename, a one-sentence job, and the work it does inside
+ * the firing lifecycle. Types only, so agent entry points stay cheap to load.
+ *
+ * @module
+ */
+import type { AgentConfig, FleetConfig } from "./config.ts";
+import type { Outcome } from "./events.ts";
+import type { Logger } from "./log.ts";
+import type { Notice } from "./notify.ts";
+import type { EnvReader, Layout } from "./paths.ts";
+import type { Ledger } from "./spend.ts";
+
+/** Everything an agent's work may use; given by the lifecycle. */
+export interface FiringContext {
+  /** The agent's codename. */
+  readonly codename: string;
+  /** This firing's id. */
+  readonly firingId: string;
+  /** This host's name. */
+  readonly host: string;
+  /** The home layout. */
+  readonly layout: Layout;
+  /** The whole fleet configuration. */
+  readonly config: FleetConfig;
+  /** This agent's resolved configuration. */
+  readonly agent: AgentConfig;
+  /** Environment variables. */
+  readonly env: EnvReader;
+  /** The clock. */
+  readonly now: () => Date;
+  /** The agent's log. */
+  readonly log: Logger;
+  /** Today's ledger before this firing. */
+  readonly ledger: Ledger;
+  /** Prints a line on standard output. */
+  readonly stdout: (line: string) => void;
+}
+
+/** What the work of one firing produced. */
+export interface WorkResult {
+  /** How it ended. */
+  outcome: Outcome;
+  /** Engine turns used. */
+  turns: number;
+  /** Money spent, in USD. */
+  costUsd: number;
+  /** The issue worked on, as a URL or `owner/name#n`. */
+  issue?: string;
+  /** The pull request opened, as a URL. */
+  pr?: string;
+  /** What went wrong, for failures. */
+  error?: string;
+  /** One line for the event log. */
+  summary?: string;
+  /** A Slack message, when the outcome is worth one (quiet unless actionable). */
+  notice?: Notice;
+}
+
+/** An agent, as its entry point declares it. */
+export interface AgentDefinition {
+  /** The codename. */
+  readonly codename: string;
+  /** What it does, in one sentence. */
+  readonly job: string;
+  /** Whether its work costs money (engine runs); unpaid agents skip the spend caps. */
+  readonly paid: boolean;
+  /** The work of one firing; runs while the agent's lock is held. */
+  work(context: FiringContext): Promise<WorkResult>;
+}

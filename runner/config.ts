@@ -1,0 +1,416 @@
+/**
+ * `fleet.yaml`: the operator's fleet configuration, its schema, its embedded
+ * defaults, and errors that point at the file, line, column and field.
+ *
+ * Secrets never live in the file: Slack is configured by the *name* of the
+ * environment variable that holds the webhook URL. Environment settings
+ * (`ALFRED_SLACK_WEBHOOK_URL`, `ALFRED_GITHUB_API_URL`) override the file.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { ConfigError } from "./errors.ts";
+import type { EnvReader } from "./paths.ts";
+
+/** A codename: lower-case letters, digits and dashes, starting with a letter. */
+export const Codename = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
+  message: "must be lower-case letters, digits and dashes, starting with a letter",
+});
+
+/** A repo as `owner/name`. */
+export const RepoName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
+  message: "must look like owner/name",
+});
+
+/** The engines Alfred can drive. */
+export const EngineName = z.enum(["claude", "codex"]);
+/** One of {@linkcode EngineName}. */
+export type EngineName = z.infer<typeof EngineName>;
+
+const PositiveInt = z.number().int().positive();
+const NonNegative = z.number().nonnegative();
+
+/** Daily caps of one agent; a cap that is absent is not enforced. */
+export const Caps = z.strictObject({
+  turns_per_day: PositiveInt.optional(),
+  cost_usd_per_day: NonNegative.optional(),
+  firings_per_day: PositiveInt.optional(),
+});
+/** Parsed caps. */
+export type Caps = z.infer<typeof Caps>;
+
+/** Settings an agent inherits from `defaults` unless it sets its own. */
+const AgentSettings = {
+  engine: EngineName.optional(),
+  tier: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  max_turns: PositiveInt.optional(),
+  timeout_minutes: z.number().positive().max(24 * 60).optional(),
+  caps: Caps.optional(),
+  failure_streak_threshold: PositiveInt.optional(),
+};
+
+/** One agent's entry under `agents:`. */
+export const AgentEntry = z.strictObject({
+  enabled: z.boolean().optional(),
+  schedule: z.string().min(1).optional(),
+  repos: z.array(RepoName).optional(),
+  ...AgentSettings,
+});
+
+/** One repo under `repos:`. */
+export const RepoEntry = z.strictObject({
+  name: RepoName,
+  path: z.string().min(1).optional(),
+  base: z.string().min(1).optional(),
+});
+
+/** A tier: which engine and model an agent of that tier runs. */
+export const TierEntry = z.strictObject({
+  engine: EngineName,
+  model: z.string().min(1).optional(),
+});
+
+/** The whole `fleet.yaml`. */
+export const FleetFile = z.strictObject({
+  version: z.literal(1),
+  timezone: z.string().min(1).optional(),
+  defaults: z.strictObject({
+    ...AgentSettings,
+    block_hours: z.number().positive().max(48).optional(),
+  }).optional(),
+  tiers: z.record(z.string().min(1), TierEntry).optional(),
+  repos: z.array(RepoEntry).optional(),
+  agents: z.record(Codename, AgentEntry).optional(),
+  slack: z.strictObject({
+    webhook_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+      message:
+        "must be the NAME of an environment variable (e.g. ALFRED_SLACK_WEBHOOK_URL), not the URL",
+    }),
+  }).optional(),
+  github: z.strictObject({ api_url: z.url().optional() }).optional(),
+});
+/** The parsed `fleet.yaml`, before defaults are applied. */
+export type FleetFile = z.infer<typeof FleetFile>;
+
+/** An agent with every setting resolved. */
+export interface AgentConfig {
+  /** The codename. */
+  codename: string;
+  /** Whether the agent fires at all. */
+  enabled: boolean;
+  /** Its schedule, e.g. `every 20m`. */
+  schedule: string;
+  /** The engine that runs it. */
+  engine: EngineName;
+  /** Its tier name. */
+  tier: string;
+  /** The model, when the tier or agent names one. */
+  model: string | undefined;
+  /** Most engine turns in one firing. */
+  maxTurns: number;
+  /** Longest firing, in minutes. */
+  timeoutMinutes: number;
+  /** Daily caps. */
+  caps: Caps;
+  /** Consecutive failures after which the agent pauses itself. */
+  failureStreakThreshold: number;
+  /** Repos it serves (`owner/name`). */
+  repos: string[];
+}
+
+/** One repo with defaults applied. */
+export interface RepoConfig {
+  /** `owner/name`. */
+  name: string;
+  /** The operator's local checkout, if any. */
+  path: string | undefined;
+  /** The base branch. */
+  base: string;
+}
+
+/** The fleet configuration with defaults and environment overrides applied. */
+export interface FleetConfig {
+  /** Where it came from: a file path, or `(embedded defaults)`. */
+  source: string;
+  /** IANA time zone of the operator's day (spend ledgers roll over at its midnight). */
+  timezone: string;
+  /** Length of a fleet-wide block when the error gives none. */
+  blockHours: number;
+  /** Tiers by name. */
+  tiers: Record<string, { engine: EngineName; model: string | undefined }>;
+  /** Repos by name. */
+  repos: RepoConfig[];
+  /** Agents by codename. */
+  agents: Record<string, AgentConfig>;
+  /** The Slack webhook URL, when configured and present in the environment. */
+  slackWebhookUrl: string | undefined;
+  /** The name of the env var that holds it. */
+  slackWebhookEnv: string;
+  /** GitHub REST API base URL. */
+  githubApiUrl: string;
+}
+
+/** The codenames Alfred ships, with their one-sentence job and default schedule. */
+export const BUILT_IN_AGENTS: Readonly<Record<string, { job: string; schedule: string }>> = {
+  echo: { job: "Summarises the fleet's last 24 hours; no LLM, no network.", schedule: "every 24h" },
+  lucius: {
+    job: "Turns the oldest agent:implement issue into a pull request.",
+    schedule: "every 20m",
+  },
+  batman: {
+    job: "Plans large multi-repo features and files scoped child issues.",
+    schedule: "every 2h",
+  },
+  drake: { job: "Files well-scoped issues for the next gap in the roadmap.", schedule: "every 6h" },
+  bane: { job: "Adds tests for recently changed, under-tested files.", schedule: "every 12h" },
+  rasalghul: {
+    job: "Reviews open pull requests and posts ranked findings.",
+    schedule: "every 30m",
+  },
+  robin: { job: "Triages new bug reports and hands ready ones to Lucius.", schedule: "every 1h" },
+  nightwing: { job: "Fixes P0/P1 review findings on agent pull requests.", schedule: "every 30m" },
+  huntress: { job: "Runs post-deploy smoke tests against staging.", schedule: "every 1h" },
+  gordon: {
+    job: "Checks that staging runs the newest main and reports drift.",
+    schedule: "every 1h",
+  },
+};
+
+const DEFAULT_TIERS: FleetConfig["tiers"] = {
+  fast: { engine: "claude", model: "haiku" },
+  standard: { engine: "claude", model: "sonnet" },
+  deep: { engine: "claude", model: "opus" },
+};
+
+/** Fallbacks for every setting `fleet.yaml` may leave out. */
+export const BUILT_IN_DEFAULTS = {
+  engine: "claude" as EngineName,
+  tier: "standard",
+  maxTurns: 40,
+  timeoutMinutes: 30,
+  caps: { turns_per_day: 400, cost_usd_per_day: 25, firings_per_day: 96 } as Caps,
+  failureStreakThreshold: 8,
+  blockHours: 1,
+  slackWebhookEnv: "ALFRED_SLACK_WEBHOOK_URL",
+  githubApiUrl: "https://api.github.com",
+};
+
+/**
+ * Parses and validates the text of a `fleet.yaml`.
+ *
+ * @param text The YAML text.
+ * @param options `file` names the source in errors.
+ * @returns The validated file.
+ * @throws {ConfigError} naming `file:line:col`, the field, and what was expected.
+ */
+export function parseFleetFile(text: string, options: { file: string }): FleetFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number | undefined) => {
+    if (offset === undefined) return options.file;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${options.file}:${line}:${col}`;
+  };
+  if (doc.errors.length) {
+    const first = doc.errors[0];
+    throw new ConfigError(`${where(first.pos[0])}: invalid YAML: ${first.message.split("\n")[0]}`, {
+      hint: "Fix the YAML syntax at that position.",
+    });
+  }
+  const result = FleetFile.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.map((part) => typeof part === "symbol" ? String(part) : part);
+  let offset: number | undefined;
+  let field = path.join(".") || "(top level)";
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") {
+    const key = issue.keys[0];
+    field = [...path, key].join(".");
+    offset = keyOffset(doc.getIn(path, true), key) ?? nodeOffset(doc.getIn(path, true));
+    message = `unknown key "${key}"`;
+  } else {
+    offset = nodeOffset(doc.getIn(path, true)) ?? keyOffsetOfPath(doc, path) ??
+      nodeOffset(doc.getIn(path.slice(0, -1), true));
+    const got = valueAt(doc.toJS(), path);
+    if (got !== undefined || issue.code === "invalid_type") {
+      message += ` (got ${describe(got)})`;
+    }
+  }
+  throw new ConfigError(`${where(offset)}: ${field}: ${message}`, {
+    hint:
+      `Fix ${field} in ${options.file}; the commented defaults from \`alfred init\` show every field.`,
+  });
+}
+
+/**
+ * Reads `fleet.yaml` from `file`, or uses the embedded defaults when it is missing.
+ *
+ * @param file The path of `fleet.yaml`.
+ * @param options Environment (for overrides and the Slack webhook) and schedule validator.
+ * @returns The resolved configuration.
+ * @throws {ConfigError} when the file is invalid.
+ */
+export async function loadFleetConfig(
+  file: string,
+  options: { env: EnvReader; validateSchedule?: (text: string) => void },
+): Promise<FleetConfig> {
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new ConfigError(`${file}: cannot read: ${(error as Error).message}`, {
+        hint: "Check the file's permissions.",
+        cause: error,
+      });
+    }
+  }
+  const parsed = text === undefined ? { version: 1 as const } : parseFleetFile(text, { file });
+  return resolveFleetConfig(parsed, {
+    env: options.env,
+    source: text === undefined ? "(embedded defaults)" : file,
+    validateSchedule: options.validateSchedule,
+  });
+}
+
+/**
+ * Applies defaults and environment overrides to a parsed `fleet.yaml`.
+ *
+ * @param file The parsed file.
+ * @param options Environment, source name, schedule validator.
+ * @returns The resolved configuration.
+ * @throws {ConfigError} for cross-field problems (unknown tier, unknown repo, bad time zone).
+ */
+export function resolveFleetConfig(
+  file: FleetFile,
+  options: { env: EnvReader; source: string; validateSchedule?: (text: string) => void },
+): FleetConfig {
+  const fail = (field: string, message: string) =>
+    new ConfigError(`${options.source}: ${field}: ${message}`, {
+      hint: `Fix ${field} in ${options.source}.`,
+    });
+  const timezone = file.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  try {
+    new Intl.DateTimeFormat("en-CA", { timeZone: timezone });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw fail("timezone", `unknown time zone "${timezone}" (use an IANA name like Europe/Berlin)`);
+  }
+  const tiers = { ...DEFAULT_TIERS };
+  for (const [name, tier] of Object.entries(file.tiers ?? {})) {
+    tiers[name] = { engine: tier.engine, model: tier.model };
+  }
+  const repos: RepoConfig[] = (file.repos ?? []).map((repo) => ({
+    name: repo.name,
+    path: repo.path,
+    base: repo.base ?? "main",
+  }));
+  const repoNames = new Set(repos.map((repo) => repo.name));
+  if (repoNames.size !== repos.length) throw fail("repos", "a repo is listed twice");
+  const defaults = file.defaults ?? {};
+  const agents: Record<string, AgentConfig> = {};
+  const codenames = new Set([...Object.keys(BUILT_IN_AGENTS), ...Object.keys(file.agents ?? {})]);
+  for (const codename of codenames) {
+    const entry = file.agents?.[codename] ?? {};
+    const builtIn = BUILT_IN_AGENTS[codename];
+    const tier = entry.tier ?? defaults.tier ?? BUILT_IN_DEFAULTS.tier;
+    if (!tiers[tier]) {
+      throw fail(
+        `agents.${codename}.tier`,
+        `unknown tier "${tier}" (known: ${Object.keys(tiers).join(", ")})`,
+      );
+    }
+    const schedule = entry.schedule ?? builtIn?.schedule;
+    if (!schedule) throw fail(`agents.${codename}.schedule`, "a custom agent needs a schedule");
+    if (options.validateSchedule) {
+      try {
+        options.validateSchedule(schedule);
+      } catch (error) {
+        throw fail(`agents.${codename}.schedule`, (error as Error).message);
+      }
+    }
+    for (const repo of entry.repos ?? []) {
+      if (!repoNames.has(repo)) {
+        throw fail(`agents.${codename}.repos`, `"${repo}" is not listed under repos:`);
+      }
+    }
+    agents[codename] = {
+      codename,
+      enabled: entry.enabled ?? (file.agents?.[codename] !== undefined || codename === "echo"),
+      schedule,
+      engine: entry.engine ?? defaults.engine ?? tiers[tier].engine,
+      tier,
+      model: entry.model ?? defaults.model ?? tiers[tier].model,
+      maxTurns: entry.max_turns ?? defaults.max_turns ?? BUILT_IN_DEFAULTS.maxTurns,
+      timeoutMinutes: entry.timeout_minutes ?? defaults.timeout_minutes ??
+        BUILT_IN_DEFAULTS.timeoutMinutes,
+      caps: { ...BUILT_IN_DEFAULTS.caps, ...defaults.caps, ...entry.caps },
+      failureStreakThreshold: entry.failure_streak_threshold ?? defaults.failure_streak_threshold ??
+        BUILT_IN_DEFAULTS.failureStreakThreshold,
+      repos: entry.repos ?? [...repoNames],
+    };
+  }
+  const slackWebhookEnv = file.slack?.webhook_env ?? BUILT_IN_DEFAULTS.slackWebhookEnv;
+  const slackWebhookUrl = options.env("ALFRED_SLACK_WEBHOOK_URL") || options.env(slackWebhookEnv) ||
+    undefined;
+  return {
+    source: options.source,
+    timezone,
+    blockHours: defaults.block_hours ?? BUILT_IN_DEFAULTS.blockHours,
+    tiers,
+    repos,
+    agents,
+    slackWebhookUrl,
+    slackWebhookEnv,
+    githubApiUrl: options.env("ALFRED_GITHUB_API_URL") || file.github?.api_url ||
+      BUILT_IN_DEFAULTS.githubApiUrl,
+  };
+}
+
+type YamlNode = ReturnType<ReturnType<typeof parseDocument>["getIn"]>;
+
+function nodeOffset(node: YamlNode): number | undefined {
+  if (node && typeof node === "object" && "range" in node && Array.isArray(node.range)) {
+    return node.range[0];
+  }
+  return undefined;
+}
+
+function keyOffset(mapNode: YamlNode, key: string | number): number | undefined {
+  if (!isMap(mapNode)) return undefined;
+  for (const pair of mapNode.items) {
+    if (isScalar(pair.key) && String(pair.key.value) === String(key)) return nodeOffset(pair.key);
+  }
+  return undefined;
+}
+
+function keyOffsetOfPath(
+  doc: ReturnType<typeof parseDocument>,
+  path: (string | number)[],
+): number | undefined {
+  if (!path.length) return undefined;
+  return keyOffset(doc.getIn(path.slice(0, -1), true), path[path.length - 1]);
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let value = root;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string | number, unknown>)[part];
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return String(value);
+}

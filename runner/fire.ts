@@ -1,0 +1,56 @@
+/**
+ * The entry of every firing: the guard first, then (lazily) the lifecycle.
+ *
+ * A blocked or paused firing must cost little more than starting the runtime,
+ * so this module loads only the guard; config, zod, the spend ledger and the
+ * agent's work are imported after the guard lets the firing through.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "./agent.ts";
+import { guard, readGuardInput, verdictLine } from "./guard.ts";
+import { alfredHome, type EnvReader, layoutOf } from "./paths.ts";
+
+/** Options of {@linkcode fire}. */
+export interface FireOptions {
+  /** Loads the agent's definition (a dynamic import, so it costs nothing when blocked). */
+  loadAgent: () => Promise<AgentDefinition>;
+  /** Environment variables. */
+  env: EnvReader;
+  /** The clock. */
+  now?: () => Date;
+  /** Prints a line on standard output. */
+  stdout?: (line: string) => void;
+  /** Prints a line on standard error. */
+  stderr?: (line: string) => void;
+  /** Check everything and say what would happen, without doing the work. */
+  dryRun?: boolean;
+  /** Print stack traces. */
+  debug?: boolean;
+}
+
+/**
+ * Fires one agent once and returns the process exit code.
+ *
+ * @param codename The agent to fire.
+ * @param options How to load it, and the environment.
+ * @returns 0 when the firing ran or stopped on purpose; non-zero on errors.
+ */
+export async function fire(codename: string, options: FireOptions): Promise<number> {
+  const now = options.now ?? (() => new Date());
+  const stdout = options.stdout ?? ((line: string) => console.log(line));
+  const layout = layoutOf(alfredHome(options.env));
+  const verdict = guard(readGuardInput(layout), { agent: codename, now: now() });
+  if (verdict.kind === "global-blocked" || verdict.kind === "paused") {
+    stdout(verdictLine(verdict, codename));
+    return 0;
+  }
+  const { runLifecycle } = await import("./lifecycle.ts");
+  return await runLifecycle(codename, {
+    ...options,
+    now,
+    stdout,
+    layout,
+    suspect: verdict.kind === "suspect",
+  });
+}

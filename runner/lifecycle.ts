@@ -1,0 +1,391 @@
+/**
+ * The firing lifecycle after the guard: re-check suspect state, load the
+ * config, take the agent's lock, check the spend ledger, do the work, record
+ * it, notify, and release the lock. Loaded lazily by runner/fire.ts.
+ *
+ * Every step that can stop the firing on purpose prints one sentinel line and
+ * returns 0: `[AGENT-GLOBAL-BLOCKED]`, `[AGENT-PAUSED]`, `[AGENT-LOCKED]`,
+ * `[AGENT-DISABLED]`, `[AGENT-AUTO-PAUSED]`, `[AGENT-DRY-RUN]`.
+ *
+ * @module
+ */
+import type { AgentDefinition, FiringContext, WorkResult } from "./agent.ts";
+import { isBlockActive, readGlobalBlock } from "./block.ts";
+import { loadFleetConfig } from "./config.ts";
+import { AlfredError, exitCodeOf, formatError, StateCorruptError } from "./errors.ts";
+import { type FiringEvent, newFiringId, type Outcome, recordFiring } from "./events.ts";
+import { verdictLine } from "./guard.ts";
+import { acquireAgentLock, type LockRecord } from "./lock.ts";
+import { type Logger, openAgentLog } from "./log.ts";
+import { type Notice, postToSlack } from "./notify.ts";
+import { type EnvReader, type Layout, lockFile } from "./paths.ts";
+import { pause, pauseOf, readPauseState } from "./pause.ts";
+import {
+  addFiring,
+  checkSpend,
+  dayOf,
+  type FiringTally,
+  type Ledger,
+  nextDayStart,
+  readLedger,
+  writeLedger,
+} from "./spend.ts";
+import { validateScheduleText } from "./schedule_check.ts";
+
+/** Options of {@linkcode runLifecycle}. */
+export interface LifecycleOptions {
+  /** Loads the agent's definition. */
+  loadAgent: () => Promise<AgentDefinition>;
+  /** Environment variables. */
+  env: EnvReader;
+  /** The clock. */
+  now: () => Date;
+  /** Prints a line on standard output. */
+  stdout: (line: string) => void;
+  /** Prints a line on standard error. */
+  stderr?: (line: string) => void;
+  /** The home layout. */
+  layout: Layout;
+  /** The guard found a state file it could not trust: re-read it with full checks. */
+  suspect?: boolean;
+  /** Check everything and say what would happen, without doing the work. */
+  dryRun?: boolean;
+  /** Print stack traces. */
+  debug?: boolean;
+}
+
+/**
+ * How an outcome counts towards the spend ledger's success and failure tallies.
+ *
+ * @param outcome The firing's outcome.
+ * @returns `success` resets the failure streak, `failure` extends it, `neutral` leaves it.
+ */
+export function tallyOf(outcome: Outcome): FiringTally {
+  switch (outcome) {
+    case "success":
+    case "already-implemented":
+      return "success";
+    case "silent":
+    case "idle":
+    case "partial":
+    case "dry-run":
+    case "auto-paused":
+      return "neutral";
+    default:
+      return "failure";
+  }
+}
+
+/**
+ * Runs the lifecycle of one firing after the guard passed.
+ *
+ * @param codename The agent.
+ * @param options Loader, environment, clock, output and layout.
+ * @returns The process exit code.
+ */
+export async function runLifecycle(codename: string, options: LifecycleOptions): Promise<number> {
+  const { layout, now, stdout } = options;
+  const stderr = options.stderr ?? ((line: string) => console.error(line));
+  const startedAt = now();
+  const firingId = newFiringId(startedAt);
+  const log = openAgentLog(layout, codename, { now, firingId, echo: stderr });
+  try {
+    if (options.suspect) {
+      const warn = (message: string) => void log.warn(message);
+      const block = await readGlobalBlock(layout, { now: startedAt, warn });
+      if (isBlockActive(block, startedAt)) {
+        stdout(
+          verdictLine(
+            { kind: "global-blocked", until: block.until, reason: block.reason },
+            codename,
+          ),
+        );
+        return 0;
+      }
+      const paused = pauseOf(
+        await readPauseState(layout, { now: startedAt, warn }),
+        codename,
+        startedAt,
+      );
+      if (paused) {
+        stdout(
+          verdictLine({ kind: "paused", reason: paused.reason, until: paused.until }, codename),
+        );
+        return 0;
+      }
+    }
+    const config = await loadFleetConfig(layout.fleetFile, {
+      env: options.env,
+      validateSchedule: validateScheduleText,
+    });
+    const agentConfig = config.agents[codename];
+    if (!agentConfig) {
+      throw new AlfredError(`unknown agent "${codename}"`, {
+        hint: `Known agents: ${
+          Object.keys(config.agents).join(", ")
+        }. Custom ones are defined in ${config.source}.`,
+        exitCode: 2,
+      });
+    }
+    if (!agentConfig.enabled) {
+      stdout(
+        `[AGENT-DISABLED] ${codename} is not enabled in ${config.source} (set agents.${codename}.enabled: true)`,
+      );
+      return 0;
+    }
+    const agent = await options.loadAgent();
+    const host = Deno.hostname();
+    const attempt = await acquireAgentLock(lockFile(layout, codename), {
+      pid: Deno.pid,
+      host,
+      firing_id: firingId,
+      started_at: startedAt.toISOString(),
+    });
+    if (attempt.kind === "busy") {
+      const holder = attempt.holder;
+      stdout(
+        `[AGENT-LOCKED] ${codename} is already firing` +
+          (holder
+            ? ` (pid ${holder.pid} on ${holder.host}, firing ${holder.firing_id}, since ${holder.started_at})`
+            : ""),
+      );
+      return 0;
+    }
+    try {
+      const day = dayOf(startedAt, config.timezone);
+      let ledger: Ledger;
+      try {
+        ledger = await readLedger(layout, codename, { day, warn: (m) => void log.warn(m) });
+      } catch (error) {
+        if (!(error instanceof StateCorruptError)) throw error;
+        const reason = `today's spend ledger was corrupt (moved to ${error.quarantinedTo}); ` +
+          `check it, then \`alfred resume ${codename}\``;
+        return await autoPause(codename, {
+          ...options,
+          log,
+          config,
+          firingId,
+          startedAt,
+          host,
+          reason,
+          until: undefined,
+        });
+      }
+      if (attempt.tookOverFrom) {
+        ledger = await recordDeadFiring(codename, attempt.tookOverFrom, {
+          layout,
+          log,
+          host,
+          now,
+          ledger,
+        });
+      }
+      if (agent.paid) {
+        const spend = checkSpend(ledger, agentConfig);
+        if (spend.kind !== "ok") {
+          const overCap = spend.kind === "over-cap";
+          const reason = overCap
+            ? `daily cap ${spend.cap} reached (${spend.used} of ${spend.limit}); resumes at the next day`
+            : `${spend.streak} failures in a row (threshold ${spend.threshold}); check the log, then \`alfred resume ${codename}\``;
+          const until = overCap ? nextDayStart(startedAt, config.timezone) : undefined;
+          if (until) await writeLedger(layout, { ...ledger, blocked_until: until.toISOString() });
+          return await autoPause(codename, {
+            ...options,
+            log,
+            config,
+            firingId,
+            startedAt,
+            host,
+            reason,
+            until,
+          });
+        }
+      }
+      if (options.dryRun) {
+        stdout(
+          `[AGENT-DRY-RUN] ${codename} would fire now: engine ${agentConfig.engine}` +
+            `${
+              agentConfig.model ? ` (${agentConfig.model})` : ""
+            }, max ${agentConfig.maxTurns} turns, ` +
+            `today ${ledger.firings} firings, ${ledger.turns} turns, $${
+              ledger.cost_usd.toFixed(2)
+            } spent`,
+        );
+        return 0;
+      }
+      const context: FiringContext = {
+        codename,
+        firingId,
+        host,
+        layout,
+        config,
+        agent: agentConfig,
+        env: options.env,
+        now,
+        log,
+        ledger,
+        stdout,
+      };
+      await log.info(`firing ${codename} started (pid ${Deno.pid})`);
+      let result: WorkResult;
+      try {
+        result = await agent.work(context);
+      } catch (error) {
+        await log.error(`work failed: ${formatError(error, { debug: true })}`);
+        result = {
+          outcome: "failure",
+          turns: 0,
+          costUsd: 0,
+          error: error instanceof Error ? error.message : String(error),
+          notice: {
+            severity: "error",
+            agent: codename,
+            title: "firing failed",
+            text: error instanceof Error ? error.message : String(error),
+          },
+        };
+      }
+      const endedAt = now();
+      const after = addFiring(ledger, {
+        turns: result.turns,
+        costUsd: result.costUsd,
+        tally: tallyOf(result.outcome),
+      });
+      await writeLedger(layout, after);
+      await recordFiring(layout, eventOf(codename, { firingId, host, startedAt, endedAt, result }));
+      await log.info(
+        `firing ${codename} ended: ${result.outcome}, ${result.turns} turns, $${
+          result.costUsd.toFixed(4)
+        }` +
+          (result.error ? `, error: ${result.error}` : ""),
+      );
+      if (result.notice) await notify(result.notice, { config, log });
+      return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
+    } finally {
+      await attempt.lock.release();
+    }
+  } catch (error) {
+    await log.error(formatError(error, { debug: true })).catch(() => undefined);
+    stderr(formatError(error, { debug: options.debug }));
+    return exitCodeOf(error);
+  }
+}
+
+/**
+ * Builds the event-log record of a firing (pure).
+ *
+ * @param codename The agent.
+ * @param firing Ids, times and result.
+ * @returns The record.
+ */
+export function eventOf(
+  codename: string,
+  firing: { firingId: string; host: string; startedAt: Date; endedAt: Date; result: WorkResult },
+): FiringEvent {
+  const { result } = firing;
+  return {
+    version: 1,
+    agent: codename,
+    firing_id: firing.firingId,
+    host: firing.host,
+    pid: Deno.pid,
+    started_at: firing.startedAt.toISOString(),
+    ended_at: firing.endedAt.toISOString(),
+    duration_ms: Math.max(0, firing.endedAt.getTime() - firing.startedAt.getTime()),
+    outcome: result.outcome,
+    turns: result.turns,
+    cost_usd: result.costUsd,
+    issue: result.issue ?? null,
+    pr: result.pr ?? null,
+    error: result.error ?? null,
+    summary: result.summary ?? null,
+  };
+}
+
+async function autoPause(
+  codename: string,
+  options: LifecycleOptions & {
+    log: Logger;
+    config: Awaited<ReturnType<typeof loadFleetConfig>>;
+    firingId: string;
+    startedAt: Date;
+    host: string;
+    reason: string;
+    until: Date | undefined;
+  },
+): Promise<number> {
+  const { log, reason } = options;
+  await pause(options.layout, {
+    agents: [codename],
+    reason,
+    by: "auto",
+    until: options.until,
+    now: options.startedAt,
+  });
+  await log.error(`auto-paused: ${reason}`);
+  options.stdout(`[AGENT-AUTO-PAUSED] ${codename}: ${reason}`);
+  const result: WorkResult = {
+    outcome: "auto-paused",
+    turns: 0,
+    costUsd: 0,
+    error: reason,
+    notice: { severity: "error", agent: codename, title: "paused itself", text: reason },
+  };
+  await recordFiring(
+    options.layout,
+    eventOf(codename, { ...options, endedAt: options.now(), result }),
+  );
+  await notify(result.notice!, options);
+  return 0;
+}
+
+async function recordDeadFiring(
+  codename: string,
+  dead: LockRecord | { unreadable: string },
+  options: { layout: Layout; log: Logger; host: string; now: () => Date; ledger: Ledger },
+): Promise<Ledger> {
+  if (!("pid" in dead)) {
+    await options.log.warn(
+      `took over a lock whose record was unreadable (${JSON.stringify(dead.unreadable)})`,
+    );
+    return options.ledger;
+  }
+  await options.log.warn(
+    `took over the lock of firing ${dead.firing_id} (pid ${dead.pid} on ${dead.host}, started ${dead.started_at}): ` +
+      "that process is gone without releasing it; recorded it as crashed",
+  );
+  const endedAt = options.now();
+  await recordFiring(options.layout, {
+    ...eventOf(codename, {
+      firingId: dead.firing_id,
+      host: dead.host,
+      startedAt: new Date(dead.started_at),
+      endedAt,
+      result: {
+        outcome: "crashed",
+        turns: 0,
+        costUsd: 0,
+        error: `process ${dead.pid} died without releasing its lock (found by a later firing)`,
+      },
+    }),
+    pid: dead.pid,
+  });
+  const after = addFiring(options.ledger, { turns: 0, costUsd: 0, tally: "failure" });
+  await writeLedger(options.layout, after);
+  return after;
+}
+
+async function notify(
+  notice: Notice,
+  options: { config: Awaited<ReturnType<typeof loadFleetConfig>>; log: Logger },
+): Promise<void> {
+  const url = options.config.slackWebhookUrl;
+  if (!url) {
+    await options.log.info(`slack not configured; notice: ${notice.title}: ${notice.text}`);
+    return;
+  }
+  const sent = await postToSlack(url, notice);
+  if (!sent.ok) {
+    await options.log.warn(`slack post failed after ${sent.attempts} attempts: ${sent.error}`);
+  }
+}
