@@ -89,6 +89,9 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
   const startedAt = now();
   const firingId = newFiringId(startedAt);
   const log = openAgentLog(layout, codename, { now, firingId, echo: stderr });
+  // Errors before the lock is taken (bad config, unknown agent) go to the
+  // operator only: such a firing writes nothing under ALFRED_HOME.
+  let started = false;
   try {
     if (options.suspect) {
       const warn = (message: string) => void log.warn(message);
@@ -151,6 +154,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
       );
       return 0;
     }
+    started = true;
     try {
       const day = dayOf(startedAt, config.timezone);
       let ledger: Ledger;
@@ -265,7 +269,10 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
       await attempt.lock.release();
     }
   } catch (error) {
-    await log.error(formatError(error, { debug: true })).catch(() => undefined);
+    if (started) {
+      const fileOnly = openAgentLog(layout, codename, { now, firingId, echo: null });
+      await fileOnly.error(formatError(error, { debug: true }));
+    }
     stderr(formatError(error, { debug: options.debug }));
     return exitCodeOf(error);
   }

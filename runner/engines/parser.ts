@@ -1,0 +1,26 @@
+/**
+ * The contract of an engine output parser: fed stdout line by line while the
+ * engine runs, asked for the result at the end.
+ *
+ * @module
+ */
+import type { AgentResult } from "./agent_result.ts";
+
+/** The outcome of parsing an engine's output. */
+export type ParsedOutput =
+  | { ok: true; result: AgentResult }
+  | {
+    ok: false;
+    /** Why no result could be read, e.g. `no result line in 3 line(s) of output`. */
+    problem: string;
+    /** The session id, when the output named one before it broke off. */
+    sessionId?: string;
+  };
+
+/** Parses one engine's output incrementally, keeping bounded state. */
+export interface EngineOutputParser {
+  /** Takes one stdout line (without the newline). */
+  line(text: string): void;
+  /** Returns the result once the output has ended. */
+  finish(): ParsedOutput;
+}

@@ -1,0 +1,396 @@
+/**
+ * The GitHub client: `octokit` with throttling, retries, a timeout on every
+ * request and conditional requests whose ETags survive between firings.
+ *
+ * - **Throttling** (`@octokit/plugin-throttling`): writes are spaced
+ *   {@linkcode WRITE_SPACING_MS} apart and writes that notify people (comments,
+ *   issues, pull requests) {@linkcode NOTIFICATION_SPACING_MS} apart, as GitHub
+ *   asks of integrators. Primary and secondary rate limits are retried once each
+ *   when GitHub asks to wait at most `maxRateLimitWaitS` seconds, else the
+ *   request fails.
+ * - **Retries** (`@octokit/plugin-retry`): 5xx replies and timeouts are retried
+ *   `retries` times with a quadratic backoff (1 s, 4 s, 9 s).
+ * - **Timeout**: every HTTP attempt is aborted after `timeoutMs`.
+ * - **Conditional requests**: every GET stores its ETag and body; the next
+ *   identical GET sends `If-None-Match` and a 304 reply (which costs no rate
+ *   limit) is answered from the stored body. The store is a state file, so an
+ *   idle firing's poll is free even though each firing is a new process.
+ *
+ * @module
+ */
+import { Octokit } from "octokit";
+import Bottleneck from "npm:bottleneck@^2.19.5/light.js";
+import { z } from "zod";
+import { AlfredError, ConfigError, StateCorruptError } from "../errors.ts";
+import type { EnvReader, Layout } from "../paths.ts";
+import { agentStateDir } from "../paths.ts";
+import { readState, writeState } from "../state.ts";
+
+/** GitHub asks integrators to space content-creating writes this far apart. */
+export const WRITE_SPACING_MS = 1_000;
+/** Writes that notify people (comments, issues, PRs) are spaced further (octokit's default). */
+export const NOTIFICATION_SPACING_MS = 3_000;
+/** An HTTP attempt that has not answered by then is aborted and retried. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** The longest GitHub may ask us to wait on a rate limit before we give up instead. */
+export const MAX_RATE_LIMIT_WAIT_S = 60;
+/** How many entries the conditional-request store keeps (least recently used go first). */
+export const ETAG_CACHE_ENTRIES = 64;
+/** The public API; GitHub Enterprise Server uses `https://<host>/api/v3`. */
+export const DEFAULT_API_URL = "https://api.github.com";
+
+/** A request to GitHub failed after retries, or its reply was not what we expected. */
+export class GitHubApiError extends AlfredError {
+  /** The HTTP status, or 0 when there was no reply (network error, timeout, bad body). */
+  readonly status: number;
+
+  /**
+   * @param message The request and what went wrong.
+   * @param options The HTTP status, hint and cause.
+   */
+  constructor(message: string, options: { status: number; hint?: string; cause?: unknown }) {
+    super(message, {
+      hint: options.hint ??
+        "Check the network and https://www.githubstatus.com; the next firing retries.",
+      cause: options.cause,
+    });
+    this.name = "GitHubApiError";
+    this.status = options.status;
+  }
+}
+
+/** Counters of one client, for tests and `deno task bench`. */
+export interface ClientStats {
+  /** HTTP attempts sent, retries included. */
+  requests: number;
+  /** Replies that were 304 Not Modified (free of rate limit). */
+  notModified: number;
+}
+
+/** A configured GitHub client. */
+export interface GitHubClient {
+  /** The octokit instance, with every plugin configured. */
+  readonly octokit: Octokit;
+  /** The API base URL without a trailing slash. */
+  readonly baseUrl: string;
+  /** Request counters. */
+  readonly stats: ClientStats;
+  /** Waits until every pending write of the conditional-request store is on disk. */
+  flush(): Promise<void>;
+}
+
+/** Options of {@linkcode createGitHubClient}. */
+export interface GitHubClientOptions {
+  /** Reads `ALFRED_GITHUB_API_URL`, `ALFRED_GITHUB_TOKEN` and `GITHUB_TOKEN`. */
+  env: EnvReader;
+  /** A token to use instead of the environment (tests). */
+  token?: string;
+  /** Asks `gh` for a token when the environment has none. Defaults to {@linkcode ghAuthToken}. */
+  tokenFromGh?: () => Promise<string | undefined>;
+  /** The state file of the conditional-request store; no store when absent. See {@linkcode etagFileOf}. */
+  etagFile?: string;
+  /** Timeout of one HTTP attempt. Default {@linkcode REQUEST_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Spacing of writes. Default {@linkcode WRITE_SPACING_MS}. */
+  writeSpacingMs?: number;
+  /** Spacing of notifying writes. Default {@linkcode NOTIFICATION_SPACING_MS}. */
+  notificationSpacingMs?: number;
+  /** Length of one "second" of backoff and of GitHub's retry-after, in ms. Default 1000 (tests shrink it). */
+  retryUnitMs?: number;
+  /** Retries of a 5xx or timed-out request. Default 3. */
+  retries?: number;
+  /** Longest rate-limit wait accepted, in seconds. Default {@linkcode MAX_RATE_LIMIT_WAIT_S}. */
+  maxRateLimitWaitS?: number;
+  /** Receives one line per warning (rate limits, retries). Default: silent. */
+  log?: (line: string) => void;
+  /** The fetch used for HTTP; default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The conventional location of an agent's conditional-request store.
+ *
+ * @param layout The home layout.
+ * @param agent The agent's codename (one firing per agent at a time, so no two writers).
+ * @returns `state/<agent>/github-etags.json`.
+ */
+export function etagFileOf(layout: Layout, agent: string): string {
+  return `${agentStateDir(layout, agent)}/github-etags.json`;
+}
+
+/**
+ * Resolves the API base URL from `ALFRED_GITHUB_API_URL`.
+ *
+ * @param env Reads `ALFRED_GITHUB_API_URL`.
+ * @returns The URL without a trailing slash; {@linkcode DEFAULT_API_URL} when unset.
+ * @throws {ConfigError} when the variable is not an http(s) URL.
+ */
+export function apiUrlFrom(env: EnvReader): string {
+  const raw = env("ALFRED_GITHUB_API_URL")?.trim();
+  if (!raw) return DEFAULT_API_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (error) {
+    throw new ConfigError(`ALFRED_GITHUB_API_URL is not a URL (got "${raw}")`, {
+      hint: "Set it to https://api.github.com or https://<host>/api/v3 for GitHub Enterprise.",
+      cause: error,
+    });
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(`ALFRED_GITHUB_API_URL must be http(s) (got "${raw}")`, {
+      hint: "Set it to https://api.github.com or https://<host>/api/v3 for GitHub Enterprise.",
+    });
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+/**
+ * Finds the GitHub token: `ALFRED_GITHUB_TOKEN`, then `GITHUB_TOKEN`, then `gh auth token`.
+ *
+ * @param env Reads the two variables.
+ * @param options `tokenFromGh` replaces the `gh` call.
+ * @returns The token.
+ * @throws {ConfigError} when no token is found anywhere.
+ */
+export async function resolveToken(
+  env: EnvReader,
+  options: { tokenFromGh?: () => Promise<string | undefined> } = {},
+): Promise<string> {
+  const fromEnv = env("ALFRED_GITHUB_TOKEN")?.trim() || env("GITHUB_TOKEN")?.trim();
+  if (fromEnv) return fromEnv;
+  const fromGh = (await (options.tokenFromGh ?? ghAuthToken)())?.trim();
+  if (fromGh) return fromGh;
+  throw new ConfigError("no GitHub token: ALFRED_GITHUB_TOKEN and GITHUB_TOKEN are unset", {
+    hint: "Run `gh auth login`, or set ALFRED_GITHUB_TOKEN to a token that may write issues.",
+  });
+}
+
+/**
+ * Asks the GitHub CLI for its token (`gh auth token`).
+ *
+ * This is the module's one subprocess. It spawns `gh` directly until
+ * runner/process.ts exists; then it moves behind that module.
+ * Requires `--allow-run=gh`.
+ *
+ * @returns The token, or `undefined` when `gh` is missing or not logged in.
+ */
+export async function ghAuthToken(): Promise<string | undefined> {
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("gh", {
+      args: ["auth", "token"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(10_000),
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  if (!output.success) return undefined;
+  return new TextDecoder().decode(output.stdout).trim() || undefined;
+}
+
+/**
+ * Creates the GitHub client with every plugin configured.
+ *
+ * Requires network access to the API and, when `etagFile` is given, read and
+ * write access to it.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const client = await createGitHubClient({ env: Deno.env.get, etagFile: etagFileOf(layout, "lucius") });
+ * ```
+ *
+ * @param options Environment, store file and tuning.
+ * @returns The client.
+ * @throws {ConfigError} when no token is found or the base URL is invalid. A
+ *   corrupt store file is quarantined (with a warning) and started afresh.
+ */
+export async function createGitHubClient(options: GitHubClientOptions): Promise<GitHubClient> {
+  const {
+    env,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+    writeSpacingMs = WRITE_SPACING_MS,
+    notificationSpacingMs = NOTIFICATION_SPACING_MS,
+    retryUnitMs = 1_000,
+    retries = 3,
+    maxRateLimitWaitS = MAX_RATE_LIMIT_WAIT_S,
+    log = () => {},
+  } = options;
+  const baseUrl = apiUrlFrom(env);
+  const token = options.token ?? await resolveToken(env, { tokenFromGh: options.tokenFromGh });
+  const stats: ClientStats = { requests: 0, notModified: 0 };
+  const baseFetch = options.fetch ?? globalThis.fetch;
+
+  const timedFetch: typeof fetch = async (input, init) => {
+    stats.requests++;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const response = await baseFetch(input, { ...init, signal });
+    if (response.status === 304) stats.notModified++;
+    return response;
+  };
+
+  const rateLimitHandler = (kind: string) =>
+  (
+    retryAfter: number,
+    request: { method: string; url: string },
+    _octokit: unknown,
+    retryCount: number,
+  ): boolean => {
+    const retry = retryCount < 1 && retryAfter <= maxRateLimitWaitS;
+    log(
+      `github: ${kind} rate limit on ${request.method} ${request.url}; ` +
+        (retry ? `retrying after ${retryAfter}s` : `giving up (asked to wait ${retryAfter}s)`),
+    );
+    return retry;
+  };
+
+  const id = `alfred-${crypto.randomUUID()}`;
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl,
+    request: { fetch: timedFetch },
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => log(m), error: (m: string) => log(m) },
+    retry: { retries, retryAfterBaseValue: retryUnitMs },
+    throttle: {
+      id,
+      retryAfterBaseValue: retryUnitMs,
+      fallbackSecondaryRateRetryAfter: 60,
+      onRateLimit: rateLimitHandler("primary"),
+      onSecondaryRateLimit: rateLimitHandler("secondary"),
+      // Per-client limiter groups, so the spacing is this client's and tests can shrink it.
+      global: new Bottleneck.Group({ id: `${id}-global`, maxConcurrent: 10 }),
+      write: new Bottleneck.Group({ id: `${id}-write`, maxConcurrent: 1, minTime: writeSpacingMs }),
+      notifications: new Bottleneck.Group({
+        id: `${id}-notifications`,
+        maxConcurrent: 1,
+        minTime: notificationSpacingMs,
+      }),
+      search: new Bottleneck.Group({ id: `${id}-search`, maxConcurrent: 1, minTime: 2_000 }),
+      auth: new Bottleneck.Group({ id: `${id}-auth`, maxConcurrent: 1 }),
+    },
+  });
+
+  const store = options.etagFile ? await EtagStore.open(options.etagFile, log) : undefined;
+  if (store) installConditionalRequests(octokit, store);
+  return { octokit, baseUrl, stats, flush: () => store?.flush() ?? Promise.resolve() };
+}
+
+const EtagEntry = z.object({
+  etag: z.string().min(1),
+  body: z.unknown(),
+  /** The `Link` header: a 304 reply may not repeat it, and pagination needs it. */
+  link: z.string().optional(),
+  usedAt: z.number().int(),
+});
+
+/** The state file of the conditional-request store. */
+const EtagFile = z.object({
+  version: z.literal(1),
+  entries: z.record(z.string(), EtagEntry),
+});
+type EtagFile = z.infer<typeof EtagFile>;
+
+/** The ETags and bodies of earlier GET replies, persisted as a state file. */
+class EtagStore {
+  #file: string;
+  #entries: Map<string, z.infer<typeof EtagEntry>>;
+  #writing: Promise<void> = Promise.resolve();
+  #tick: number;
+
+  private constructor(file: string, data: EtagFile | undefined) {
+    this.#file = file;
+    this.#entries = new Map(Object.entries(data?.entries ?? {}));
+    this.#tick = Math.max(0, ...[...this.#entries.values()].map((entry) => entry.usedAt));
+  }
+
+  static async open(file: string, log: (line: string) => void): Promise<EtagStore> {
+    const data = await readState(file, EtagFile, {
+      warn: log,
+      hint: "Nothing is lost: the next GitHub polls are full requests and refill it.",
+    }).catch((error) => {
+      // The corrupt store was moved aside and reported; start with an empty one.
+      if (error instanceof StateCorruptError) return undefined;
+      throw error;
+    });
+    return new EtagStore(file, data);
+  }
+
+  get(key: string): z.infer<typeof EtagEntry> | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Marks an entry used (kept longer); not persisted on its own. */
+  touch(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry) entry.usedAt = ++this.#tick;
+  }
+
+  set(key: string, reply: { etag: string; body: unknown; link?: string }): Promise<void> {
+    const { etag, body, link } = reply;
+    this.#entries.set(key, { etag, body, link, usedAt: ++this.#tick });
+    while (this.#entries.size > ETAG_CACHE_ENTRIES) {
+      let oldest: string | undefined;
+      let oldestAt = Infinity;
+      for (const [k, v] of this.#entries) if (v.usedAt < oldestAt) [oldest, oldestAt] = [k, v.usedAt];
+      this.#entries.delete(oldest!);
+    }
+    const snapshot: EtagFile = { version: 1, entries: Object.fromEntries(this.#entries) };
+    this.#writing = this.#writing.then(() => writeState(this.#file, EtagFile, snapshot));
+    return this.#writing;
+  }
+
+  flush(): Promise<void> {
+    return this.#writing;
+  }
+}
+
+interface HookOptions {
+  method: string;
+  headers: Record<string, string | number | undefined>;
+  [key: string]: unknown;
+}
+
+type HookRequest = (options: HookOptions) => Promise<OctokitReply>;
+
+interface OctokitReply {
+  status: number;
+  url: string;
+  headers: Record<string, string | undefined>;
+  data: unknown;
+}
+
+/** The conditional-request plugin: wraps octokit's `request` hook. */
+function installConditionalRequests(octokit: Octokit, store: EtagStore): void {
+  octokit.hook.wrap("request", async (request, options) => {
+    const req = request as unknown as HookRequest;
+    const opts = options as unknown as HookOptions;
+    if (opts.method !== "GET") return await request(options);
+    const key = `GET ${octokit.request.endpoint.parse(options).url}`;
+    const cached = store.get(key);
+    if (cached) opts.headers = { ...opts.headers, "if-none-match": cached.etag };
+    try {
+      const reply = await req(opts);
+      const etag = reply.headers.etag;
+      if (etag && reply.status === 200) {
+        await store.set(key, { etag, body: reply.data, link: reply.headers.link });
+      }
+      // deno-lint-ignore no-explicit-any
+      return reply as any;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      const response = (error as { response?: OctokitReply }).response;
+      if (status === 304 && cached && response) {
+        store.touch(key);
+        const headers = { ...response.headers, link: response.headers.link ?? cached.link };
+        // deno-lint-ignore no-explicit-any
+        return { ...response, headers, status: 200, data: structuredClone(cached.body) } as any;
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,593 @@
+/**
+ * A loopback fake of exactly the GitHub REST endpoints Alfred's claim protocol
+ * uses, with ETags (304 on If-None-Match), rate-limit headers, fault injection
+ * and request counting. tests/github_fake_contract_test.ts checks its response
+ * bodies against GitHub's published OpenAPI description.
+ *
+ * @module
+ */
+import {
+  createGitHubClient,
+  type GitHubClient,
+  type GitHubClientOptions,
+} from "../runner/github/client.ts";
+
+/** One label of the fake repository. */
+export interface FakeLabel {
+  /** Label id. */
+  id: number;
+  /** The name. */
+  name: string;
+  /** Six hex digits. */
+  color: string;
+  /** The description, or null. */
+  description: string | null;
+}
+
+/** One comment of a fake issue. */
+export interface FakeComment {
+  /** Comment id, increasing across the fake. */
+  id: number;
+  /** Markdown body. */
+  body: string;
+  /** Who wrote it. */
+  login: string;
+  /** ISO time. */
+  createdAt: string;
+}
+
+/** One fake issue. */
+export interface FakeIssue {
+  /** Issue number. */
+  number: number;
+  /** Title. */
+  title: string;
+  /** `open` or `closed`. */
+  state: "open" | "closed";
+  /** Label names, in the order added. */
+  labels: string[];
+  /** ISO time. */
+  createdAt: string;
+  /** ISO time, bumped on every change. */
+  updatedAt: string;
+  /** Comments, oldest first. */
+  comments: FakeComment[];
+}
+
+/** A fault to inject on one request. */
+export type Fault =
+  /** Reply 502 without doing anything. */
+  | { kind: "502" }
+  /** Do the write, then reply 502 (the client cannot know it happened). */
+  | { kind: "502-after" }
+  /** Reply 403 "secondary rate limit" with `retry-after` seconds. */
+  | { kind: "secondary"; retryAfter: number }
+  /** Do the request, then wait this long before replying (for client timeouts). */
+  | { kind: "slow"; ms: number };
+
+/** What a fault decision sees of a request. */
+export interface FaultContext {
+  /** HTTP method. */
+  method: string;
+  /** The route template, e.g. `POST /repos/{owner}/{repo}/issues/{issue_number}/comments`. */
+  route: string;
+  /** How many requests the fake had before this one. */
+  index: number;
+}
+
+/** One recorded request and reply, for counting and for the contract test. */
+export interface Exchange {
+  /** The route template. */
+  route: string;
+  /** The status replied. */
+  status: number;
+  /** The JSON body replied (undefined for 304). */
+  body: unknown;
+  /** Whether it used rate limit (304 replies do not). */
+  charged: boolean;
+}
+
+/** Options of {@linkcode startFakeGitHub}. */
+export interface FakeGitHubOptions {
+  /** The token clients must send. Default `test-token`. */
+  token?: string;
+  /** The login comments are written by. Default `alfred-bot`. */
+  login?: string;
+  /** Decides a fault per request. Default: none. */
+  fault?: (context: FaultContext) => Fault | undefined;
+  /** The fake's clock, for created/updated times. Default: real time. */
+  now?: () => Date;
+}
+
+/** The running fake. */
+export interface FakeGitHub extends AsyncDisposable {
+  /** Base URL, `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Every exchange, in order. */
+  readonly exchanges: Exchange[];
+  /** Routes requested that the fake does not serve. */
+  readonly unexpected: string[];
+  /** Rate limit remaining (starts at 5000). */
+  readonly rateRemaining: () => number;
+  /** Replaces the fault decision. */
+  setFault(fault: FakeGitHubOptions["fault"]): void;
+  /** Creates an issue; returns its number. */
+  addIssue(repo: string, issue: { title: string; labels?: string[]; createdAt?: string }): number;
+  /** Reads an issue (live object). */
+  issue(repo: string, number: number): FakeIssue;
+  /** Adds a comment as if a human or another tool wrote it. */
+  addComment(repo: string, number: number, body: string): void;
+  /** The labels of a repository (live map). */
+  labels(repo: string): Map<string, FakeLabel>;
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+interface RepoData {
+  issues: Map<number, FakeIssue>;
+  labels: Map<string, FakeLabel>;
+  nextNumber: number;
+}
+
+const RATE_LIMIT = 5000;
+
+/**
+ * Starts the fake on 127.0.0.1, port 0.
+ *
+ * @param options Token, login, faults and clock.
+ * @returns The running fake (dispose it with `await using`).
+ */
+export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
+  const token = options.token ?? "test-token";
+  const login = options.login ?? "alfred-bot";
+  const now = options.now ?? (() => new Date());
+  let fault = options.fault;
+  const repos = new Map<string, RepoData>();
+  const exchanges: Exchange[] = [];
+  const unexpected: string[] = [];
+  let used = 0;
+  let nextId = 1000;
+  let requestIndex = 0;
+  let base = "";
+
+  const repoData = (key: string): RepoData => {
+    let data = repos.get(key);
+    if (!data) {
+      data = { issues: new Map(), labels: new Map(), nextNumber: 1 };
+      repos.set(key, data);
+    }
+    return data;
+  };
+  const ensureLabel = (data: RepoData, name: string): FakeLabel => {
+    let label = data.labels.get(name);
+    if (!label) {
+      label = { id: nextId++, name, color: "ededed", description: null };
+      data.labels.set(name, label);
+    }
+    return label;
+  };
+
+  const userJson = (name: string) => {
+    const u = `${base}/users/${name}`;
+    return {
+      login: name,
+      id: 42,
+      node_id: "MDQ6VXNlcjQy",
+      avatar_url: "https://avatars.githubusercontent.com/u/42?v=4",
+      gravatar_id: "",
+      url: u,
+      html_url: `https://github.com/${name}`,
+      followers_url: `${u}/followers`,
+      following_url: `${u}/following{/other_user}`,
+      gists_url: `${u}/gists{/gist_id}`,
+      starred_url: `${u}/starred{/owner}{/repo}`,
+      subscriptions_url: `${u}/subscriptions`,
+      organizations_url: `${u}/orgs`,
+      repos_url: `${u}/repos`,
+      events_url: `${u}/events{/privacy}`,
+      received_events_url: `${u}/received_events`,
+      type: "User",
+      site_admin: false,
+    };
+  };
+  const labelJson = (repo: string, label: FakeLabel) => ({
+    id: label.id,
+    node_id: `LA_${label.id}`,
+    url: `${base}/repos/${repo}/labels/${encodeURIComponent(label.name)}`,
+    name: label.name,
+    description: label.description,
+    color: label.color,
+    default: false,
+  });
+  const issueJson = (repo: string, data: RepoData, issue: FakeIssue) => {
+    const u = `${base}/repos/${repo}/issues/${issue.number}`;
+    return {
+      id: 500000 + issue.number,
+      node_id: `I_${issue.number}`,
+      url: u,
+      repository_url: `${base}/repos/${repo}`,
+      labels_url: `${u}/labels{/name}`,
+      comments_url: `${u}/comments`,
+      events_url: `${u}/events`,
+      html_url: `https://github.com/${repo}/issues/${issue.number}`,
+      number: issue.number,
+      state: issue.state,
+      title: issue.title,
+      body: null,
+      user: userJson("operator"),
+      labels: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      locked: false,
+      comments: issue.comments.length,
+      closed_at: null,
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
+      author_association: "OWNER",
+    };
+  };
+  const commentJson = (repo: string, issue: FakeIssue, comment: FakeComment) => ({
+    id: comment.id,
+    node_id: `IC_${comment.id}`,
+    url: `${base}/repos/${repo}/issues/comments/${comment.id}`,
+    html_url: `https://github.com/${repo}/issues/${issue.number}#issuecomment-${comment.id}`,
+    issue_url: `${base}/repos/${repo}/issues/${issue.number}`,
+    body: comment.body,
+    user: userJson(comment.login),
+    created_at: comment.createdAt,
+    updated_at: comment.createdAt,
+    author_association: "OWNER",
+  });
+
+  const touch = (issue: FakeIssue) => {
+    issue.updatedAt = now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  };
+
+  const page = <T>(url: URL, items: T[]) => {
+    const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? 30) || 30);
+    const pageNo = Math.max(1, Number(url.searchParams.get("page") ?? 1) || 1);
+    const slice = items.slice((pageNo - 1) * perPage, pageNo * perPage);
+    const headers: Record<string, string> = {};
+    if (pageNo * perPage < items.length) {
+      const next = new URL(url);
+      next.searchParams.set("page", String(pageNo + 1));
+      headers.link = `<${base}${next.pathname}${next.search}>; rel="next"`;
+    }
+    return { slice, headers };
+  };
+
+  type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+  type Handler = (match: string[], url: URL, body: unknown) => Reply;
+  const notFound = (): Reply => ({
+    status: 404,
+    body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
+  });
+  const withIssue = (match: string[], run: (repo: string, data: RepoData, issue: FakeIssue) => Reply) => {
+    const repo = `${match[0]}/${match[1]}`;
+    const data = repoData(repo);
+    const issue = data.issues.get(Number(match[2]));
+    return issue ? run(repo, data, issue) : notFound();
+  };
+
+  const routes: { method: string; template: string; pattern: RegExp; handle: Handler }[] = [];
+  const route = (method: string, template: string, handle: Handler) => {
+    const pattern = new RegExp(
+      "^" + template.replace(/\{[a-z_]+\}/g, "([^/]+)") + "$",
+    );
+    routes.push({ method, template, pattern, handle });
+  };
+
+  route("GET", "/repos/{owner}/{repo}/issues", (m, url) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const data = repoData(repo);
+    const state = url.searchParams.get("state") ?? "open";
+    const wanted = (url.searchParams.get("labels") ?? "").split(",").filter(Boolean);
+    const sort = url.searchParams.get("sort") ?? "created";
+    const direction = url.searchParams.get("direction") ?? "desc";
+    const list = [...data.issues.values()]
+      .filter((issue) => state === "all" || issue.state === state)
+      .filter((issue) => wanted.every((label) => issue.labels.includes(label)))
+      .sort((a, b) => {
+        const key = sort === "updated" ? "updatedAt" : "createdAt";
+        const order = a[key].localeCompare(b[key]) || a.number - b.number;
+        return direction === "asc" ? order : -order;
+      });
+    const { slice, headers } = page(url, list);
+    return { status: 200, body: slice.map((issue) => issueJson(repo, data, issue)), headers };
+  });
+  route("GET", "/repos/{owner}/{repo}/issues/{issue_number}", (m) =>
+    withIssue(m, (repo, data, issue) => ({ status: 200, body: issueJson(repo, data, issue) })));
+  route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", (m, _url, body) =>
+    withIssue(m, (repo, data, issue) => {
+      const names = (body as { labels?: unknown })?.labels;
+      if (!Array.isArray(names) || names.some((name) => typeof name !== "string")) {
+        return { status: 422, body: { message: "Invalid request.", documentation_url: "x" } };
+      }
+      for (const name of names as string[]) {
+        ensureLabel(data, name);
+        if (!issue.labels.includes(name)) issue.labels.push(name);
+      }
+      touch(issue);
+      return {
+        status: 200,
+        body: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
+      };
+    }));
+  route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", (m) =>
+    withIssue(m, (repo, data, issue) => {
+      const name = decodeURIComponent(m[3]);
+      if (!issue.labels.includes(name)) {
+        return {
+          status: 404,
+          body: { message: "Label does not exist", documentation_url: "https://docs.github.com/rest" },
+        };
+      }
+      issue.labels = issue.labels.filter((label) => label !== name);
+      touch(issue);
+      return {
+        status: 200,
+        body: issue.labels.map((label) => labelJson(repo, ensureLabel(data, label))),
+      };
+    }));
+  route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (m, url) =>
+    withIssue(m, (repo, _data, issue) => {
+      const { slice, headers } = page(url, issue.comments);
+      return { status: 200, body: slice.map((c) => commentJson(repo, issue, c)), headers };
+    }));
+  route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (m, _url, body) =>
+    withIssue(m, (repo, _data, issue) => {
+      const text = (body as { body?: unknown })?.body;
+      if (typeof text !== "string") {
+        return { status: 422, body: { message: "Invalid request.", documentation_url: "x" } };
+      }
+      const comment = {
+        id: nextId++,
+        body: text,
+        login,
+        createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      };
+      issue.comments.push(comment);
+      touch(issue);
+      return { status: 201, body: commentJson(repo, issue, comment) };
+    }));
+  route("GET", "/repos/{owner}/{repo}/labels", (m, url) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const { slice, headers } = page(url, [...repoData(repo).labels.values()]);
+    return { status: 200, body: slice.map((label) => labelJson(repo, label)), headers };
+  });
+  route("GET", "/repos/{owner}/{repo}/labels/{name}", (m) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const label = repoData(repo).labels.get(decodeURIComponent(m[2]));
+    return label ? { status: 200, body: labelJson(repo, label) } : notFound();
+  });
+  route("POST", "/repos/{owner}/{repo}/labels", (m, _url, body) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const data = repoData(repo);
+    const spec = body as { name?: string; color?: string; description?: string };
+    if (!spec?.name) return { status: 422, body: { message: "Validation Failed" } };
+    if (data.labels.has(spec.name)) {
+      return {
+        status: 422,
+        body: {
+          message: "Validation Failed",
+          errors: [{ resource: "Label", code: "already_exists", field: "name" }],
+          documentation_url: "https://docs.github.com/rest/issues/labels#create-a-label",
+        },
+      };
+    }
+    const label = {
+      id: nextId++,
+      name: spec.name,
+      color: (spec.color ?? "ededed").toLowerCase(),
+      description: spec.description ?? null,
+    };
+    data.labels.set(label.name, label);
+    return { status: 201, body: labelJson(repo, label) };
+  });
+  route("PATCH", "/repos/{owner}/{repo}/labels/{name}", (m, _url, body) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const label = repoData(repo).labels.get(decodeURIComponent(m[2]));
+    if (!label) return notFound();
+    const spec = body as { color?: string; description?: string };
+    if (spec?.color) label.color = spec.color.toLowerCase();
+    if (spec?.description !== undefined) label.description = spec.description;
+    return { status: 200, body: labelJson(repo, label) };
+  });
+
+  const rateHeaders = (): Record<string, string> => ({
+    "x-ratelimit-limit": String(RATE_LIMIT),
+    "x-ratelimit-remaining": String(RATE_LIMIT - used),
+    "x-ratelimit-used": String(used),
+    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-resource": "core",
+  });
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    new Response(body === undefined ? null : JSON.stringify(body), {
+      status,
+      headers: {
+        ...(body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+        ...rateHeaders(),
+        ...headers,
+      },
+    });
+
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      const url = new URL(request.url);
+      const auth = request.headers.get("authorization") ?? "";
+      const index = requestIndex++;
+      const found = routes
+        .map((r) => ({ r, match: r.method === request.method ? r.pattern.exec(url.pathname) : null }))
+        .find((x) => x.match);
+      if (!found) {
+        unexpected.push(`${request.method} ${url.pathname}`);
+        return json(404, { message: "Not Found" });
+      }
+      const routeName = `${request.method} ${found.r.template}`;
+      const record = (status: number, body: unknown, charged: boolean) => {
+        exchanges.push({ route: routeName, status, body, charged });
+        if (charged) used++;
+      };
+      if (auth !== `token ${token}` && auth !== `Bearer ${token}` && auth !== `bearer ${token}`) {
+        record(401, undefined, false);
+        return json(401, { message: "Bad credentials" });
+      }
+      const injected = fault?.({ method: request.method, route: routeName, index });
+      if (injected?.kind === "502") {
+        record(502, undefined, true);
+        return json(502, { message: "Server Error" });
+      }
+      if (injected?.kind === "secondary") {
+        record(403, undefined, true);
+        return json(403, {
+          message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+        }, { "retry-after": String(injected.retryAfter) });
+      }
+      const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
+      const body = text ? JSON.parse(text) : undefined;
+      const reply = found.r.handle(found.match!.slice(1), url, body);
+      if (injected?.kind === "502-after") {
+        record(502, undefined, true);
+        return json(502, { message: "Server Error" });
+      }
+      if (injected?.kind === "slow") await new Promise((resolve) => setTimeout(resolve, injected.ms));
+      const headers = { ...reply.headers };
+      if (request.method === "GET" && reply.status === 200) {
+        const digest = await crypto.subtle.digest(
+          "SHA-1",
+          new TextEncoder().encode(JSON.stringify(reply.body) + (headers.link ?? "")),
+        );
+        const etag = `W/"${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+        headers.etag = etag;
+        if (request.headers.get("if-none-match") === etag) {
+          record(304, undefined, false);
+          return json(304, undefined, { etag });
+        }
+      }
+      record(reply.status, reply.body, true);
+      return json(reply.status, reply.body, headers);
+    },
+  );
+  base = `http://127.0.0.1:${server.addr.port}`;
+
+  const close = async () => {
+    await server.shutdown();
+  };
+  return {
+    url: base,
+    exchanges,
+    unexpected,
+    rateRemaining: () => RATE_LIMIT - used,
+    setFault(next) {
+      fault = next;
+    },
+    addIssue(repo, issue) {
+      const data = repoData(repo);
+      const number = data.nextNumber++;
+      const createdAt = issue.createdAt ?? now().toISOString().replace(/\.\d{3}Z$/, "Z");
+      for (const name of issue.labels ?? []) ensureLabel(data, name);
+      data.issues.set(number, {
+        number,
+        title: issue.title,
+        state: "open",
+        labels: [...(issue.labels ?? [])],
+        createdAt,
+        updatedAt: createdAt,
+        comments: [],
+      });
+      return number;
+    },
+    issue(repo, number) {
+      const found = repoData(repo).issues.get(number);
+      if (!found) throw new Error(`fake: no issue ${repo}#${number}`);
+      return found;
+    },
+    addComment(repo, number, body) {
+      const issue = this.issue(repo, number);
+      issue.comments.push({
+        id: nextId++,
+        body,
+        login: "operator",
+        createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      });
+      touch(issue);
+    },
+    labels(repo) {
+      return repoData(repo).labels;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Options of {@linkcode randomFaults}. */
+export interface RandomFaultOptions {
+  /** Seed of the deterministic generator. */
+  seed: number;
+  /** Probability of a plain 502. */
+  p502?: number;
+  /** Probability of a write applied then answered 502. */
+  p502After?: number;
+  /** Probability of a secondary-rate-limit 403. */
+  pSecondary?: number;
+  /** Its retry-after in seconds (scaled by the client's retry unit). */
+  retryAfter?: number;
+  /** Probability of a slow reply. */
+  pSlow?: number;
+  /** How slow. */
+  slowMs?: number;
+}
+
+/**
+ * A seeded fault decision: each request draws one number and maybe one fault.
+ *
+ * @param options Seed and probabilities.
+ * @returns A function for {@linkcode FakeGitHubOptions.fault}.
+ */
+export function randomFaults(options: RandomFaultOptions): (context: FaultContext) => Fault | undefined {
+  let state = options.seed >>> 0;
+  const next = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const { p502 = 0, p502After = 0, pSecondary = 0, pSlow = 0, retryAfter = 1, slowMs = 200 } = options;
+  return (context) => {
+    let roll = next();
+    if ((roll -= p502) < 0) return { kind: "502" };
+    if (context.method !== "GET" && (roll -= p502After) < 0) return { kind: "502-after" };
+    if ((roll -= pSecondary) < 0) return { kind: "secondary", retryAfter };
+    if ((roll -= pSlow) < 0) return { kind: "slow", ms: slowMs };
+    return undefined;
+  };
+}
+
+/**
+ * A client for the fake with every wait shrunk to milliseconds: no write
+ * spacing, a retry "second" of 1 ms, and a 1 s timeout per attempt.
+ *
+ * @param fake The running fake.
+ * @param options Overrides of the client options.
+ * @returns The client.
+ */
+export function fakeClient(
+  fake: FakeGitHub,
+  options: Partial<GitHubClientOptions> = {},
+): Promise<GitHubClient> {
+  const env = (name: string) => (name === "ALFRED_GITHUB_API_URL" ? fake.url : undefined);
+  return createGitHubClient({
+    env,
+    token: "test-token",
+    writeSpacingMs: 0,
+    notificationSpacingMs: 0,
+    retryUnitMs: 1,
+    timeoutMs: 1_000,
+    ...options,
+  });
+}

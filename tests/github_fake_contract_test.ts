@@ -1,0 +1,151 @@
+/**
+ * Checks the fake's replies against GitHub's published OpenAPI description
+ * (npm `@octokit/openapi`, `generated/api.github.com.json`), so the fake cannot
+ * drift from GitHub. The checker covers the subset of JSON Schema / OpenAPI 3.0
+ * these schemas use: $ref, type, nullable, properties, required, items, enum,
+ * oneOf, anyOf, allOf.
+ */
+import assert from "node:assert/strict";
+import spec from "@octokit/openapi/generated/api.github.com.json" with { type: "json" };
+import { claimIssue, releaseClaim, sweepStaleClaims } from "../runner/github/claims.ts";
+import { bootstrapLabels, LABELS } from "../runner/github/labels.ts";
+import { getIssue, removeLabel } from "../runner/github/rest.ts";
+import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+
+type Schema = Record<string, unknown>;
+const root = spec as unknown as {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, Schema> }>>;
+};
+
+function resolve(schema: Schema): Schema {
+  let current = schema;
+  for (let depth = 0; typeof current.$ref === "string"; depth++) {
+    if (depth > 20) throw new Error(`$ref loop at ${current.$ref}`);
+    const path = (current.$ref as string).replace(/^#\//, "").split("/");
+    // deno-lint-ignore no-explicit-any
+    current = path.reduce((node: any, key) => node?.[key], spec) as Schema;
+    if (!current) throw new Error(`unresolved $ref ${schema.$ref}`);
+  }
+  return current;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
+}
+
+/** Returns the problems of `value` against `schema`, each with its JSON path. */
+function check(value: unknown, raw: Schema, at = "$"): string[] {
+  const schema = resolve(raw);
+  if (value === null) return schema.nullable === true || schema.type === "null" ? [] : [`${at}: null`];
+  if (Array.isArray(schema.allOf)) {
+    const problems = (schema.allOf as Schema[]).flatMap((part) => check(value, part, at));
+    if (problems.length) return problems;
+  }
+  for (const key of ["oneOf", "anyOf"] as const) {
+    if (Array.isArray(schema[key])) {
+      const passing = (schema[key] as Schema[]).filter((part) => check(value, part, at).length === 0);
+      if (key === "oneOf" ? passing.length !== 1 : passing.length === 0) {
+        return [`${at}: ${passing.length} branches of ${key} match`];
+      }
+    }
+  }
+  const actual = typeOf(value);
+  if (typeof schema.type === "string") {
+    const ok = schema.type === actual || (schema.type === "number" && actual === "integer");
+    if (!ok) return [`${at}: expected ${schema.type}, got ${actual}`];
+  }
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) {
+    return [`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`];
+  }
+  const problems: string[] = [];
+  if (actual === "object") {
+    const record = value as Record<string, unknown>;
+    for (const key of (schema.required as string[] | undefined) ?? []) {
+      if (!(key in record)) problems.push(`${at}.${key}: required`);
+    }
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    for (const [key, child] of Object.entries(record)) {
+      if (properties[key]) problems.push(...check(child, properties[key], `${at}.${key}`));
+      else if (schema.additionalProperties === false) problems.push(`${at}.${key}: not allowed`);
+    }
+  }
+  if (actual === "array" && schema.items) {
+    (value as unknown[]).forEach((item, i) => problems.push(...check(item, schema.items as Schema, `${at}[${i}]`)));
+  }
+  return problems;
+}
+
+function responseSchema(route: string, status: number): Schema | undefined {
+  const [method, path] = route.split(" ");
+  const operation = root.paths[path]?.[method.toLowerCase()];
+  assert.ok(operation, `the OpenAPI description has no ${route}`);
+  const response = resolve(operation.responses[String(status)] ?? {});
+  assert.ok(
+    operation.responses[String(status)],
+    `${route} may not answer ${status} (documented: ${Object.keys(operation.responses)})`,
+  );
+  return (response.content as Record<string, { schema: Schema }> | undefined)?.["application/json"]?.schema;
+}
+
+Deno.test("the checker itself rejects bodies that break the schema", () => {
+  const label = responseSchema("GET /repos/{owner}/{repo}/labels/{name}", 200)!;
+  const good = { id: 1, node_id: "x", url: "u", name: "n", description: null, color: "ffffff", default: false };
+  assert.deepEqual(check(good, label), []);
+  assert.notDeepEqual(check({ ...good, id: "1" }, label), []);
+  const { name: _name, ...noName } = good;
+  assert.notDeepEqual(check(noName, label), []);
+  assert.notDeepEqual(check({ ...good, name: null }, label), []);
+});
+
+Deno.test("every reply of the fake matches GitHub's OpenAPI description of that operation", async () => {
+  await using fake = startFakeGitHub();
+  const client = await fakeClient(fake);
+  const repo = { owner: "acme", name: "web" };
+  await bootstrapLabels(client, repo);
+  await bootstrapLabels(client, repo);
+  const number = fake.addIssue("acme/web", { title: "Contract", labels: [LABELS.implement] });
+  fake.addComment("acme/web", number, "A human comment.");
+  const options = { codename: "lucius", host: "studio", queue: LABELS.implement, now: () => new Date() };
+  const [a, b] = await Promise.all([
+    claimIssue(client, { repo, number }, { ...options, firing: "20261127T091500123Z-aaaaaa" }),
+    claimIssue(client, { repo, number }, { ...options, firing: "20261127T091500124Z-bbbbbb" }),
+  ]);
+  const won = a.status === "claimed" ? a : b;
+  assert.ok(won.status === "claimed");
+  await releaseClaim(client, won.ticket, { outcome: "failure", now: () => new Date() });
+  await getIssue(client, { repo, number });
+  assert.equal(await removeLabel(client, { repo, number }, "not-there"), false);
+  await sweepStaleClaims(client, repo, { ...options, firing: "f", isFiringAlive: () => false });
+  const statuses = new Set<string>();
+  for (const exchange of fake.exchanges) {
+    statuses.add(`${exchange.route} ${exchange.status}`);
+    const schema = responseSchema(exchange.route, exchange.status);
+    if (exchange.status >= 300 || !schema) continue;
+    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
+  }
+  // Every endpoint the client uses was exercised (and so checked).
+  for (const route of [
+    "GET /repos/{owner}/{repo}/issues 200",
+    "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
+    "POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200",
+    "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 200",
+    "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 404",
+    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200",
+    "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+    "GET /repos/{owner}/{repo}/labels 200",
+    "POST /repos/{owner}/{repo}/labels 201",
+  ]) {
+    assert.ok(statuses.has(route), `not exercised: ${route}`);
+  }
+  assert.deepEqual(fake.unexpected, []);
+});
+
+Deno.test("the fake's 304 and label routes exist in GitHub's description", () => {
+  assert.equal(responseSchema("GET /repos/{owner}/{repo}/issues/{issue_number}", 304), undefined);
+  assert.ok(responseSchema("PATCH /repos/{owner}/{repo}/labels/{name}", 200));
+  assert.ok(responseSchema("GET /repos/{owner}/{repo}/labels/{name}", 200));
+});

@@ -1,0 +1,135 @@
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import type { AgentDefinition, WorkResult } from "../runner/agent.ts";
+import { fire } from "../runner/fire.ts";
+import { readEvents } from "../runner/events.ts";
+import { readPauseState } from "../runner/pause.ts";
+import { spendFile } from "../runner/paths.ts";
+import { withHome } from "./helpers.ts";
+
+/** A paid test agent whose every firing returns `result`. */
+function paidAgent(result: WorkResult, calls: { n: number }): AgentDefinition {
+  return {
+    codename: "tester",
+    job: "Returns a fixed result.",
+    paid: true,
+    work() {
+      calls.n++;
+      return Promise.resolve(result);
+    },
+  };
+}
+
+/** A loopback Slack webhook that records what it receives. */
+function slackServer(options: { failFirst?: number } = {}) {
+  const received: Record<string, unknown>[] = [];
+  let failures = options.failFirst ?? 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    const body = await request.json();
+    if (failures > 0) {
+      failures--;
+      return new Response("upstream down", { status: 503 });
+    }
+    received.push(body);
+    return new Response("ok");
+  });
+  return { received, url: `http://127.0.0.1:${server.addr.port}/hook`, server };
+}
+
+const FLEET = (caps: string) =>
+  `version: 1\ntimezone: UTC\nagents:\n  tester:\n    schedule: every 20m\n    caps: ${caps}\n    failure_streak_threshold: 3\n`;
+
+Deno.test("a paid agent over its daily cap pauses itself until the next day and says why on Slack", async () => {
+  await using home = await withHome();
+  const slack = slackServer();
+  await using _server = slack.server;
+  await Deno.writeTextFile(home.layout.fleetFile, FLEET("{ firings_per_day: 2 }"));
+  const calls = { n: 0 };
+  const lines: string[] = [];
+  const options = {
+    env: home.env({ ALFRED_SLACK_WEBHOOK_URL: slack.url }),
+    loadAgent: () => Promise.resolve(paidAgent({ outcome: "success", turns: 5, costUsd: 0.25 }, calls)),
+    stdout: (line: string) => lines.push(line),
+    stderr: () => {},
+    now: () => new Date("2026-11-27T10:00:00Z"),
+  };
+  assertEquals(await fire("tester", options), 0);
+  assertEquals(await fire("tester", options), 0);
+  assertEquals(await fire("tester", options), 0);
+  assertEquals(calls.n, 2, "the third firing does no work");
+  assertMatch(lines.at(-1)!, /^\[AGENT-AUTO-PAUSED\] tester: daily cap firings_per_day reached \(2 of 2\)/);
+  const pauseState = await readPauseState(home.layout);
+  assertEquals(pauseState.agents.tester.until, "2026-11-28T00:00:00.000Z");
+  assertEquals(slack.received.length, 1, "one message, for the auto-pause only");
+  assertMatch(JSON.stringify(slack.received[0]), /paused itself/);
+  lines.length = 0;
+  assertEquals(await fire("tester", options), 0);
+  assertMatch(lines[0], /^\[AGENT-PAUSED\] tester: daily cap/);
+  const ledger = JSON.parse(await Deno.readTextFile(spendFile(home.layout, "tester", { day: "2026-11-27" })));
+  assertEquals([ledger.firings, ledger.turns, ledger.cost_usd, ledger.successes], [2, 10, 0.5, 2]);
+  const nextDay = { ...options, now: () => new Date("2026-11-28T00:05:00Z") };
+  assertEquals(await fire("tester", nextDay), 0);
+  assertEquals(calls.n, 3, "the next day it works again");
+});
+
+Deno.test("a failure streak at the threshold pauses the agent until the operator resumes it", async () => {
+  await using home = await withHome();
+  await Deno.writeTextFile(home.layout.fleetFile, FLEET("{}"));
+  const calls = { n: 0 };
+  const lines: string[] = [];
+  const options = {
+    env: home.env(),
+    loadAgent: () => Promise.resolve(paidAgent({ outcome: "crashed", turns: 1, costUsd: 0.01, error: "boom" }, calls)),
+    stdout: (line: string) => lines.push(line),
+    stderr: () => {},
+  };
+  for (let i = 0; i < 3; i++) await fire("tester", options);
+  assertEquals(await fire("tester", options), 0);
+  assertEquals(calls.n, 3);
+  assertMatch(lines.at(-1)!, /^\[AGENT-AUTO-PAUSED\] tester: 3 failures in a row \(threshold 3\)/);
+  assertEquals((await readPauseState(home.layout)).agents.tester.until, null);
+});
+
+Deno.test("work that throws is recorded as a failure with its error, and the lock is released", async () => {
+  await using home = await withHome();
+  await Deno.writeTextFile(home.layout.fleetFile, FLEET("{}"));
+  const agent: AgentDefinition = {
+    codename: "tester",
+    job: "Throws.",
+    paid: true,
+    work: () => Promise.reject(new Error("engine exploded")),
+  };
+  const options = { env: home.env(), loadAgent: () => Promise.resolve(agent), stdout: () => {}, stderr: () => {} };
+  assertEquals(await fire("tester", options), 1);
+  assertEquals(await fire("tester", options), 1, "the lock was released: the next firing ran too");
+  const { events } = await readEvents(home.layout, { since: new Date(Date.now() - 60_000), until: new Date() });
+  assertEquals(events.map((e) => [e.outcome, e.error]), [["failure", "engine exploded"], ["failure", "engine exploded"]]);
+});
+
+Deno.test("a failing Slack webhook never fails the firing and is retried", async () => {
+  await using home = await withHome();
+  const slack = slackServer({ failFirst: 1 });
+  await using _server = slack.server;
+  await Deno.writeTextFile(home.layout.fleetFile, FLEET("{}"));
+  const agent: AgentDefinition = {
+    codename: "tester",
+    job: "Ships.",
+    paid: true,
+    work: () =>
+      Promise.resolve({
+        outcome: "success",
+        turns: 2,
+        costUsd: 0.1,
+        notice: { severity: "info", agent: "tester", title: "shipped", text: "PR opened" },
+      }),
+  };
+  const code = await fire("tester", {
+    env: home.env({ ALFRED_SLACK_WEBHOOK_URL: slack.url }),
+    loadAgent: () => Promise.resolve(agent),
+    stdout: () => {},
+    stderr: () => {},
+  });
+  assertEquals(code, 0);
+  assertEquals(slack.received.length, 1, "delivered on the second attempt");
+  const blocks = (slack.received[0] as { blocks: { text?: { text: string } }[] }).blocks;
+  assert(blocks[0].text?.text.includes("*[Tester]* shipped"));
+});

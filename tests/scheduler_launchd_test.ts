@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "../runner/errors.ts";
+import { layoutOf } from "../runner/paths.ts";
+import { planInstall } from "../scheduler/control.ts";
+import { launchdLabel, parseLaunchAgent } from "../scheduler/launchd.ts";
+
+const FLEET: [string, string][] = [
+  ["batman", "every 2h"],
+  ["lucius", "every 20m"],
+  ["drake", "daily 02:30"],
+  ["bane", "weekdays 09:00,17:30"],
+  ["rasalghul", "every 30m"],
+  ["robin", "hourly :15"],
+  ["nightwing", "mon,wed,fri 18:00"],
+  ["huntress", "every 1h"],
+  ["gordon", "weekends 10:00"],
+  ["echo", "every 1d"],
+];
+
+const HOME = "/Users/op & co/.alfred <100%>";
+
+function plan() {
+  return planInstall(
+    FLEET.map(([codename, schedule]) => ({
+      codename,
+      schedule,
+      binaryPath: `/Applications/Alfred Tools/alfred-${codename}`,
+      timeoutSeconds: 1920,
+    })),
+    {
+      platform: "launchd",
+      layout: layoutOf(HOME),
+      env: (name) => name === "HOME" ? "/Users/op" : undefined,
+      runner: { run: () => Promise.reject(new Error("planInstall must not run commands")) },
+      labelPrefix: "com.example",
+      environment: { PATH: "/opt/homebrew/bin:/usr/bin:/bin" },
+      uid: 501,
+      now: () => new Date("2024-01-03T00:00:00Z"),
+    },
+  );
+}
+
+Deno.test("every plist of the whole fleet round-trips with the expected keys and types", () => {
+  const agents = plan().agents;
+  assert.equal(agents.length, FLEET.length);
+  for (const agent of agents) {
+    const [file] = agent.files;
+    const label = `com.example.alfred.${agent.codename}`;
+    assert.equal(agent.unit, label);
+    assert.equal(file.path, `/Users/op/Library/LaunchAgents/${label}.plist`);
+    const parsed = parseLaunchAgent(file.text, { file: file.path });
+    assert.equal(parsed.Label, label);
+    assert.deepEqual(parsed.ProgramArguments, [
+      `/Applications/Alfred Tools/alfred-${agent.codename}`,
+    ]);
+    assert.deepEqual(parsed.EnvironmentVariables, {
+      PATH: "/opt/homebrew/bin:/usr/bin:/bin",
+      ALFRED_HOME: HOME,
+      ALFRED_SECRETS_FILE: `${HOME}/secrets.env`,
+    });
+    assert.equal(parsed.StandardOutPath, `${HOME}/logs/${agent.codename}/scheduler.log`);
+    assert.equal(parsed.StandardErrorPath, `${HOME}/logs/${agent.codename}/scheduler.log`);
+    assert.equal(parsed.ProcessType, "Background");
+    assert.equal(parsed.RunAtLoad, false);
+    // XML types: integers are <integer>, the flag is <false/>, special characters escaped.
+    assert.match(file.text, /<key>RunAtLoad<\/key>\s*<false\/>/);
+    assert.ok(file.text.includes("op &amp; co/.alfred &lt;100%&gt;"));
+    assert.ok(!/<real>/.test(file.text), "no number may be written as <real>");
+  }
+  const byName = new Map(
+    agents.map((agent) => [agent.codename, parseLaunchAgent(agent.files[0].text)]),
+  );
+  assert.equal(byName.get("lucius")?.StartInterval, 1200);
+  assert.match(agents[1].files[0].text, /<key>StartInterval<\/key>\s*<integer>1200<\/integer>/);
+  assert.equal(byName.get("lucius")?.StartCalendarInterval, undefined);
+  assert.deepEqual(byName.get("drake")?.StartCalendarInterval, [{ Hour: 2, Minute: 30 }]);
+  assert.deepEqual(byName.get("robin")?.StartCalendarInterval, [{ Minute: 15 }]);
+  assert.equal(byName.get("bane")?.StartCalendarInterval?.length, 10);
+  assert.deepEqual(byName.get("gordon")?.StartCalendarInterval, [
+    { Weekday: 0, Hour: 10, Minute: 0 },
+    { Weekday: 6, Hour: 10, Minute: 0 },
+  ]);
+});
+
+Deno.test("a plist that is not what Alfred writes is rejected with the field named", () => {
+  const text = plan().agents[0].files[0].text.replace(
+    /<key>RunAtLoad<\/key>\s*<false\/>/,
+    "<key>RunAtLoad</key><true/>",
+  );
+  assert.throws(() => parseLaunchAgent(text, { file: "x.plist" }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /^x\.plist: RunAtLoad:/);
+    return true;
+  });
+  assert.throws(() => parseLaunchAgent("not xml", { file: "y.plist" }), ConfigError);
+});
+
+Deno.test("launchd labels take a reverse-DNS prefix and reject anything else", () => {
+  assert.equal(launchdLabel("robin"), "local.alfred.robin");
+  assert.equal(launchdLabel("robin", { prefix: "com.example" }), "com.example.alfred.robin");
+  for (const prefix of ["", "com..example", "com example", "com/example", "."]) {
+    assert.throws(() => launchdLabel("robin", { prefix }), ConfigError, prefix);
+  }
+});
