@@ -25,6 +25,7 @@ Commands:
   doctor                               check tools, token, ALFRED_HOME and config
   version                              version and target of this binary
   quickstart                           init if needed, fire echo, show status
+  scheduler install|uninstall|status   systemd --user timers or launchd agents
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: () => import("./commands/doctor.ts").then((m) => m.doctorCommand),
   version: () => import("./commands/version.ts").then((m) => m.versionCommand),
   quickstart: () => import("./commands/quickstart.ts").then((m) => m.quickstartCommand),
+  scheduler: () => import("./commands/scheduler.ts").then((m) => m.schedulerCommand),
 };
 
 /**

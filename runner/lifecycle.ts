@@ -331,6 +331,7 @@ async function autoPause(
   });
   await log.error(`auto-paused: ${reason}`);
   options.stdout(`[AGENT-AUTO-PAUSED] ${codename}: ${reason}`);
+  if (!options.until) await stopTimer(codename, options);
   const result: WorkResult = {
     outcome: "auto-paused",
     turns: 0,
@@ -344,6 +345,32 @@ async function autoPause(
   );
   await notify(result.notice!, options);
   return 0;
+}
+
+/**
+ * Stops the agent's timer after an open-ended auto-pause, through the same
+ * path as `alfred pause`. A timed pause (a daily cap) leaves the timer running
+ * so the agent resumes by itself; its firings stop at the guard meanwhile.
+ */
+async function stopTimer(
+  codename: string,
+  options: LifecycleOptions & { log: Logger },
+): Promise<void> {
+  try {
+    const { applySchedulerPause } = await import("../scheduler/pause_hook.ts");
+    const warnings = await applySchedulerPause("pause", { all: false, agents: [codename] }, {
+      env: options.env,
+      layout: options.layout,
+      stdout: () => {},
+      stderr: (line) => void options.log.warn(line),
+      now: options.now,
+      debug: false,
+    });
+    for (const warning of warnings) await options.log.warn(`scheduler: ${warning}`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    await options.log.warn(`scheduler not touched (this binary may not run it): ${error.message}`);
+  }
 }
 
 async function recordDeadFiring(

@@ -68,7 +68,10 @@ export function assertNotMatch(actual: string, pattern: RegExp, message?: string
  * @param message Shown on failure.
  */
 export function assertStringIncludes(actual: string, expected: string, message?: string): void {
-  nodeAssert.ok(actual.includes(expected), message ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`);
+  nodeAssert.ok(
+    actual.includes(expected),
+    message ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`,
+  );
 }
 
 /**

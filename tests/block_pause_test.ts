@@ -1,5 +1,10 @@
 import { assert, assertEquals } from "./assert.ts";
-import { clearGlobalBlock, isBlockActive, readGlobalBlock, setGlobalBlock } from "../runner/block.ts";
+import {
+  clearGlobalBlock,
+  isBlockActive,
+  readGlobalBlock,
+  setGlobalBlock,
+} from "../runner/block.ts";
 import { pause, pauseOf, readPauseState, resume } from "../runner/pause.ts";
 import { listDir, withHome } from "./helpers.ts";
 
@@ -7,11 +12,20 @@ const now = new Date("2026-11-27T10:00:00.000Z");
 
 Deno.test("setGlobalBlock writes the block; a shorter one never cuts it; clear removes it", async () => {
   await using home = await withHome();
-  const first = await setGlobalBlock(home.layout, { reason: "429", hours: 2, now, setBy: "lucius" });
+  const first = await setGlobalBlock(home.layout, {
+    reason: "429",
+    hours: 2,
+    now,
+    setBy: "lucius",
+  });
   assertEquals(first.until, "2026-11-27T12:00:00.000Z");
   const second = await setGlobalBlock(home.layout, { reason: "529", hours: 1, now, setBy: "bane" });
   assertEquals(second.reason, "429", "the later-ending block is kept");
-  const longer = await setGlobalBlock(home.layout, { reason: "credit", until: new Date("2026-11-27T15:00:00Z"), now });
+  const longer = await setGlobalBlock(home.layout, {
+    reason: "credit",
+    until: new Date("2026-11-27T15:00:00Z"),
+    now,
+  });
   assertEquals(longer.until, "2026-11-27T15:00:00.000Z");
   assert(isBlockActive(await readGlobalBlock(home.layout, { now }), now));
   assertEquals(await clearGlobalBlock(home.layout), true);
@@ -53,7 +67,13 @@ Deno.test("pause and resume agents, repos and the whole fleet", async () => {
 
 Deno.test("a timed pause lifts itself", async () => {
   await using home = await withHome();
-  await pause(home.layout, { agents: ["lucius"], reason: "cap", by: "auto", until: new Date("2026-11-28T00:00:00Z"), now });
+  await pause(home.layout, {
+    agents: ["lucius"],
+    reason: "cap",
+    by: "auto",
+    until: new Date("2026-11-28T00:00:00Z"),
+    now,
+  });
   const state = await readPauseState(home.layout, { now });
   assertEquals(pauseOf(state, "lucius", now)?.by, "auto");
   assertEquals(pauseOf(state, "lucius", new Date("2026-11-28T00:00:01Z")), undefined);
@@ -73,6 +93,13 @@ Deno.test("a corrupt pause file becomes 'whole fleet paused', never 'nothing pau
 Deno.test("concurrent pauses of different agents are all kept", async () => {
   await using home = await withHome();
   const agents = Array.from({ length: 12 }, (_, i) => `agent-${i}`);
-  await Promise.all(agents.map((agent) => pause(home.layout, { agents: [agent], reason: agent, by: "operator", now })));
-  assertEquals(Object.keys((await readPauseState(home.layout, { now })).agents).sort(), agents.sort());
+  await Promise.all(
+    agents.map((agent) =>
+      pause(home.layout, { agents: [agent], reason: agent, by: "operator", now })
+    ),
+  );
+  assertEquals(
+    Object.keys((await readPauseState(home.layout, { now })).agents).sort(),
+    agents.sort(),
+  );
 });

@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertMatch, assertNotMatch, assertStringIncludes } from "./assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotMatch,
+  assertStringIncludes,
+} from "./assert.ts";
 import { alfredCommand, listDir, runAlfred, withHome } from "./helpers.ts";
 import { BUILT_IN_AGENTS } from "../runner/config.ts";
 import { readEvents } from "../runner/events.ts";
@@ -25,20 +31,31 @@ Deno.test("quickstart on a fresh home prints the summary, and status shows the e
   assertEquals(run.code, 0, run.stderr);
   assertStringIncludes(run.stdout, "Fleet summary");
   assertStringIncludes(run.stdout, "0 firings");
-  assertMatch(run.stdout, /^echo\s+enabled\s+every 24h\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+success/m);
+  assertMatch(
+    run.stdout,
+    /^echo\s+enabled\s+every 24h\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+success/m,
+  );
   const status = await runAlfred(["status", "--json"], { home: home.home });
   const report = JSON.parse(status.stdout);
   const echo = report.agents.find((a: { agent: string }) => a.agent === "echo");
   assertEquals(echo.lastFiring.outcome, "success");
   assertEquals(echo.today.firings, 1);
   const second = await runAlfred(["fire", "echo"], { home: home.home });
-  assertStringIncludes(second.stdout, "1 firing, 0 failed", "the second summary counts the first firing");
-  assertEquals(await listDir(`${home.home}/logs/echo`), [`${new Date().toISOString().slice(0, 10)}.log`]);
+  assertStringIncludes(
+    second.stdout,
+    "1 firing, 0 failed",
+    "the second summary counts the first firing",
+  );
+  assertEquals(await listDir(`${home.home}/logs/echo`), [
+    `${new Date().toISOString().slice(0, 10)}.log`,
+  ]);
 });
 
 Deno.test("while a global block holds, every agent prints [AGENT-GLOBAL-BLOCKED], exits 0, and nothing else happens", async () => {
   await using home = await withHome();
-  const set = await runAlfred(["block", "set", "--for", "2h", "--reason", "429 from claude"], { home: home.home });
+  const set = await runAlfred(["block", "set", "--for", "2h", "--reason", "429 from claude"], {
+    home: home.home,
+  });
   assertEquals(set.code, 0, set.stderr);
   const before = await snapshot(home.home);
   for (const codename of [...Object.keys(BUILT_IN_AGENTS), "custom-one"]) {
@@ -55,7 +72,9 @@ Deno.test("while a global block holds, every agent prints [AGENT-GLOBAL-BLOCKED]
 
 Deno.test("pause --all stops every firing with [AGENT-PAUSED]; resume brings them back", async () => {
   await using home = await withHome();
-  const paused = await runAlfred(["pause", "--all", "--reason", "maintenance"], { home: home.home });
+  const paused = await runAlfred(["pause", "--all", "--reason", "maintenance"], {
+    home: home.home,
+  });
   assertEquals(paused.code, 0, paused.stderr);
   const run = await runAlfred(["fire", "echo"], { home: home.home });
   assertEquals(run.code, 0);
@@ -65,7 +84,10 @@ Deno.test("pause --all stops every firing with [AGENT-PAUSED]; resume brings the
   assertStringIncludes(after.stdout, "Fleet summary");
   const one = await runAlfred(["pause", "echo", "--for", "1h"], { home: home.home });
   assertMatch(one.stdout, /Paused echo until /);
-  assertMatch((await runAlfred(["fire", "echo"], { home: home.home })).stdout, /^\[AGENT-PAUSED\] echo: paused by the operator \(until /);
+  assertMatch(
+    (await runAlfred(["fire", "echo"], { home: home.home })).stdout,
+    /^\[AGENT-PAUSED\] echo: paused by the operator \(until /,
+  );
 });
 
 Deno.test("50 concurrent firings: exactly one works, the rest print [AGENT-LOCKED], state stays sound", async () => {
@@ -78,26 +100,38 @@ Deno.test("50 concurrent firings: exactly one works, the rest print [AGENT-LOCKE
   const fifo = `${home.layout.eventsDir}/${yesterday}.jsonl`;
   const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
   assertEquals(mk.code, 0);
-  const children = Array.from({ length: 50 }, () => alfredCommand(["fire", "echo"], { home: home.home }).spawn());
+  const children = Array.from(
+    { length: 50 },
+    () => alfredCommand(["fire", "echo"], { home: home.home }).spawn(),
+  );
   const outputs: { code: number; stdout: string }[] = [];
   const finished = children.map(async (child) => {
     const output = await child.output();
     outputs.push({ code: output.code, stdout: new TextDecoder().decode(output.stdout) });
   });
   const deadline = Date.now() + 60_000;
-  while (outputs.length < 49 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (outputs.length < 49 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   assertEquals(outputs.length, 49, "49 firings ended while the lock holder was still working");
   const writer = await Deno.open(fifo, { write: true });
   writer.close();
   await Promise.all(finished);
-  const locked = outputs.filter((o) => o.stdout.startsWith("[AGENT-LOCKED] echo is already firing"));
+  const locked = outputs.filter((o) =>
+    o.stdout.startsWith("[AGENT-LOCKED] echo is already firing")
+  );
   const worked = outputs.filter((o) => o.stdout.includes("Fleet summary"));
   assertEquals([locked.length, worked.length], [49, 1]);
   assert(outputs.every((o) => o.code === 0));
   await Deno.remove(fifo);
-  const { events, badLines } = await readEvents(home.layout, { since: new Date(Date.now() - 3_600_000), until: new Date() });
+  const { events, badLines } = await readEvents(home.layout, {
+    since: new Date(Date.now() - 3_600_000),
+    until: new Date(),
+  });
   assertEquals([events.length, badLines], [1, 0]);
-  const ledger = JSON.parse(await Deno.readTextFile(spendFile(home.layout, "echo", { day: dayOf(new Date(), "UTC") })));
+  const ledger = JSON.parse(
+    await Deno.readTextFile(spendFile(home.layout, "echo", { day: dayOf(new Date(), "UTC") })),
+  );
   assertEquals(ledger.firings, 1);
   const status = await runAlfred(["status", "--json"], { home: home.home });
   assertEquals(status.code, 0, status.stderr);
@@ -128,15 +162,27 @@ Deno.test("kill -9 during a firing: the next firing takes the lock over, records
   assertEquals(next.code, 0, next.stderr);
   assertStringIncludes(next.stdout, "Fleet summary");
   assertMatch(next.stderr, new RegExp(`took over the lock of firing ${holder.firing_id}`));
-  const { events } = await readEvents(home.layout, { since: new Date(Date.now() - 3_600_000), until: new Date() });
-  assertEquals(events.map((e) => [e.firing_id === holder!.firing_id, e.outcome]), [[true, "crashed"], [false, "success"]]);
+  const { events } = await readEvents(home.layout, {
+    since: new Date(Date.now() - 3_600_000),
+    until: new Date(),
+  });
+  assertEquals(events.map((e) => [e.firing_id === holder!.firing_id, e.outcome]), [[
+    true,
+    "crashed",
+  ], [false, "success"]]);
 });
 
 Deno.test("a fleet.yaml with an unknown key or a wrong type: file:line:col and field, exit 3, nothing written", async () => {
   for (
     const [yaml, expected] of [
-      ["version: 1\nagents:\n  echo:\n    enabled: true\n    shedule: every 1h\n", /fleet\.yaml:5:5: agents\.echo\.shedule: unknown key "shedule"/],
-      ["version: 1\ndefaults:\n  max_turns: many\n", /fleet\.yaml:3:14: defaults\.max_turns: .*\(got "many"\)/],
+      [
+        "version: 1\nagents:\n  echo:\n    enabled: true\n    shedule: every 1h\n",
+        /fleet\.yaml:5:5: agents\.echo\.shedule: unknown key "shedule"/,
+      ],
+      [
+        "version: 1\ndefaults:\n  max_turns: many\n",
+        /fleet\.yaml:3:14: defaults\.max_turns: .*\(got "many"\)/,
+      ],
     ] as const
   ) {
     await using home = await withHome();
@@ -162,7 +208,10 @@ Deno.test("truncated or garbage state files are quarantined with a clear message
   await Deno.writeTextFile(`${home.layout.stateDir}/echo/last-firing.json`, "\u0000\u0000garbage");
   const run = await runAlfred(["fire", "echo"], { home: home.home });
   assertEquals(run.code, 0, run.stderr);
-  assertMatch(run.stdout, /\[AGENT-AUTO-PAUSED\] echo: today's spend ledger was corrupt \(moved to .*spend-.*\.json\.corrupt-/);
+  assertMatch(
+    run.stdout,
+    /\[AGENT-AUTO-PAUSED\] echo: today's spend ledger was corrupt \(moved to .*spend-.*\.json\.corrupt-/,
+  );
   assertMatch(run.stderr, /warning: state file .*spend-.*\.json is corrupt \(not JSON/);
   assertNotMatch(run.stderr, /\n\s+at /);
   const names = await listDir(`${home.layout.stateDir}/echo`);
@@ -181,12 +230,18 @@ Deno.test("truncated or garbage state files are quarantined with a clear message
   const afterBlock = await runAlfred(["fire", "echo"], { home: home.home });
   assertEquals(afterBlock.code, 0);
   assertMatch(afterBlock.stdout, /^\[AGENT-GLOBAL-BLOCKED\] until \S+ \(block file was corrupt/);
-  assert((await listDir(home.layout.stateDir)).some((n) => n.startsWith("global-blocked-until.json.corrupt-")));
+  assert(
+    (await listDir(home.layout.stateDir)).some((n) =>
+      n.startsWith("global-blocked-until.json.corrupt-")
+    ),
+  );
 });
 
 Deno.test("init writes a commented fleet.yaml, takes --repo, and never overwrites", async () => {
   await using home = await withHome();
-  const run = await runAlfred(["init", "--repo", "acme/api=/srv/code/api", "--repo", "acme/web"], { home: home.home });
+  const run = await runAlfred(["init", "--repo", "acme/api=/srv/code/api", "--repo", "acme/web"], {
+    home: home.home,
+  });
   assertEquals(run.code, 0, run.stderr);
   const text = await Deno.readTextFile(home.layout.fleetFile);
   assertStringIncludes(text, '- name: "acme/api"\n    path: "/srv/code/api"');
@@ -206,7 +261,20 @@ Deno.test("init writes a commented fleet.yaml, takes --repo, and never overwrite
 
 Deno.test("every command has --help; bad commands and flags exit 2 with a hint", async () => {
   await using home = await withHome();
-  for (const command of ["init", "fire", "status", "pause", "resume", "block", "logs", "doctor", "version", "quickstart"]) {
+  for (
+    const command of [
+      "init",
+      "fire",
+      "status",
+      "pause",
+      "resume",
+      "block",
+      "logs",
+      "doctor",
+      "version",
+      "quickstart",
+    ]
+  ) {
     const run = await runAlfred([command, "--help"], { home: home.home });
     assertEquals(run.code, 0, `${command} --help: ${run.stderr}`);
     assertMatch(run.stdout, /Usage: alfred /);
@@ -261,5 +329,8 @@ Deno.test("logs prints an agent's log; doctor and version answer", async () => {
   assertEquals(checks.find((c) => c.name === "fleet.yaml")?.status, "ok");
   assertEquals(checks.find((c) => c.name === "git")?.status, "ok");
   const version = await runAlfred(["version", "--json"], { home: home.home });
-  assertEquals(JSON.parse(version.stdout).version, JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).version);
+  assertEquals(
+    JSON.parse(version.stdout).version,
+    JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).version,
+  );
 });

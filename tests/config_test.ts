@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch, assertThrows, assertRejects } from "./assert.ts";
+import { assertEquals, assertMatch, assertRejects, assertThrows } from "./assert.ts";
 import { loadFleetConfig, parseFleetFile, resolveFleetConfig } from "../runner/config.ts";
 import { ConfigError } from "../runner/errors.ts";
 import { renderFleetTemplate } from "../runner/fleet_template.ts";
@@ -8,13 +8,37 @@ const env = (values: Record<string, string> = {}) => (name: string) => values[na
 
 for (
   const [name, yaml, expected] of [
-    ["a wrong type", "version: 1\nagents:\n  lucius:\n    max_turns: forty\n", /^fleet\.yaml:4:16: agents\.lucius\.max_turns: .*number.*\(got "forty"\)/],
-    ["an unknown key", "version: 1\nagents:\n  lucius:\n    enabled: true\n    colour: red\n", /^fleet\.yaml:5:5: agents\.lucius\.colour: unknown key "colour"/],
-    ["an unknown top-level key", "version: 1\nagnets: {}\n", /^fleet\.yaml:2:1: agnets: unknown key/],
-    ["a negative cap", "version: 1\nagents:\n  lucius:\n    caps:\n      cost_usd_per_day: -3\n", /^fleet\.yaml:5:25: agents\.lucius\.caps\.cost_usd_per_day: .*\(got -3\)/],
-    ["a bad repo name", "version: 1\nrepos:\n  - name: bad\n", /^fleet\.yaml:3:11: repos\.0\.name: must look like owner\/name/],
+    [
+      "a wrong type",
+      "version: 1\nagents:\n  lucius:\n    max_turns: forty\n",
+      /^fleet\.yaml:4:16: agents\.lucius\.max_turns: .*number.*\(got "forty"\)/,
+    ],
+    [
+      "an unknown key",
+      "version: 1\nagents:\n  lucius:\n    enabled: true\n    colour: red\n",
+      /^fleet\.yaml:5:5: agents\.lucius\.colour: unknown key "colour"/,
+    ],
+    [
+      "an unknown top-level key",
+      "version: 1\nagnets: {}\n",
+      /^fleet\.yaml:2:1: agnets: unknown key/,
+    ],
+    [
+      "a negative cap",
+      "version: 1\nagents:\n  lucius:\n    caps:\n      cost_usd_per_day: -3\n",
+      /^fleet\.yaml:5:25: agents\.lucius\.caps\.cost_usd_per_day: .*\(got -3\)/,
+    ],
+    [
+      "a bad repo name",
+      "version: 1\nrepos:\n  - name: bad\n",
+      /^fleet\.yaml:3:11: repos\.0\.name: must look like owner\/name/,
+    ],
     ["broken YAML", "version: 1\nagents: [\n", /^fleet\.yaml:\d+:\d+: invalid YAML/],
-    ["a webhook URL instead of a variable name", "version: 1\nslack:\n  webhook_env: https://hooks.slack.com/x\n", /slack\.webhook_env: must be the NAME/],
+    [
+      "a webhook URL instead of a variable name",
+      "version: 1\nslack:\n  webhook_env: https://hooks.slack.com/x\n",
+      /slack\.webhook_env: must be the NAME/,
+    ],
     ["a missing version", "agents: {}\n", /^fleet\.yaml:1:1: version:/],
     ["a duplicate key", "version: 1\nversion: 1\n", /fleet\.yaml:2:1: invalid YAML/],
     ["a bad codename", "version: 1\nagents:\n  Lucius!: {}\n", /agents\.Lucius!/],
@@ -28,8 +52,13 @@ for (
 }
 
 Deno.test("the template that alfred init writes is valid, with Lucius serving the given repos", () => {
-  const text = renderFleetTemplate([{ name: "acme/api", path: "/srv/code/api with space" }, { name: "acme/web" }]);
-  const config = resolveFleetConfig(parseFleetFile(text, { file: "fleet.yaml" }), { env: env(), source: "fleet.yaml" });
+  const text = renderFleetTemplate([{ name: "acme/api", path: "/srv/code/api with space" }, {
+    name: "acme/web",
+  }]);
+  const config = resolveFleetConfig(parseFleetFile(text, { file: "fleet.yaml" }), {
+    env: env(),
+    source: "fleet.yaml",
+  });
   assertEquals(config.repos, [
     { name: "acme/api", path: "/srv/code/api with space", base: "main" },
     { name: "acme/web", path: undefined, base: "main" },
@@ -60,7 +89,11 @@ Deno.test("an agent's settings override defaults, which override the built-in on
   assertEquals(config.agents.lucius.engine, "codex");
   assertEquals(config.agents.lucius.model, "gpt-5-mini");
   assertEquals(config.agents.lucius.maxTurns, 20);
-  assertEquals(config.agents.lucius.caps, { turns_per_day: 100, cost_usd_per_day: 5, firings_per_day: 96 });
+  assertEquals(config.agents.lucius.caps, {
+    turns_per_day: 100,
+    cost_usd_per_day: 5,
+    firings_per_day: 96,
+  });
   assertEquals(config.agents.scribe.maxTurns, 7, "a custom codename is an agent too");
   assertEquals(config.agents.scribe.enabled, true);
   assertEquals(config.repos[0].base, "trunk");
@@ -69,10 +102,19 @@ Deno.test("an agent's settings override defaults, which override the built-in on
 Deno.test("cross-field errors name the field: unknown tier, unlisted repo, bad time zone, custom agent without schedule", () => {
   for (
     const [yaml, field] of [
-      ["version: 1\nagents: { lucius: { tier: huge } }", /agents\.lucius\.tier: unknown tier "huge"/],
-      ["version: 1\nagents: { lucius: { repos: [x/y] } }", /agents\.lucius\.repos: "x\/y" is not listed/],
+      [
+        "version: 1\nagents: { lucius: { tier: huge } }",
+        /agents\.lucius\.tier: unknown tier "huge"/,
+      ],
+      [
+        "version: 1\nagents: { lucius: { repos: [x/y] } }",
+        /agents\.lucius\.repos: "x\/y" is not listed/,
+      ],
       ["version: 1\ntimezone: Mars/Olympus", /timezone: unknown time zone/],
-      ["version: 1\nagents: { scribe: {} }", /agents\.scribe\.schedule: a custom agent needs a schedule/],
+      [
+        "version: 1\nagents: { scribe: {} }",
+        /agents\.scribe\.schedule: a custom agent needs a schedule/,
+      ],
     ] as const
   ) {
     const error = assertThrows(
@@ -84,12 +126,22 @@ Deno.test("cross-field errors name the field: unknown tier, unlisted repo, bad t
 });
 
 Deno.test("environment settings override the file; the webhook comes from the named variable", () => {
-  const file = parseFleetFile("version: 1\nslack: { webhook_env: MY_HOOK }\ngithub: { api_url: https://ghe.example/api/v3 }\n", { file: "f" });
-  const fromFile = resolveFleetConfig(file, { env: env({ MY_HOOK: "http://127.0.0.1:9/hook" }), source: "f" });
+  const file = parseFleetFile(
+    "version: 1\nslack: { webhook_env: MY_HOOK }\ngithub: { api_url: https://ghe.example/api/v3 }\n",
+    { file: "f" },
+  );
+  const fromFile = resolveFleetConfig(file, {
+    env: env({ MY_HOOK: "http://127.0.0.1:9/hook" }),
+    source: "f",
+  });
   assertEquals(fromFile.slackWebhookUrl, "http://127.0.0.1:9/hook");
   assertEquals(fromFile.githubApiUrl, "https://ghe.example/api/v3");
   const overridden = resolveFleetConfig(file, {
-    env: env({ MY_HOOK: "http://127.0.0.1:9/a", ALFRED_SLACK_WEBHOOK_URL: "http://127.0.0.1:9/b", ALFRED_GITHUB_API_URL: "http://127.0.0.1:1" }),
+    env: env({
+      MY_HOOK: "http://127.0.0.1:9/a",
+      ALFRED_SLACK_WEBHOOK_URL: "http://127.0.0.1:9/b",
+      ALFRED_GITHUB_API_URL: "http://127.0.0.1:1",
+    }),
     source: "f",
   });
   assertEquals(overridden.slackWebhookUrl, "http://127.0.0.1:9/b");
@@ -107,6 +159,9 @@ Deno.test("loadFleetConfig uses the embedded defaults when there is no fleet.yam
 Deno.test("loadFleetConfig reports a bad file with its path", async () => {
   await using home = await withHome();
   await Deno.writeTextFile(home.layout.fleetFile, "version: 1\ndefaults:\n  max_turns: 0\n");
-  const error = await assertRejects(() => loadFleetConfig(home.layout.fleetFile, { env: env() }), ConfigError);
+  const error = await assertRejects(
+    () => loadFleetConfig(home.layout.fleetFile, { env: env() }),
+    ConfigError,
+  );
   assertMatch(error.message, new RegExp(`^${home.layout.fleetFile}:3:14: defaults\\.max_turns:`));
 });

@@ -263,7 +263,10 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     status: 404,
     body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
   });
-  const withIssue = (match: string[], run: (repo: string, data: RepoData, issue: FakeIssue) => Reply) => {
+  const withIssue = (
+    match: string[],
+    run: (repo: string, data: RepoData, issue: FakeIssue) => Reply,
+  ) => {
     const repo = `${match[0]}/${match[1]}`;
     const data = repoData(repo);
     const issue = data.issues.get(Number(match[2]));
@@ -296,61 +299,84 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     const { slice, headers } = page(url, list);
     return { status: 200, body: slice.map((issue) => issueJson(repo, data, issue)), headers };
   });
-  route("GET", "/repos/{owner}/{repo}/issues/{issue_number}", (m) =>
-    withIssue(m, (repo, data, issue) => ({ status: 200, body: issueJson(repo, data, issue) })));
-  route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", (m, _url, body) =>
-    withIssue(m, (repo, data, issue) => {
-      const names = (body as { labels?: unknown })?.labels;
-      if (!Array.isArray(names) || names.some((name) => typeof name !== "string")) {
-        return { status: 422, body: { message: "Invalid request.", documentation_url: "x" } };
-      }
-      for (const name of names as string[]) {
-        ensureLabel(data, name);
-        if (!issue.labels.includes(name)) issue.labels.push(name);
-      }
-      touch(issue);
-      return {
-        status: 200,
-        body: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
-      };
-    }));
-  route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", (m) =>
-    withIssue(m, (repo, data, issue) => {
-      const name = decodeURIComponent(m[3]);
-      if (!issue.labels.includes(name)) {
+  route(
+    "GET",
+    "/repos/{owner}/{repo}/issues/{issue_number}",
+    (m) =>
+      withIssue(m, (repo, data, issue) => ({ status: 200, body: issueJson(repo, data, issue) })),
+  );
+  route(
+    "POST",
+    "/repos/{owner}/{repo}/issues/{issue_number}/labels",
+    (m, _url, body) =>
+      withIssue(m, (repo, data, issue) => {
+        const names = (body as { labels?: unknown })?.labels;
+        if (!Array.isArray(names) || names.some((name) => typeof name !== "string")) {
+          return { status: 422, body: { message: "Invalid request.", documentation_url: "x" } };
+        }
+        for (const name of names as string[]) {
+          ensureLabel(data, name);
+          if (!issue.labels.includes(name)) issue.labels.push(name);
+        }
+        touch(issue);
         return {
-          status: 404,
-          body: { message: "Label does not exist", documentation_url: "https://docs.github.com/rest" },
+          status: 200,
+          body: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
         };
-      }
-      issue.labels = issue.labels.filter((label) => label !== name);
-      touch(issue);
-      return {
-        status: 200,
-        body: issue.labels.map((label) => labelJson(repo, ensureLabel(data, label))),
-      };
-    }));
-  route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (m, url) =>
-    withIssue(m, (repo, _data, issue) => {
-      const { slice, headers } = page(url, issue.comments);
-      return { status: 200, body: slice.map((c) => commentJson(repo, issue, c)), headers };
-    }));
-  route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (m, _url, body) =>
-    withIssue(m, (repo, _data, issue) => {
-      const text = (body as { body?: unknown })?.body;
-      if (typeof text !== "string") {
-        return { status: 422, body: { message: "Invalid request.", documentation_url: "x" } };
-      }
-      const comment = {
-        id: nextId++,
-        body: text,
-        login,
-        createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
-      };
-      issue.comments.push(comment);
-      touch(issue);
-      return { status: 201, body: commentJson(repo, issue, comment) };
-    }));
+      }),
+  );
+  route(
+    "DELETE",
+    "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+    (m) =>
+      withIssue(m, (repo, data, issue) => {
+        const name = decodeURIComponent(m[3]);
+        if (!issue.labels.includes(name)) {
+          return {
+            status: 404,
+            body: {
+              message: "Label does not exist",
+              documentation_url: "https://docs.github.com/rest",
+            },
+          };
+        }
+        issue.labels = issue.labels.filter((label) => label !== name);
+        touch(issue);
+        return {
+          status: 200,
+          body: issue.labels.map((label) => labelJson(repo, ensureLabel(data, label))),
+        };
+      }),
+  );
+  route(
+    "GET",
+    "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    (m, url) =>
+      withIssue(m, (repo, _data, issue) => {
+        const { slice, headers } = page(url, issue.comments);
+        return { status: 200, body: slice.map((c) => commentJson(repo, issue, c)), headers };
+      }),
+  );
+  route(
+    "POST",
+    "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    (m, _url, body) =>
+      withIssue(m, (repo, _data, issue) => {
+        const text = (body as { body?: unknown })?.body;
+        if (typeof text !== "string") {
+          return { status: 422, body: { message: "Invalid request.", documentation_url: "x" } };
+        }
+        const comment = {
+          id: nextId++,
+          body: text,
+          login,
+          createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        };
+        issue.comments.push(comment);
+        touch(issue);
+        return { status: 201, body: commentJson(repo, issue, comment) };
+      }),
+  );
   route("GET", "/repos/{owner}/{repo}/labels", (m, url) => {
     const repo = `${m[0]}/${m[1]}`;
     const { slice, headers } = page(url, [...repoData(repo).labels.values()]);
@@ -419,7 +445,10 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       const auth = request.headers.get("authorization") ?? "";
       const index = requestIndex++;
       const found = routes
-        .map((r) => ({ r, match: r.method === request.method ? r.pattern.exec(url.pathname) : null }))
+        .map((r) => ({
+          r,
+          match: r.method === request.method ? r.pattern.exec(url.pathname) : null,
+        }))
         .find((x) => x.match);
       if (!found) {
         unexpected.push(`${request.method} ${url.pathname}`);
@@ -442,25 +471,32 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       if (injected?.kind === "secondary") {
         record(403, undefined, true);
         return json(403, {
-          message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          message:
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
           documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
         }, { "retry-after": String(injected.retryAfter) });
       }
-      const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
+      const text = request.method === "GET" || request.method === "DELETE"
+        ? ""
+        : await request.text();
       const body = text ? JSON.parse(text) : undefined;
       const reply = found.r.handle(found.match!.slice(1), url, body);
       if (injected?.kind === "502-after") {
         record(502, undefined, true);
         return json(502, { message: "Server Error" });
       }
-      if (injected?.kind === "slow") await new Promise((resolve) => setTimeout(resolve, injected.ms));
+      if (injected?.kind === "slow") {
+        await new Promise((resolve) => setTimeout(resolve, injected.ms));
+      }
       const headers = { ...reply.headers };
       if (request.method === "GET" && reply.status === 200) {
         const digest = await crypto.subtle.digest(
           "SHA-1",
           new TextEncoder().encode(JSON.stringify(reply.body) + (headers.link ?? "")),
         );
-        const etag = `W/"${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+        const etag = `W/"${
+          [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")
+        }"`;
         headers.etag = etag;
         if (request.headers.get("if-none-match") === etag) {
           record(304, undefined, false);
@@ -547,7 +583,9 @@ export interface RandomFaultOptions {
  * @param options Seed and probabilities.
  * @returns A function for {@linkcode FakeGitHubOptions.fault}.
  */
-export function randomFaults(options: RandomFaultOptions): (context: FaultContext) => Fault | undefined {
+export function randomFaults(
+  options: RandomFaultOptions,
+): (context: FaultContext) => Fault | undefined {
   let state = options.seed >>> 0;
   const next = () => {
     // mulberry32
@@ -557,7 +595,8 @@ export function randomFaults(options: RandomFaultOptions): (context: FaultContex
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const { p502 = 0, p502After = 0, pSecondary = 0, pSlow = 0, retryAfter = 1, slowMs = 200 } = options;
+  const { p502 = 0, p502After = 0, pSecondary = 0, pSlow = 0, retryAfter = 1, slowMs = 200 } =
+    options;
   return (context) => {
     let roll = next();
     if ((roll -= p502) < 0) return { kind: "502" };

@@ -31,15 +31,17 @@ Deno.test("ten firings from different hosts race for one issue and exactly one w
   await using fake = startFakeGitHub();
   const number = fake.addIssue(REPO_S, { title: "Fix the login page", labels: [QUEUE] });
   const clients = await Promise.all(Array.from({ length: 10 }, () => fakeClient(fake)));
-  const results = await Promise.all(clients.map((client, n) =>
-    claimIssue(client, { repo: REPO, number }, {
-      codename: "lucius",
-      firing: firingId(n),
-      host: `host-${n}`,
-      queue: QUEUE,
-      now: () => new Date(`2026-11-27T09:15:00.${String(100 + n)}Z`),
-    })
-  ));
+  const results = await Promise.all(
+    clients.map((client, n) =>
+      claimIssue(client, { repo: REPO, number }, {
+        codename: "lucius",
+        firing: firingId(n),
+        host: `host-${n}`,
+        queue: QUEUE,
+        now: () => new Date(`2026-11-27T09:15:00.${String(100 + n)}Z`),
+      })
+    ),
+  );
   const winners = results.filter((r): r is Extract<ClaimResult, { status: "claimed" }> =>
     r.status === "claimed"
   );
@@ -91,11 +93,30 @@ Deno.test("an idle pick is one request, and the next firing's poll is answered 3
 Deno.test("a paused repository costs no request, and the oldest pickable issue is picked", async () => {
   await using fake = startFakeGitHub();
   const client = await fakeClient(fake);
-  fake.addIssue(REPO_S, { title: "old but sticky", labels: [QUEUE, LABELS.needsHumanScope], createdAt: "2026-01-01T00:00:00Z" });
-  fake.addIssue(REPO_S, { title: "taken", labels: [QUEUE, LABELS.inFlight], createdAt: "2026-01-02T00:00:00Z" });
-  const newer = fake.addIssue(REPO_S, { title: "newer", labels: [QUEUE], createdAt: "2026-01-04T00:00:00Z" });
-  const older = fake.addIssue(REPO_S, { title: "older", labels: [QUEUE], createdAt: "2026-01-03T00:00:00Z" });
-  assert.deepEqual(await pickIssue(client, REPO, { queue: QUEUE, pausedRepos: [REPO_S] }), undefined);
+  fake.addIssue(REPO_S, {
+    title: "old but sticky",
+    labels: [QUEUE, LABELS.needsHumanScope],
+    createdAt: "2026-01-01T00:00:00Z",
+  });
+  fake.addIssue(REPO_S, {
+    title: "taken",
+    labels: [QUEUE, LABELS.inFlight],
+    createdAt: "2026-01-02T00:00:00Z",
+  });
+  const newer = fake.addIssue(REPO_S, {
+    title: "newer",
+    labels: [QUEUE],
+    createdAt: "2026-01-04T00:00:00Z",
+  });
+  const older = fake.addIssue(REPO_S, {
+    title: "older",
+    labels: [QUEUE],
+    createdAt: "2026-01-03T00:00:00Z",
+  });
+  assert.deepEqual(
+    await pickIssue(client, REPO, { queue: QUEUE, pausedRepos: [REPO_S] }),
+    undefined,
+  );
   assert.deepEqual(client.stats.requests, 0);
   assert.deepEqual((await pickIssue(client, REPO, { queue: QUEUE }))?.number, older);
   assert.ok(newer !== older);
@@ -144,10 +165,18 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
   const foreign = fake.addIssue(REPO_S, { title: "foreign", labels: [QUEUE] });
   const claimAt = () => new Date("2026-11-27T09:00:00Z");
   const mine = await claimIssue(client, { repo: REPO, number: local }, {
-    codename: "lucius", firing: firingId(1), host: "studio", queue: QUEUE, now: claimAt,
+    codename: "lucius",
+    firing: firingId(1),
+    host: "studio",
+    queue: QUEUE,
+    now: claimAt,
   });
   const theirs = await claimIssue(client, { repo: REPO, number: foreign }, {
-    codename: "batman", firing: firingId(2), host: "laptop", queue: QUEUE, now: claimAt,
+    codename: "batman",
+    firing: firingId(2),
+    host: "laptop",
+    queue: QUEUE,
+    now: claimAt,
   });
   assert.equal(mine.status, "claimed");
   assert.equal(theirs.status, "claimed");
@@ -164,7 +193,11 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
   assert.deepEqual(await sweep("2026-11-27T09:30:00Z"), []);
   alive.clear(); // both firings died
   const first = await sweep("2026-11-27T10:00:00Z");
-  assert.deepEqual(first.map((s) => [s.number, s.reason, s.label]), [[local, "dead-firing", QUEUE]]);
+  assert.deepEqual(first.map((s) => [s.number, s.reason, s.label]), [[
+    local,
+    "dead-firing",
+    QUEUE,
+  ]]);
   assert.deepEqual(fake.issue(REPO_S, local).labels, [QUEUE]);
   assert.deepEqual(fake.issue(REPO_S, foreign).labels, [LABELS.inFlight]);
 
@@ -177,16 +210,23 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
   await sweep("2026-11-27T14:00:00Z");
   const before = { ...client.stats };
   assert.deepEqual(await sweep("2026-11-27T14:05:00Z"), []);
-  assert.deepEqual(client.stats, { requests: before.requests + 1, notModified: before.notModified + 1 });
+  assert.deepEqual(client.stats, {
+    requests: before.requests + 1,
+    notModified: before.notModified + 1,
+  });
 
   // The swept claim counts as a failed attempt.
   const again = await pickAndClaim(client, REPO, {
-    codename: "lucius", firing: firingId(4), host: "studio", queue: QUEUE,
+    codename: "lucius",
+    firing: firingId(4),
+    host: "studio",
+    queue: QUEUE,
     now: () => new Date("2026-11-27T15:00:00Z"),
   });
   assert.ok(again);
   const released = await releaseClaim(client, again, {
-    outcome: "failure", now: () => new Date("2026-11-27T15:30:00Z"),
+    outcome: "failure",
+    now: () => new Date("2026-11-27T15:30:00Z"),
   });
   assert.equal(released.attempt, 2);
 });
@@ -197,17 +237,26 @@ Deno.test("the sweep repairs an in-flight label left without a claim, after the 
   const client = await fakeClient(fake);
   const number = fake.addIssue(REPO_S, { title: "orphan", labels: [LABELS.inFlight] });
   const options = {
-    codename: "lucius", firing: firingId(5), host: "studio",
+    codename: "lucius",
+    firing: firingId(5),
+    host: "studio",
     isFiringAlive: () => false,
   };
   assert.deepEqual(
-    await sweepStaleClaims(client, REPO, { ...options, now: () => new Date("2026-11-27T09:05:00Z") }),
+    await sweepStaleClaims(client, REPO, {
+      ...options,
+      now: () => new Date("2026-11-27T09:05:00Z"),
+    }),
     [],
   );
   const swept = await sweepStaleClaims(client, REPO, {
     ...options,
     now: () => new Date("2026-11-27T09:30:00Z"),
   });
-  assert.deepEqual(swept.map((s) => [s.reason, s.released, s.label]), [["orphan-label", "none", QUEUE]]);
+  assert.deepEqual(swept.map((s) => [s.reason, s.released, s.label]), [[
+    "orphan-label",
+    "none",
+    QUEUE,
+  ]]);
   assert.deepEqual(fake.issue(REPO_S, number).labels, [QUEUE]);
 });

@@ -12,13 +12,33 @@ import type { Marker } from "../runner/github/markers.ts";
 const Q = LABELS.implement;
 const T = "2026-11-27T09:00:00.000Z";
 const who = (firing: string, host = `h-${firing}`) => ({ codename: "lucius", firing, ts: T, host });
-const claim = (firing: string, host?: string): Marker => ({ kind: "claim", ...who(firing, host), queue: Q });
-const yieldTo = (firing: string, winner: string): Marker => ({ kind: "race-yield", ...who(firing), winner });
-const release = (firing: string, outcome: "success" | "failure" | "aborted"): Marker => ({
-  kind: "release", ...who(firing), outcome, transition: Q, attempt: 1,
+const claim = (firing: string, host?: string): Marker => ({
+  kind: "claim",
+  ...who(firing, host),
+  queue: Q,
 });
-const stale = (released: string, reason: "dead-firing" | "expired" | "orphan-label" = "expired"): Marker => ({
-  kind: "stale-release", ...who("sweeper"), released, reason, transition: Q, attempt: 1,
+const yieldTo = (firing: string, winner: string): Marker => ({
+  kind: "race-yield",
+  ...who(firing),
+  winner,
+});
+const release = (firing: string, outcome: "success" | "failure" | "aborted"): Marker => ({
+  kind: "release",
+  ...who(firing),
+  outcome,
+  transition: Q,
+  attempt: 1,
+});
+const stale = (
+  released: string,
+  reason: "dead-firing" | "expired" | "orphan-label" = "expired",
+): Marker => ({
+  kind: "stale-release",
+  ...who("sweeper"),
+  released,
+  reason,
+  transition: Q,
+  attempt: 1,
 });
 const seq = (...markers: Marker[]) => markers.map((marker, i) => ({ marker, commentId: 100 + i }));
 
@@ -29,13 +49,48 @@ Deno.test("claim state: the holder is the earliest open claim in GitHub's commen
     ["first comment wins even with a later ts", [claim("b"), claim("a")], "b", 0],
     ["loser yields", [claim("a"), claim("b"), yieldTo("b", "a")], "a", 0],
     ["holder yields, next holds", [claim("a"), claim("b"), yieldTo("a", "b")], "b", 0],
-    ["holder release ends the round", [claim("a"), claim("b"), release("a", "success")], undefined, 0],
-    ["a loser's abort leaves the holder", [claim("a"), claim("b"), release("b", "aborted")], "a", 0],
-    ["failures count", [claim("a"), release("a", "failure"), claim("b"), release("b", "failure")], undefined, 2],
-    ["a duplicated release counts once", [claim("a"), release("a", "failure"), release("a", "failure")], undefined, 1],
-    ["success resets the count", [claim("a"), release("a", "failure"), claim("b"), release("b", "success")], undefined, 0],
-    ["stale release counts, orphan repair does not", [claim("a"), stale("a"), stale("none", "orphan-label")], undefined, 1],
-    ["a duplicate claim by one firing keeps its first place", [claim("a"), claim("b"), claim("a")], "a", 0],
+    [
+      "holder release ends the round",
+      [claim("a"), claim("b"), release("a", "success")],
+      undefined,
+      0,
+    ],
+    [
+      "a loser's abort leaves the holder",
+      [claim("a"), claim("b"), release("b", "aborted")],
+      "a",
+      0,
+    ],
+    [
+      "failures count",
+      [claim("a"), release("a", "failure"), claim("b"), release("b", "failure")],
+      undefined,
+      2,
+    ],
+    [
+      "a duplicated release counts once",
+      [claim("a"), release("a", "failure"), release("a", "failure")],
+      undefined,
+      1,
+    ],
+    [
+      "success resets the count",
+      [claim("a"), release("a", "failure"), claim("b"), release("b", "success")],
+      undefined,
+      0,
+    ],
+    [
+      "stale release counts, orphan repair does not",
+      [claim("a"), stale("a"), stale("none", "orphan-label")],
+      undefined,
+      1,
+    ],
+    [
+      "a duplicate claim by one firing keeps its first place",
+      [claim("a"), claim("b"), claim("a")],
+      "a",
+      0,
+    ],
     ["new round after release", [claim("a"), release("a", "failure"), claim("c")], "c", 1],
   ];
   for (const [name, markers, holder, failed] of cases) {
@@ -56,7 +111,13 @@ Deno.test("race verdicts: won, lost to the holder, or missing until read again",
 });
 
 Deno.test("release transitions follow the outcome and the attempt", () => {
-  const cases: [Parameters<typeof releaseTransition>[0], string | undefined, number, string, boolean][] = [
+  const cases: [
+    Parameters<typeof releaseTransition>[0],
+    string | undefined,
+    number,
+    string,
+    boolean,
+  ][] = [
     ["success", LABELS.prOpen, 1, LABELS.prOpen, false],
     ["success", LABELS.done, 3, LABELS.done, false],
     ["success", undefined, 1, LABELS.prOpen, false],
@@ -79,25 +140,58 @@ Deno.test("release transitions follow the outcome and the attempt", () => {
 Deno.test("sweep verdicts: alive kept, own dead at once, foreign only when stale, orphans after grace", () => {
   const now = new Date("2026-11-27T12:00:00Z");
   const held = (host: string) => claimState(seq(claim("a", host)));
-  const base = { updatedAt: new Date("2026-11-27T09:00:00Z"), now, host: "studio", staleAfterMs: 4 * 3600_000 };
+  const base = {
+    updatedAt: new Date("2026-11-27T09:00:00Z"),
+    now,
+    host: "studio",
+    staleAfterMs: 4 * 3600_000,
+  };
   const cases: [string, Parameters<typeof sweepVerdict>[0], string][] = [
     ["alive", { ...base, state: held("studio"), alive: true }, "keep"],
     ["own host dead", { ...base, state: held("studio"), alive: false }, "dead-firing"],
     ["foreign dead, 3 h old", { ...base, state: held("laptop"), alive: false }, "keep"],
-    ["foreign dead, 5 h old", { ...base, state: held("laptop"), alive: false, now: new Date("2026-11-27T14:00:01Z") }, "expired"],
-    ["foreign alive, 5 h old", { ...base, state: held("laptop"), alive: true, now: new Date("2026-11-27T14:00:01Z") }, "keep"],
-    ["orphan, fresh", { ...base, state: claimState([]), alive: false, updatedAt: new Date("2026-11-27T11:55:00Z") }, "keep"],
+    ["foreign dead, 5 h old", {
+      ...base,
+      state: held("laptop"),
+      alive: false,
+      now: new Date("2026-11-27T14:00:01Z"),
+    }, "expired"],
+    ["foreign alive, 5 h old", {
+      ...base,
+      state: held("laptop"),
+      alive: true,
+      now: new Date("2026-11-27T14:00:01Z"),
+    }, "keep"],
+    ["orphan, fresh", {
+      ...base,
+      state: claimState([]),
+      alive: false,
+      updatedAt: new Date("2026-11-27T11:55:00Z"),
+    }, "keep"],
     ["orphan, quiet", { ...base, state: claimState([]), alive: false }, "orphan-label"],
   ];
   for (const [name, input, expected] of cases) {
     const verdict = sweepVerdict(input);
     assert.equal(verdict.action === "keep" ? "keep" : verdict.reason, expected, name);
   }
-  const third = claimState(seq(claim("x"), release("x", "failure"), claim("y"), release("y", "failure"), claim("a", "studio")));
+  const third = claimState(
+    seq(
+      claim("x"),
+      release("x", "failure"),
+      claim("y"),
+      release("y", "failure"),
+      claim("a", "studio"),
+    ),
+  );
   const verdict = sweepVerdict({ ...base, state: third, alive: false });
   assert.ok(verdict.action === "release");
-  assert.deepEqual([verdict.attempt, verdict.transition], [3, { label: LABELS.needsHumanScope, escalate: true }]);
-  const afterPr = claimState(seq(claim("a"), { ...release("a", "success"), transition: LABELS.prOpen } as Marker));
+  assert.deepEqual([verdict.attempt, verdict.transition], [3, {
+    label: LABELS.needsHumanScope,
+    escalate: true,
+  }]);
+  const afterPr = claimState(
+    seq(claim("a"), { ...release("a", "success"), transition: LABELS.prOpen } as Marker),
+  );
   const repaired = sweepVerdict({ ...base, state: afterPr, alive: false });
   assert.ok(repaired.action === "release");
   assert.equal(repaired.transition.label, LABELS.prOpen);
@@ -115,5 +209,7 @@ Deno.test("only queued issues without sticky or taken labels are pickable", () =
     [[Q, LABELS.prOpen], false],
     [[Q, LABELS.done], false],
   ];
-  for (const [labels, expected] of cases) assert.equal(isPickable(labels, Q), expected, labels.join(","));
+  for (const [labels, expected] of cases) {
+    assert.equal(isPickable(labels, Q), expected, labels.join(","));
+  }
 });

@@ -40,14 +40,18 @@ function typeOf(value: unknown): string {
 /** Returns the problems of `value` against `schema`, each with its JSON path. */
 function check(value: unknown, raw: Schema, at = "$"): string[] {
   const schema = resolve(raw);
-  if (value === null) return schema.nullable === true || schema.type === "null" ? [] : [`${at}: null`];
+  if (value === null) {
+    return schema.nullable === true || schema.type === "null" ? [] : [`${at}: null`];
+  }
   if (Array.isArray(schema.allOf)) {
     const problems = (schema.allOf as Schema[]).flatMap((part) => check(value, part, at));
     if (problems.length) return problems;
   }
   for (const key of ["oneOf", "anyOf"] as const) {
     if (Array.isArray(schema[key])) {
-      const passing = (schema[key] as Schema[]).filter((part) => check(value, part, at).length === 0);
+      const passing = (schema[key] as Schema[]).filter((part) =>
+        check(value, part, at).length === 0
+      );
       if (key === "oneOf" ? passing.length !== 1 : passing.length === 0) {
         return [`${at}: ${passing.length} branches of ${key} match`];
       }
@@ -74,7 +78,9 @@ function check(value: unknown, raw: Schema, at = "$"): string[] {
     }
   }
   if (actual === "array" && schema.items) {
-    (value as unknown[]).forEach((item, i) => problems.push(...check(item, schema.items as Schema, `${at}[${i}]`)));
+    (value as unknown[]).forEach((item, i) =>
+      problems.push(...check(item, schema.items as Schema, `${at}[${i}]`))
+    );
   }
   return problems;
 }
@@ -88,12 +94,21 @@ function responseSchema(route: string, status: number): Schema | undefined {
     operation.responses[String(status)],
     `${route} may not answer ${status} (documented: ${Object.keys(operation.responses)})`,
   );
-  return (response.content as Record<string, { schema: Schema }> | undefined)?.["application/json"]?.schema;
+  return (response.content as Record<string, { schema: Schema }> | undefined)?.["application/json"]
+    ?.schema;
 }
 
 Deno.test("the checker itself rejects bodies that break the schema", () => {
   const label = responseSchema("GET /repos/{owner}/{repo}/labels/{name}", 200)!;
-  const good = { id: 1, node_id: "x", url: "u", name: "n", description: null, color: "ffffff", default: false };
+  const good = {
+    id: 1,
+    node_id: "x",
+    url: "u",
+    name: "n",
+    description: null,
+    color: "ffffff",
+    default: false,
+  };
   assert.deepEqual(check(good, label), []);
   assert.notDeepEqual(check({ ...good, id: "1" }, label), []);
   const { name: _name, ...noName } = good;
@@ -105,11 +120,21 @@ Deno.test("every reply of the fake matches GitHub's OpenAPI description of that 
   await using fake = startFakeGitHub();
   const client = await fakeClient(fake);
   const repo = { owner: "acme", name: "web" };
-  await bootstrapLabels(client, repo);
+  fake.labels("acme/web").set("agent:done", {
+    id: 1,
+    name: "agent:done",
+    color: "000000",
+    description: null,
+  });
   await bootstrapLabels(client, repo);
   const number = fake.addIssue("acme/web", { title: "Contract", labels: [LABELS.implement] });
   fake.addComment("acme/web", number, "A human comment.");
-  const options = { codename: "lucius", host: "studio", queue: LABELS.implement, now: () => new Date() };
+  const options = {
+    codename: "lucius",
+    host: "studio",
+    queue: LABELS.implement,
+    now: () => new Date(),
+  };
   const [a, b] = await Promise.all([
     claimIssue(client, { repo, number }, { ...options, firing: "20261127T091500123Z-aaaaaa" }),
     claimIssue(client, { repo, number }, { ...options, firing: "20261127T091500124Z-bbbbbb" }),
@@ -128,17 +153,20 @@ Deno.test("every reply of the fake matches GitHub's OpenAPI description of that 
     assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
   }
   // Every endpoint the client uses was exercised (and so checked).
-  for (const route of [
-    "GET /repos/{owner}/{repo}/issues 200",
-    "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
-    "POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200",
-    "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 200",
-    "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 404",
-    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200",
-    "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
-    "GET /repos/{owner}/{repo}/labels 200",
-    "POST /repos/{owner}/{repo}/labels 201",
-  ]) {
+  for (
+    const route of [
+      "GET /repos/{owner}/{repo}/issues 200",
+      "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200",
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 200",
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 404",
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200",
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+      "GET /repos/{owner}/{repo}/labels 200",
+      "POST /repos/{owner}/{repo}/labels 201",
+      "PATCH /repos/{owner}/{repo}/labels/{name} 200",
+    ]
+  ) {
     assert.ok(statuses.has(route), `not exercised: ${route}`);
   }
   assert.deepEqual(fake.unexpected, []);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
-  claimIssue,
   ClaimError,
+  claimIssue,
   claimState,
   markersOf,
   releaseClaim,
@@ -55,7 +55,9 @@ async function raceUnderFaults(seed: number): Promise<{ claimed: number; errors:
       return undefined;
     }
   }));
-  const claimed = results.flatMap((r, n) => r?.status === "claimed" ? [{ ticket: r.ticket, n }] : []);
+  const claimed = results.flatMap((r, n) =>
+    r?.status === "claimed" ? [{ ticket: r.ticket, n }] : []
+  );
   assert.ok(claimed.length <= 1, `seed ${seed}: ${claimed.length} firings hold the issue`);
   for (const { ticket, n } of claimed) {
     try {
@@ -83,7 +85,10 @@ async function raceUnderFaults(seed: number): Promise<{ claimed: number; errors:
   const issue = fake.issue(REPO_S, number);
   const state = claimState(markersOf(await listComments(repair, { repo: REPO, number })));
   assert.equal(state.holder, undefined, `seed ${seed}: a claim is still open`);
-  assert.ok(!issue.labels.includes(LABELS.inFlight), `seed ${seed}: stuck in flight ${issue.labels}`);
+  assert.ok(
+    !issue.labels.includes(LABELS.inFlight),
+    `seed ${seed}: stuck in flight ${issue.labels}`,
+  );
   const resting = issue.labels.filter((label) => FINAL_LABELS.includes(label));
   assert.equal(resting.length, 1, `seed ${seed}: labels ${issue.labels}`);
   assert.deepEqual(fake.unexpected, []);

@@ -41,7 +41,9 @@ Deno.test("every label has a six-digit colour and a description within GitHub's 
 
 function contextFor(url: string, out: string[]): CommandContext {
   const env = (name: string) =>
-    ({ ALFRED_GITHUB_API_URL: url, ALFRED_GITHUB_TOKEN: "test-token" } as Record<string, string>)[name];
+    ({ ALFRED_GITHUB_API_URL: url, ALFRED_GITHUB_TOKEN: "test-token" } as Record<string, string>)[
+      name
+    ];
   return {
     env,
     layout: layoutOf("/nonexistent-alfred-home"),
@@ -69,7 +71,13 @@ Deno.test("alfred labels bootstrap prints what it did and rejects bad arguments"
   out.length = 0;
   assert.equal(await labelsCommand(["--help"], context), 0);
   assert.match(out[0], /^Usage: alfred labels bootstrap <owner\/repo>/);
-  for (const args of [[], ["create", "acme/web"], ["bootstrap"], ["bootstrap", "not a repo"], ["bootstrap", "a/b", "c/d"], ["--nope"]]) {
+  for (
+    const args of [[], ["create", "acme/web"], ["bootstrap"], ["bootstrap", "not a repo"], [
+      "bootstrap",
+      "a/b",
+      "c/d",
+    ], ["--nope"]]
+  ) {
     await assert.rejects(labelsCommand(args, context), UsageError, args.join(" "));
   }
 });

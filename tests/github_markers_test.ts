@@ -15,21 +15,34 @@ const ROUND_TRIP: { name: string; marker: Marker; text: string }[] = [
   {
     name: "claim",
     marker: { kind: "claim", ...common, queue: "agent:implement" },
-    text: `<!-- alfred:claim codename=lucius firing=${FIRING} ts=${TS} host=studio queue=agent:implement -->`,
+    text:
+      `<!-- alfred:claim codename=lucius firing=${FIRING} ts=${TS} host=studio queue=agent:implement -->`,
   },
   {
     name: "release with a pull request",
     marker: {
-      kind: "release", ...common, outcome: "success", transition: "agent:pr-open", attempt: 1,
+      kind: "release",
+      ...common,
+      outcome: "success",
+      transition: "agent:pr-open",
+      attempt: 1,
       pr: "https://github.com/acme/web/pull/7",
     },
-    text: `<!-- alfred:release codename=lucius firing=${FIRING} ts=${TS} host=studio outcome=success ` +
+    text:
+      `<!-- alfred:release codename=lucius firing=${FIRING} ts=${TS} host=studio outcome=success ` +
       `transition=agent:pr-open attempt=1 pr=https://github.com/acme/web/pull/7 -->`,
   },
   {
     name: "release without a pull request",
-    marker: { kind: "release", ...common, outcome: "failure", transition: "agent:implement", attempt: 2 },
-    text: `<!-- alfred:release codename=lucius firing=${FIRING} ts=${TS} host=studio outcome=failure ` +
+    marker: {
+      kind: "release",
+      ...common,
+      outcome: "failure",
+      transition: "agent:implement",
+      attempt: 2,
+    },
+    text:
+      `<!-- alfred:release codename=lucius firing=${FIRING} ts=${TS} host=studio outcome=failure ` +
       `transition=agent:implement attempt=2 -->`,
   },
   {
@@ -41,8 +54,12 @@ const ROUND_TRIP: { name: string; marker: Marker; text: string }[] = [
   {
     name: "stale-release",
     marker: {
-      kind: "stale-release", ...common, released: "20261127T051500000Z-000000", reason: "expired",
-      transition: "agent:implement", attempt: 1,
+      kind: "stale-release",
+      ...common,
+      released: "20261127T051500000Z-000000",
+      reason: "expired",
+      transition: "agent:implement",
+      attempt: 1,
     },
     text: `<!-- alfred:stale-release codename=lucius firing=${FIRING} ts=${TS} host=studio ` +
       `released=20261127T051500000Z-000000 reason=expired transition=agent:implement attempt=1 -->`,
@@ -57,7 +74,8 @@ for (const { name, marker, text } of ROUND_TRIP) {
 }
 
 Deno.test("markers parse whatever the key order, and ignore unknown keys", () => {
-  const text = `<!-- alfred:claim host=studio queue=agent:implement future=1 ts=${TS} firing=${FIRING} codename=lucius -->`;
+  const text =
+    `<!-- alfred:claim host=studio queue=agent:implement future=1 ts=${TS} firing=${FIRING} codename=lucius -->`;
   assert.deepEqual(parseMarkers(text), [{ kind: "claim", ...common, queue: "agent:implement" }]);
 });
 
@@ -65,8 +83,16 @@ const MALFORMED: [string, string, RegExp][] = [
   ["unknown kind", `<!-- alfred:hug codename=a firing=b ts=${TS} host=c -->`, /kind/],
   ["missing field", `<!-- alfred:claim codename=a firing=b ts=${TS} host=c -->`, /queue/],
   ["bad time", `<!-- alfred:claim codename=a firing=b ts=yesterday host=c queue=q -->`, /ts/],
-  ["bad outcome", `<!-- alfred:release codename=a firing=b ts=${TS} host=c outcome=meh transition=x attempt=1 -->`, /outcome/],
-  ["attempt zero", `<!-- alfred:release codename=a firing=b ts=${TS} host=c outcome=failure transition=x attempt=0 -->`, /attempt/],
+  [
+    "bad outcome",
+    `<!-- alfred:release codename=a firing=b ts=${TS} host=c outcome=meh transition=x attempt=1 -->`,
+    /outcome/,
+  ],
+  [
+    "attempt zero",
+    `<!-- alfred:release codename=a firing=b ts=${TS} host=c outcome=failure transition=x attempt=0 -->`,
+    /attempt/,
+  ],
 ];
 
 Deno.test("malformed markers are skipped by parseMarkers and explained by scanMarkers", () => {

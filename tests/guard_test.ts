@@ -25,7 +25,15 @@ const BLOCK_CASES: [string, string][] = [
   ["with an offset time", block({ until: "2026-11-27T12:00:00+01:00" })],
   ["without fraction", block({ until: "2026-11-27T11:00:00Z" })],
   ["wrong version", block({ version: 2 })],
-  ["missing reason", JSON.stringify({ version: 1, until: "2026-11-27T11:00:00Z", set_at: "2026-11-27T10:00:00Z", set_by: "x" })],
+  [
+    "missing reason",
+    JSON.stringify({
+      version: 1,
+      until: "2026-11-27T11:00:00Z",
+      set_at: "2026-11-27T10:00:00Z",
+      set_by: "x",
+    }),
+  ],
   ["empty reason", block({ reason: "" })],
   ["not a time", block({ until: "tomorrow" })],
   ["an extra key", block({ extra: 1 })],
@@ -36,7 +44,10 @@ const BLOCK_CASES: [string, string][] = [
 const PAUSE_CASES: [string, string][] = [
   ["empty", pauseFile()],
   ["all paused", pauseFile({ all: entry })],
-  ["agent paused until", pauseFile({ agents: { lucius: { ...entry, until: "2026-11-27T12:00:00Z", by: "auto" } } })],
+  [
+    "agent paused until",
+    pauseFile({ agents: { lucius: { ...entry, until: "2026-11-27T12:00:00Z", by: "auto" } } }),
+  ],
   ["repo paused", pauseFile({ repos: { "a/b": entry } })],
   ["bad by", pauseFile({ all: { ...entry, by: "robot" } })],
   ["agents is a list", pauseFile({ agents: [] })],
@@ -71,18 +82,45 @@ Deno.test("guard verdicts: block first, then fleet pause, then agent pause, expi
   const base = { block: null, pause: null, suspect: [] };
   const cases: [Parameters<typeof guard>[0], string, string][] = [
     [base, "lucius", "go"],
-    [{ ...base, block: { until: "2026-11-27T11:00:00Z", reason: "x" } }, "lucius", "global-blocked"],
+    [
+      { ...base, block: { until: "2026-11-27T11:00:00Z", reason: "x" } },
+      "lucius",
+      "global-blocked",
+    ],
     [{ ...base, block: { until: "2026-11-27T09:59:59Z", reason: "x" } }, "lucius", "go"],
     [{ ...base, pause: { all: { reason: "r", until: null }, agents: {} } }, "echo", "paused"],
-    [{ ...base, pause: { all: null, agents: { lucius: { reason: "r", until: null } } } }, "lucius", "paused"],
-    [{ ...base, pause: { all: null, agents: { lucius: { reason: "r", until: null } } } }, "bane", "go"],
-    [{ ...base, pause: { all: null, agents: { lucius: { reason: "r", until: "2026-11-27T09:00:00Z" } } } }, "lucius", "go"],
-    [{ ...base, pause: { all: null, agents: { toString: { reason: "r", until: null } } } }, "constructor", "go"],
-    [{
-      block: { until: "2026-11-27T11:00:00Z", reason: "x" },
-      pause: { all: { reason: "r", until: null }, agents: {} },
-      suspect: [],
-    }, "lucius", "global-blocked"],
+    [
+      { ...base, pause: { all: null, agents: { lucius: { reason: "r", until: null } } } },
+      "lucius",
+      "paused",
+    ],
+    [
+      { ...base, pause: { all: null, agents: { lucius: { reason: "r", until: null } } } },
+      "bane",
+      "go",
+    ],
+    [
+      {
+        ...base,
+        pause: { all: null, agents: { lucius: { reason: "r", until: "2026-11-27T09:00:00Z" } } },
+      },
+      "lucius",
+      "go",
+    ],
+    [
+      { ...base, pause: { all: null, agents: { toString: { reason: "r", until: null } } } },
+      "constructor",
+      "go",
+    ],
+    [
+      {
+        block: { until: "2026-11-27T11:00:00Z", reason: "x" },
+        pause: { all: { reason: "r", until: null }, agents: {} },
+        suspect: [],
+      },
+      "lucius",
+      "global-blocked",
+    ],
     [{ ...base, suspect: ["/x/paused.json"] }, "lucius", "suspect"],
   ];
   for (const [input, agent, kind] of cases) {

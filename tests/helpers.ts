@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { layoutOf, type Layout } from "../runner/paths.ts";
+import { type Layout, layoutOf } from "../runner/paths.ts";
 
 /** The repository root (tests never depend on the working directory). */
 export const REPO_ROOT: string = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -17,7 +17,7 @@ export const ALFRED_FLAGS: string[] = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-sys=hostname,osRelease",
+  "--allow-sys=hostname,osRelease,uid",
   "--allow-net",
   "--allow-run",
 ];
@@ -43,7 +43,12 @@ export async function withHome(): Promise<TempHome> {
     home,
     layout: layoutOf(home),
     env(extra = {}) {
-      const values: Record<string, string> = { ALFRED_HOME: home, HOME: home, PATH: Deno.env.get("PATH") ?? "", ...extra };
+      const values: Record<string, string> = {
+        ALFRED_HOME: home,
+        HOME: home,
+        PATH: Deno.env.get("PATH") ?? "",
+        ...extra,
+      };
       return (name) => values[name];
     },
     async [Symbol.asyncDispose]() {
@@ -93,7 +98,13 @@ export function alfredCommand(
   options: { home: string; env?: Record<string, string>; script?: string },
 ): Deno.Command {
   return new Deno.Command(DENO, {
-    args: ["run", "--quiet", ...ALFRED_FLAGS, options.script ?? `${REPO_ROOT}/agents/alfred.ts`, ...args],
+    args: [
+      "run",
+      "--quiet",
+      ...ALFRED_FLAGS,
+      options.script ?? `${REPO_ROOT}/agents/alfred.ts`,
+      ...args,
+    ],
     cwd: REPO_ROOT,
     clearEnv: true,
     env: {

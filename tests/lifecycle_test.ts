@@ -23,15 +23,18 @@ function paidAgent(result: WorkResult, calls: { n: number }): AgentDefinition {
 function slackServer(options: { failFirst?: number } = {}) {
   const received: Record<string, unknown>[] = [];
   let failures = options.failFirst ?? 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
-    const body = await request.json();
-    if (failures > 0) {
-      failures--;
-      return new Response("upstream down", { status: 503 });
-    }
-    received.push(body);
-    return new Response("ok");
-  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      const body = await request.json();
+      if (failures > 0) {
+        failures--;
+        return new Response("upstream down", { status: 503 });
+      }
+      received.push(body);
+      return new Response("ok");
+    },
+  );
   return { received, url: `http://127.0.0.1:${server.addr.port}/hook`, server };
 }
 
@@ -47,7 +50,8 @@ Deno.test("a paid agent over its daily cap pauses itself until the next day and 
   const lines: string[] = [];
   const options = {
     env: home.env({ ALFRED_SLACK_WEBHOOK_URL: slack.url }),
-    loadAgent: () => Promise.resolve(paidAgent({ outcome: "success", turns: 5, costUsd: 0.25 }, calls)),
+    loadAgent: () =>
+      Promise.resolve(paidAgent({ outcome: "success", turns: 5, costUsd: 0.25 }, calls)),
     stdout: (line: string) => lines.push(line),
     stderr: () => {},
     now: () => new Date("2026-11-27T10:00:00Z"),
@@ -56,7 +60,10 @@ Deno.test("a paid agent over its daily cap pauses itself until the next day and 
   assertEquals(await fire("tester", options), 0);
   assertEquals(await fire("tester", options), 0);
   assertEquals(calls.n, 2, "the third firing does no work");
-  assertMatch(lines.at(-1)!, /^\[AGENT-AUTO-PAUSED\] tester: daily cap firings_per_day reached \(2 of 2\)/);
+  assertMatch(
+    lines.at(-1)!,
+    /^\[AGENT-AUTO-PAUSED\] tester: daily cap firings_per_day reached \(2 of 2\)/,
+  );
   const pauseState = await readPauseState(home.layout);
   assertEquals(pauseState.agents.tester.until, "2026-11-28T00:00:00.000Z");
   assertEquals(slack.received.length, 1, "one message, for the auto-pause only");
@@ -64,7 +71,9 @@ Deno.test("a paid agent over its daily cap pauses itself until the next day and 
   lines.length = 0;
   assertEquals(await fire("tester", options), 0);
   assertMatch(lines[0], /^\[AGENT-PAUSED\] tester: daily cap/);
-  const ledger = JSON.parse(await Deno.readTextFile(spendFile(home.layout, "tester", { day: "2026-11-27" })));
+  const ledger = JSON.parse(
+    await Deno.readTextFile(spendFile(home.layout, "tester", { day: "2026-11-27" })),
+  );
   assertEquals([ledger.firings, ledger.turns, ledger.cost_usd, ledger.successes], [2, 10, 0.5, 2]);
   const nextDay = { ...options, now: () => new Date("2026-11-28T00:05:00Z") };
   assertEquals(await fire("tester", nextDay), 0);
@@ -78,7 +87,10 @@ Deno.test("a failure streak at the threshold pauses the agent until the operator
   const lines: string[] = [];
   const options = {
     env: home.env(),
-    loadAgent: () => Promise.resolve(paidAgent({ outcome: "crashed", turns: 1, costUsd: 0.01, error: "boom" }, calls)),
+    loadAgent: () =>
+      Promise.resolve(
+        paidAgent({ outcome: "crashed", turns: 1, costUsd: 0.01, error: "boom" }, calls),
+      ),
     stdout: (line: string) => lines.push(line),
     stderr: () => {},
   };
@@ -98,11 +110,22 @@ Deno.test("work that throws is recorded as a failure with its error, and the loc
     paid: true,
     work: () => Promise.reject(new Error("engine exploded")),
   };
-  const options = { env: home.env(), loadAgent: () => Promise.resolve(agent), stdout: () => {}, stderr: () => {} };
+  const options = {
+    env: home.env(),
+    loadAgent: () => Promise.resolve(agent),
+    stdout: () => {},
+    stderr: () => {},
+  };
   assertEquals(await fire("tester", options), 1);
   assertEquals(await fire("tester", options), 1, "the lock was released: the next firing ran too");
-  const { events } = await readEvents(home.layout, { since: new Date(Date.now() - 60_000), until: new Date() });
-  assertEquals(events.map((e) => [e.outcome, e.error]), [["failure", "engine exploded"], ["failure", "engine exploded"]]);
+  const { events } = await readEvents(home.layout, {
+    since: new Date(Date.now() - 60_000),
+    until: new Date(),
+  });
+  assertEquals(events.map((e) => [e.outcome, e.error]), [["failure", "engine exploded"], [
+    "failure",
+    "engine exploded",
+  ]]);
 });
 
 Deno.test("a failing Slack webhook never fails the firing and is retried", async () => {

@@ -21,7 +21,11 @@ Deno.test("a second attempt on a held lock is busy and names the holder", async 
   if (first.kind === "acquired") await first.lock.release();
   const third = await acquireAgentLock(file, holder("f3"));
   assertEquals(third.kind, "acquired");
-  assertEquals(third.kind === "acquired" && third.tookOverFrom, undefined, "a clean release leaves nothing to take over");
+  assertEquals(
+    third.kind === "acquired" && third.tookOverFrom,
+    undefined,
+    "a clean release leaves nothing to take over",
+  );
   if (third.kind === "acquired") await third.lock.release();
   assertEquals(await readLockHolder(file), undefined);
 });
@@ -33,11 +37,17 @@ Deno.test("the lock of a killed process is free at once and reported as taken ov
   await Deno.writeTextFile(
     script,
     `import { acquireAgentLock } from ${JSON.stringify(`${REPO_ROOT}/runner/lock.ts`)};
-const r = await acquireAgentLock(${JSON.stringify(file)}, { pid: Deno.pid, host: "h", firing_id: "dead-one", started_at: new Date().toISOString() });
+const r = await acquireAgentLock(${
+      JSON.stringify(file)
+    }, { pid: Deno.pid, host: "h", firing_id: "dead-one", started_at: new Date().toISOString() });
 console.log(r.kind);
 await new Promise(() => setInterval(() => {}, 1000));`,
   );
-  const child = new Deno.Command(DENO, { args: ["run", "-A", `--config=${REPO_ROOT}/deno.json`, script], stdout: "piped", stderr: "inherit" }).spawn();
+  const child = new Deno.Command(DENO, {
+    args: ["run", "-A", `--config=${REPO_ROOT}/deno.json`, script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
   const reader = child.stdout.getReader();
   const { value } = await reader.read();
   assertEquals(new TextDecoder().decode(value).trim(), "acquired");

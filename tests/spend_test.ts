@@ -1,5 +1,13 @@
 import { assertEquals, assertRejects } from "./assert.ts";
-import { addFiring, checkSpend, dayOf, type Ledger, nextDayStart, readLedger, writeLedger } from "../runner/spend.ts";
+import {
+  addFiring,
+  checkSpend,
+  dayOf,
+  type Ledger,
+  nextDayStart,
+  readLedger,
+  writeLedger,
+} from "../runner/spend.ts";
 import { StateCorruptError } from "../runner/errors.ts";
 import { spendFile } from "../runner/paths.ts";
 import { withHome } from "./helpers.ts";
@@ -17,7 +25,10 @@ const ledger = (extra: Partial<Ledger> = {}): Ledger => ({
   blocked_until: null,
   ...extra,
 });
-const limits = { caps: { turns_per_day: 100, cost_usd_per_day: 10, firings_per_day: 5 }, failureStreakThreshold: 8 };
+const limits = {
+  caps: { turns_per_day: 100, cost_usd_per_day: 10, firings_per_day: 5 },
+  failureStreakThreshold: 8,
+};
 
 Deno.test("checkSpend: under every cap is ok; at a cap or the streak threshold it stops", () => {
   const cases: [Partial<Ledger>, string, string?][] = [
@@ -32,9 +43,15 @@ Deno.test("checkSpend: under every cap is ok; at a cap or the streak threshold i
   for (const [fields, kind, cap] of cases) {
     const verdict = checkSpend(ledger(fields), limits);
     assertEquals(verdict.kind, kind, JSON.stringify(fields));
-    if (cap) assertEquals<string | undefined>(verdict.kind === "over-cap" ? verdict.cap : undefined, cap);
+    if (cap) {
+      assertEquals<string | undefined>(verdict.kind === "over-cap" ? verdict.cap : undefined, cap);
+    }
   }
-  assertEquals(checkSpend(ledger({ turns: 10_000 }), { caps: {}, failureStreakThreshold: 8 }).kind, "ok", "absent caps are not enforced");
+  assertEquals(
+    checkSpend(ledger({ turns: 10_000 }), { caps: {}, failureStreakThreshold: 8 }).kind,
+    "ok",
+    "absent caps are not enforced",
+  );
 });
 
 Deno.test("addFiring counts firings, turns and cost, and tracks the failure streak", () => {
@@ -42,7 +59,14 @@ Deno.test("addFiring counts firings, turns and cost, and tracks the failure stre
   l = addFiring(l, { turns: 12, costUsd: 0.1, tally: "failure" });
   l = addFiring(l, { turns: 3, costUsd: 0.2, tally: "failure" });
   l = addFiring(l, { turns: 0, costUsd: 0, tally: "neutral" });
-  assertEquals([l.firings, l.turns, l.cost_usd, l.failures, l.successes, l.consecutive_failures], [3, 15, 0.3, 2, 0, 2]);
+  assertEquals([l.firings, l.turns, l.cost_usd, l.failures, l.successes, l.consecutive_failures], [
+    3,
+    15,
+    0.3,
+    2,
+    0,
+    2,
+  ]);
   l = addFiring(l, { turns: 1, costUsd: 0.05, tally: "success" });
   assertEquals([l.firings, l.successes, l.consecutive_failures], [4, 1, 0]);
 });
@@ -54,7 +78,10 @@ Deno.test("the day boundary follows the operator's time zone", () => {
   assertEquals(dayOf(t, "America/Los_Angeles"), "2026-11-27");
   assertEquals(nextDayStart(t, "UTC").toISOString(), "2026-11-28T00:00:00.000Z");
   assertEquals(nextDayStart(t, "Europe/Berlin").toISOString(), "2026-11-28T23:00:00.000Z");
-  assertEquals(nextDayStart(new Date("2026-11-27T10:00:00Z"), "Asia/Kolkata").toISOString(), "2026-11-27T18:30:00.000Z");
+  assertEquals(
+    nextDayStart(new Date("2026-11-27T10:00:00Z"), "Asia/Kolkata").toISOString(),
+    "2026-11-27T18:30:00.000Z",
+  );
 });
 
 Deno.test("a new day's ledger starts empty but keeps the failure streak", async () => {
@@ -70,6 +97,12 @@ Deno.test("a corrupt ledger of today is quarantined and reported, never silently
   const file = spendFile(home.layout, "lucius", { day: "2026-11-27" });
   await Deno.mkdir(`${home.layout.stateDir}/lucius`, { recursive: true });
   await Deno.writeTextFile(file, '{"version":1,"agent":"lucius","turns":4');
-  const error = await assertRejects(() => readLedger(home.layout, "lucius", { day: "2026-11-27", warn: () => {} }), StateCorruptError);
-  assertEquals(await Deno.readTextFile(error.quarantinedTo!), '{"version":1,"agent":"lucius","turns":4');
+  const error = await assertRejects(
+    () => readLedger(home.layout, "lucius", { day: "2026-11-27", warn: () => {} }),
+    StateCorruptError,
+  );
+  assertEquals(
+    await Deno.readTextFile(error.quarantinedTo!),
+    '{"version":1,"agent":"lucius","turns":4',
+  );
 });

@@ -43,12 +43,20 @@ for (
     await Deno.writeTextFile(file, text);
     const warnings: string[] = [];
     const error = await assertRejects(
-      () => readState(file, Sample, { warn: (m) => warnings.push(m), now: () => new Date("2026-11-27T10:00:00Z") }),
+      () =>
+        readState(file, Sample, {
+          warn: (m) => warnings.push(m),
+          now: () => new Date("2026-11-27T10:00:00Z"),
+        }),
       StateCorruptError,
     );
     assertMatch(error.message, reason);
     assertEquals(error.quarantinedTo, `${file}.corrupt-2026-11-27T10-00-00-000Z`);
-    assertEquals(await Deno.readTextFile(error.quarantinedTo!), text, "the corrupt content is kept, not lost");
+    assertEquals(
+      await Deno.readTextFile(error.quarantinedTo!),
+      text,
+      "the corrupt content is kept, not lost",
+    );
     assertEquals(await listDir(home.home), ["s.json.corrupt-2026-11-27T10-00-00-000Z"]);
     assertEquals(warnings.length, 1);
     assertMatch(warnings[0], /moved aside/);

@@ -101,6 +101,7 @@ export async function runChecks(context: CommandContext): Promise<Check[]> {
         : "not needed by the enabled agents",
     },
   );
+  if (Deno.build.os === "linux" && enabled.length) checks.push(await checkLingerForUser(context));
   if (config) {
     checks.push(
       config.slackWebhookUrl
@@ -113,6 +114,25 @@ export async function runChecks(context: CommandContext): Promise<Check[]> {
     );
   }
   return checks;
+}
+
+async function checkLingerForUser(context: CommandContext): Promise<Check> {
+  const user = context.env("USER") ?? context.env("LOGNAME");
+  if (!user) {
+    return {
+      name: "linger",
+      status: "warn",
+      detail: "USER is not set; cannot check `loginctl` lingering",
+    };
+  }
+  const { checkLinger } = await import("../../scheduler/linger.ts");
+  const { processRunner } = await import("./scheduler.ts");
+  const linger = await checkLinger(user, { runner: processRunner(context.env) });
+  return {
+    name: "linger",
+    status: linger.linger ? "ok" : "warn",
+    detail: linger.hint ? `${linger.message}; ${linger.hint}` : linger.message,
+  };
 }
 
 async function checkHome(context: CommandContext): Promise<Check> {

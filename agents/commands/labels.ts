@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../../runner/errors.ts";
-import type { Command } from "./context.ts";
+import type { Command, CommandContext } from "./context.ts";
 
 const HELP = `Usage: alfred labels bootstrap <owner/repo>
 
@@ -31,7 +31,10 @@ Options:
  * @throws {UsageError} when the arguments are wrong.
  * @throws {GitHubApiError} when GitHub refuses or cannot be reached.
  */
-export const labelsCommand: Command = async (args, context) => {
+export const labelsCommand: Command = async (
+  args: string[],
+  context: CommandContext,
+): Promise<number> => {
   let parsed;
   try {
     parsed = parseArgs({
@@ -50,7 +53,9 @@ export const labelsCommand: Command = async (args, context) => {
   const [action, repoText, ...extra] = parsed.positionals;
   if (action !== "bootstrap") {
     throw new UsageError(
-      action ? `labels: unknown action "${action}" (expected "bootstrap")` : "labels: missing action",
+      action
+        ? `labels: unknown action "${action}" (expected "bootstrap")`
+        : "labels: missing action",
       { hint: "Run `alfred labels bootstrap owner/repo`; see `alfred labels --help`." },
     );
   }

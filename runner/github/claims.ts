@@ -284,11 +284,25 @@ export function sweepVerdict(input: SweepInput): SweepVerdict {
     queue: holder.marker.queue,
   });
   if (holder.marker.host === host) {
-    return { action: "release", reason: "dead-firing", released: holder.marker.firing, transition, attempt };
+    return {
+      action: "release",
+      reason: "dead-firing",
+      released: holder.marker.firing,
+      transition,
+      attempt,
+    };
   }
   const ageMs = now.getTime() - Date.parse(holder.marker.ts);
-  if (ageMs < staleAfterMs) return { action: "keep", why: "claim from another host, not yet stale" };
-  return { action: "release", reason: "expired", released: holder.marker.firing, transition, attempt };
+  if (ageMs < staleAfterMs) {
+    return { action: "keep", why: "claim from another host, not yet stale" };
+  }
+  return {
+    action: "release",
+    reason: "expired",
+    released: holder.marker.firing,
+    transition,
+    attempt,
+  };
 }
 
 /**
@@ -345,7 +359,8 @@ export class ClaimError extends AlfredError {
    */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, {
-      hint: "Nothing to do: the issue was not taken, or the next firing's sweep repairs its labels.",
+      hint:
+        "Nothing to do: the issue was not taken, or the next firing's sweep repairs its labels.",
       cause: options.cause,
     });
     this.name = "ClaimError";
@@ -426,7 +441,9 @@ export async function claimIssue(
     await createComment(
       client,
       issue,
-      `${claim}\n${title(codename)} (firing \`${firing}\` on \`${host}\`) is working on this issue.`,
+      `${claim}\n${
+        title(codename)
+      } (firing \`${firing}\` on \`${host}\`) is working on this issue.`,
     );
     await removeLabel(client, issue, queue);
     let verdict = raceVerdict(await readState(client, issue), firing, { claimed: false });
@@ -712,7 +729,9 @@ function releaseSentence(
 ): string {
   const who = title(codename);
   if (outcome === "success") {
-    return `${who} finished${options.prUrl ? `: ${options.prUrl}` : ""} (now \`${transition.label}\`).`;
+    return `${who} finished${
+      options.prUrl ? `: ${options.prUrl}` : ""
+    } (now \`${transition.label}\`).`;
   }
   if (outcome === "aborted") return `${who} gave the issue back to \`${transition.label}\`.`;
   if (transition.escalate) {

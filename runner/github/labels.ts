@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type GitHubClient, GitHubApiError } from "./client.ts";
+import { GitHubApiError, type GitHubClient } from "./client.ts";
 import type { Repo } from "./rest.ts";
 import { createLabel, listRepoLabels, updateLabel } from "./rest.ts";
 
@@ -51,8 +51,16 @@ export interface LabelSpec {
 
 /** Every label `alfred labels bootstrap` creates, with colours and descriptions. */
 export const LABEL_SET: readonly LabelSpec[] = [
-  { name: LABELS.implement, color: "1d76db", description: "Alfred: queued for an agent to implement" },
-  { name: LABELS.inFlight, color: "fbca04", description: "Alfred: an agent firing holds this issue" },
+  {
+    name: LABELS.implement,
+    color: "1d76db",
+    description: "Alfred: queued for an agent to implement",
+  },
+  {
+    name: LABELS.inFlight,
+    color: "fbca04",
+    description: "Alfred: an agent firing holds this issue",
+  },
   { name: LABELS.prOpen, color: "0e8a16", description: "Alfred: a pull request is open" },
   { name: LABELS.done, color: "5319e7", description: "Alfred: finished" },
   {
@@ -101,7 +109,9 @@ export interface BootstrapResult {
  * @throws {GitHubApiError} when a request fails after retries.
  */
 export async function bootstrapLabels(client: GitHubClient, repo: Repo): Promise<BootstrapResult> {
-  const existing = new Map((await listRepoLabels(client, repo)).map((label) => [label.name, label]));
+  const existing = new Map(
+    (await listRepoLabels(client, repo)).map((label) => [label.name, label]),
+  );
   const result: BootstrapResult = { created: [], updated: [], unchanged: [] };
   for (const spec of LABEL_SET) {
     const found = existing.get(spec.name);
@@ -115,7 +125,9 @@ export async function bootstrapLabels(client: GitHubClient, repo: Repo): Promise
         await updateLabel(client, repo, spec);
         result.updated.push(spec.name);
       }
-    } else if (found.color.toLowerCase() !== spec.color || (found.description ?? "") !== spec.description) {
+    } else if (
+      found.color.toLowerCase() !== spec.color || (found.description ?? "") !== spec.description
+    ) {
       await updateLabel(client, repo, spec);
       result.updated.push(spec.name);
     } else {

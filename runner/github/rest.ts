@@ -88,7 +88,11 @@ export type Label = z.infer<typeof Label>;
 
 const PER_PAGE = 100;
 
-async function call<T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>): Promise<T> {
+async function call<T>(
+  what: string,
+  schema: z.ZodType<T>,
+  run: () => Promise<unknown>,
+): Promise<T> {
   let data: unknown;
   try {
     data = await run();
@@ -172,12 +176,16 @@ export async function listIssues(
  * @throws {GitHubApiError} when the request fails after retries.
  */
 export function getIssue(client: GitHubClient, issue: IssueRef): Promise<Issue> {
-  return call(`get issue ${repoString(issue.repo)}#${issue.number}`, Issue, async () =>
-    (await client.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
-      owner: issue.repo.owner,
-      repo: issue.repo.name,
-      issue_number: issue.number,
-    })).data);
+  return call(
+    `get issue ${repoString(issue.repo)}#${issue.number}`,
+    Issue,
+    async () =>
+      (await client.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+        owner: issue.repo.owner,
+        repo: issue.repo.name,
+        issue_number: issue.number,
+      })).data,
+  );
 }
 
 /**
@@ -279,11 +287,15 @@ export function createComment(
   issue: IssueRef,
   body: string,
 ): Promise<Comment> {
-  return call(`comment on ${repoString(issue.repo)}#${issue.number}`, Comment, async () =>
-    (await client.octokit.request(
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
-      { owner: issue.repo.owner, repo: issue.repo.name, issue_number: issue.number, body },
-    )).data);
+  return call(
+    `comment on ${repoString(issue.repo)}#${issue.number}`,
+    Comment,
+    async () =>
+      (await client.octokit.request(
+        "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+        { owner: issue.repo.owner, repo: issue.repo.name, issue_number: issue.number, body },
+      )).data,
+  );
 }
 
 /**
@@ -295,12 +307,16 @@ export function createComment(
  * @throws {GitHubApiError} when a request fails after retries.
  */
 export function listRepoLabels(client: GitHubClient, repo: Repo): Promise<Label[]> {
-  return call(`list labels of ${repoString(repo)}`, z.array(Label), () =>
-    client.octokit.paginate("GET /repos/{owner}/{repo}/labels", {
-      owner: repo.owner,
-      repo: repo.name,
-      per_page: PER_PAGE,
-    }));
+  return call(
+    `list labels of ${repoString(repo)}`,
+    z.array(Label),
+    () =>
+      client.octokit.paginate("GET /repos/{owner}/{repo}/labels", {
+        owner: repo.owner,
+        repo: repo.name,
+        per_page: PER_PAGE,
+      }),
+  );
 }
 
 /**
@@ -317,12 +333,16 @@ export function createLabel(
   repo: Repo,
   label: { name: string; color: string; description: string },
 ): Promise<Label> {
-  return call(`create label ${label.name} in ${repoString(repo)}`, Label, async () =>
-    (await client.octokit.request("POST /repos/{owner}/{repo}/labels", {
-      owner: repo.owner,
-      repo: repo.name,
-      ...label,
-    })).data);
+  return call(
+    `create label ${label.name} in ${repoString(repo)}`,
+    Label,
+    async () =>
+      (await client.octokit.request("POST /repos/{owner}/{repo}/labels", {
+        owner: repo.owner,
+        repo: repo.name,
+        ...label,
+      })).data,
+  );
 }
 
 /**
@@ -339,10 +359,14 @@ export function updateLabel(
   repo: Repo,
   label: { name: string; color: string; description: string },
 ): Promise<Label> {
-  return call(`update label ${label.name} in ${repoString(repo)}`, Label, async () =>
-    (await client.octokit.request("PATCH /repos/{owner}/{repo}/labels/{name}", {
-      owner: repo.owner,
-      repo: repo.name,
-      ...label,
-    })).data);
+  return call(
+    `update label ${label.name} in ${repoString(repo)}`,
+    Label,
+    async () =>
+      (await client.octokit.request("PATCH /repos/{owner}/{repo}/labels/{name}", {
+        owner: repo.owner,
+        repo: repo.name,
+        ...label,
+      })).data,
+  );
 }

@@ -1,0 +1,11 @@
+/**
+ * GitHub coordination: the client, the label set, the marker grammar and the
+ * issue-claim protocol. See docs/STATE_MACHINE.md.
+ *
+ * @module
+ */
+export * from "./client.ts";
+export * from "./labels.ts";
+export * from "./markers.ts";
+export * from "./rest.ts";
+export * from "./claims.ts";
