@@ -26,6 +26,7 @@ Commands:
   version                              version and target of this binary
   quickstart                           init if needed, fire echo, show status
   scheduler install|uninstall|status   systemd --user timers or launchd agents
+  labels bootstrap <owner/repo>        create the agent labels in a repo (idempotent)
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   version: () => import("./commands/version.ts").then((m) => m.versionCommand),
   quickstart: () => import("./commands/quickstart.ts").then((m) => m.quickstartCommand),
   scheduler: () => import("./commands/scheduler.ts").then((m) => m.schedulerCommand),
+  labels: () => import("./commands/labels.ts").then((m) => m.labelsCommand),
 };
 
 /**

@@ -51,11 +51,23 @@ const AgentSettings = {
   failure_streak_threshold: PositiveInt.optional(),
 };
 
+/** The name of an environment variable an agent's engine may see. */
+const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+  message: "must be an environment variable name (upper case, digits, _)",
+});
+
 /** One agent's entry under `agents:`. */
 export const AgentEntry = z.strictObject({
   enabled: z.boolean().optional(),
   schedule: z.string().min(1).optional(),
   repos: z.array(RepoName).optional(),
+  env: z.array(EnvName).optional(),
+  aws: z.boolean().optional(),
+  sentinels: z.array(
+    z.string().regex(/^[A-Z][A-Z0-9-]*$/, {
+      message: "must be upper case letters, digits and dashes, e.g. ROBIN-TRIAGED",
+    }),
+  ).optional(),
   ...AgentSettings,
 });
 
@@ -66,11 +78,26 @@ export const RepoEntry = z.strictObject({
   base: z.string().min(1).optional(),
 });
 
-/** A tier: which engine and model an agent of that tier runs. */
+/** A tier: which engine and model an agent of that tier runs, and what to try when it is rate-limited. */
 export const TierEntry = z.strictObject({
   engine: EngineName,
   model: z.string().min(1).optional(),
+  fallback: z.strictObject({
+    engine: EngineName.optional(),
+    model: z.string().min(1).optional(),
+    claude_config_dir: z.string().min(1).optional(),
+  }).optional(),
 });
+
+/** A resolved tier: engine, model, and the fallback route. */
+export interface TierConfig {
+  /** The engine. */
+  engine: EngineName;
+  /** The model, if named. */
+  model: string | undefined;
+  /** What to try once when the primary is rate-limited. */
+  fallback?: { engine?: EngineName; model?: string; claudeConfigDir?: string };
+}
 
 /** The whole `fleet.yaml`. */
 export const FleetFile = z.strictObject({
@@ -118,6 +145,12 @@ export interface AgentConfig {
   failureStreakThreshold: number;
   /** Repos it serves (`owner/name`). */
   repos: string[];
+  /** Extra environment variables its engine may see. */
+  env: string[];
+  /** Whether it uses its own AWS profile (`ALFRED_<CODENAME>_AWS_PROFILE`). */
+  aws: boolean;
+  /** Its own sentinels beyond the built-in ones. */
+  sentinels: string[];
 }
 
 /** One repo with defaults applied. */
@@ -139,7 +172,7 @@ export interface FleetConfig {
   /** Length of a fleet-wide block when the error gives none. */
   blockHours: number;
   /** Tiers by name. */
-  tiers: Record<string, { engine: EngineName; model: string | undefined }>;
+  tiers: Record<string, TierConfig>;
   /** Repos by name. */
   repos: RepoConfig[];
   /** Agents by codename. */
@@ -301,7 +334,15 @@ export function resolveFleetConfig(
   }
   const tiers = { ...DEFAULT_TIERS };
   for (const [name, tier] of Object.entries(file.tiers ?? {})) {
-    tiers[name] = { engine: tier.engine, model: tier.model };
+    tiers[name] = {
+      engine: tier.engine,
+      model: tier.model,
+      fallback: tier.fallback && {
+        engine: tier.fallback.engine,
+        model: tier.fallback.model,
+        claudeConfigDir: tier.fallback.claude_config_dir,
+      },
+    };
   }
   const repos: RepoConfig[] = (file.repos ?? []).map((repo) => ({
     name: repo.name,
@@ -351,6 +392,9 @@ export function resolveFleetConfig(
       failureStreakThreshold: entry.failure_streak_threshold ?? defaults.failure_streak_threshold ??
         BUILT_IN_DEFAULTS.failureStreakThreshold,
       repos: entry.repos ?? [...repoNames],
+      env: entry.env ?? [],
+      aws: entry.aws ?? false,
+      sentinels: entry.sentinels ?? [],
     };
   }
   const slackWebhookEnv = file.slack?.webhook_env ?? BUILT_IN_DEFAULTS.slackWebhookEnv;

@@ -10,7 +10,7 @@
  * @module
  */
 import type { EngineName } from "./engines/agent_result.ts";
-import type { Outcome } from "./result.ts";
+import type { EngineOutcome } from "./result.ts";
 
 /** Where a tier's runs go when the primary is rate-limited. */
 export interface TierFallback {
@@ -49,7 +49,7 @@ export interface EngineChoice {
 }
 
 /** Outcomes after which the fallback is tried. */
-const FALLBACK_OUTCOMES: readonly Outcome[] = ["rate_limited", "budget_exhausted"];
+const FALLBACK_OUTCOMES: readonly EngineOutcome[] = ["rate_limited", "budget_exhausted"];
 
 /**
  * Chooses the engine for the next attempt of a firing.
@@ -68,7 +68,7 @@ const FALLBACK_OUTCOMES: readonly Outcome[] = ["rate_limited", "budget_exhausted
  */
 export function chooseEngine(
   tier: TierRoute,
-  options: { previous?: { choice: EngineChoice; outcome: Outcome } } = {},
+  options: { previous?: { choice: EngineChoice; outcome: EngineOutcome } } = {},
 ): EngineChoice | undefined {
   const previous = options.previous;
   if (!previous) {
@@ -104,6 +104,10 @@ export function chooseEngine(
  * @param outcome Its outcome.
  * @returns `true` when {@linkcode chooseEngine} would return a next attempt.
  */
-export function hasNextAttempt(tier: TierRoute, choice: EngineChoice, outcome: Outcome): boolean {
+export function hasNextAttempt(
+  tier: TierRoute,
+  choice: EngineChoice,
+  outcome: EngineOutcome,
+): boolean {
   return chooseEngine(tier, { previous: { choice, outcome } }) !== undefined;
 }

@@ -14,9 +14,10 @@
 import type { AgentResult } from "./engines/agent_result.ts";
 import type { Layout } from "./paths.ts";
 import { setGlobalBlock } from "./block.ts";
+import type { Outcome as FiringOutcome } from "./events.ts";
 
 /** What happened to an engine run. */
-export type Outcome =
+export type EngineOutcome =
   | "success"
   | "no_sentinel"
   | "max_turns"
@@ -58,7 +59,7 @@ export interface BlockRequest {
 /** The verdict on one engine run. */
 export interface Classification {
   /** What happened. */
-  outcome: Outcome;
+  outcome: EngineOutcome;
   /** The agent's sentinel, when its final text had one. */
   sentinel: Sentinel | undefined;
   /** One line for logs and Slack. */
@@ -125,7 +126,11 @@ export function classifyRun(facts: RunFacts, options: ClassifyOptions = {}): Cla
   const sentinel = result && !result.isError
     ? findSentinel(result.text, { custom: options.customSentinels })
     : undefined;
-  const verdict = (outcome: Outcome, detail: string, block?: BlockRequest): Classification => ({
+  const verdict = (
+    outcome: EngineOutcome,
+    detail: string,
+    block?: BlockRequest,
+  ): Classification => ({
     outcome,
     sentinel,
     detail,
@@ -295,4 +300,29 @@ export async function applyEngineBlock(
 function oneLine(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * The firing outcome (the event log's vocabulary, runner/events.ts) of a
+ * classified engine run: a successful run's outcome is its sentinel's.
+ *
+ * @param classification The classified run.
+ * @returns The outcome to record.
+ */
+export function firingOutcomeOf(classification: Classification): FiringOutcome {
+  if (classification.outcome === "success") {
+    switch (classification.sentinel?.name) {
+      case "ALREADY-IMPLEMENTED":
+        return "already-implemented";
+      case "PARTIAL":
+        return "partial";
+      case "BLOCKED":
+        return "blocked";
+      case "SILENT":
+        return "silent";
+      default:
+        return "success";
+    }
+  }
+  return classification.outcome.replaceAll("_", "-") as FiringOutcome;
 }

@@ -24,6 +24,8 @@ command -v redis-server >/dev/null 2>&1 || need_apt="$need_apt redis-server"
 command -v systemd-analyze >/dev/null 2>&1 || need_apt="$need_apt systemd"
 command -v bwrap >/dev/null 2>&1 || need_apt="$need_apt bubblewrap"
 command -v hyperfine >/dev/null 2>&1 || need_apt="$need_apt hyperfine"
+[ -x /usr/bin/time ] || need_apt="$need_apt time"
+command -v mkfifo >/dev/null 2>&1 || need_apt="$need_apt coreutils"
 if [ -n "$need_apt" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq >&2

@@ -161,3 +161,57 @@ Deno.test("a failed claim comment is withdrawn and the labels go back to the que
   assert.equal(state.holder, undefined);
   assert.equal(state.failedAttempts, 0);
 });
+
+Deno.test("a release cut off half-way is repaired by the next sweep, never left stuck", async () => {
+  // Each case lets writes through until `cut` writes have happened, then fails every write.
+  const cases: { name: string; cutAfterClaim: number; expected: string }[] = [
+    { name: "release comment never posted", cutAfterClaim: 0, expected: QUEUE },
+    { name: "release posted, labels not moved", cutAfterClaim: 1, expected: LABELS.prOpen },
+    { name: "release posted, one label moved", cutAfterClaim: 2, expected: LABELS.prOpen },
+  ];
+  for (const { name, cutAfterClaim, expected } of cases) {
+    let writes = 0;
+    let cutAt = Infinity;
+    await using fake = startFakeGitHub({
+      fault: (context) => {
+        if (context.method === "GET") return undefined;
+        return ++writes > cutAt ? { kind: "502" } : undefined;
+      },
+    });
+    const number = fake.addIssue(REPO_S, { title: name, labels: [QUEUE] });
+    const client = await fakeClient(fake, { retries: 1 });
+    const claimed = await claimIssue(client, { repo: REPO, number }, {
+      codename: "lucius",
+      firing: "20261127T091500123Z-a1b2c3",
+      host: "studio",
+      queue: QUEUE,
+      now: () => new Date("2026-11-27T09:15:00Z"),
+    });
+    assert.ok(claimed.status === "claimed", name);
+    cutAt = writes + cutAfterClaim;
+    await assert.rejects(
+      releaseClaim(client, claimed.ticket, {
+        outcome: "success",
+        transitionTo: LABELS.prOpen,
+        now: () => new Date("2026-11-27T09:45:00Z"),
+      }),
+      GitHubApiError,
+      name,
+    );
+    assert.ok(fake.issue(REPO_S, number).labels.includes(LABELS.inFlight), name);
+    fake.setFault(undefined);
+    // The next firing on this host: its predecessor is dead, so no 4 h wait.
+    const swept = await sweepStaleClaims(client, REPO, {
+      codename: "lucius",
+      firing: "20261127T100000000Z-d4e5f6",
+      host: "studio",
+      now: () => new Date("2026-11-27T10:00:00Z"),
+      orphanGraceMs: 0,
+      isFiringAlive: () => false,
+    });
+    assert.equal(swept.length, 1, name);
+    const labels = fake.issue(REPO_S, number).labels;
+    assert.ok(!labels.includes(LABELS.inFlight), `${name}: ${labels}`);
+    assert.ok(labels.includes(expected), `${name}: ${labels}`);
+  }
+});

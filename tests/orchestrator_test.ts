@@ -5,7 +5,7 @@ import {
   hasNextAttempt,
   type TierRoute,
 } from "../runner/orchestrator.ts";
-import type { Outcome } from "../runner/result.ts";
+import type { EngineOutcome } from "../runner/result.ts";
 
 const claudeWithCodex: TierRoute = {
   engine: "claude",
@@ -29,7 +29,7 @@ Deno.test("the first attempt uses the tier's primary engine and model", () => {
   });
 });
 
-const table: Array<[string, TierRoute, Outcome, Partial<EngineChoice> | undefined]> = [
+const table: Array<[string, TierRoute, EngineOutcome, Partial<EngineChoice> | undefined]> = [
   ["codex after a Claude rate limit", claudeWithCodex, "rate_limited", {
     engine: "codex",
     model: "gpt-5-codex",

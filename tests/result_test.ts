@@ -3,8 +3,8 @@ import type { AgentResult } from "../runner/engines/agent_result.ts";
 import {
   applyEngineBlock,
   classifyRun,
+  type EngineOutcome,
   findSentinel,
-  type Outcome,
   resetOf,
   type RunFacts,
 } from "../runner/result.ts";
@@ -64,7 +64,7 @@ function codexFailure(text: string, status?: number, type?: string): AgentResult
 
 const ok = (result: AgentResult, exitCode = 0): RunFacts => ({ result, exitCode, timedOut: false });
 
-const table: Array<[string, RunFacts, Outcome, string | undefined]> = [
+const table: Array<[string, RunFacts, EngineOutcome, string | undefined]> = [
   ["a final [OK]", ok(claude({ text: "Done.\n[OK]" })), "success", "OK"],
   ["[BLOCKED] with a reason", ok(claude({ text: "[BLOCKED] needs a DB" })), "success", "BLOCKED"],
   [
@@ -265,5 +265,37 @@ Deno.test("applyEngineBlock writes the fleet-wide block with the reason and rese
     assert.equal(await applyEngineBlock(layout, none, { now: NOW }), false);
   } finally {
     await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("firingOutcomeOf maps every engine outcome and sentinel to an event-log outcome", async () => {
+  const { firingOutcomeOf } = await import("../runner/result.ts");
+  const { Outcome } = await import("../runner/events.ts");
+  const cases: [EngineOutcome, string | undefined, string][] = [
+    ["success", "OK", "success"],
+    ["success", "ALREADY-IMPLEMENTED", "already-implemented"],
+    ["success", "PARTIAL", "partial"],
+    ["success", "BLOCKED", "blocked"],
+    ["success", "SILENT", "silent"],
+    ["success", "ROBIN-TRIAGED", "success"],
+    ["no_sentinel", undefined, "no-sentinel"],
+    ["max_turns", undefined, "max-turns"],
+    ["rate_limited", undefined, "rate-limited"],
+    ["budget_exhausted", undefined, "budget-exhausted"],
+    ["overloaded", undefined, "overloaded"],
+    ["auth_error", undefined, "auth-error"],
+    ["timeout", undefined, "timeout"],
+    ["permission_denied", undefined, "permission-denied"],
+    ["crashed", undefined, "crashed"],
+  ];
+  for (const [outcome, sentinel, expected] of cases) {
+    const mapped = firingOutcomeOf({
+      outcome,
+      sentinel: sentinel ? { name: sentinel, detail: "" } : undefined,
+      detail: "",
+      block: undefined,
+    });
+    assert.equal(mapped, expected);
+    assert.equal(Outcome.safeParse(mapped).success, true, `${mapped} is a valid event outcome`);
   }
 });

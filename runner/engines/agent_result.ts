@@ -4,8 +4,10 @@
  * @module
  */
 
-/** The engines Alfred drives. */
-export type EngineName = "claude" | "codex";
+import type { EngineName } from "../config.ts";
+
+/** The engines Alfred drives (declared by runner/config.ts). */
+export type { EngineName };
 
 /** Token counts of one run. */
 export interface TokenUsage {

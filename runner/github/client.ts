@@ -20,9 +20,7 @@
  */
 import { Octokit } from "octokit";
 // Per-client limiter groups need the Bottleneck class octokit's throttling uses; the
-// lead moves this to the import map as "bottleneck" (then drop the lint exception).
-// deno-lint-ignore no-import-prefix
-import Bottleneck from "npm:bottleneck@^2.19.5/light.js";
+import Bottleneck from "bottleneck/light.js";
 import { z } from "zod";
 import { AlfredError, ConfigError, StateCorruptError } from "../errors.ts";
 import type { EnvReader, Layout } from "../paths.ts";
@@ -162,38 +160,44 @@ export async function resolveToken(
 ): Promise<string> {
   const fromEnv = env("ALFRED_GITHUB_TOKEN")?.trim() || env("GITHUB_TOKEN")?.trim();
   if (fromEnv) return fromEnv;
-  const fromGh = (await (options.tokenFromGh ?? ghAuthToken)())?.trim();
+  const fromGh = (await (options.tokenFromGh ?? (() => ghAuthToken(env)))())?.trim();
   if (fromGh) return fromGh;
   throw new ConfigError("no GitHub token: ALFRED_GITHUB_TOKEN and GITHUB_TOKEN are unset", {
     hint: "Run `gh auth login`, or set ALFRED_GITHUB_TOKEN to a token that may write issues.",
   });
 }
 
+/** The variables `gh` needs to find its own configuration. */
+const GH_ENV = ["HOME", "PATH", "XDG_CONFIG_HOME", "GH_CONFIG_DIR", "GH_HOST", "LANG"];
+
 /**
- * Asks the GitHub CLI for its token (`gh auth token`).
+ * Asks the GitHub CLI for its token (`gh auth token`), through runner/process.ts.
  *
- * This is the module's one subprocess. It spawns `gh` directly until
- * runner/process.ts exists; then it moves behind that module.
  * Requires `--allow-run=gh`.
  *
+ * @param env Reads the variables `gh` needs (HOME, PATH, its config dirs).
  * @returns The token, or `undefined` when `gh` is missing or not logged in.
  */
-export async function ghAuthToken(): Promise<string | undefined> {
-  let output: Deno.CommandOutput;
+export async function ghAuthToken(env: EnvReader): Promise<string | undefined> {
+  const { ProgramNotFoundError, runCapture } = await import("../process.ts");
+  const childEnv = Object.fromEntries(
+    GH_ENV.flatMap((name) => {
+      const value = env(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
   try {
-    output = await new Deno.Command("gh", {
-      args: ["auth", "token"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(10_000),
-    }).output();
+    const output = await runCapture("gh", ["auth", "token"], {
+      cwd: env("HOME") ?? "/",
+      env: childEnv,
+      timeoutMs: 10_000,
+    });
+    if (output.code !== 0) return undefined;
+    return output.stdout.trim() || undefined;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (error instanceof ProgramNotFoundError) return undefined;
     throw error;
   }
-  if (!output.success) return undefined;
-  return new TextDecoder().decode(output.stdout).trim() || undefined;
 }
 
 /**
