@@ -88,7 +88,8 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
   const stderr = options.stderr ?? ((line: string) => console.error(line));
   const startedAt = now();
   const firingId = newFiringId(startedAt);
-  const log = openAgentLog(layout, codename, { now, firingId, echo: stderr });
+  const redact = await redactorFor(options.env);
+  const log = openAgentLog(layout, codename, { now, firingId, echo: stderr, redact });
   // Errors before the lock is taken (bad config, unknown agent) go to the
   // operator only: such a firing writes nothing under ALFRED_HOME.
   let started = false;
@@ -167,6 +168,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
         return await autoPause(codename, {
           ...options,
           log,
+          redact,
           config,
           firingId,
           startedAt,
@@ -196,6 +198,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
           return await autoPause(codename, {
             ...options,
             log,
+            redact,
             config,
             firingId,
             startedAt,
@@ -249,6 +252,11 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
           },
         };
       }
+      result = {
+        ...result,
+        error: result.error === undefined ? undefined : redact(result.error),
+        summary: result.summary === undefined ? undefined : redact(result.summary),
+      };
       const endedAt = now();
       const after = addFiring(ledger, {
         turns: result.turns,
@@ -263,14 +271,14 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
         }` +
           (result.error ? `, error: ${result.error}` : ""),
       );
-      if (result.notice) await notify(result.notice, { config, log });
+      if (result.notice) await notify(result.notice, { config, log, redact });
       return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
     } finally {
       await attempt.lock.release();
     }
   } catch (error) {
     if (started) {
-      const fileOnly = openAgentLog(layout, codename, { now, firingId, echo: null });
+      const fileOnly = openAgentLog(layout, codename, { now, firingId, echo: null, redact });
       await fileOnly.error(formatError(error, { debug: true }));
     }
     stderr(formatError(error, { debug: options.debug }));
@@ -313,6 +321,7 @@ async function autoPause(
   codename: string,
   options: LifecycleOptions & {
     log: Logger;
+    redact: (text: string) => string;
     config: Awaited<ReturnType<typeof loadFleetConfig>>;
     firingId: string;
     startedAt: Date;
@@ -409,16 +418,41 @@ async function recordDeadFiring(
   return after;
 }
 
+/** The secret-bearing variables whose values never reach a log or Slack. */
+const SECRET_VARIABLES = [
+  "ALFRED_GITHUB_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ALFRED_SLACK_WEBHOOK_URL",
+  "ANTHROPIC_API_KEY",
+  "OPENAI_API_KEY",
+  "ALFRED_REDIS_URL",
+];
+
+async function redactorFor(env: EnvReader): Promise<(text: string) => string> {
+  const { createRedactor, secretValuesOf } = await import("./redact.ts");
+  const values: Record<string, string> = {};
+  for (const name of SECRET_VARIABLES) {
+    const value = env(name);
+    if (value) values[name] = value;
+  }
+  return createRedactor({ secrets: secretValuesOf(values) });
+}
+
 async function notify(
   notice: Notice,
-  options: { config: Awaited<ReturnType<typeof loadFleetConfig>>; log: Logger },
+  options: {
+    config: Awaited<ReturnType<typeof loadFleetConfig>>;
+    log: Logger;
+    redact: (text: string) => string;
+  },
 ): Promise<void> {
   const url = options.config.slackWebhookUrl;
   if (!url) {
     await options.log.info(`slack not configured; notice: ${notice.title}: ${notice.text}`);
     return;
   }
-  const sent = await postToSlack(url, notice);
+  const sent = await postToSlack(url, notice, { redact: options.redact });
   if (!sent.ok) {
     await options.log.warn(`slack post failed after ${sent.attempts} attempts: ${sent.error}`);
   }

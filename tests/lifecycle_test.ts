@@ -156,3 +156,33 @@ Deno.test("a failing Slack webhook never fails the firing and is retried", async
   const blocks = (slack.received[0] as { blocks: { text?: { text: string } }[] }).blocks;
   assert(blocks[0].text?.text.includes("*[Tester]* shipped"));
 });
+
+Deno.test("secrets from the environment never reach the agent's log or Slack", async () => {
+  await using home = await withHome();
+  const slack = slackServer();
+  await using _server = slack.server;
+  await Deno.writeTextFile(home.layout.fleetFile, FLEET("{}"));
+  const token = "tok-0123456789abcdef0123";
+  const agent: AgentDefinition = {
+    codename: "tester",
+    job: "Leaks.",
+    paid: true,
+    work: () => Promise.reject(new Error(`push failed for https://x:${token}@github.example/a/b.git`)),
+  };
+  await fire("tester", {
+    env: home.env({ ALFRED_GITHUB_TOKEN: token, ALFRED_SLACK_WEBHOOK_URL: slack.url }),
+    loadAgent: () => Promise.resolve(agent),
+    stdout: () => {},
+    stderr: () => {},
+  });
+  const logDir = `${home.home}/logs/tester`;
+  let logText = "";
+  for await (const entry of Deno.readDir(logDir)) logText += await Deno.readTextFile(`${logDir}/${entry.name}`);
+  assertMatch(logText, /push failed/);
+  assert(!logText.includes(token), "the token is not in the log");
+  assertEquals(slack.received.length, 1);
+  assert(!JSON.stringify(slack.received[0]).includes(token), "the token is not in the Slack message");
+  const { events } = await readEvents(home.layout, { since: new Date(Date.now() - 60_000), until: new Date() });
+  assertEquals(events.length, 1);
+  assert(!JSON.stringify(events).includes(token), "the token is not in the event log");
+});
