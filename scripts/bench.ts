@@ -1,0 +1,219 @@
+/**
+ * `deno task bench`: runs the CLI as whole processes and prints each figure
+ * beside its floor, measured in the same run: a bare `deno run` of a script
+ * that reads one small JSON file.
+ *
+ * Figures: median wall time and peak RSS (from `/usr/bin/time -f %M`) of a
+ * globally blocked firing, a paused firing (each through the agent's own entry
+ * point, as its binary runs, and through `alfred fire`), an echo firing and
+ * `alfred status`. Runs are interleaved so that load on the machine hits every
+ * case alike.
+ *
+ * Usage: deno task bench [--runs N]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const DENO = Deno.execPath();
+const TIME = "/usr/bin/time";
+
+/** The permissions an agent binary has (see runner/permissions.ts), as `deno run` flags. */
+const AGENT_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys=hostname,osRelease,uid",
+];
+
+/** One measured command. */
+interface Case {
+  name: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** Checks the output, so a case that silently did something else is caught. */
+  expect?: RegExp;
+  /** The goal, as a multiple of the floor, when the issue sets one. */
+  maxFloorRatio?: number;
+  /** The peak-RSS goal in MiB, when the issue sets one. */
+  maxRssMiB?: number;
+}
+
+/** The median of a list of numbers. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function runOnce(c: Case, home: string): Promise<{ ms: number; rssKiB: number }> {
+  const useTime = await Deno.stat(TIME).then(() => true, () => false);
+  const command = useTime ? TIME : DENO;
+  const args = useTime ? ["-f", "%M", DENO, ...c.args] : c.args;
+  const started = performance.now();
+  const output = await new Deno.Command(command, {
+    args,
+    cwd: ROOT,
+    env: { ALFRED_HOME: home, NO_COLOR: "1", ...c.env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - started;
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  if (!output.success) throw new Error(`${c.name} failed (exit ${output.code}): ${stderr}`);
+  if (c.expect && !c.expect.test(stdout)) {
+    throw new Error(`${c.name}: unexpected output: ${stdout}`);
+  }
+  const rssKiB = useTime ? Number(stderr.trim().split("\n").at(-1)) : NaN;
+  return { ms, rssKiB };
+}
+
+/**
+ * Measures the cases, interleaved, and prints a table.
+ *
+ * @param cases The commands.
+ * @param options Runs per case, the home each case uses.
+ * @returns Median wall time and peak RSS per case.
+ */
+async function measure(
+  cases: (Case & { home: string })[],
+  options: { runs: number },
+): Promise<Map<string, { ms: number; rssMiB: number }>> {
+  const samples = new Map(cases.map((c) => [c.name, { ms: [] as number[], rss: [] as number[] }]));
+  for (const c of cases) await runOnce(c, c.home); // warm the module cache
+  for (let i = 0; i < options.runs; i++) {
+    for (const c of cases) {
+      const { ms, rssKiB } = await runOnce(c, c.home);
+      samples.get(c.name)!.ms.push(ms);
+      samples.get(c.name)!.rss.push(rssKiB);
+    }
+  }
+  return new Map(
+    [...samples].map((
+      [name, s],
+    ) => [name, { ms: median(s.ms), rssMiB: Math.max(...s.rss) / 1024 }]),
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { runs: { type: "string", default: "15" } },
+  });
+  const runs = Number(values.runs);
+  const work = await Deno.makeTempDir({ prefix: "alfred-bench-" });
+  try {
+    const floorScript = `${work}/floor.ts`;
+    await Deno.writeTextFile(`${work}/small.json`, JSON.stringify({ version: 1, ok: true }));
+    await Deno.writeTextFile(
+      floorScript,
+      `const value = JSON.parse(Deno.readTextFileSync(${
+        JSON.stringify(`${work}/small.json`)
+      }));\nif (!value.ok) Deno.exit(1);\n`,
+    );
+    const homes = { blocked: `${work}/blocked`, paused: `${work}/paused`, echo: `${work}/echo` };
+    const alfred = (home: string, args: string[]) =>
+      new Deno.Command(DENO, {
+        args: ["run", "-A", `${ROOT}/agents/alfred.ts`, ...args],
+        env: { ALFRED_HOME: home },
+        stdout: "null",
+      }).output();
+    await alfred(homes.blocked, ["block", "set", "--for", "2h", "--reason", "bench"]);
+    await alfred(homes.paused, ["pause", "--all", "--reason", "bench"]);
+    await alfred(homes.echo, ["init"]);
+    const entry = (file: string) => ["run", ...AGENT_FLAGS, `${ROOT}/${file}`];
+    const cases: (Case & { home: string })[] = [
+      {
+        name: "floor: deno run reading one JSON file",
+        args: ["run", "--allow-read", floorScript],
+        home: work,
+      },
+      {
+        name: "blocked firing (agent entry point)",
+        args: entry("agents/echo.ts"),
+        home: homes.blocked,
+        expect: /^\[AGENT-GLOBAL-BLOCKED\]/,
+        maxFloorRatio: 1.5,
+        maxRssMiB: 40,
+      },
+      {
+        name: "paused firing (agent entry point)",
+        args: entry("agents/echo.ts"),
+        home: homes.paused,
+        expect: /^\[AGENT-PAUSED\]/,
+        maxFloorRatio: 1.5,
+        maxRssMiB: 40,
+      },
+      {
+        name: "blocked firing (alfred fire lucius)",
+        args: [...entry("agents/alfred.ts"), "fire", "lucius"],
+        home: homes.blocked,
+        expect: /^\[AGENT-GLOBAL-BLOCKED\]/,
+        maxFloorRatio: 1.5,
+        maxRssMiB: 40,
+      },
+      {
+        name: "paused firing (alfred fire lucius)",
+        args: [...entry("agents/alfred.ts"), "fire", "lucius"],
+        home: homes.paused,
+        expect: /^\[AGENT-PAUSED\]/,
+        maxFloorRatio: 1.5,
+        maxRssMiB: 40,
+      },
+      {
+        name: "echo firing",
+        args: [...entry("agents/alfred.ts"), "fire", "echo"],
+        home: homes.echo,
+        expect: /Fleet summary/,
+      },
+      {
+        name: "alfred status",
+        args: [...entry("agents/alfred.ts"), "status"],
+        home: homes.echo,
+        expect: /AGENT/,
+      },
+    ];
+    console.log(
+      `Alfred benchmark: ${runs} runs per case, interleaved; deno ${Deno.version.deno}, ${Deno.build.target}\n`,
+    );
+    const results = await measure(cases, { runs });
+    const floor = results.get(cases[0].name)!;
+    const rows = [["case", "median ms", "x floor", "goal", "peak RSS MiB", "goal", "verdict"]];
+    for (const c of cases) {
+      const r = results.get(c.name)!;
+      const ratio = r.ms / floor.ms;
+      const okTime = c.maxFloorRatio === undefined || ratio <= c.maxFloorRatio;
+      const okRss = c.maxRssMiB === undefined || r.rssMiB <= c.maxRssMiB;
+      rows.push([
+        c.name,
+        r.ms.toFixed(1),
+        ratio.toFixed(2),
+        c.maxFloorRatio ? `<= ${c.maxFloorRatio}` : "-",
+        Number.isNaN(r.rssMiB) ? "n/a" : r.rssMiB.toFixed(1),
+        c.maxRssMiB ? `<= ${c.maxRssMiB}` : "-",
+        c.maxFloorRatio || c.maxRssMiB ? (okTime && okRss ? "ok" : "OVER") : "",
+      ]);
+    }
+    printTable(rows);
+    for (const extra of EXTRA_SECTIONS) {
+      console.log("");
+      await extra(work);
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+/** Further sections (idle GitHub requests, Lucius phases, binary sizes, Redis overhead). */
+const EXTRA_SECTIONS: ((work: string) => Promise<void>)[] = [];
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) {
+    console.log(r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  }
+}
+
+if (import.meta.main) await main();
