@@ -272,6 +272,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
           (result.error ? `, error: ${result.error}` : ""),
       );
       if (result.notice) await notify(result.notice, { config, log, redact });
+      await warnMissedRuns({ layout, config, log, redact, now });
       return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
     } finally {
       await attempt.lock.release();
@@ -416,6 +417,49 @@ async function recordDeadFiring(
   const after = addFiring(options.ledger, { turns: 0, costUsd: 0, tally: "failure" });
   await writeLedger(options.layout, after);
   return after;
+}
+
+/**
+ * Tells Slack (once per miss) about installed agents that stopped firing.
+ * Runs after the firing's own work; a problem here is logged, never fatal.
+ */
+async function warnMissedRuns(
+  options: {
+    layout: Layout;
+    config: Awaited<ReturnType<typeof loadFleetConfig>>;
+    log: Logger;
+    redact: (text: string) => string;
+    now: () => Date;
+  },
+): Promise<void> {
+  const { layout, config, log } = options;
+  try {
+    const { describeMissedRuns, newMissedRuns } = await import("../scheduler/missed_run_watch.ts");
+    const now = options.now();
+    const pause = await readPauseState(layout, { now, warn: (m) => void log.warn(m) });
+    const missed = await newMissedRuns(layout, {
+      config,
+      pause,
+      now,
+      warn: (m) => void log.warn(m),
+    });
+    if (!missed.length) return;
+    const lines = describeMissedRuns(missed);
+    await log.warn(`missed runs: ${lines.join("; ")}`);
+    await notify({
+      severity: "warn",
+      agent: "alfred",
+      title: `${missed.length} agent${missed.length === 1 ? "" : "s"} missed scheduled runs`,
+      text: lines.map((line) => `• ${line}`).join("\n") +
+        "\nCheck `alfred status` and `alfred scheduler status`.",
+    }, options);
+  } catch (error) {
+    if (error instanceof AlfredError || error instanceof Deno.errors.NotCapable) {
+      await log.warn(`missed-run check skipped: ${error.message}`);
+      return;
+    }
+    throw error;
+  }
 }
 
 /** The secret-bearing variables whose values never reach a log or Slack. */

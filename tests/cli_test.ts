@@ -33,7 +33,7 @@ Deno.test("quickstart on a fresh home prints the summary, and status shows the e
   assertStringIncludes(run.stdout, "0 firings");
   assertMatch(
     run.stdout,
-    /^echo\s+enabled\s+every 24h\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+success/m,
+    /^echo\s+enabled\s+every 24h\s+-\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+success/m,
   );
   const status = await runAlfred(["status", "--json"], { home: home.home });
   const report = JSON.parse(status.stdout);

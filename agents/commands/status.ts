@@ -101,6 +101,11 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       },
     });
   }
+  const { detectMissedRuns, describeMissedRuns } = await import(
+    "../../scheduler/missed_run_watch.ts"
+  );
+  const missed = await detectMissedRuns(layout, { config, pause: pauseState, now });
+  const next = await nextFireTimes(context, { config, now });
   const report = {
     home: layout.home,
     config: config.source,
@@ -110,7 +115,13 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     blockFileProblem: blockPeek.kind === "corrupt" ? blockPeek.reason : null,
     pauseFileProblem: pausePeek.kind === "corrupt" ? pausePeek.reason : null,
     fleetPaused: pauseState.all ? pauseState.all.reason : null,
-    agents: rows,
+    scheduler: next.installed ? { platform: next.platform, warnings: next.warnings } : null,
+    missedRuns: missed.map((miss) => ({
+      agent: miss.codename,
+      lastFiring: miss.lastFiring?.toISOString() ?? null,
+      overdueSince: miss.overdueSince.toISOString(),
+    })),
+    agents: rows.map((row) => ({ ...row, nextFiring: next.times.get(row.agent) ?? null })),
   };
   if (values.json) {
     context.stdout(JSON.stringify(report, null, 2));
@@ -123,6 +134,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     "AGENT",
     "STATE",
     "SCHEDULE",
+    "NEXT",
     "LAST FIRING",
     "OUTCOME",
     "FIRINGS",
@@ -136,6 +148,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       row.agent,
       row.state,
       row.schedule,
+      next.times.get(row.agent)?.replace("T", " ").slice(0, 16) ?? (next.installed ? "?" : "-"),
       row.lastFiring ? row.lastFiring.endedAt.replace("T", " ").slice(0, 19) : "never",
       row.lastFiring?.outcome ?? "-",
       "unreadable" in t ? "ledger unreadable" : cap(String(t.firings), t.caps.firings),
@@ -158,6 +171,13 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       context.stdout(`${row.agent} paused: ${row.pausedReason}`);
     }
   }
+  if (!next.installed) {
+    context.stdout(
+      "Scheduler not installed (`alfred scheduler install`); agents fire only by hand.",
+    );
+  }
+  for (const warning of next.warnings) context.stdout(`warning: scheduler: ${warning}`);
+  for (const line of describeMissedRuns(missed)) context.stdout(`MISSED RUNS ${line}`);
   for (
     const [what, problem] of [["block file", report.blockFileProblem], [
       "pause file",
@@ -171,4 +191,37 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     }
   }
   return 0;
+}
+
+/** Next fire times from the installed scheduler; nothing when it is not installed. */
+async function nextFireTimes(
+  context: CommandContext,
+  options: { config: Awaited<ReturnType<typeof loadFleetConfig>>; now: Date },
+): Promise<
+  { installed: boolean; platform?: string; times: Map<string, string>; warnings: string[] }
+> {
+  const { readManifest } = await import("../../scheduler/manifest.ts");
+  const manifest = await readManifest(context.layout, { warn: context.stderr });
+  if (!manifest) return { installed: false, times: new Map(), warnings: [] };
+  const { schedulerStatus } = await import("../../scheduler/status.ts");
+  const { parseSchedule } = await import("../../scheduler/schedule.ts");
+  const { processRunner } = await import("./scheduler.ts");
+  const agents = manifest.agents
+    .filter((agent) => options.config.agents[agent.codename])
+    .map((agent) => ({
+      codename: agent.codename,
+      schedule: parseSchedule(options.config.agents[agent.codename].schedule),
+      label: agent.unit,
+    }));
+  const status = await schedulerStatus(agents, {
+    platform: manifest.platform,
+    runner: processRunner(context.env),
+    uid: manifest.platform === "launchd" ? Deno.uid() ?? undefined : undefined,
+    now: options.now,
+  });
+  const times = new Map<string, string>();
+  for (const agent of status.agents) {
+    if (agent.next) times.set(agent.codename, agent.next.toISOString());
+  }
+  return { installed: true, platform: manifest.platform, times, warnings: status.warnings };
 }
