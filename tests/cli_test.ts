@@ -334,3 +334,28 @@ Deno.test("logs prints an agent's log; doctor and version answer", async () => {
     JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).version,
   );
 });
+
+Deno.test("logs -f follows new lines as they are written", async () => {
+  await using home = await withHome();
+  await runAlfred(["fire", "echo"], { home: home.home });
+  const child = alfredCommand(["logs", "echo", "-f", "-n", "1"], { home: home.home }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const readUntil = async (pattern: RegExp) => {
+    const deadline = Date.now() + 15_000;
+    while (!pattern.test(seen) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+  };
+  await readUntil(/firing echo ended/);
+  assertMatch(seen, /firing echo ended: success/);
+  await runAlfred(["fire", "echo"], { home: home.home });
+  await readUntil(/firing echo ended[\s\S]*firing echo started[\s\S]*firing echo ended/);
+  assertMatch(seen, /firing echo started/, "the second firing's lines arrived while following");
+  child.kill("SIGTERM");
+  await reader.cancel();
+  await child.stderr.cancel();
+  await child.status;
+});
