@@ -56,8 +56,20 @@ const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
   message: "must be an environment variable name (upper case, digits, _)",
 });
 
+/** How an agent's engine is confined: see docs/SANDBOX.md. */
+export const SandboxModeName = z.enum(["required", "auto", "off"]);
+
+/** A host an agent's engine may reach through the sandbox's proxy: `name[:port]` or `*.name[:port]`. */
+const HostEntry = z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i, {
+  message: "must be a host name with an optional port, e.g. api.example.com or *.example.com:8443",
+});
+
 /** One agent's entry under `agents:`. */
 export const AgentEntry = z.strictObject({
+  sandbox: SandboxModeName.optional(),
+  network: z.array(HostEntry).optional(),
+  sandbox_read_only: z.array(z.string().startsWith("/", { message: "must be an absolute path" }))
+    .optional(),
   enabled: z.boolean().optional(),
   schedule: z.string().min(1).optional(),
   repos: z.array(RepoName).optional(),
@@ -105,6 +117,7 @@ export const FleetFile = z.strictObject({
   timezone: z.string().min(1).optional(),
   defaults: z.strictObject({
     ...AgentSettings,
+    sandbox: SandboxModeName.optional(),
     block_hours: z.number().positive().max(48).optional(),
   }).optional(),
   tiers: z.record(z.string().min(1), TierEntry).optional(),
@@ -151,6 +164,12 @@ export interface AgentConfig {
   aws: boolean;
   /** Its own sentinels beyond the built-in ones. */
   sentinels: string[];
+  /** How its engine is confined (default: `required` on Linux and macOS). */
+  sandbox: z.infer<typeof SandboxModeName>;
+  /** Hosts its engine may reach beyond the engine's API host. */
+  network: string[];
+  /** Extra paths the sandbox shows read-only. */
+  sandboxReadOnly: string[];
 }
 
 /** One repo with defaults applied. */
@@ -395,6 +414,10 @@ export function resolveFleetConfig(
       env: entry.env ?? [],
       aws: entry.aws ?? false,
       sentinels: entry.sentinels ?? [],
+      sandbox: entry.sandbox ?? defaults.sandbox ??
+        (Deno.build.os === "linux" || Deno.build.os === "darwin" ? "required" : "off"),
+      network: entry.network ?? [],
+      sandboxReadOnly: entry.sandbox_read_only ?? [],
     };
   }
   const slackWebhookEnv = file.slack?.webhook_env ?? BUILT_IN_DEFAULTS.slackWebhookEnv;

@@ -22,6 +22,8 @@ import { type ProcessResult, runProcess } from "./process.ts";
 import { createRedactor, secretValuesOf } from "./redact.ts";
 import { applyEngineBlock, type Classification, classifyRun } from "./result.ts";
 import { openTranscript } from "./transcripts.ts";
+import { enginePermissionDenials } from "./sandbox/audit.ts";
+import { type SandboxDenial, wrapEngineCommand, type WrapOptions } from "./sandbox/mod.ts";
 
 /** What the agent asks of the engine for one firing. */
 export interface EngineRequest {
@@ -75,7 +77,16 @@ export interface EngineRunOptions {
   now?: () => Date;
   /** Write the fleet-wide block on rate_limited/budget_exhausted with no route left. Default true. */
   applyBlock?: boolean;
+  /**
+   * Run each attempt through `wrapEngineCommand` (runner/sandbox/mod.ts): the
+   * mode, home, ALFRED_HOME and declared hosts. Unset: the engine runs as before.
+   * `apiUrl` defaults to `ANTHROPIC_BASE_URL` (Claude) or the Codex provider's URL.
+   */
+  sandbox?: EngineSandboxOptions;
 }
+
+/** The sandbox settings of a firing; the engine, worktree and environment come from the attempt. */
+export type EngineSandboxOptions = Omit<WrapOptions, "engine" | "worktree" | "env">;
 
 /** One attempt of a firing's engine step. */
 export interface EngineAttempt {
@@ -87,6 +98,10 @@ export interface EngineAttempt {
   classification: Classification;
   /** How the process ended. */
   process: ProcessResult;
+  /** Whether the attempt ran in the sandbox. */
+  sandboxed: boolean;
+  /** What the sandbox and the engine denied during the attempt. */
+  denials: SandboxDenial[];
 }
 
 /** The outcome of a firing's engine step. */
@@ -103,6 +118,8 @@ export interface EngineRun {
   attempts: EngineAttempt[];
   /** Whether the fleet-wide block was written. */
   blocked: boolean;
+  /** The denials of every attempt (network, file, engine permission), in order. */
+  denials: SandboxDenial[];
 }
 
 /**
@@ -157,6 +174,7 @@ export async function runEngine(
     engineUsed: last.choice,
     attempts,
     blocked,
+    denials: attempts.flatMap((a) => a.denials),
   };
 }
 
@@ -205,17 +223,48 @@ async function runAttempt(
     argv: [program, ...args],
     env: Object.keys(env).sort(),
   });
-  const process = await runProcess(program, args, {
-    cwd: request.cwd,
-    env,
-    timeoutMs: options.timeoutMs,
-    graceMs: options.graceMs,
-    stdin: request.prompt,
-    transcript,
-    onStdoutLine: (line) => parser.line(line),
-  });
+  const wrapped = options.sandbox
+    ? await wrapEngineCommand(program, args, {
+      ...options.sandbox,
+      engine: choice.engine,
+      worktree: request.cwd,
+      env,
+      apiUrl: options.sandbox.apiUrl ??
+        (choice.engine === "claude"
+          ? env.ANTHROPIC_BASE_URL
+          : options.codexProvider?.baseUrl ?? env.OPENAI_BASE_URL),
+    })
+    : undefined;
+  if (wrapped) {
+    await transcript.note("sandbox", {
+      sandboxed: wrapped.sandboxed,
+      warning: wrapped.warning,
+      argv: [wrapped.command, ...wrapped.args],
+    });
+  }
+  let process: ProcessResult;
+  try {
+    process = await runProcess(wrapped?.command ?? program, wrapped?.args ?? args, {
+      cwd: request.cwd,
+      env: wrapped?.env ?? env,
+      timeoutMs: options.timeoutMs,
+      graceMs: options.graceMs,
+      stdin: request.prompt,
+      transcript,
+      onStdoutLine: (line) => {
+        parser.line(line);
+        wrapped?.onStdoutLine(line);
+      },
+    });
+  } finally {
+    await wrapped?.close();
+  }
   const parsed: ParsedOutput = parser.finish();
   const result = parsed.ok ? parsed.result : undefined;
+  const denials: SandboxDenial[] = wrapped
+    ? wrapped.denials(result?.permissionDenials)
+    : enginePermissionDenials(result?.permissionDenials ?? []);
+  if (denials.length) await transcript.note("denials", { attempt: choice.attempt, denials });
   const classification = classifyRun({
     result,
     parseProblem: parsed.ok ? undefined : parsed.problem,
@@ -229,5 +278,12 @@ async function runAttempt(
     now: (options.now ?? (() => new Date()))(),
     agent: request.agent,
   });
-  return { choice, result, classification, process };
+  return {
+    choice,
+    result,
+    classification,
+    process,
+    sandboxed: wrapped?.sandboxed ?? false,
+    denials,
+  };
 }

@@ -165,3 +165,37 @@ Deno.test("loadFleetConfig reports a bad file with its path", async () => {
   );
   assertMatch(error.message, new RegExp(`^${home.layout.fleetFile}:3:14: defaults\\.max_turns:`));
 });
+
+Deno.test("sandbox settings: the default is required on Linux, agents and defaults override, bad hosts are refused", async () => {
+  const { SandboxMode } = await import("../runner/sandbox/mod.ts");
+  const { SandboxModeName } = await import("../runner/config.ts");
+  assertEquals(
+    SandboxModeName.options,
+    SandboxMode.options,
+    "config and the sandbox agree on the modes",
+  );
+  const config = resolveFleetConfig(
+    parseFleetFile(
+      "version: 1\ndefaults: { sandbox: auto }\nagents:\n  lucius: { sandbox: required, network: [pypi.org, '*.npmjs.org:443'] }\n",
+      { file: "f" },
+    ),
+    { env: env(), source: "f" },
+  );
+  assertEquals(config.agents.lucius.sandbox, "required");
+  assertEquals(config.agents.lucius.network, ["pypi.org", "*.npmjs.org:443"]);
+  assertEquals(config.agents.bane.sandbox, "auto");
+  const plain = resolveFleetConfig(parseFleetFile("version: 1\n", { file: "f" }), {
+    env: env(),
+    source: "f",
+  });
+  assertEquals(
+    plain.agents.lucius.sandbox,
+    Deno.build.os === "linux" ? "required" : plain.agents.lucius.sandbox,
+  );
+  const error = assertThrows(
+    () =>
+      parseFleetFile("version: 1\nagents:\n  lucius: { network: ['http://x'] }\n", { file: "f" }),
+    ConfigError,
+  );
+  assertMatch(error.message, /agents\.lucius\.network\.0: must be a host name/);
+});

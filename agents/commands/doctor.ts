@@ -102,6 +102,8 @@ export async function runChecks(context: CommandContext): Promise<Check[]> {
     },
   );
   if (Deno.build.os === "linux" && enabled.length) checks.push(await checkLingerForUser(context));
+  const sandboxed = enabled.filter((agent) => agent.codename !== "echo" && agent.sandbox !== "off");
+  if (sandboxed.length) checks.push(await checkEngineSandbox(sandboxed, path));
   if (config) {
     checks.push(
       config.slackWebhookUrl
@@ -132,6 +134,28 @@ async function checkLingerForUser(context: CommandContext): Promise<Check> {
     name: "linger",
     status: linger.linger ? "ok" : "warn",
     detail: linger.hint ? `${linger.message}; ${linger.hint}` : linger.message,
+  };
+}
+
+async function checkEngineSandbox(
+  agents: FleetConfig["agents"][string][],
+  path: string,
+): Promise<Check> {
+  const { checkSandbox } = await import("../../runner/sandbox/mod.ts");
+  const check = await checkSandbox({ path });
+  if (check.ok) return { name: "sandbox", status: "ok", detail: check.detail };
+  const required = agents.filter((agent) => agent.sandbox === "required").map((agent) =>
+    agent.codename
+  );
+  return {
+    name: "sandbox",
+    status: required.length ? "fail" : "warn",
+    detail: `${check.detail}; ` +
+      (required.length
+        ? `${
+          required.join(", ")
+        } require it and will refuse to fire: install bubblewrap (apt-get install bubblewrap) and allow user namespaces, or set sandbox: auto`
+        : "engines will run unconfined (sandbox: auto)"),
   };
 }
 
