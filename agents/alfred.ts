@@ -27,6 +27,8 @@ Commands:
   quickstart                           init if needed, fire echo, show status
   scheduler install|uninstall|status   systemd --user timers or launchd agents
   labels bootstrap <owner/repo>        create the agent labels in a repo (idempotent)
+  memory list|forget|export            the lessons agents remember between firings
+  report [--days N] [--json]           reliability per agent and repo
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
@@ -47,6 +49,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   quickstart: () => import("./commands/quickstart.ts").then((m) => m.quickstartCommand),
   scheduler: () => import("./commands/scheduler.ts").then((m) => m.schedulerCommand),
   labels: () => import("./commands/labels.ts").then((m) => m.labelsCommand),
+  memory: () => import("./commands/memory.ts").then((m) => m.memoryCommand),
+  report: () => import("./commands/report.ts").then((m) => m.reportCommand),
 };
 
 /**
@@ -101,8 +105,10 @@ export async function main(
     };
     return await (await load())(commandArgs, context);
   } catch (error) {
-    stderr(formatError(error, { debug }));
-    return exitCodeOf(error);
+    const { describePermissionDenial } = await import("../runner/permission_error.ts");
+    const shown = describePermissionDenial(error, { binary: "alfred" }) ?? error;
+    stderr(formatError(shown, { debug }));
+    return exitCodeOf(shown);
   }
 }
 

@@ -12,6 +12,15 @@ import { z } from "zod";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "./errors.ts";
 import type { EnvReader } from "./paths.ts";
+import {
+  CoordinationSection,
+  type CoordinationSettings,
+  MemorySection,
+  type MemorySettings,
+  RedisSection,
+  resolveCoordinationSettings,
+  resolveMemorySettings,
+} from "./redis_connection.ts";
 
 /** A codename: lower-case letters, digits and dashes, starting with a letter. */
 export const Codename = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
@@ -68,6 +77,12 @@ const HostEntry = z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?
 export const AgentEntry = z.strictObject({
   sandbox: SandboxModeName.optional(),
   network: z.array(HostEntry).optional(),
+  programs: z.array(
+    z.string().regex(/^[A-Za-z0-9._+-]+$/, {
+      message: "must be a program name found on PATH (no paths, no spaces)",
+    }),
+  ).optional(),
+  hosts: z.array(HostEntry).optional(),
   sandbox_read_only: z.array(z.string().startsWith("/", { message: "must be an absolute path" }))
     .optional(),
   enabled: z.boolean().optional(),
@@ -130,6 +145,9 @@ export const FleetFile = z.strictObject({
     }),
   }).optional(),
   github: z.strictObject({ api_url: z.url().optional() }).optional(),
+  redis: RedisSection.optional(),
+  memory: MemorySection.optional(),
+  coordination: CoordinationSection.optional(),
 });
 /** The parsed `fleet.yaml`, before defaults are applied. */
 export type FleetFile = z.infer<typeof FleetFile>;
@@ -202,6 +220,10 @@ export interface FleetConfig {
   slackWebhookEnv: string;
   /** GitHub REST API base URL. */
   githubApiUrl: string;
+  /** Where lessons are remembered (docs/MEMORY_AND_HOSTS.md). */
+  memory: MemorySettings;
+  /** Where locks, spend, block and pauses are shared: this host's files, or Redis. */
+  coordination: CoordinationSettings;
 }
 
 /** The codenames Alfred ships, with their one-sentence job and default schedule. */
@@ -434,6 +456,8 @@ export function resolveFleetConfig(
     slackWebhookEnv,
     githubApiUrl: options.env("ALFRED_GITHUB_API_URL") || file.github?.api_url ||
       BUILT_IN_DEFAULTS.githubApiUrl,
+    memory: resolveMemorySettings(file, options.env),
+    coordination: resolveCoordinationSettings(file, options.env),
   };
 }
 

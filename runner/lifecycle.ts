@@ -237,7 +237,9 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
       let result: WorkResult;
       try {
         result = await agent.work(context);
-      } catch (error) {
+      } catch (thrown) {
+        const { describePermissionDenial } = await import("./permission_error.ts");
+        const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
         await log.error(`work failed: ${formatError(error, { debug: true })}`);
         result = {
           outcome: "failure",
@@ -277,7 +279,9 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
     } finally {
       await attempt.lock.release();
     }
-  } catch (error) {
+  } catch (thrown) {
+    const { describePermissionDenial } = await import("./permission_error.ts");
+    const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
     if (started) {
       const fileOnly = openAgentLog(layout, codename, { now, firingId, echo: null, redact });
       await fileOnly.error(formatError(error, { debug: true }));

@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./agent.ts";
+export * from "./build_info.ts";
 export * from "./block.ts";
 export * from "./config.ts";
 export * from "./engine_env.ts";
@@ -24,6 +25,8 @@ export * from "./notify.ts";
 export * from "./orchestrator.ts";
 export * from "./paths.ts";
 export * from "./pause.ts";
+export * from "./permission_error.ts";
+export * from "./permissions.ts";
 export * from "./process.ts";
 export * from "./redact.ts";
 export * from "./result.ts";

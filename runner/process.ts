@@ -393,11 +393,9 @@ class GroupEnder {
       return;
     }
     if (!this.#signal("SIGTERM")) return;
-    const deadline = Date.now() + Math.min(this.#graceMs, 1_000);
+    const deadline = Date.now() + Math.min(this.#graceMs, STRAGGLER_GRACE_MS);
     while (Date.now() < deadline) {
-      if (Deno.build.os === "linux" && (await liveProcessesInGroup(this.#pgid)).length === 0) {
-        return;
-      }
+      if (await groupIsEmpty(this.#pgid)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.#signal("SIGKILL");
@@ -413,12 +411,49 @@ class GroupEnder {
       Deno.kill(-this.#pgid, signal);
       return true;
     } catch (error) {
+      // Deno.kill needs --allow-run without a list; Alfred's binaries have a
+      // list that includes `kill` (runner/permissions.ts), so use the program.
+      if (error instanceof Deno.errors.NotCapable) return killGroupWithProgram(this.#pgid, signal);
       // ESRCH: nobody left in the group.
       if (error instanceof Deno.errors.NotFound) return false;
       if (error instanceof TypeError && /ESRCH|No such process/i.test(error.message)) return false;
       throw error;
     }
   }
+}
+
+/** How long stragglers of an exited leader get between SIGTERM and SIGKILL. */
+const STRAGGLER_GRACE_MS = 1_000;
+
+/**
+ * Whether a process group has no live member left. Reading `/proc` needs
+ * `--allow-all` in Deno, which Alfred's binaries never have: there the answer
+ * is "not known to be empty", and the caller waits out its grace instead.
+ */
+async function groupIsEmpty(pgid: number): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    return (await liveProcessesInGroup(pgid)).length === 0;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return false;
+    throw error;
+  }
+}
+
+/**
+ * Signals a process group with `kill -s SIG -- -<pgid>` (POSIX; procps on
+ * Linux, BSD on macOS). Needs `--allow-run=kill`.
+ *
+ * @returns `false` when the group no longer exists.
+ */
+function killGroupWithProgram(pgid: number, signal: Deno.Signal): boolean {
+  const output = new Deno.Command("kill", {
+    args: ["-s", signal.replace(/^SIG/, ""), "--", `-${pgid}`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).outputSync();
+  return output.success;
 }
 
 async function writeStdin(child: Deno.ChildProcess, text: string | undefined): Promise<void> {

@@ -25,6 +25,7 @@ command -v systemd-analyze >/dev/null 2>&1 || need_apt="$need_apt systemd"
 command -v bwrap >/dev/null 2>&1 || need_apt="$need_apt bubblewrap"
 command -v hyperfine >/dev/null 2>&1 || need_apt="$need_apt hyperfine"
 [ -x /usr/bin/time ] || need_apt="$need_apt time"
+command -v shellcheck >/dev/null 2>&1 || need_apt="$need_apt shellcheck"
 command -v mkfifo >/dev/null 2>&1 || need_apt="$need_apt coreutils"
 if [ -n "$need_apt" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -52,6 +52,28 @@ export interface FakeIssue {
   updatedAt: string;
   /** Comments, oldest first. */
   comments: FakeComment[];
+  /** The body (Markdown), or null. */
+  body: string | null;
+}
+
+/** One fake pull request. */
+export interface FakePull {
+  /** Its number (shared with issues, as on GitHub). */
+  number: number;
+  /** Title. */
+  title: string;
+  /** Body, or null. */
+  body: string | null;
+  /** Head branch name (same repository). */
+  head: string;
+  /** Base branch name. */
+  base: string;
+  /** Whether it is a draft. */
+  draft: boolean;
+  /** `open` or `closed`. */
+  state: "open" | "closed";
+  /** ISO time. */
+  createdAt: string;
 }
 
 /** A fault to inject on one request. */
@@ -63,7 +85,9 @@ export type Fault =
   /** Reply 403 "secondary rate limit" with `retry-after` seconds. */
   | { kind: "secondary"; retryAfter: number }
   /** Do the request, then wait this long before replying (for client timeouts). */
-  | { kind: "slow"; ms: number };
+  | { kind: "slow"; ms: number }
+  /** Hold the request without doing it until the fake closes (the client may die meanwhile). */
+  | { kind: "hang" };
 
 /** What a fault decision sees of a request. */
 export interface FaultContext {
@@ -112,13 +136,18 @@ export interface FakeGitHub extends AsyncDisposable {
   /** Replaces the fault decision. */
   setFault(fault: FakeGitHubOptions["fault"]): void;
   /** Creates an issue; returns its number. */
-  addIssue(repo: string, issue: { title: string; labels?: string[]; createdAt?: string }): number;
+  addIssue(
+    repo: string,
+    issue: { title: string; labels?: string[]; createdAt?: string; body?: string },
+  ): number;
   /** Reads an issue (live object). */
   issue(repo: string, number: number): FakeIssue;
   /** Adds a comment as if a human or another tool wrote it. */
   addComment(repo: string, number: number, body: string): void;
   /** The labels of a repository (live map). */
   labels(repo: string): Map<string, FakeLabel>;
+  /** The pull requests of a repository, oldest first (live objects). */
+  pulls(repo: string): FakePull[];
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -126,6 +155,7 @@ export interface FakeGitHub extends AsyncDisposable {
 interface RepoData {
   issues: Map<number, FakeIssue>;
   labels: Map<string, FakeLabel>;
+  pulls: Map<number, FakePull>;
   nextNumber: number;
 }
 
@@ -149,11 +179,12 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   let nextId = 1000;
   let requestIndex = 0;
   let base = "";
+  const closing = new AbortController();
 
   const repoData = (key: string): RepoData => {
     let data = repos.get(key);
     if (!data) {
-      data = { issues: new Map(), labels: new Map(), nextNumber: 1 };
+      data = { issues: new Map(), labels: new Map(), pulls: new Map(), nextNumber: 1 };
       repos.set(key, data);
     }
     return data;
@@ -213,7 +244,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       number: issue.number,
       state: issue.state,
       title: issue.title,
-      body: null,
+      body: issue.body,
       user: userJson("operator"),
       labels: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
       assignee: null,
@@ -239,6 +270,163 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     updated_at: comment.createdAt,
     author_association: "OWNER",
   });
+
+  const repoJson = (repo: string) => {
+    const [owner, name] = repo.split("/");
+    const u = `${base}/repos/${repo}`;
+    const t = "2020-01-01T00:00:00Z";
+    return {
+      id: 7000,
+      node_id: "R_7000",
+      name,
+      full_name: repo,
+      owner: userJson(owner),
+      private: false,
+      html_url: `https://github.com/${repo}`,
+      description: null,
+      fork: false,
+      url: u,
+      archive_url: `${u}/{archive_format}{/ref}`,
+      assignees_url: `${u}/assignees{/user}`,
+      blobs_url: `${u}/git/blobs{/sha}`,
+      branches_url: `${u}/branches{/branch}`,
+      collaborators_url: `${u}/collaborators{/collaborator}`,
+      comments_url: `${u}/comments{/number}`,
+      commits_url: `${u}/commits{/sha}`,
+      compare_url: `${u}/compare/{base}...{head}`,
+      contents_url: `${u}/contents/{+path}`,
+      contributors_url: `${u}/contributors`,
+      deployments_url: `${u}/deployments`,
+      downloads_url: `${u}/downloads`,
+      events_url: `${u}/events`,
+      forks_url: `${u}/forks`,
+      git_commits_url: `${u}/git/commits{/sha}`,
+      git_refs_url: `${u}/git/refs{/sha}`,
+      git_tags_url: `${u}/git/tags{/sha}`,
+      git_url: `git://github.com/${repo}.git`,
+      hooks_url: `${u}/hooks`,
+      issue_comment_url: `${u}/issues/comments{/number}`,
+      issue_events_url: `${u}/issues/events{/number}`,
+      issues_url: `${u}/issues{/number}`,
+      keys_url: `${u}/keys{/key_id}`,
+      labels_url: `${u}/labels{/name}`,
+      languages_url: `${u}/languages`,
+      merges_url: `${u}/merges`,
+      milestones_url: `${u}/milestones{/number}`,
+      notifications_url: `${u}/notifications{?since,all,participating}`,
+      pulls_url: `${u}/pulls{/number}`,
+      releases_url: `${u}/releases{/id}`,
+      ssh_url: `git@github.com:${repo}.git`,
+      stargazers_url: `${u}/stargazers`,
+      statuses_url: `${u}/statuses/{sha}`,
+      subscribers_url: `${u}/subscribers`,
+      subscription_url: `${u}/subscription`,
+      tags_url: `${u}/tags`,
+      teams_url: `${u}/teams`,
+      trees_url: `${u}/git/trees{/sha}`,
+      clone_url: `https://github.com/${repo}.git`,
+      mirror_url: null,
+      svn_url: `https://github.com/${repo}`,
+      homepage: null,
+      language: null,
+      forks: 0,
+      forks_count: 0,
+      stargazers_count: 0,
+      watchers_count: 0,
+      watchers: 0,
+      size: 1,
+      default_branch: "main",
+      open_issues: 0,
+      open_issues_count: 0,
+      has_issues: true,
+      has_projects: false,
+      has_wiki: false,
+      has_pages: false,
+      has_downloads: false,
+      archived: false,
+      disabled: false,
+      license: null,
+      pushed_at: t,
+      created_at: t,
+      updated_at: t,
+    };
+  };
+  const pullJson = (repo: string, data: RepoData, pull: FakePull, full: boolean) => {
+    const u = `${base}/repos/${repo}/pulls/${pull.number}`;
+    const html = `https://github.com/${repo}/pull/${pull.number}`;
+    const issueUrl = `${base}/repos/${repo}/issues/${pull.number}`;
+    const side = (ref: string) => ({
+      label: `${repo.split("/")[0]}:${ref}`,
+      ref,
+      sha: "0".repeat(40),
+      user: userJson(repo.split("/")[0]),
+      repo: repoJson(repo),
+    });
+    const simple = {
+      url: u,
+      id: 900000 + pull.number,
+      node_id: `PR_${pull.number}`,
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      issue_url: issueUrl,
+      commits_url: `${u}/commits`,
+      review_comments_url: `${u}/comments`,
+      review_comment_url: `${base}/repos/${repo}/pulls/comments{/number}`,
+      comments_url: `${issueUrl}/comments`,
+      statuses_url: `${base}/repos/${repo}/statuses/${"0".repeat(40)}`,
+      number: pull.number,
+      state: pull.state,
+      locked: false,
+      title: pull.title,
+      user: userJson(login),
+      body: pull.body,
+      labels: [] as unknown[],
+      milestone: null,
+      active_lock_reason: null,
+      created_at: pull.createdAt,
+      updated_at: pull.createdAt,
+      closed_at: null,
+      merged_at: null,
+      merge_commit_sha: null,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      head: side(pull.head),
+      base: side(pull.base),
+      _links: {
+        self: { href: u },
+        html: { href: html },
+        issue: { href: issueUrl },
+        comments: { href: `${issueUrl}/comments` },
+        review_comments: { href: `${u}/comments` },
+        review_comment: { href: `${base}/repos/${repo}/pulls/comments{/number}` },
+        commits: { href: `${u}/commits` },
+        statuses: { href: `${base}/repos/${repo}/statuses/${"0".repeat(40)}` },
+      },
+      author_association: "OWNER",
+      auto_merge: null,
+      draft: pull.draft,
+    };
+    void data;
+    if (!full) return simple;
+    return {
+      ...simple,
+      merged: false,
+      mergeable: null,
+      rebaseable: null,
+      mergeable_state: "unknown",
+      merged_by: null,
+      comments: 0,
+      review_comments: 0,
+      maintainer_can_modify: false,
+      commits: 1,
+      additions: 1,
+      deletions: 0,
+      changed_files: 1,
+    };
+  };
 
   const touch = (issue: FakeIssue) => {
     issue.updatedAt = now().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -377,6 +565,66 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         return { status: 201, body: commentJson(repo, issue, comment) };
       }),
   );
+  route("GET", "/repos/{owner}/{repo}/pulls", (m, url) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const data = repoData(repo);
+    const state = url.searchParams.get("state") ?? "open";
+    const head = url.searchParams.get("head");
+    const direction = url.searchParams.get("direction") ?? "desc";
+    const list = [...data.pulls.values()]
+      .filter((pull) => state === "all" || pull.state === state)
+      .filter((pull) => !head || `${m[0]}:${pull.head}` === head)
+      .sort((a, b) => direction === "asc" ? a.number - b.number : b.number - a.number);
+    const { slice, headers } = page(url, list);
+    return { status: 200, body: slice.map((pull) => pullJson(repo, data, pull, false)), headers };
+  });
+  route("POST", "/repos/{owner}/{repo}/pulls", (m, _url, body) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const data = repoData(repo);
+    const spec = body as {
+      title?: unknown;
+      head?: unknown;
+      base?: unknown;
+      body?: unknown;
+      draft?: unknown;
+    };
+    if (
+      typeof spec?.title !== "string" || typeof spec.head !== "string" ||
+      typeof spec.base !== "string"
+    ) {
+      return { status: 422, body: { message: "Validation Failed", documentation_url: "x" } };
+    }
+    const head = spec.head.includes(":") ? spec.head.split(":")[1] : spec.head;
+    const duplicate = [...data.pulls.values()].find((pull) =>
+      pull.state === "open" && pull.head === head && pull.base === spec.base
+    );
+    if (duplicate) {
+      return {
+        status: 422,
+        body: {
+          message: "Validation Failed",
+          errors: [{
+            resource: "PullRequest",
+            code: "custom",
+            message: `A pull request already exists for ${m[0]}:${head}.`,
+          }],
+          documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+        },
+      };
+    }
+    const pull: FakePull = {
+      number: data.nextNumber++,
+      title: spec.title,
+      body: typeof spec.body === "string" ? spec.body : null,
+      head,
+      base: spec.base,
+      draft: spec.draft === true,
+      state: "open",
+      createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    };
+    data.pulls.set(pull.number, pull);
+    return { status: 201, body: pullJson(repo, data, pull, true) };
+  });
   route("GET", "/repos/{owner}/{repo}/labels", (m, url) => {
     const repo = `${m[0]}/${m[1]}`;
     const { slice, headers } = page(url, [...repoData(repo).labels.values()]);
@@ -468,6 +716,13 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         record(502, undefined, true);
         return json(502, { message: "Server Error" });
       }
+      if (injected?.kind === "hang") {
+        await new Promise<void>((resolve) => {
+          if (closing.signal.aborted) return resolve();
+          closing.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        return json(503, { message: "fake: hung request ended" });
+      }
       if (injected?.kind === "secondary") {
         record(403, undefined, true);
         return json(403, {
@@ -510,6 +765,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   base = `http://127.0.0.1:${server.addr.port}`;
 
   const close = async () => {
+    closing.abort();
     await server.shutdown();
   };
   return {
@@ -533,6 +789,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         createdAt,
         updatedAt: createdAt,
         comments: [],
+        body: issue.body ?? null,
       });
       return number;
     },
@@ -553,6 +810,9 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     },
     labels(repo) {
       return repoData(repo).labels;
+    },
+    pulls(repo) {
+      return [...repoData(repo).pulls.values()];
     },
     close,
     [Symbol.asyncDispose]: close,

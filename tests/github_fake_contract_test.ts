@@ -10,6 +10,7 @@ import spec from "@octokit/openapi/generated/api.github.com.json" with { type: "
 import { claimIssue, releaseClaim, sweepStaleClaims } from "../runner/github/claims.ts";
 import { bootstrapLabels, LABELS } from "../runner/github/labels.ts";
 import { getIssue, removeLabel } from "../runner/github/rest.ts";
+import { createPull, findOpenPulls } from "../runner/github/pulls.ts";
 import { fakeClient, startFakeGitHub } from "./fake_github.ts";
 
 type Schema = Record<string, unknown>;
@@ -176,4 +177,49 @@ Deno.test("the fake's 304 and label routes exist in GitHub's description", () =>
   assert.equal(responseSchema("GET /repos/{owner}/{repo}/issues/{issue_number}", 304), undefined);
   assert.ok(responseSchema("PATCH /repos/{owner}/{repo}/labels/{name}", 200));
   assert.ok(responseSchema("GET /repos/{owner}/{repo}/labels/{name}", 200));
+});
+
+Deno.test("the fake's pull-request replies match GitHub's OpenAPI description", async () => {
+  await using fake = startFakeGitHub();
+  const client = await fakeClient(fake);
+  const repo = { owner: "acme", name: "web" };
+  const number = fake.addIssue("acme/web", { title: "Pulls", body: "Make it so." });
+  const pull = {
+    title: "[Lucius] Pulls (#1)",
+    head: `agent/lucius/${number}-abc123`,
+    base: "main",
+    body: `Closes #${number}`,
+    draft: true,
+  };
+  const created = await createPull(client, repo, pull);
+  assert.equal(created.head.ref, pull.head);
+  assert.equal(created.draft, true);
+  await assert.rejects(() => createPull(client, repo, pull), /422/);
+  const found = await findOpenPulls(client, repo, { headPrefix: `agent/lucius/${number}-` });
+  assert.deepEqual(found.map((p) => p.number), [created.number]);
+  assert.deepEqual(await findOpenPulls(client, repo, { headPrefix: "agent/lucius/99-" }), []);
+  // A filter by head, as GitHub documents it (owner:branch).
+  const byHead = await client.octokit.request("GET /repos/{owner}/{repo}/pulls", {
+    owner: "acme",
+    repo: "web",
+    head: `acme:${pull.head}`,
+  });
+  assert.equal(byHead.data.length, 1);
+  const statuses = new Set<string>();
+  for (const exchange of fake.exchanges) {
+    statuses.add(`${exchange.route} ${exchange.status}`);
+    const schema = responseSchema(exchange.route, exchange.status);
+    if (exchange.status >= 300 || !schema) continue;
+    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
+  }
+  for (
+    const route of [
+      "GET /repos/{owner}/{repo}/pulls 200",
+      "POST /repos/{owner}/{repo}/pulls 201",
+      "POST /repos/{owner}/{repo}/pulls 422",
+    ]
+  ) {
+    assert.ok(statuses.has(route), `not exercised: ${route}`);
+  }
+  assert.deepEqual(fake.unexpected, []);
 });

@@ -167,7 +167,8 @@ Deno.test("secrets from the environment never reach the agent's log or Slack", a
     codename: "tester",
     job: "Leaks.",
     paid: true,
-    work: () => Promise.reject(new Error(`push failed for https://x:${token}@github.example/a/b.git`)),
+    work: () =>
+      Promise.reject(new Error(`push failed for https://x:${token}@github.example/a/b.git`)),
   };
   await fire("tester", {
     env: home.env({ ALFRED_GITHUB_TOKEN: token, ALFRED_SLACK_WEBHOOK_URL: slack.url }),
@@ -177,12 +178,20 @@ Deno.test("secrets from the environment never reach the agent's log or Slack", a
   });
   const logDir = `${home.home}/logs/tester`;
   let logText = "";
-  for await (const entry of Deno.readDir(logDir)) logText += await Deno.readTextFile(`${logDir}/${entry.name}`);
+  for await (const entry of Deno.readDir(logDir)) {
+    logText += await Deno.readTextFile(`${logDir}/${entry.name}`);
+  }
   assertMatch(logText, /push failed/);
   assert(!logText.includes(token), "the token is not in the log");
   assertEquals(slack.received.length, 1);
-  assert(!JSON.stringify(slack.received[0]).includes(token), "the token is not in the Slack message");
-  const { events } = await readEvents(home.layout, { since: new Date(Date.now() - 60_000), until: new Date() });
+  assert(
+    !JSON.stringify(slack.received[0]).includes(token),
+    "the token is not in the Slack message",
+  );
+  const { events } = await readEvents(home.layout, {
+    since: new Date(Date.now() - 60_000),
+    until: new Date(),
+  });
   assertEquals(events.length, 1);
   assert(!JSON.stringify(events).includes(token), "the token is not in the event log");
 });

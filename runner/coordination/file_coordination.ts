@@ -1,0 +1,84 @@
+/**
+ * The file backend of {@linkcode Coordination}: one host, state under
+ * `ALFRED_HOME/state`. Every call delegates to the existing modules
+ * (runner/lock.ts, runner/spend.ts, runner/block.ts, runner/pause.ts) without
+ * changing what they do.
+ *
+ * @module
+ */
+import {
+  clearGlobalBlock,
+  readGlobalBlock,
+  type SetBlockOptions,
+  setGlobalBlock,
+} from "../block.ts";
+import { acquireAgentLock } from "../lock.ts";
+import { type Layout, lockFile } from "../paths.ts";
+import { pause, readPauseState, resume } from "../pause.ts";
+import { addFiring, readLedger, writeLedger } from "../spend.ts";
+import type { Coordination } from "./coordination.ts";
+
+/**
+ * Opens the file backend.
+ *
+ * @param layout The home layout.
+ * @returns The coordination; `close` does nothing.
+ */
+export function fileCoordination(layout: Layout): Coordination {
+  return {
+    backend: "file",
+    async readGate(options) {
+      const block = await readGlobalBlock(layout, options);
+      return { block, pause: await readPauseState(layout, options) };
+    },
+    async acquireLock(agent, holder) {
+      const attempt = await acquireAgentLock(lockFile(layout, agent), holder);
+      if (attempt.kind === "busy") return attempt;
+      const controller = new AbortController();
+      return {
+        kind: "acquired",
+        tookOverFrom: attempt.tookOverFrom,
+        lock: {
+          record: attempt.lock.record,
+          fencingToken: null,
+          signal: controller.signal,
+          release: () => attempt.lock.release(),
+        },
+      };
+    },
+    readLedger(agent, options) {
+      return readLedger(layout, agent, options);
+    },
+    async addSpend(agent, options) {
+      const before = await readLedger(layout, agent, options);
+      const after = addFiring(before, options.entry);
+      await writeLedger(layout, after);
+      return { ledger: after, synced: true };
+    },
+    async setBlockedUntil(agent, options) {
+      const ledger = await readLedger(layout, agent, { day: options.day });
+      await writeLedger(layout, { ...ledger, blocked_until: options.until.toISOString() });
+    },
+    readBlock(options) {
+      return readGlobalBlock(layout, options);
+    },
+    setBlock(options: SetBlockOptions) {
+      return setGlobalBlock(layout, options);
+    },
+    clearBlock() {
+      return clearGlobalBlock(layout);
+    },
+    readPause(options) {
+      return readPauseState(layout, options);
+    },
+    pause(options) {
+      return pause(layout, options);
+    },
+    resume(options) {
+      return resume(layout, options);
+    },
+    close() {
+      return Promise.resolve();
+    },
+  };
+}

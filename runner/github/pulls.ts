@@ -1,0 +1,127 @@
+/**
+ * The pull-request calls of an implementing firing: find the open pull
+ * request of an issue's agent branch, and open one. Replies are parsed with
+ * zod (only the fields Alfred reads).
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { GitHubClient } from "./client.ts";
+import { GitHubApiError } from "./client.ts";
+import { type Repo, repoString } from "./rest.ts";
+
+/** The fields of a pull request Alfred reads. */
+export const PullRequest = z.object({
+  number: z.number().int(),
+  html_url: z.string(),
+  state: z.string(),
+  title: z.string(),
+  draft: z.boolean().optional(),
+  body: z.string().nullish().transform((body) => body ?? ""),
+  head: z.object({ ref: z.string() }),
+  base: z.object({ ref: z.string() }),
+});
+/** A pull request. */
+export type PullRequest = z.infer<typeof PullRequest>;
+
+async function call<T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>) {
+  let data: unknown;
+  try {
+    data = await run();
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    const code = typeof status === "number" ? status : 0;
+    throw new GitHubApiError(
+      `GitHub ${what} failed (${code || "no reply"}): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      {
+        status: code,
+        hint: code === 401 || code === 403 || code === 404
+          ? "Check the token may read and write pull requests of this repository (fine-grained: Pull requests: Read and write)."
+          : undefined,
+        cause: error,
+      },
+    );
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GitHubApiError(
+      `GitHub ${what} replied with an unexpected body: ${issue.path.join(".")}: ${issue.message}`,
+      { status: 0 },
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Lists the open pull requests of a repository whose head branch starts with
+ * `headPrefix` (all pages; one conditional request when there are fewer than 100).
+ *
+ * @param client The GitHub client.
+ * @param repo The repository.
+ * @param options The branch prefix, e.g. `agent/lucius/12-`.
+ * @returns The matching pull requests, oldest first.
+ * @throws {GitHubApiError} when a request fails after retries.
+ */
+export async function findOpenPulls(
+  client: GitHubClient,
+  repo: Repo,
+  options: { headPrefix: string },
+): Promise<PullRequest[]> {
+  const pulls = await call(
+    `list pull requests of ${repoString(repo)}`,
+    z.array(PullRequest),
+    () =>
+      client.octokit.paginate("GET /repos/{owner}/{repo}/pulls", {
+        owner: repo.owner,
+        repo: repo.name,
+        state: "open",
+        sort: "created",
+        direction: "asc",
+        per_page: 100,
+      }),
+  );
+  return pulls.filter((pull) => pull.head.ref.startsWith(options.headPrefix));
+}
+
+/** What a new pull request says. */
+export interface NewPull {
+  /** The title. */
+  title: string;
+  /** The head branch (in the same repository). */
+  head: string;
+  /** The base branch. */
+  base: string;
+  /** The Markdown body. */
+  body: string;
+  /** Open it as a draft. */
+  draft?: boolean;
+}
+
+/**
+ * Opens a pull request.
+ *
+ * @param client The GitHub client.
+ * @param repo The repository.
+ * @param pull Title, branches, body and draft flag.
+ * @returns The pull request.
+ * @throws {GitHubApiError} when the request fails (422 when one exists for the branch).
+ */
+export function createPull(client: GitHubClient, repo: Repo, pull: NewPull): Promise<PullRequest> {
+  return call(
+    `open a pull request ${pull.head} → ${pull.base} in ${repoString(repo)}`,
+    PullRequest,
+    async () =>
+      (await client.octokit.request("POST /repos/{owner}/{repo}/pulls", {
+        owner: repo.owner,
+        repo: repo.name,
+        title: pull.title,
+        head: pull.head,
+        base: pull.base,
+        body: pull.body,
+        draft: pull.draft ?? false,
+      })).data,
+  );
+}

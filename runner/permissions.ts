@@ -1,0 +1,549 @@
+/**
+ * The one source of truth for what each Alfred binary may do: the programs it
+ * may run, the hosts it may reach, the environment variables it may read, the
+ * system facts it may ask for, and its file access.
+ *
+ * `scripts/build.ts` turns these declarations into `deno compile` flags, the
+ * tests run every entry point with `deno run` and the same flags, and
+ * `alfred version` prints the set of the running binary. See docs/SECURITY.md
+ * for what these permissions stop and what they do not.
+ *
+ * File access is unrestricted by default: Deno stores permission paths in a
+ * compiled binary verbatim and resolves them at start-up against the working
+ * directory, with no `~` or `$HOME` expansion, so a portable binary cannot
+ * name `~/.alfred`. A build for one machine can narrow it with absolute paths
+ * (`fsPaths`, `scripts/build.ts --fs-allow`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+import type { EngineName } from "./config.ts";
+
+export type { EngineName };
+
+/** Every engine, in the order they are listed. */
+export const ENGINES: readonly EngineName[] = ["claude", "codex"];
+
+/** The built-in codenames, each shipped as `alfred-<codename>`. */
+export const BUILT_IN_CODENAMES: readonly string[] = [
+  "echo",
+  "lucius",
+  "batman",
+  "drake",
+  "bane",
+  "rasalghul",
+  "robin",
+  "nightwing",
+  "huntress",
+  "gordon",
+];
+
+/** The GitHub REST API host of github.com (GitHub Enterprise: `--github-host`). */
+export const DEFAULT_GITHUB_HOST = "api.github.com:443";
+/** The host of Slack incoming webhooks. */
+export const DEFAULT_SLACK_HOST = "hooks.slack.com:443";
+/** Where the memory store (Redis) listens when memory is enabled: loopback only. */
+export const DEFAULT_REDIS_HOSTS: readonly string[] = ["127.0.0.1:6379", "localhost:6379"];
+
+/**
+ * The engines' API hosts. The engine is a subprocess, but under the sandbox
+ * (runner/sandbox/) its traffic goes through the runner's egress proxy, so the
+ * runner itself connects to these.
+ */
+export const ENGINE_HOSTS: Readonly<Record<EngineName, readonly string[]>> = {
+  claude: ["api.anthropic.com:443"],
+  codex: ["api.openai.com:443"],
+};
+
+/** What confining an engine needs: the sandbox programs and the proxy's loopback listener. */
+export const SANDBOX_NEEDS = {
+  /** bubblewrap (Linux) and macOS's sandbox-exec, by the absolute path runner/sandbox uses. */
+  programs: ["bwrap", "/usr/bin/sandbox-exec"],
+  /** The egress proxy listens on an ephemeral loopback port (`:0` allows exactly that). */
+  hosts: ["127.0.0.1:0"],
+} as const;
+
+/** Programs a firing that makes git worktrees runs besides git: the disk-space check. */
+export const WORKTREE_PROGRAMS: readonly string[] = ["df"];
+
+/** Variables every firing binary reads: Alfred's settings, identity, paths, locale. */
+export const RUNNER_ENV: readonly string[] = [
+  "ALFRED_*",
+  "GITHUB_TOKEN",
+  "HOME",
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "XDG_*",
+  "TMPDIR",
+  "TZ",
+  "LANG",
+  "LANGUAGE",
+  "LC_*",
+  "TERM",
+];
+
+/** Variables each engine's adapter passes through to it (runner/engine_env.ts). */
+export const ENGINE_ENV: Readonly<Record<EngineName, readonly string[]>> = {
+  claude: ["ANTHROPIC_*", "CLAUDE_CODE_*", "CLAUDE_CONFIG_DIR", "API_TIMEOUT_MS"],
+  codex: ["OPENAI_*", "CODEX_HOME"],
+};
+
+/** Extra variables `alfred` reads to talk to the user's service manager. */
+export const SCHEDULER_ENV: readonly string[] = ["DBUS_SESSION_BUS_ADDRESS"];
+
+/** Programs `alfred` runs for the scheduler (systemd, launchd, lingering). */
+export const SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl", "loginctl"];
+
+/**
+ * The program that signals a child's process group. `Deno.kill` (and node's
+ * `process.kill`) require `--allow-run` without a list, so a binary with a
+ * program list ends process groups with `kill -s TERM -- -<pgid>` instead.
+ */
+export const KILL_PROGRAM = "kill";
+
+/**
+ * Programs no declaration may list: each one can run any other program, which
+ * would make the program list meaningless.
+ */
+export const FORBIDDEN_PROGRAMS: readonly string[] = [
+  "sh",
+  "bash",
+  "dash",
+  "zsh",
+  "ksh",
+  "fish",
+  "csh",
+  "tcsh",
+  "env",
+  "sudo",
+  "su",
+  "doas",
+  "xargs",
+  "busybox",
+  "nohup",
+];
+
+/** What one agent's job needs, before options are applied. */
+export interface AgentNeeds {
+  /** Talks to the GitHub REST API (and may ask `gh auth token`). */
+  readonly github: boolean;
+  /** Runs an engine (`claude` or `codex`). */
+  readonly engine: boolean;
+  /** Runs `git` (worktrees, commits, pushes). */
+  readonly git: boolean;
+  /** Uses the memory store (Redis on loopback). */
+  readonly memory: boolean;
+  /** Further programs (custom agents). */
+  readonly programs?: readonly string[];
+  /** Further hosts (custom agents). */
+  readonly hosts?: readonly string[];
+  /** Further environment variables (custom agents). */
+  readonly env?: readonly string[];
+}
+
+const CODING_AGENT: AgentNeeds = { github: true, engine: true, git: true, memory: true };
+
+/** The needs of each built-in agent. Echo has no LLM and no GitHub: Slack only. */
+export const AGENT_NEEDS: Readonly<Record<string, AgentNeeds>> = {
+  echo: { github: false, engine: false, git: false, memory: false },
+  lucius: CODING_AGENT,
+  batman: CODING_AGENT,
+  drake: CODING_AGENT,
+  bane: CODING_AGENT,
+  rasalghul: CODING_AGENT,
+  robin: CODING_AGENT,
+  nightwing: CODING_AGENT,
+  huntress: CODING_AGENT,
+  gordon: CODING_AGENT,
+};
+
+/** A program name: no path, no separator, no shell syntax. */
+export const ProgramName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, {
+  message: "must be a bare program name (letters, digits, . _ + -), found on PATH",
+}).refine((name) => !FORBIDDEN_PROGRAMS.includes(name), {
+  message: "may not be a shell or a program that runs other programs",
+});
+
+/** A host, optionally with a port: `api.example.com`, `10.0.0.5:8080`. No wildcards. */
+export const HostName = z.string().regex(
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/,
+  { message: "must be a host name or IPv4 address, optionally with :port (no scheme, no *)" },
+);
+
+/** An environment variable name; a trailing `*` allows a prefix (`FOO_*`). */
+export const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*\*?$/, {
+  message: "must be an upper-case variable name, optionally ending in * for a prefix",
+});
+
+/** What a custom agent may declare in `fleet.yaml` under `agents.<codename>`. */
+export const CustomAgentNeeds = z.object({
+  programs: z.array(ProgramName).optional(),
+  hosts: z.array(HostName).optional(),
+  env: z.array(EnvName).optional(),
+});
+/** Parsed {@linkcode CustomAgentNeeds}. */
+export type CustomAgentNeeds = z.infer<typeof CustomAgentNeeds>;
+
+/** The resolved permissions of one binary. */
+export const PermissionSet = z.strictObject({
+  /** Programs it may run, by name (Deno pins each to the path found on PATH at start). */
+  run: z.array(z.string()),
+  /** Hosts (with ports) it may connect to. */
+  net: z.array(z.string()),
+  /** Environment variables it may read; others read as unset. */
+  env: z.array(z.string()),
+  /** System facts it may ask for (`Deno.hostname()` and the like). */
+  sys: z.array(z.string()),
+  /** `"all"`, or the absolute paths it may read. */
+  read: z.union([z.literal("all"), z.array(z.string())]),
+  /** `"all"`, or the absolute paths it may write. */
+  write: z.union([z.literal("all"), z.array(z.string())]),
+});
+/** Parsed {@linkcode PermissionSet}. */
+export type PermissionSet = z.infer<typeof PermissionSet>;
+
+/** Options that adapt the declarations to an operator's setup. */
+export interface PermissionOptions {
+  /** The GitHub API host: `api.github.com` or a GitHub Enterprise host (`ghe.example.com[:port]` or its URL). */
+  githubHost?: string;
+  /** The Slack webhook host. Default {@linkcode DEFAULT_SLACK_HOST}. */
+  slackHost?: string;
+  /** Where Redis listens. Default {@linkcode DEFAULT_REDIS_HOSTS}. */
+  redisHosts?: readonly string[];
+  /** The engines the coding agents may run. Default: both. */
+  engines?: readonly EngineName[];
+  /** Engine API hosts (e.g. a gateway in ANTHROPIC_BASE_URL), by engine. Default {@linkcode ENGINE_HOSTS}. */
+  engineHosts?: Readonly<Partial<Record<EngineName, readonly string[]>>>;
+  /** When set, file access is limited to these absolute paths (a one-machine build). */
+  fsPaths?: readonly string[];
+  /** Custom agents (from `fleet.yaml`), by codename. */
+  custom?: Readonly<Record<string, CustomAgentNeeds>>;
+}
+
+/** One binary the build can produce. */
+export interface BinaryDeclaration {
+  /** `alfred` or `alfred-<codename>`. */
+  binary: string;
+  /** The agent's codename; undefined for `alfred`. */
+  codename: string | undefined;
+  /** The entry file, relative to the repository root. */
+  entry: string;
+  /** Its permissions. */
+  permissions: PermissionSet;
+}
+
+/**
+ * Lists every binary: `alfred`, each built-in `alfred-<codename>` and each custom one.
+ *
+ * @param options Host, engine, file and custom-agent options.
+ * @returns The declarations, `alfred` first.
+ * @throws {ConfigError} when an option or a custom declaration is invalid.
+ */
+export function declarationsOf(options: PermissionOptions = {}): BinaryDeclaration[] {
+  const codenames = [...BUILT_IN_CODENAMES, ...Object.keys(options.custom ?? {}).sort()];
+  const unique = [...new Set(codenames)];
+  return [
+    { binary: "alfred", codename: undefined, entry: "agents/alfred.ts" },
+    ...unique.map((codename) => ({
+      binary: `alfred-${codename}`,
+      codename,
+      entry: `agents/${codename}.ts`,
+    })),
+  ].map((item) => ({ ...item, permissions: permissionsOf(item.binary, options) }));
+}
+
+/**
+ * The permissions of one binary.
+ *
+ * `alfred` holds the union of every agent (it can `alfred fire` any of them)
+ * plus the scheduler's programs and variables; `alfred-<codename>` holds only
+ * what its agent needs.
+ *
+ * @example Usage
+ * ```ts
+ * import { permissionsOf } from "./permissions.ts";
+ * const set = permissionsOf("alfred-echo");
+ * // set.run is [], set.net is ["hooks.slack.com:443"]
+ * ```
+ *
+ * @param binary `alfred` or `alfred-<codename>`.
+ * @param options Host, engine, file and custom-agent options.
+ * @returns The sorted, de-duplicated permission set.
+ * @throws {ConfigError} for an unknown binary or an invalid option.
+ */
+export function permissionsOf(binary: string, options: PermissionOptions = {}): PermissionSet {
+  const custom = validateCustom(options.custom ?? {});
+  const needsOf = (codename: string): AgentNeeds | undefined =>
+    AGENT_NEEDS[codename] ??
+      (custom[codename] ? { ...CODING_AGENT, ...custom[codename] } : undefined);
+  const acc = { run: new Set<string>(), net: new Set<string>(), env: new Set<string>() };
+  const sys = new Set<string>(["hostname"]);
+  if (binary === "alfred") {
+    for (const codename of [...BUILT_IN_CODENAMES, ...Object.keys(custom)]) {
+      addNeeds(acc, needsOf(codename)!, options);
+    }
+    for (const program of SCHEDULER_PROGRAMS) acc.run.add(program);
+    for (const name of SCHEDULER_ENV) acc.env.add(name);
+    sys.add("uid");
+  } else {
+    const codename = binary.startsWith("alfred-") ? binary.slice("alfred-".length) : "";
+    const needs = needsOf(codename);
+    if (!needs) {
+      throw new ConfigError(`unknown binary "${binary}"`, {
+        hint: `Binaries: alfred, ${
+          [...BUILT_IN_CODENAMES, ...Object.keys(custom)].map((c) => `alfred-${c}`).join(", ")
+        }. A custom agent needs an entry under agents: in fleet.yaml.`,
+      });
+    }
+    addNeeds(acc, needs, options);
+  }
+  // Ending a child's process group: Deno.kill needs an unrestricted --allow-run,
+  // so runner/process.ts signals the group with the `kill` program instead.
+  if (acc.run.size) acc.run.add(KILL_PROGRAM);
+  const fs = options.fsPaths === undefined ? "all" as const : validateFsPaths(options.fsPaths);
+  return {
+    run: [...acc.run].sort(),
+    net: [...acc.net].sort(),
+    env: [...acc.env].sort(),
+    sys: [...sys].sort(),
+    read: fs,
+    write: fs,
+  };
+}
+
+/**
+ * The `deno compile` permission flags of a binary: never `--allow-all`, never a
+ * bare `--allow-run` or `--allow-net`, always `--no-prompt`.
+ *
+ * @param binary `alfred` or `alfred-<codename>`.
+ * @param options Host, engine, file and custom-agent options.
+ * @returns The flags, in a fixed order.
+ */
+export function compileFlagsOf(binary: string, options: PermissionOptions = {}): string[] {
+  return flagsOf(permissionsOf(binary, options));
+}
+
+/**
+ * The `deno run` flags that grant exactly what {@linkcode compileFlagsOf} grants.
+ *
+ * @param binary `alfred` or `alfred-<codename>`.
+ * @param options Host, engine, file and custom-agent options.
+ * @returns The flags, in a fixed order.
+ */
+export function runFlagsOf(binary: string, options: PermissionOptions = {}): string[] {
+  return flagsOf(permissionsOf(binary, options));
+}
+
+/**
+ * Turns a permission set into Deno flags (the same for `deno run` and `deno compile`).
+ *
+ * Unlisted environment variables read as unset (`--ignore-env`) instead of
+ * throwing, so `Deno.env.toObject()` returns just the allowed ones; remote
+ * imports are denied.
+ *
+ * @param set The permission set.
+ * @returns The flags.
+ */
+export function flagsOf(set: PermissionSet): string[] {
+  const list = (flag: string, values: "all" | readonly string[]) =>
+    values === "all" ? [flag] : values.length ? [`${flag}=${values.join(",")}`] : [];
+  return [
+    "--no-prompt",
+    ...list("--allow-read", set.read),
+    ...list("--allow-write", set.write),
+    ...list("--allow-net", set.net),
+    ...list("--allow-env", set.env),
+    "--ignore-env",
+    ...list("--allow-sys", set.sys),
+    ...list("--allow-run", set.run),
+    "--deny-import",
+  ];
+}
+
+/**
+ * Finds what is too wide in a list of Deno flags.
+ *
+ * @param flags Flags as given to `deno compile` or `deno run`.
+ * @returns One sentence per problem; empty when the flags are narrow.
+ */
+export function wideFlagsIn(flags: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const flag of flags) {
+    if (flag === "--allow-all" || flag === "-A") problems.push(`${flag} grants everything`);
+    if (flag === "--allow-run") problems.push("--allow-run without a list runs any program");
+    if (flag === "--allow-net") problems.push("--allow-net without a list reaches any host");
+    if (flag === "--allow-ffi" || flag.startsWith("--allow-ffi=")) {
+      problems.push("--allow-ffi loads native code");
+    }
+  }
+  if (!flags.includes("--no-prompt")) problems.push("--no-prompt is missing");
+  return problems;
+}
+
+/**
+ * The `permissions` object `deno compile` embeds for a set, without
+ * `allow_import` (Deno's own default list, overridden by `deny_import: []`).
+ *
+ * @param set The permission set.
+ * @returns The expected embedded object.
+ */
+export function embeddedPermissionsOf(set: PermissionSet): Record<string, unknown> {
+  const list = (values: "all" | readonly string[]) =>
+    values === "all" ? [] : values.length ? [...values] : null;
+  return {
+    allow_env: list(set.env),
+    deny_env: null,
+    ignore_env: [],
+    allow_net: list(set.net),
+    deny_net: null,
+    allow_ffi: null,
+    deny_ffi: null,
+    allow_read: list(set.read),
+    deny_read: null,
+    ignore_read: null,
+    allow_run: list(set.run),
+    deny_run: null,
+    allow_sys: list(set.sys),
+    deny_sys: null,
+    allow_write: list(set.write),
+    deny_write: null,
+    deny_import: [],
+    prompt: false,
+  };
+}
+
+/**
+ * Normalises a GitHub host option: a host, `host:port` or an API URL.
+ *
+ * @param value `ghe.example.com`, `ghe.example.com:8443` or `https://ghe.example.com/api/v3`.
+ * @returns `host:port` (port 443 unless given).
+ * @throws {ConfigError} when it is not a host.
+ */
+export function normaliseHost(value: string): string {
+  let host = value.trim();
+  if (/^https?:\/\//.test(host)) {
+    const url = new URL(host);
+    host = url.port ? `${url.hostname}:${url.port}` : `${url.hostname}:443`;
+  }
+  const parsed = HostName.safeParse(host);
+  if (!parsed.success) {
+    throw new ConfigError(`"${value}" is not a host: ${parsed.error.issues[0].message}`, {
+      hint: "Give a host such as ghe.example.com or ghe.example.com:8443.",
+    });
+  }
+  return host.includes(":") ? host.toLowerCase() : `${host.toLowerCase()}:443`;
+}
+
+/**
+ * Reads custom agents' declarations from a parsed `fleet.yaml` (any codename
+ * that is not built in, with its `programs`, `hosts` and `env`).
+ *
+ * @param fleet The parsed YAML document (`yaml`'s `parse`).
+ * @param options `file` names the source in errors.
+ * @returns The custom agents' needs, by codename.
+ * @throws {ConfigError} naming the agent and field that is invalid.
+ */
+export function customNeedsOf(
+  fleet: unknown,
+  options: { file: string },
+): Record<string, CustomAgentNeeds> {
+  const agents = (fleet && typeof fleet === "object" && "agents" in fleet)
+    ? (fleet as { agents: unknown }).agents
+    : undefined;
+  if (agents === undefined || agents === null) return {};
+  if (typeof agents !== "object" || Array.isArray(agents)) {
+    throw new ConfigError(`${options.file}: agents: must be a mapping`, {
+      hint: `Fix agents: in ${options.file}.`,
+    });
+  }
+  const result: Record<string, CustomAgentNeeds> = {};
+  for (const [codename, entry] of Object.entries(agents as Record<string, unknown>)) {
+    if (BUILT_IN_CODENAMES.includes(codename)) continue;
+    const picked = entry && typeof entry === "object"
+      ? Object.fromEntries(
+        Object.entries(entry).filter(([key]) => ["programs", "hosts", "env"].includes(key)),
+      )
+      : {};
+    result[codename] = parseNeeds(codename, picked, options.file);
+  }
+  return validateCustom(result, options.file);
+}
+
+function parseNeeds(codename: string, value: unknown, file: string): CustomAgentNeeds {
+  const parsed = CustomAgentNeeds.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = ["agents", codename, ...issue.path.map(String)].join(".");
+  throw new ConfigError(`${file}: ${field}: ${issue.message}`, {
+    hint: `Fix ${field} in ${file}; docs/SECURITY.md lists what an agent may declare.`,
+  });
+}
+
+function validateCustom(
+  custom: Readonly<Record<string, CustomAgentNeeds>>,
+  file = "custom agents",
+): Record<string, CustomAgentNeeds> {
+  const result: Record<string, CustomAgentNeeds> = {};
+  for (const [codename, needs] of Object.entries(custom)) {
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(codename)) {
+      throw new ConfigError(`${file}: agents.${codename}: not a valid codename`, {
+        hint: "A codename is lower-case letters, digits and dashes, starting with a letter.",
+      });
+    }
+    result[codename] = parseNeeds(codename, needs, file);
+  }
+  return result;
+}
+
+function addNeeds(
+  acc: { run: Set<string>; net: Set<string>; env: Set<string> },
+  needs: AgentNeeds,
+  options: PermissionOptions,
+): void {
+  for (const name of RUNNER_ENV) acc.env.add(name);
+  acc.net.add(normaliseHost(options.slackHost ?? DEFAULT_SLACK_HOST));
+  if (needs.github) {
+    acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
+    acc.run.add("gh");
+  }
+  if (needs.git) {
+    acc.run.add("git");
+    for (const program of WORKTREE_PROGRAMS) acc.run.add(program);
+  }
+  if (needs.memory) {
+    for (const host of options.redisHosts ?? DEFAULT_REDIS_HOSTS) acc.net.add(normaliseHost(host));
+  }
+  if (needs.engine) {
+    for (const engine of options.engines ?? ENGINES) {
+      if (!ENGINES.includes(engine)) {
+        throw new ConfigError(`unknown engine "${engine}"`, {
+          hint: `Engines: ${ENGINES.join(", ")}.`,
+        });
+      }
+      acc.run.add(engine);
+      for (const name of ENGINE_ENV[engine]) acc.env.add(name);
+      for (const host of options.engineHosts?.[engine] ?? ENGINE_HOSTS[engine]) {
+        acc.net.add(normaliseHost(host));
+      }
+    }
+    for (const program of SANDBOX_NEEDS.programs) acc.run.add(program);
+    for (const host of SANDBOX_NEEDS.hosts) acc.net.add(host);
+  }
+  for (const program of needs.programs ?? []) acc.run.add(program);
+  for (const host of needs.hosts ?? []) acc.net.add(normaliseHost(host));
+  for (const name of needs.env ?? []) acc.env.add(name);
+}
+
+function validateFsPaths(paths: readonly string[]): string[] {
+  for (const path of paths) {
+    if (!path.startsWith("/") || path.includes(",") || path.includes("\n")) {
+      throw new ConfigError(`file access path "${path}" must be absolute (and have no comma)`, {
+        hint: "Deno resolves permission paths against the working directory and never " +
+          "expands ~ or $HOME: give absolute paths, e.g. /home/me/.alfred.",
+      });
+    }
+  }
+  return [...new Set(paths)].sort();
+}

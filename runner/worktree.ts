@@ -1,0 +1,432 @@
+/**
+ * Git for the runner: the canonical checkout of each repository, one worktree
+ * per firing on its own branch, and the clean-up that never loses a commit.
+ *
+ * - The canonical checkout is the operator's `path` from `fleet.yaml`, else a
+ *   managed clone under `ALFRED_HOME/repos/<owner>/<name>`.
+ * - A firing's worktree is `ALFRED_HOME/worktrees/eng-<codename>-<repo>-<issue>-<ts>`
+ *   on branch `agent/<codename>/<issue>-<short-firing-id>`, made from
+ *   `origin/<base>` right after a fetch.
+ * - Every git command of the runner runs through runner/process.ts with hooks
+ *   disabled (`-c core.hooksPath=/dev/null`), no terminal prompt, and a fixed
+ *   author and committer per codename (`Lucius (Alfred) <lucius@alfred.invalid>`).
+ * - A push gets the token from a credential helper that reads it from the
+ *   child's environment (`ALFRED_GIT_TOKEN`): the token is never in a URL, an
+ *   argument or a log line.
+ * - A branch is deleted only when none of its commits is missing from the
+ *   remote: unpushed work is pushed (salvaged) first.
+ *
+ * @module
+ */
+import { AlfredError } from "./errors.ts";
+import type { Layout } from "./paths.ts";
+import { basenameOf } from "./paths.ts";
+import { type CaptureResult, runCapture } from "./process.ts";
+
+/** The author and committer of the runner's commits. */
+export interface GitIdentity {
+  /** e.g. `Lucius (Alfred)`. */
+  readonly name: string;
+  /** e.g. `lucius@alfred.invalid`. */
+  readonly email: string;
+}
+
+/**
+ * The fixed git identity of a codename.
+ *
+ * @param codename The agent.
+ * @returns `<Codename> (Alfred) <codename@alfred.invalid>`.
+ */
+export function identityOf(codename: string): GitIdentity {
+  return {
+    name: `${codename.charAt(0).toUpperCase()}${codename.slice(1)} (Alfred)`,
+    email: `${codename}@alfred.invalid`,
+  };
+}
+
+/** A git command failed. */
+export class GitError extends AlfredError {
+  /** The exit code, `null` after a signal or timeout. */
+  readonly code: number | null;
+
+  /**
+   * @param message The command and its error output.
+   * @param options The exit code and a hint.
+   */
+  constructor(message: string, options: { code: number | null; hint?: string }) {
+    super(message, {
+      hint: options.hint ??
+        "Run the same git command in the checkout to see what is wrong (permissions, a lock file, the network).",
+    });
+    this.name = "GitError";
+    this.code = options.code;
+  }
+}
+
+/** How the runner's git commands run. */
+export interface GitContext {
+  /** `PATH` and `HOME` of the git processes (nothing else is inherited). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** Author and committer. */
+  readonly identity: GitIdentity;
+  /** A token for pushing and fetching over HTTPS; given to git through a credential helper. */
+  readonly token?: string;
+  /** Timeout of one command. Default 5 minutes (fetches and pushes of large repos). */
+  readonly timeoutMs?: number;
+}
+
+/** The environment variable the credential helper reads the token from. */
+export const GIT_TOKEN_VARIABLE = "ALFRED_GIT_TOKEN";
+
+/**
+ * The environment of one git command (pure): identity, no prompts, and the
+ * credential helper when a token is given (through `GIT_CONFIG_*`, so no
+ * argument carries it).
+ *
+ * @param context Base environment, identity and token.
+ * @returns The complete environment.
+ */
+export function gitEnvOf(context: GitContext): Record<string, string> {
+  const env: Record<string, string> = {
+    ...context.baseEnv,
+    LANG: "C",
+    LC_ALL: "C",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_AUTHOR_NAME: context.identity.name,
+    GIT_AUTHOR_EMAIL: context.identity.email,
+    GIT_COMMITTER_NAME: context.identity.name,
+    GIT_COMMITTER_EMAIL: context.identity.email,
+  };
+  if (context.token) {
+    env[GIT_TOKEN_VARIABLE] = context.token;
+    env.GIT_CONFIG_COUNT = "2";
+    env.GIT_CONFIG_KEY_0 = "credential.helper";
+    env.GIT_CONFIG_VALUE_0 = "";
+    env.GIT_CONFIG_KEY_1 = "credential.helper";
+    env.GIT_CONFIG_VALUE_1 =
+      `!f() { test "$1" = get || exit 0; echo username=x-access-token; echo "password=$${GIT_TOKEN_VARIABLE}"; }; f`;
+  }
+  return env;
+}
+
+/**
+ * Runs one git command with hooks disabled; fails on a non-zero exit.
+ *
+ * Requires `--allow-run=git`.
+ *
+ * @param args The git arguments (after `git`).
+ * @param options The working directory, the git context, and `allowFailure`.
+ * @returns The captured output.
+ * @throws {GitError} when git exits non-zero (unless `allowFailure`).
+ */
+export async function git(
+  args: string[],
+  options: { cwd: string; context: GitContext; allowFailure?: boolean; stdin?: string },
+): Promise<CaptureResult> {
+  const result = await runCapture("git", ["-c", "core.hooksPath=/dev/null", ...args], {
+    cwd: options.cwd,
+    env: gitEnvOf(options.context),
+    timeoutMs: options.context.timeoutMs ?? 5 * 60_000,
+    stdin: options.stdin,
+  });
+  if (result.code !== 0 && !options.allowFailure) {
+    const why = result.timedOut ? "timed out" : `exit ${result.code ?? result.signal}`;
+    throw new GitError(
+      `git ${args.join(" ")} failed in ${options.cwd} (${why}): ${
+        (result.stderr || result.stdout).trim().slice(-600)
+      }`,
+      { code: result.code },
+    );
+  }
+  return result;
+}
+
+/**
+ * The HTTPS clone URL of a repository, from the API base URL (pure):
+ * `https://api.github.com` → `https://github.com/<owner>/<name>.git`;
+ * `https://<host>/api/v3` (Enterprise) → `https://<host>/<owner>/<name>.git`.
+ *
+ * @param apiUrl The REST API base URL.
+ * @param repo `owner/name`.
+ * @returns The clone URL (never with credentials in it).
+ */
+export function cloneUrlOf(apiUrl: string, repo: string): string {
+  const url = new URL(apiUrl);
+  const host = url.hostname === "api.github.com" ? "github.com" : url.host;
+  return `${url.protocol}//${host}/${repo}.git`;
+}
+
+/**
+ * Expands a leading `~/` with the home folder (pure).
+ *
+ * @param path A path from `fleet.yaml`.
+ * @param home The home folder.
+ * @returns The expanded path.
+ */
+export function expandHome(path: string, home: string | undefined): string {
+  if (home && (path === "~" || path.startsWith("~/"))) return `${home}${path.slice(1)}`;
+  return path;
+}
+
+/**
+ * Finds or makes the canonical checkout of a repository: the operator's
+ * `path` when given (it must be a git repository), else a managed clone under
+ * `reposDir/<owner>/<name>` made on first use (no working files checked out).
+ *
+ * @param repo The repository as configured.
+ * @param options Layout, git context, API URL (for the clone URL).
+ * @returns The checkout's folder.
+ * @throws {GitError} when the path is not a repository or the clone fails.
+ */
+export async function ensureCheckout(
+  repo: { name: string; path?: string },
+  options: { layout: Layout; context: GitContext; apiUrl: string },
+): Promise<string> {
+  const { context } = options;
+  if (repo.path) {
+    const path = expandHome(repo.path, context.baseEnv.HOME);
+    const inside = await git(["rev-parse", "--git-dir"], { cwd: path, context, allowFailure: true })
+      .catch((error) => {
+        throw new GitError(`repos: ${repo.name}: path ${path} cannot be used: ${error.message}`, {
+          code: null,
+          hint: `Fix repos[].path of ${repo.name} in fleet.yaml, or remove it to let Alfred clone.`,
+        });
+      });
+    if (inside.code !== 0) {
+      throw new GitError(`repos: ${repo.name}: ${path} is not a git repository`, {
+        code: inside.code,
+        hint: `Fix repos[].path of ${repo.name} in fleet.yaml, or remove it to let Alfred clone.`,
+      });
+    }
+    return path;
+  }
+  const dir = `${options.layout.reposDir}/${repo.name}`;
+  if (await exists(`${dir}/.git`)) return dir;
+  await Deno.mkdir(dir, { recursive: true });
+  await git(
+    ["clone", "--quiet", "--no-checkout", cloneUrlOf(options.apiUrl, repo.name), dir],
+    { cwd: options.layout.reposDir, context },
+  );
+  return dir;
+}
+
+/**
+ * Fetches the base branch into `origin/<base>`.
+ *
+ * @param checkout The canonical checkout.
+ * @param options The base branch and git context.
+ * @throws {GitError} when the fetch fails.
+ */
+export async function fetchBase(
+  checkout: string,
+  options: { base: string; context: GitContext },
+): Promise<void> {
+  await git(
+    [
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "origin",
+      `+refs/heads/${options.base}:refs/remotes/origin/${options.base}`,
+    ],
+    { cwd: checkout, context: options.context },
+  );
+}
+
+/** A firing's worktree. */
+export interface Worktree {
+  /** The canonical checkout it belongs to. */
+  readonly checkout: string;
+  /** Its folder. */
+  readonly dir: string;
+  /** Its branch. */
+  readonly branch: string;
+  /** The base branch it starts from. */
+  readonly base: string;
+}
+
+/**
+ * The branch and folder of a firing's worktree (pure).
+ *
+ * @param options Codename, repository, issue, firing id and start time.
+ * @returns `agent/<codename>/<issue>-<short-firing-id>` and
+ *   `<worktreesDir>/eng-<codename>-<repo>-<issue>-<ts>`.
+ */
+export function worktreeNames(
+  options: {
+    layout: Layout;
+    codename: string;
+    repo: string;
+    issue: number;
+    firingId: string;
+    now: Date;
+  },
+): { branch: string; dir: string } {
+  const short = options.firingId.split("-").at(-1) ?? options.firingId.slice(-6);
+  const ts = options.now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const repoName = options.repo.split("/").at(-1)!.replace(/[^A-Za-z0-9._-]/g, "_");
+  return {
+    branch: `agent/${options.codename}/${options.issue}-${short}`,
+    dir:
+      `${options.layout.worktreesDir}/eng-${options.codename}-${repoName}-${options.issue}-${ts}`,
+  };
+}
+
+/**
+ * The issue number in a branch made by {@linkcode worktreeNames} (pure).
+ *
+ * @param branch A branch name.
+ * @param codename The agent.
+ * @returns The issue number, or `undefined` when the branch is not an agent branch.
+ */
+export function issueOfBranch(branch: string, codename: string): number | undefined {
+  const match = new RegExp(`^agent/${codename}/(\\d+)-[A-Za-z0-9]+$`).exec(branch);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Adds a worktree on a new branch from `origin/<base>`.
+ *
+ * @param checkout The canonical checkout (already fetched).
+ * @param options Folder, branch, base and git context.
+ * @returns The worktree.
+ * @throws {GitError} when git refuses.
+ */
+export async function addWorktree(
+  checkout: string,
+  options: { dir: string; branch: string; base: string; context: GitContext },
+): Promise<Worktree> {
+  await Deno.mkdir(options.dir.slice(0, options.dir.lastIndexOf("/")), { recursive: true });
+  await git(
+    ["worktree", "add", "--quiet", "-b", options.branch, options.dir, `origin/${options.base}`],
+    { cwd: checkout, context: options.context },
+  );
+  return { checkout, dir: options.dir, branch: options.branch, base: options.base };
+}
+
+/**
+ * Counts the commits of a ref that no remote-tracking branch of `origin` has.
+ *
+ * @param cwd A checkout or worktree.
+ * @param options The ref and git context.
+ * @returns How many commits would be lost if the ref were deleted; 0 when it does not exist.
+ */
+export async function unpushedCommits(
+  cwd: string,
+  options: { ref: string; context: GitContext },
+): Promise<number> {
+  const result = await git(["rev-list", "--count", options.ref, "--not", "--remotes=origin"], {
+    cwd,
+    context: options.context,
+    allowFailure: true,
+  });
+  return result.code === 0 ? Number(result.stdout.trim()) : 0;
+}
+
+/**
+ * Removes a worktree (forced: its files go) and deletes its branch, unless the
+ * branch holds commits that are on no remote branch: those are kept and
+ * reported, never deleted.
+ *
+ * @param worktree The worktree.
+ * @param options The git context.
+ * @returns Whether the branch was deleted (`false` when it was kept for its commits).
+ * @throws {GitError} when git fails in a way other than "already gone".
+ */
+export async function removeWorktree(
+  worktree: Worktree,
+  options: { context: GitContext },
+): Promise<{ branchDeleted: boolean; keptCommits: number }> {
+  const { context } = options;
+  const removed = await git(["worktree", "remove", "--force", "--force", worktree.dir], {
+    cwd: worktree.checkout,
+    context,
+    allowFailure: true,
+  });
+  if (removed.code !== 0) {
+    // Not a registered worktree any more (its admin files are gone): remove the folder itself.
+    await Deno.remove(worktree.dir, { recursive: true }).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    await git(["worktree", "prune"], { cwd: worktree.checkout, context });
+  }
+  const keptCommits = await unpushedCommits(worktree.checkout, {
+    ref: `refs/heads/${worktree.branch}`,
+    context,
+  });
+  if (keptCommits > 0) return { branchDeleted: false, keptCommits };
+  const deleted = await git(["branch", "-D", "--quiet", worktree.branch], {
+    cwd: worktree.checkout,
+    context,
+    allowFailure: true,
+  });
+  return { branchDeleted: deleted.code === 0, keptCommits: 0 };
+}
+
+/**
+ * Lists this codename's worktree folders under `worktreesDir` (`eng-<codename>-*`).
+ * One firing per agent per host runs at a time, so while the agent's lock is
+ * held every one of them belongs to a dead firing.
+ *
+ * @param layout The home layout.
+ * @param codename The agent.
+ * @returns Absolute folders, oldest name first.
+ */
+export async function listAgentWorktrees(layout: Layout, codename: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(layout.worktreesDir)) {
+      if (entry.isDirectory && entry.name.startsWith(`eng-${codename}-`)) {
+        out.push(`${layout.worktreesDir}/${entry.name}`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  return out.sort((a, b) => basenameOf(a).localeCompare(basenameOf(b)));
+}
+
+/**
+ * Reads what a worktree folder left by a dead firing holds: its checkout
+ * (from its `.git` file) and its branch.
+ *
+ * @param dir The worktree folder.
+ * @param options The git context.
+ * @returns The worktree, or `undefined` when the folder is not a usable worktree.
+ */
+export async function inspectWorktreeDir(
+  dir: string,
+  options: { context: GitContext },
+): Promise<Worktree | undefined> {
+  let gitFile: string;
+  try {
+    gitFile = await Deno.readTextFile(`${dir}/.git`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
+      return undefined;
+    }
+    throw error;
+  }
+  const admin = /^gitdir:\s*(.+)$/m.exec(gitFile)?.[1]?.trim();
+  const marker = "/.git/worktrees/";
+  if (!admin || !admin.includes(marker)) return undefined;
+  const checkout = admin.slice(0, admin.indexOf(marker));
+  const head = await git(["symbolic-ref", "--quiet", "--short", "HEAD"], {
+    cwd: dir,
+    context: options.context,
+    allowFailure: true,
+  });
+  if (head.code !== 0) return undefined;
+  return { checkout, dir, branch: head.stdout.trim(), base: "" };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * scripts/build.ts: every available binary built offline (DENORT_BIN = this
+ * Deno) carries exactly its declared permissions; archives and checksums;
+ * the build's command line; the bundled code works under the narrow flags.
+ */
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./assert.ts";
+import {
+  BuildManifest,
+  buildRelease,
+  compileArgsOf,
+  embeddedMetadataOf,
+  parseBuildArgs,
+  permissionDifferences,
+  sha256Hex,
+  TARGETS,
+  writeArchive,
+} from "../scripts/build.ts";
+import {
+  declarationsOf,
+  embeddedPermissionsOf,
+  permissionsOf,
+  runFlagsOf,
+  wideFlagsIn,
+} from "../runner/permissions.ts";
+import { ConfigError, UsageError } from "../runner/errors.ts";
+
+const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+Deno.test("every available binary, built offline, embeds exactly its declared permissions", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "alfred-build-" });
+  try {
+    const logs: string[] = [];
+    const manifest = await buildRelease({
+      outDir,
+      offline: true,
+      archive: false,
+      binaries: ["alfred", "alfred-echo"],
+      log: (line) => logs.push(line),
+    });
+    const saved = BuildManifest.parse(
+      JSON.parse(await Deno.readTextFile(`${outDir}/manifest.json`)),
+    );
+    assertEquals(saved, manifest);
+    assertEquals(manifest.binaries.map((b) => b.binary), ["alfred", "alfred-echo"]);
+    assertEquals(Object.keys(manifest.declared).length, declarationsOf().length);
+    for (const built of manifest.binaries) {
+      assertEquals(built.target, Deno.build.target);
+      assertEquals(built.permissions, permissionsOf(built.binary));
+      const bytes = await Deno.readFile(`${outDir}/${built.file}`);
+      assertEquals(await sha256Hex(bytes), built.sha256);
+      const metadata = embeddedMetadataOf(bytes);
+      assert(metadata, `${built.binary}: no embedded metadata`);
+      const embedded = metadata.permissions as Record<string, unknown>;
+      console.log(`${built.binary}: ${JSON.stringify(embedded)}`);
+      assertEquals(permissionDifferences(metadata, built.permissions), [], built.binary);
+      const { allow_import: _defaults, ...rest } = embedded;
+      assertEquals(rest, embeddedPermissionsOf(built.permissions), built.binary);
+      // No wider: run and net are lists (an empty list would mean "all"), imports denied.
+      assert(embedded.allow_run === null || (embedded.allow_run as string[]).length > 0);
+      assert((embedded.allow_net as string[]).length > 0);
+      assertEquals(embedded.deny_import, []);
+      assertEquals(embedded.prompt, false);
+      assertEquals(wideFlagsIn(built.flags), []);
+      assertEquals(built.flags, runFlagsOf(built.binary));
+      // The build facts `alfred version` reads are embedded as a preload module.
+      assertEquals((metadata.preload_modules as string[]).length, 1);
+      assertEquals(metadata.log_level, "ERROR");
+    }
+    assertEquals(
+      manifest.binaries.find((b) => b.binary === "alfred-echo")?.permissions.run,
+      [],
+      "echo runs no program",
+    );
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("the compile command carries the declared flags, the target and the preload", () => {
+  const [alfred] = declarationsOf();
+  const args = compileArgsOf(alfred, {
+    target: "aarch64-apple-darwin",
+    output: "dist/x/alfred",
+    preload: "p.js",
+    bundle: true,
+    check: false,
+  });
+  assertEquals(args.slice(0, 6), [
+    "compile",
+    "--quiet",
+    "--no-check",
+    "--exclude-unused-npm",
+    "--bundle",
+    "--minify",
+  ]);
+  assertEquals(args.slice(-7), [
+    "--target",
+    "aarch64-apple-darwin",
+    "--preload",
+    "p.js",
+    "--output",
+    "dist/x/alfred",
+    "agents/alfred.ts",
+  ]);
+  for (const flag of runFlagsOf("alfred")) assert(args.includes(flag), flag);
+  assert(!args.includes("--allow-all") && !args.includes("--allow-run"));
+});
+
+Deno.test("the build's command line: targets, Enterprise host, engines, custom agents", () => {
+  const read = (text: string) => () => text;
+  const parse = (args: string[], env: Record<string, string> = {}, file = "") =>
+    parseBuildArgs(args, { env: (name) => env[name], readFile: read(file) });
+  assertEquals(parse(["--help"]), undefined);
+  assertEquals(parse(["--all-targets"])?.targets, [...TARGETS]);
+  assertEquals(parse(["--github-host", "ghe.corp"])?.permissions?.githubHost, "ghe.corp:443");
+  assertEquals(
+    parse([], { ALFRED_BUILD_GITHUB_HOST: "ghe.corp:8443" })?.permissions?.githubHost,
+    "ghe.corp:8443",
+  );
+  assertEquals(parse(["--engines", "codex"])?.permissions?.engines, ["codex"]);
+  assertEquals(parse(["--fs-allow", "/a,/b"])?.permissions?.fsPaths, ["/a", "/b"]);
+  const custom = parse(
+    ["--fleet", "fleet.yaml"],
+    {},
+    "version: 1\nagents:\n  docs:\n    programs: [make]\n",
+  );
+  assertEquals(custom?.permissions?.custom, { docs: { programs: ["make"] } });
+  assertThrows(() => parse(["--target", "x86_64-pc-windows-msvc"]), UsageError, "unknown target");
+  assertThrows(() => parse(["--engines", "gpt"]), UsageError, "unknown engine");
+  assertThrows(() => parse(["--bogus"]), UsageError);
+  assertThrows(
+    () => parse(["--fleet", "f.yaml"], {}, "agents:\n  x:\n    programs: [bash]\n"),
+    ConfigError,
+    "shell",
+  );
+  assertThrows(() => parse(["--github-host", "https://"]), Error);
+});
+
+Deno.test("an offline build refuses other targets", async () => {
+  const other = TARGETS.find((target) => target !== Deno.build.target)!;
+  let caught: unknown;
+  try {
+    await buildRelease({ offline: true, targets: [other], outDir: "/nonexistent", log: () => {} });
+  } catch (error) {
+    caught = error;
+  }
+  assert(caught instanceof UsageError);
+  assertStringIncludes(caught.message, "--offline builds only the host target");
+});
+
+Deno.test("archives hold the binaries at the top level and SHA256SUMS-style sums match", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "alfred-archive-" });
+  try {
+    await Deno.mkdir(`${outDir}/x86_64-unknown-linux-gnu`);
+    for (const name of ["alfred", "alfred-echo"]) {
+      await Deno.writeTextFile(
+        `${outDir}/x86_64-unknown-linux-gnu/${name}`,
+        `#!/bin/sh\necho ${name}\n`,
+        { mode: 0o755 },
+      );
+    }
+    const archive = await writeArchive(outDir, "x86_64-unknown-linux-gnu", [
+      "alfred",
+      "alfred-echo",
+    ]);
+    assertEquals(archive.file, "alfred-x86_64-unknown-linux-gnu.tar.gz");
+    const listing = await new Deno.Command("tar", { args: ["-tzf", `${outDir}/${archive.file}`] })
+      .output();
+    assertEquals(new TextDecoder().decode(listing.stdout).trim().split("\n").sort(), [
+      "alfred",
+      "alfred-echo",
+    ]);
+    await Deno.writeTextFile(`${outDir}/SHA256SUMS`, `${archive.sha256}  ${archive.file}\n`);
+    const check = await new Deno.Command("sha256sum", { args: ["-c", "SHA256SUMS"], cwd: outDir })
+      .output();
+    assertEquals(check.code, 0, new TextDecoder().decode(check.stderr));
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("the bundled alfred (what --bundle --minify embeds) works under its narrow flags", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alfred-bundle-" });
+  try {
+    const bundle = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--minify",
+        "--platform",
+        "deno",
+        "-o",
+        `${dir}/alfred.js`,
+        "agents/alfred.ts",
+      ],
+      cwd: REPO_ROOT,
+    }).output();
+    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...runFlagsOf("alfred"), `${dir}/alfred.js`, "quickstart"],
+      cwd: dir,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: dir,
+        ALFRED_HOME: `${dir}/home`,
+        DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+        NO_COLOR: "1",
+      },
+    }).output();
+    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+    assertStringIncludes(new TextDecoder().decode(run.stdout), "Fleet summary");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

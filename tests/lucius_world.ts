@@ -1,0 +1,171 @@
+/**
+ * A complete, local world for Lucius firings: a bare git repository as
+ * `origin` and a clone as the repo's `path`, an ALFRED_HOME with a
+ * `fleet.yaml`, the loopback GitHub fake, the scripted Messages API for the
+ * real `claude` CLI, and a loopback Slack webhook. Used by
+ * tests/lucius_test.ts and scripts/bench_lucius.ts.
+ *
+ * @module
+ */
+import { alfredCommand, type CliResult } from "./helpers.ts";
+import { type FakeAnthropic, type ScriptedReply, startFakeAnthropic } from "./fake_anthropic.ts";
+import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from "./fake_github.ts";
+import { type FakeSlack, startFakeSlack } from "./fake_slack.ts";
+import { type Layout, layoutOf } from "../runner/paths.ts";
+
+/** The folder of the pinned `claude` CLI. */
+export const CLAUDE_BIN_DIR: string = new URL("../.tools/node_modules/.bin", import.meta.url)
+  .pathname;
+
+/** The repository every world serves. */
+export const REPO = "acme/web";
+
+/** A running world; dispose it to stop the fakes and remove the folders. */
+export interface LuciusWorld extends AsyncDisposable {
+  /** The temporary root. */
+  readonly root: string;
+  /** ALFRED_HOME. */
+  readonly home: string;
+  /** Its layout. */
+  readonly layout: Layout;
+  /** The bare repository (`origin`). */
+  readonly origin: string;
+  /** The operator's checkout (the repo's `path`). */
+  readonly checkout: string;
+  /** The GitHub fake. */
+  readonly github: FakeGitHub;
+  /** The scripted Messages API. */
+  readonly anthropic: FakeAnthropic;
+  /** The Slack webhook. */
+  readonly slack: FakeSlack;
+  /** The environment of a firing. */
+  env(extra?: Record<string, string>): Record<string, string>;
+  /** Starts `alfred fire lucius` as a subprocess. */
+  spawnFiring(extra?: Record<string, string>): Deno.ChildProcess;
+  /** Runs `alfred fire lucius` to its end. */
+  fire(extra?: Record<string, string>): Promise<CliResult>;
+  /** Runs git in a folder and returns its standard output (throws on failure). */
+  git(cwd: string, args: string[]): Promise<string>;
+}
+
+/**
+ * Makes a world.
+ *
+ * @param options The scripted engine replies and the GitHub fault decision.
+ * @returns The world.
+ */
+export async function createLuciusWorld(
+  options: { replies?: ScriptedReply[]; fault?: FakeGitHubOptions["fault"] } = {},
+): Promise<LuciusWorld> {
+  const root = await Deno.makeTempDir({ prefix: "alfred-lucius-" });
+  const home = `${root}/home`;
+  const origin = `${root}/origin.git`;
+  const checkout = `${root}/checkout`;
+  const seed = `${root}/seed`;
+  const gitEnv = {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: root,
+    GIT_AUTHOR_NAME: "Operator",
+    GIT_AUTHOR_EMAIL: "operator@example.invalid",
+    GIT_COMMITTER_NAME: "Operator",
+    GIT_COMMITTER_EMAIL: "operator@example.invalid",
+    LANG: "C",
+  };
+  const git = async (cwd: string, args: string[]) => {
+    const out = await new Deno.Command("git", { args, cwd, env: gitEnv, clearEnv: true }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    if (out.code !== 0) {
+      throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    return text;
+  };
+  await git(root, ["init", "--quiet", "--bare", "--initial-branch=main", origin]);
+  await git(root, ["clone", "--quiet", origin, seed]);
+  await git(seed, ["checkout", "--quiet", "-b", "main"]);
+  await Deno.writeTextFile(`${seed}/README.md`, "# web\n");
+  await Deno.writeTextFile(`${seed}/CLAUDE.md`, "Use tabs. Keep functions short.\n");
+  await git(seed, ["add", "."]);
+  await git(seed, ["commit", "--quiet", "-m", "Initial commit"]);
+  await git(seed, ["push", "--quiet", "origin", "main"]);
+  await git(root, ["clone", "--quiet", origin, checkout]);
+  await Deno.mkdir(home, { recursive: true });
+  await Deno.writeTextFile(
+    `${home}/fleet.yaml`,
+    [
+      "version: 1",
+      "timezone: UTC",
+      "repos:",
+      `  - name: ${REPO}`,
+      `    path: ${checkout}`,
+      "    base: main",
+      "agents:",
+      "  lucius:",
+      "    enabled: true",
+      "    max_turns: 8",
+      "    timeout_minutes: 1",
+      "",
+    ].join("\n"),
+  );
+  const github = startFakeGitHub({ fault: options.fault });
+  const anthropic = startFakeAnthropic({ replies: options.replies ?? [] });
+  const slack = startFakeSlack();
+  const env = (extra: Record<string, string> = {}) => ({
+    PATH: `${CLAUDE_BIN_DIR}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    ALFRED_GITHUB_API_URL: github.url,
+    ALFRED_GITHUB_TOKEN: "test-token",
+    ALFRED_GITHUB_WRITE_SPACING_MS: "0",
+    ALFRED_SLACK_WEBHOOK_URL: slack.url,
+    ALFRED_DISK_FLOOR_MB: "1",
+    ANTHROPIC_BASE_URL: anthropic.baseUrl,
+    ANTHROPIC_API_KEY: "dummy",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    CLAUDE_CODE_MAX_RETRIES: "0",
+    API_TIMEOUT_MS: "5000",
+    ...extra,
+  });
+  const spawnFiring = (extra: Record<string, string> = {}) =>
+    alfredCommand(["fire", "lucius"], { home, env: env(extra) }).spawn();
+  return {
+    root,
+    home,
+    layout: layoutOf(home),
+    origin,
+    checkout,
+    github,
+    anthropic,
+    slack,
+    env,
+    spawnFiring,
+    async fire(extra = {}) {
+      const output = await spawnFiring(extra).output();
+      return {
+        code: output.code,
+        stdout: new TextDecoder().decode(output.stdout),
+        stderr: new TextDecoder().decode(output.stderr),
+      };
+    },
+    git,
+    async [Symbol.asyncDispose]() {
+      await anthropic.close();
+      await github.close();
+      await slack.close();
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+/** Replies that write `greeting.txt` and commit it with git through the Bash tool. */
+export function committingReplies(options: { end?: ScriptedReply } = {}): ScriptedReply[] {
+  return [
+    { kind: "tool_use", name: "Write", input: { file_path: "greeting.txt", content: "hello\n" } },
+    {
+      kind: "tool_use",
+      name: "Bash",
+      input: {
+        command: "git add greeting.txt && git commit --quiet -m 'Add a greeting'",
+        description: "Commit the greeting",
+      },
+    },
+    options.end ?? { kind: "text", text: "Added greeting.txt with a friendly hello.\n[OK]" },
+  ];
+}
