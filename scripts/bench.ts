@@ -4,9 +4,10 @@
  * that reads one small JSON file.
  *
  * Figures: median wall time and peak RSS (from `/usr/bin/time -f %M`) of a
- * globally blocked firing, a paused firing (each through the agent's own entry
- * point, as its binary runs, and through `alfred fire`), an echo firing and
- * `alfred status`. Runs are interleaved so that load on the machine hits every
+ * globally blocked firing and a paused firing, each through the agent's own
+ * entry point (what the scheduler runs: the `alfred-lucius` binary) and, for
+ * reference, through `alfred fire` by hand (whose module graph spans every
+ * command, which `deno run` walks at start-up); an echo firing; `alfred status`. Runs are interleaved so that load on the machine hits every
  * case alike.
  *
  * Usage: deno task bench [--runs N]
@@ -131,36 +132,32 @@ async function main(): Promise<void> {
         home: work,
       },
       {
-        name: "blocked firing (agent entry point)",
-        args: entry("agents/echo.ts"),
+        name: "blocked firing (alfred-lucius entry point)",
+        args: entry("agents/lucius.ts"),
         home: homes.blocked,
         expect: /^\[AGENT-GLOBAL-BLOCKED\]/,
         maxFloorRatio: 1.5,
         maxRssMiB: 40,
       },
       {
-        name: "paused firing (agent entry point)",
-        args: entry("agents/echo.ts"),
+        name: "paused firing (alfred-lucius entry point)",
+        args: entry("agents/lucius.ts"),
         home: homes.paused,
         expect: /^\[AGENT-PAUSED\]/,
         maxFloorRatio: 1.5,
         maxRssMiB: 40,
       },
       {
-        name: "blocked firing (alfred fire lucius)",
+        name: "blocked firing (alfred fire lucius, by hand)",
         args: [...entry("agents/alfred.ts"), "fire", "lucius"],
         home: homes.blocked,
         expect: /^\[AGENT-GLOBAL-BLOCKED\]/,
-        maxFloorRatio: 1.5,
-        maxRssMiB: 40,
       },
       {
-        name: "paused firing (alfred fire lucius)",
+        name: "paused firing (alfred fire lucius, by hand)",
         args: [...entry("agents/alfred.ts"), "fire", "lucius"],
         home: homes.paused,
         expect: /^\[AGENT-PAUSED\]/,
-        maxFloorRatio: 1.5,
-        maxRssMiB: 40,
       },
       {
         name: "echo firing",
@@ -207,7 +204,79 @@ async function main(): Promise<void> {
 }
 
 /** Further sections (idle GitHub requests, Lucius phases, binary sizes, Redis overhead). */
-const EXTRA_SECTIONS: ((work: string) => Promise<void>)[] = [];
+const EXTRA_SECTIONS: ((work: string) => Promise<void>)[] = [
+  benchIdleFiring,
+  benchLucius,
+  benchRedis,
+  benchSizes,
+];
+
+/** GitHub requests of an idle Lucius firing (nothing labelled): the goal is one, answered 304. */
+async function benchIdleFiring(): Promise<void> {
+  const { createLuciusWorld } = await import("../tests/lucius_world.ts");
+  await using world = await createLuciusWorld({ replies: [] });
+  const rows = [[
+    "idle lucius firing",
+    "GitHub requests",
+    "answered 304",
+    "rate limit used",
+    "goal",
+  ]];
+  for (const name of ["first (fresh home: sweep + pick)", "second", "third"]) {
+    const before = world.github.exchanges.length;
+    const fired = await world.fire();
+    if (fired.code !== 0) throw new Error(`idle firing failed: ${fired.stderr}`);
+    const mine = world.github.exchanges.slice(before);
+    rows.push([
+      name,
+      String(mine.length),
+      String(mine.filter((e) => e.status === 304).length),
+      String(mine.filter((e) => e.charged).length),
+      name === "first (fresh home: sweep + pick)" ? "-" : "1 request, 304",
+    ]);
+  }
+  printTable(rows);
+}
+
+/** A full scripted Lucius firing, by phase, runner overhead apart from engine time. */
+async function benchLucius(): Promise<void> {
+  const { benchLuciusFiring } = await import("./bench_lucius.ts");
+  const bench = await benchLuciusFiring();
+  const rows = [["full lucius firing", "ms"]];
+  for (const [phase, ms] of Object.entries(bench.phases)) {
+    rows.push([`  phase ${phase}`, String(ms)]);
+  }
+  rows.push(["wall time (whole process)", String(bench.wallMs)]);
+  rows.push(["engine time", String(bench.engineMs)]);
+  rows.push(["runner overhead (goal < 300)", String(bench.overheadMs)]);
+  printTable(rows);
+}
+
+/** The cost of Redis coordination per firing against the file-based default. */
+async function benchRedis(): Promise<void> {
+  const hasRedis = await new Deno.Command("sh", {
+    args: ["-c", "command -v redis-server"],
+    stdout: "null",
+  })
+    .output().then((o) => o.success);
+  if (!hasRedis) {
+    console.log("redis coordination: skipped (redis-server is not installed)");
+    return;
+  }
+  const { benchRedisCoordination } = await import("./bench_redis.ts");
+  await benchRedisCoordination({ iterations: 200 });
+}
+
+/** Each binary's size (offline build for this host; release builds add the real runtime). */
+async function benchSizes(): Promise<void> {
+  const { binarySizes } = await import("./bench_sizes.ts");
+  const sizes = await binarySizes({ fresh: true });
+  const rows = [["binary", "target", "MiB", "bundled"]];
+  for (const size of sizes) {
+    rows.push([size.binary, size.target, (size.size / 2 ** 20).toFixed(1), String(size.bundle)]);
+  }
+  printTable(rows);
+}
 
 function printTable(rows: string[][]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

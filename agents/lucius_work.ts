@@ -1,0 +1,934 @@
+/**
+ * Lucius, the canonical firing: it takes the oldest `agent:implement` issue
+ * and turns it into a pull request. Every other implementing codename is a
+ * variation on it. See docs/LUCIUS.md.
+ *
+ * One firing, in order (each step logs `phase <name> <ms>`):
+ *
+ * 1. **recover**: whatever a dead firing of Lucius left on this host is
+ *    finished or salvaged: its worktrees (uncommitted work committed, unpushed
+ *    commits pushed), its pull request (found, or opened as a draft), its
+ *    claim (released at once, from `state/lucius/inflight.json`).
+ * 2. **sweep**: stale claims of the repos, only when a dead firing was found
+ *    or the last sweep is older than 30 minutes (`state/lucius/sweep.json`),
+ *    so an idle firing makes one conditional GitHub request.
+ * 3. **disk**: old transcripts and logs pruned; under the free-space floor, no claim.
+ * 4. **claim**: pick and claim the oldest issue of the first repo that has one.
+ * 5. **worktree**, **prompt**, **engine**, **deliver** (runner/delivery.ts),
+ *    **release**, **cleanup**.
+ *
+ * The in-flight record is written before each step that leaves something
+ * behind, so `kill -9` at any point leaves enough for the next firing's
+ * recovery: no orphaned worktree, no stuck claim, no lost commit, no second
+ * pull request.
+ *
+ * Tuning through the environment: `ALFRED_DISK_FLOOR_MB` (free-space floor),
+ * `ALFRED_GITHUB_WRITE_SPACING_MS` (spacing of GitHub writes; tests set 0).
+ *
+ * The entry point is agents/lucius.ts, which loads this module only after the
+ * guard lets a firing through.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { AgentDefinition, FiringContext, WorkResult } from "../runner/agent.ts";
+import type { Notice } from "../runner/notify.ts";
+import type { GitHubClient } from "../runner/github/client.ts";
+import type { ClaimTicket } from "../runner/github/claims.ts";
+import type { Repo } from "../runner/github/rest.ts";
+import type { PullKind } from "../runner/delivery.ts";
+import type { GitContext, Worktree } from "../runner/worktree.ts";
+
+/** The codename. */
+const CODENAME = "lucius";
+/** The sweep runs at most this often unless a dead firing was found. */
+export const SWEEP_EVERY_MS = 30 * 60_000;
+/** Tools the engine may use without asking. */
+export const LUCIUS_ALLOWED_TOOLS: readonly string[] = [
+  "Read",
+  "Write",
+  "Edit",
+  "MultiEdit",
+  "Glob",
+  "Grep",
+  "LS",
+  "Bash(git add:*)",
+  "Bash(git commit:*)",
+  "Bash(git status:*)",
+  "Bash(git diff:*)",
+  "Bash(git log:*)",
+  "Bash(git show:*)",
+  "Bash(git rm:*)",
+  "Bash(git mv:*)",
+];
+
+/** The phases of a firing, in order; the in-flight record says which one was reached. */
+export const PHASES = [
+  "claiming",
+  "claimed",
+  "worktree",
+  "engine-done",
+  "pushed",
+  "pr-open",
+  "released",
+] as const;
+
+/** What `state/lucius/inflight.json` says about the firing that holds (or held) a claim. */
+export const InflightRecord = z.strictObject({
+  version: z.literal(1),
+  firing_id: z.string(),
+  host: z.string(),
+  phase: z.enum(PHASES),
+  repo: z.string(),
+  base: z.string(),
+  queue: z.string(),
+  issue: z.number().int().positive().optional(),
+  issue_title: z.string().optional(),
+  issue_url: z.string().optional(),
+  claim_ts: z.string().optional(),
+  checkout: z.string().optional(),
+  worktree: z.string().optional(),
+  branch: z.string().optional(),
+  sentinel: z.string().optional(),
+  sentinel_line: z.string().optional(),
+  summary: z.string().optional(),
+  turns: z.number().int().nonnegative().default(0),
+  cost_usd: z.number().nonnegative().default(0),
+  pr_url: z.string().optional(),
+});
+/** The parsed in-flight record. */
+export type InflightRecord = z.infer<typeof InflightRecord>;
+
+const SweepRecord = z.strictObject({ version: z.literal(1), swept_at: z.iso.datetime() });
+
+/** Options of {@linkcode createLuciusAgent}. */
+export interface LuciusOptions {
+  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
+  parentEnv?: () => Record<string, string>;
+  /** A monotonic clock in ms for phase timings. Default `performance.now`. */
+  clock?: () => number;
+}
+
+/**
+ * Makes the Lucius agent.
+ *
+ * @param options Where the engine's parent environment and the phase clock come from.
+ * @returns The agent definition.
+ */
+export function createLuciusAgent(options: LuciusOptions = {}): AgentDefinition {
+  return {
+    codename: CODENAME,
+    job: "Turns the oldest agent:implement issue into a pull request.",
+    paid: true,
+    work: (context) =>
+      implementIssue(context, {
+        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
+        clock: options.clock ?? (() => performance.now()),
+      }),
+  };
+}
+
+/** The Lucius agent. */
+export const luciusAgent: AgentDefinition = createLuciusAgent();
+
+/** Everything one firing's steps share. */
+interface Firing {
+  context: FiringContext;
+  client: GitHubClient;
+  git: GitContext;
+  inflightFile: string;
+  phases: Record<string, number>;
+  clock: () => number;
+}
+
+async function implementIssue(
+  context: FiringContext,
+  options: Required<LuciusOptions>,
+): Promise<WorkResult> {
+  const { layout, log } = context;
+  const { agentStateDir } = await import("../runner/paths.ts");
+  const { createGitHubClient, etagFileOf, resolveToken } = await import(
+    "../runner/github/client.ts"
+  );
+  const { identityOf } = await import("../runner/worktree.ts");
+  const spacing = context.env("ALFRED_GITHUB_WRITE_SPACING_MS");
+  const token = await resolveToken(context.env);
+  const client = await createGitHubClient({
+    env: context.env,
+    token,
+    etagFile: etagFileOf(layout, CODENAME),
+    log: (line) => void log.warn(line),
+    ...(spacing !== undefined && /^\d+$/.test(spacing)
+      ? { writeSpacingMs: Number(spacing), notificationSpacingMs: Number(spacing) }
+      : {}),
+  });
+  const baseEnv: Record<string, string> = {};
+  for (const name of ["PATH", "HOME"]) {
+    const value = context.env(name);
+    if (value !== undefined) baseEnv[name] = value;
+  }
+  const firing: Firing = {
+    context,
+    client,
+    git: { baseEnv, identity: identityOf(CODENAME), token },
+    inflightFile: `${agentStateDir(layout, CODENAME)}/inflight.json`,
+    phases: {},
+    clock: options.clock,
+  };
+  try {
+    return await runFiring(firing, options);
+  } finally {
+    await client.flush();
+    await log.info(`phases ${JSON.stringify(firing.phases)}`);
+  }
+}
+
+async function timed<T>(firing: Firing, name: string, step: () => Promise<T>): Promise<T> {
+  const started = firing.clock();
+  try {
+    return await step();
+  } finally {
+    const ms = Math.round(firing.clock() - started);
+    firing.phases[name] = (firing.phases[name] ?? 0) + ms;
+    await firing.context.log.info(`phase ${name} ${ms}`);
+  }
+}
+
+async function runFiring(firing: Firing, options: Required<LuciusOptions>): Promise<WorkResult> {
+  const { context } = firing;
+  const { layout, log, config } = context;
+  const { guardDisk, shouldWarnDisk, clearDiskWarning } = await import(
+    "../runner/disk_guardian.ts"
+  );
+  const { readPauseState } = await import("../runner/pause.ts");
+  const { parseRepo } = await import("../runner/github/rest.ts");
+
+  const dead = await timed(firing, "recover", () => recoverDeadFiring(firing));
+  await timed(firing, "sweep", () => sweepIfDue(firing, { force: dead }));
+
+  const disk = await timed(
+    firing,
+    "disk",
+    () => guardDisk(layout, { agent: CODENAME, env: context.env, now: context.now() }),
+  );
+  if (!disk.verdict.ok) {
+    await log.warn(`disk: ${disk.verdict.message}`);
+    context.stdout(`[LUCIUS-LOW-DISK] ${disk.verdict.message}`);
+    const warn = await shouldWarnDisk(layout, { agent: CODENAME, now: context.now() });
+    return {
+      outcome: "idle",
+      turns: 0,
+      costUsd: 0,
+      summary: "low disk: no claim",
+      notice: warn
+        ? { severity: "warn", agent: CODENAME, title: "low disk space", text: disk.verdict.message }
+        : undefined,
+    };
+  }
+  await clearDiskWarning(layout, { agent: CODENAME });
+
+  const now = context.now();
+  const pauses = await readPauseState(layout, { now, warn: (m) => void log.warn(m) });
+  const pausedRepos = Object.entries(pauses.repos)
+    .filter(([, entry]) => entry.until === null || Date.parse(entry.until) > now.getTime())
+    .map(([name]) => name);
+  const repos = config.repos.filter((repo) => context.agent.repos.includes(repo.name));
+  if (repos.length === 0) {
+    context.stdout(`lucius: no repos configured (add repos: to ${config.source})`);
+    return { outcome: "idle", turns: 0, costUsd: 0, summary: "no repos configured" };
+  }
+  for (const repoConfig of repos) {
+    if (pausedRepos.includes(repoConfig.name)) continue;
+    const repo = parseRepo(repoConfig.name);
+    const ticket = await timed(
+      firing,
+      "claim",
+      () => claimNext(firing, { repo, base: repoConfig.base }),
+    );
+    if (!ticket) continue;
+    return await workIssue(firing, {
+      ticket,
+      repoConfig: { name: repoConfig.name, path: repoConfig.path, base: repoConfig.base },
+      parentEnv: options.parentEnv,
+    });
+  }
+  return { outcome: "idle", turns: 0, costUsd: 0, summary: "nothing to do" };
+}
+
+// ---------------------------------------------------------------------------
+// The in-flight record
+
+async function readInflight(firing: Firing): Promise<InflightRecord | undefined> {
+  const { readState } = await import("../runner/state.ts");
+  const { StateCorruptError } = await import("../runner/errors.ts");
+  try {
+    return await readState(firing.inflightFile, InflightRecord, {
+      warn: (m) => void firing.context.log.warn(m),
+      hint: "The next sweep releases the claim it described; its worktree is salvaged anyway.",
+    });
+  } catch (error) {
+    if (error instanceof StateCorruptError) return undefined;
+    throw error;
+  }
+}
+
+async function writeInflight(firing: Firing, record: InflightRecord): Promise<void> {
+  const { writeState } = await import("../runner/state.ts");
+  await writeState(firing.inflightFile, InflightRecord, record);
+}
+
+async function dropInflight(firing: Firing): Promise<void> {
+  await Deno.remove(firing.inflightFile).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Sweep
+
+async function sweepIfDue(firing: Firing, options: { force: boolean }): Promise<void> {
+  const { readState, writeState } = await import("../runner/state.ts");
+  const { StateCorruptError } = await import("../runner/errors.ts");
+  const { agentStateDir, lockFile } = await import("../runner/paths.ts");
+  const { readLockHolder } = await import("../runner/lock.ts");
+  const { sweepStaleClaims } = await import("../runner/github/claims.ts");
+  const { parseRepo } = await import("../runner/github/rest.ts");
+  const { context, client } = firing;
+  const file = `${agentStateDir(context.layout, CODENAME)}/sweep.json`;
+  const last = await readState(file, SweepRecord, { warn: () => {} }).catch((error) => {
+    if (error instanceof StateCorruptError) return undefined;
+    throw error;
+  });
+  const now = context.now();
+  if (!options.force && last && now.getTime() - Date.parse(last.swept_at) < SWEEP_EVERY_MS) return;
+  for (const name of context.agent.repos) {
+    const swept = await sweepStaleClaims(client, parseRepo(name), {
+      codename: CODENAME,
+      firing: context.firingId,
+      host: context.host,
+      now: context.now,
+      isFiringAlive: async (claim) => {
+        if (claim.host !== context.host) return false;
+        if (claim.firing === context.firingId) return true;
+        const holder = await readLockHolder(lockFile(context.layout, claim.codename));
+        return holder?.firing_id === claim.firing;
+      },
+    });
+    for (const issue of swept) {
+      await context.log.warn(
+        `sweep: released ${name}#${issue.number} (${issue.reason}, firing ${issue.released}) → ${issue.label}`,
+      );
+    }
+  }
+  await writeState(file, SweepRecord, { version: 1, swept_at: now.toISOString() });
+}
+
+// ---------------------------------------------------------------------------
+// Claim
+
+async function claimNext(
+  firing: Firing,
+  options: { repo: Repo; base: string },
+): Promise<ClaimTicket | undefined> {
+  const { pickAndClaim, pickIssue } = await import("../runner/github/claims.ts");
+  const { LABELS } = await import("../runner/github/labels.ts");
+  const { repoString } = await import("../runner/github/rest.ts");
+  const { context, client } = firing;
+  // The pick alone is one conditional request; the record is written only when there is work.
+  const candidate = await pickIssue(client, options.repo, { queue: LABELS.implement });
+  if (!candidate) return undefined;
+  await writeInflight(firing, {
+    version: 1,
+    firing_id: context.firingId,
+    host: context.host,
+    phase: "claiming",
+    repo: repoString(options.repo),
+    base: options.base,
+    queue: LABELS.implement,
+    turns: 0,
+    cost_usd: 0,
+  });
+  const ticket = await pickAndClaim(client, options.repo, {
+    codename: CODENAME,
+    firing: context.firingId,
+    host: context.host,
+    queue: LABELS.implement,
+    now: context.now,
+  });
+  if (!ticket) {
+    await dropInflight(firing);
+    return undefined;
+  }
+  await context.log.info(`claimed ${repoString(options.repo)}#${ticket.issue.number}`);
+  return ticket;
+}
+
+// ---------------------------------------------------------------------------
+// The work on one issue
+
+async function workIssue(
+  firing: Firing,
+  options: {
+    ticket: ClaimTicket;
+    repoConfig: { name: string; path?: string; base: string };
+    parentEnv: () => Record<string, string>;
+  },
+): Promise<WorkResult> {
+  const { context, client } = firing;
+  const { ticket, repoConfig } = options;
+  const { getIssue, repoString } = await import("../runner/github/rest.ts");
+  const wt = await import("../runner/worktree.ts");
+  const issue = await getIssue(client, ticket.issue);
+  let record: InflightRecord = {
+    version: 1,
+    firing_id: context.firingId,
+    host: context.host,
+    phase: "claimed",
+    repo: repoString(ticket.issue.repo),
+    base: repoConfig.base,
+    queue: ticket.queue,
+    issue: ticket.issue.number,
+    issue_title: issue.title,
+    issue_url: issue.html_url,
+    claim_ts: ticket.ts,
+    turns: 0,
+    cost_usd: 0,
+  };
+  await writeInflight(firing, record);
+  try {
+    const worktree = await timed(firing, "worktree", async () => {
+      const checkout = await wt.ensureCheckout(repoConfig, {
+        layout: context.layout,
+        context: firing.git,
+        apiUrl: context.config.githubApiUrl,
+      });
+      await wt.fetchBase(checkout, { base: repoConfig.base, context: firing.git });
+      const names = wt.worktreeNames({
+        layout: context.layout,
+        codename: CODENAME,
+        repo: repoConfig.name,
+        issue: ticket.issue.number,
+        firingId: context.firingId,
+        now: context.now(),
+      });
+      record = {
+        ...record,
+        phase: "worktree",
+        checkout,
+        worktree: names.dir,
+        branch: names.branch,
+      };
+      await writeInflight(firing, record);
+      return await wt.addWorktree(checkout, {
+        ...names,
+        base: repoConfig.base,
+        context: firing.git,
+      });
+    });
+    const result = await deliverIssue(firing, {
+      ...options,
+      worktree,
+      record,
+      issueTitle: issue.title,
+    });
+    return { ...result, issue: issue.html_url };
+  } catch (error) {
+    await context.log.error(
+      `work on ${record.repo}#${record.issue} failed: ${
+        error instanceof Error ? error.message : String(error)
+      }; salvaging now`,
+    );
+    try {
+      await recoverRecord(firing, (await readInflight(firing)) ?? record, {
+        reason: `firing ${context.firingId} failed: ${
+          error instanceof Error ? error.message.slice(0, 200) : String(error)
+        }`,
+      });
+    } catch (recoveryError) {
+      await context.log.error(
+        `salvage failed too; the next firing retries: ${
+          recoveryError instanceof Error ? recoveryError.message : String(recoveryError)
+        }`,
+      );
+    }
+    throw error;
+  }
+}
+
+async function deliverIssue(
+  firing: Firing,
+  options: {
+    ticket: ClaimTicket;
+    worktree: Worktree;
+    record: InflightRecord;
+    issueTitle: string;
+    parentEnv: () => Record<string, string>;
+  },
+): Promise<WorkResult> {
+  const { context, client } = firing;
+  const { ticket, worktree, issueTitle } = options;
+  let record = options.record;
+  const delivery = await import("../runner/delivery.ts");
+  const { findOpenPulls } = await import("../runner/github/pulls.ts");
+  const { releaseClaim } = await import("../runner/github/claims.ts");
+  const { createComment } = await import("../runner/github/rest.ts");
+  const { LABELS } = await import("../runner/github/labels.ts");
+  const { removeWorktree } = await import("../runner/worktree.ts");
+  const number = ticket.issue.number;
+
+  // An issue that already has an open agent pull request is not worked twice.
+  const existing = await timed(
+    firing,
+    "existing-pr",
+    () =>
+      findOpenPulls(client, ticket.issue.repo, {
+        headPrefix: delivery.issueBranchPrefix(CODENAME, number),
+      }),
+  );
+  if (existing.length) {
+    const pull = existing[0];
+    await timed(firing, "release", () =>
+      releaseClaim(client, ticket, {
+        outcome: "success",
+        transitionTo: LABELS.prOpen,
+        prUrl: pull.html_url,
+        now: context.now,
+      }));
+    await dropInflight(firing);
+    await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
+    return {
+      outcome: "success",
+      turns: 0,
+      costUsd: 0,
+      pr: pull.html_url,
+      summary: `#${number} already had ${pull.html_url}; moved to ${LABELS.prOpen}`,
+    };
+  }
+
+  const run = await timed(firing, "engine", () => runLuciusEngine(firing, { ...options }));
+  const { classification } = run;
+  const text = run.result?.text ?? "";
+  const { summary, sentinelLine } = delivery.splitSummary(text);
+  const turns = run.result?.turns ?? 0;
+  const costUsd = run.result?.costUsd ?? 0;
+  record = {
+    ...record,
+    phase: "engine-done",
+    sentinel: classification.outcome === "success" ? classification.sentinel?.name : undefined,
+    sentinel_line: sentinelLine,
+    summary: summary.slice(0, 4000),
+    turns,
+    cost_usd: costUsd,
+  };
+  await writeInflight(firing, record);
+  const { firingOutcomeOf } = await import("../runner/result.ts");
+  const outcome = firingOutcomeOf(classification);
+  await context.log.info(
+    `engine: ${classification.outcome} (${classification.detail}); ${turns} turns, $${
+      costUsd.toFixed(4)
+    }`,
+  );
+
+  const work = await delivery.inspectWork(worktree, { context: firing.git });
+  const plan = delivery.planDelivery({
+    outcome: classification.outcome,
+    sentinel: classification.sentinel?.name,
+  }, work);
+  await context.log.info(
+    `deliver: ${JSON.stringify(plan)} (commits ${work.commits}, dirty ${work.dirty})`,
+  );
+  const issueRef = `${record.repo}#${number}`;
+  const links = [{ label: issueRef, url: record.issue_url ?? "" }];
+  const base = { turns, costUsd };
+
+  if (plan.action === "release") {
+    if (plan.outcome === "success" || sentinelLine) {
+      await timed(firing, "comment", () =>
+        createComment(
+          client,
+          ticket.issue,
+          `${sentinelLine ?? ""}\n\n${summary || "(no summary)"}`.trim(),
+        ));
+    }
+    await timed(firing, "release", () =>
+      releaseClaim(client, ticket, {
+        outcome: plan.outcome,
+        transitionTo: plan.transitionTo,
+        now: context.now,
+      }));
+    await dropInflight(firing);
+    await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
+    if (plan.outcome === "success") {
+      return {
+        ...base,
+        outcome,
+        summary: `${issueRef}: already implemented`,
+        notice: {
+          severity: "info",
+          agent: CODENAME,
+          title: `#${number} was already implemented`,
+          text: summary.slice(0, 1500),
+          links,
+        },
+      };
+    }
+    const blocked = classification.sentinel?.name === "BLOCKED";
+    const notice: Notice = {
+      severity: blocked ? "warn" : plan.outcome === "aborted" ? "warn" : "error",
+      agent: CODENAME,
+      title: blocked
+        ? `blocked on #${number}`
+        : `${
+          plan.outcome === "aborted" ? "gave back" : "failed on"
+        } #${number}: ${classification.outcome}`,
+      text: blocked ? (sentinelLine ?? "") : classification.detail,
+      links,
+    };
+    return {
+      ...base,
+      outcome,
+      error: blocked ? undefined : classification.detail,
+      summary: `${issueRef}: ${classification.detail}`,
+      notice,
+    };
+  }
+
+  const pullUrl = await shipWork(firing, {
+    ticket,
+    worktree,
+    record,
+    kind: plan.kind,
+    commitLeftovers: plan.commitLeftovers,
+    issueTitle,
+    summary,
+    sentinelLine,
+    salvageReason: plan.kind === "salvage"
+      ? `the engine ended with ${classification.outcome}: ${classification.detail.slice(0, 200)}`
+      : plan.kind === "no-commit"
+      ? "the engine changed files but made no commit"
+      : undefined,
+  });
+  const shipped = plan.kind === "ready";
+  return {
+    ...base,
+    outcome: !shipped && outcome === "success" ? "partial" : outcome,
+    pr: pullUrl,
+    summary: `${issueRef} → ${pullUrl}${shipped ? "" : ` (draft, ${plan.kind})`}`,
+    error: outcome === "success" || outcome === "partial" ? undefined : classification.detail,
+    notice: {
+      severity: shipped ? "info" : "warn",
+      agent: CODENAME,
+      title: shipped ? `shipped #${number}` : `draft for #${number} (${plan.kind})`,
+      text: shipped
+        ? summary.slice(0, 1500)
+        : `${classification.detail}\n${summary.slice(0, 1000)}`,
+      links: [...links, { label: "pull request", url: pullUrl }],
+    },
+  };
+}
+
+/** Commits leftovers, pushes, opens (or reuses) the pull request, releases, cleans up. */
+async function shipWork(
+  firing: Firing,
+  options: {
+    ticket: ClaimTicket;
+    worktree: Worktree;
+    record: InflightRecord;
+    kind: PullKind;
+    commitLeftovers: boolean;
+    issueTitle: string;
+    summary: string;
+    sentinelLine?: string;
+    salvageReason?: string;
+    /** The firing whose work this is (a dead one during recovery). */
+    workOf?: string;
+  },
+): Promise<string> {
+  const { context, client } = firing;
+  const { ticket, worktree, kind } = options;
+  let record = options.record;
+  const delivery = await import("../runner/delivery.ts");
+  const { releaseClaim } = await import("../runner/github/claims.ts");
+  const { LABELS } = await import("../runner/github/labels.ts");
+  const { removeWorktree } = await import("../runner/worktree.ts");
+  const workOf = options.workOf ?? context.firingId;
+  const trailers = delivery.trailersOf(CODENAME, workOf);
+  const number = ticket.issue.number;
+  await timed(firing, "commit", async () => {
+    if (options.commitLeftovers) {
+      await delivery.commitLeftovers(worktree, {
+        message: kind === "no-commit"
+          ? `WIP: ${options.issueTitle} (#${number}) [LUCIUS-NO-COMMIT]`
+          : `WIP: uncommitted work on #${number}, salvaged by Alfred`,
+        trailers,
+        context: firing.git,
+      });
+    }
+    if (PHASES.indexOf(record.phase) < PHASES.indexOf("pushed")) {
+      await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
+    }
+  });
+  await timed(firing, "push", () => delivery.pushBranch(worktree, { context: firing.git }));
+  record = { ...record, phase: "pushed" };
+  await writeInflight(firing, record);
+  const text = {
+    codename: CODENAME,
+    issue: number,
+    issueTitle: options.issueTitle,
+    kind,
+    summary: options.summary,
+    sentinelLine: options.sentinelLine,
+    firingId: workOf,
+    turns: record.turns,
+    costUsd: record.cost_usd,
+    salvageReason: options.salvageReason,
+  };
+  const { pull, reused } = await timed(
+    firing,
+    "pr",
+    () =>
+      delivery.openOrReusePull(client, ticket.issue.repo, {
+        codename: CODENAME,
+        issue: number,
+        pull: {
+          title: delivery.pullTitle(text),
+          head: worktree.branch,
+          base: worktree.base,
+          body: delivery.pullBody(text),
+          draft: kind !== "ready",
+        },
+      }),
+  );
+  if (reused) await context.log.info(`reused the open pull request ${pull.html_url}`);
+  record = { ...record, phase: "pr-open", pr_url: pull.html_url };
+  await writeInflight(firing, record);
+  await timed(firing, "release", () =>
+    releaseClaim(client, ticket, {
+      outcome: "success",
+      transitionTo: LABELS.prOpen,
+      prUrl: pull.html_url,
+      now: context.now,
+    }));
+  await writeInflight(firing, { ...record, phase: "released" });
+  await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
+  await dropInflight(firing);
+  return pull.html_url;
+}
+
+async function runLuciusEngine(
+  firing: Firing,
+  options: {
+    ticket: ClaimTicket;
+    worktree: Worktree;
+    record: InflightRecord;
+    parentEnv: () => Record<string, string>;
+  },
+) {
+  const { context, client } = firing;
+  const prompt = await import("../runner/prompt.ts");
+  const { runEngine } = await import("../runner/engine_run.ts");
+  const { ticket, worktree } = options;
+  const text = await prompt.loadIssueText(client, ticket.issue);
+  const promptText = prompt.buildPrompt({
+    codename: CODENAME,
+    firingId: context.firingId,
+    issue: text,
+    base: worktree.base,
+    instructions: await prompt.loadOperatorInstructions(context.layout.promptsDir, CODENAME),
+    conventions: await prompt.loadConventions(worktree.dir),
+  });
+  const agent = context.agent;
+  const tier = context.config.tiers[agent.tier];
+  const identity = firing.git.identity;
+  return await runEngine({
+    agent: CODENAME,
+    firingId: context.firingId,
+    prompt: promptText,
+    cwd: worktree.dir,
+    tier: {
+      engine: agent.engine,
+      model: agent.model,
+      fallback: tier?.fallback,
+    },
+    maxTurns: agent.maxTurns,
+    allowedTools: LUCIUS_ALLOWED_TOOLS,
+    customSentinels: agent.sentinels,
+    declaredEnv: agent.env,
+    aws: agent.aws,
+  }, {
+    layout: context.layout,
+    parentEnv: options.parentEnv(),
+    timeoutMs: agent.timeoutMinutes * 60_000,
+    envOverrides: {
+      GIT_AUTHOR_NAME: identity.name,
+      GIT_AUTHOR_EMAIL: identity.email,
+      GIT_COMMITTER_NAME: identity.name,
+      GIT_COMMITTER_EMAIL: identity.email,
+      GIT_TERMINAL_PROMPT: "0",
+    },
+    now: context.now,
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Recovery
+
+/**
+ * Finishes what a dead firing left: its in-flight record (claim, worktree,
+ * pull request) and every worktree or agent branch of this codename.
+ *
+ * @returns Whether a dead firing was found (the sweep then runs at once).
+ */
+async function recoverDeadFiring(firing: Firing): Promise<boolean> {
+  const { context } = firing;
+  const wt = await import("../runner/worktree.ts");
+  const record = await readInflight(firing);
+  let found = false;
+  if (record && record.firing_id !== context.firingId) {
+    found = true;
+    await context.log.warn(
+      `recovering dead firing ${record.firing_id} (phase ${record.phase}, ${record.repo}#${
+        record.issue ?? "?"
+      })`,
+    );
+    await recoverRecord(firing, record, { reason: `firing ${record.firing_id} died` });
+  }
+  // Worktrees and branches no record describes (a record lost or already handled).
+  for (const dir of await wt.listAgentWorktrees(context.layout, CODENAME)) {
+    found = true;
+    await salvageLooseWorktree(firing, dir);
+  }
+  return found;
+}
+
+async function recoverRecord(
+  firing: Firing,
+  record: InflightRecord,
+  options: { reason: string },
+): Promise<void> {
+  const { context, client } = firing;
+  const delivery = await import("../runner/delivery.ts");
+  const { findOpenPulls } = await import("../runner/github/pulls.ts");
+  const { claimState, markersOf, releaseClaim } = await import("../runner/github/claims.ts");
+  const { listComments, parseRepo } = await import("../runner/github/rest.ts");
+  const { LABELS } = await import("../runner/github/labels.ts");
+  if (record.phase === "claiming" || !record.issue) {
+    // The claim may or may not have been posted: the sweep that follows releases it.
+    await dropInflight(firing);
+    return;
+  }
+  const repo = parseRepo(record.repo);
+  const ticket: ClaimTicket = {
+    issue: { repo, number: record.issue },
+    codename: CODENAME,
+    firing: record.firing_id,
+    host: record.host,
+    queue: record.queue,
+    ts: record.claim_ts ?? context.now().toISOString(),
+  };
+  const worktree = record.worktree && record.branch && record.checkout
+    ? { checkout: record.checkout, dir: record.worktree, branch: record.branch, base: record.base }
+    : undefined;
+  let pullUrl = record.pr_url;
+  if (worktree && record.phase !== "released" && !pullUrl) {
+    if (await exists(worktree.dir)) {
+      const work = await delivery.inspectWork(worktree, { context: firing.git })
+        .catch(() => ({ commits: 0, dirty: false }));
+      const pushed = PHASES.indexOf(record.phase) >= PHASES.indexOf("pushed");
+      if (work.commits > 0 || work.dirty || pushed) {
+        const finished = record.phase !== "worktree" && !work.dirty &&
+          (record.sentinel === "OK" || record.sentinel === "PARTIAL");
+        const kind: PullKind = finished
+          ? (record.sentinel === "OK" ? "ready" : "partial")
+          : "salvage";
+        // shipWork pushes, opens or reuses the pull request, releases and removes the worktree.
+        pullUrl = await shipWork(firing, {
+          ticket,
+          worktree,
+          record,
+          kind,
+          commitLeftovers: work.dirty,
+          issueTitle: record.issue_title ?? `issue #${record.issue}`,
+          summary: record.summary ?? "",
+          sentinelLine: record.sentinel_line,
+          salvageReason: kind === "salvage" ? options.reason : undefined,
+          workOf: record.firing_id,
+        });
+        await context.log.warn(`recovered ${record.repo}#${record.issue}: ${pullUrl}`);
+        return;
+      }
+    }
+  }
+  if (!pullUrl) {
+    const open = await findOpenPulls(client, repo, {
+      headPrefix: delivery.issueBranchPrefix(CODENAME, record.issue),
+    });
+    pullUrl = open[0]?.html_url;
+  }
+  if (record.phase !== "released") {
+    const state = claimState(markersOf(await listComments(client, ticket.issue)));
+    if (state.holder?.marker.firing === record.firing_id) {
+      const released = await releaseClaim(client, ticket, {
+        outcome: pullUrl ? "success" : "failure",
+        transitionTo: pullUrl ? LABELS.prOpen : undefined,
+        prUrl: pullUrl,
+        now: context.now,
+      });
+      await context.log.warn(
+        `released ${record.repo}#${record.issue} of dead firing ${record.firing_id} → ${released.label}`,
+      );
+    }
+  }
+  if (worktree) await removeOrKeep(firing, worktree);
+  await dropInflight(firing);
+}
+
+/** A worktree folder with no record: push its work so nothing is lost, then remove it. */
+async function salvageLooseWorktree(firing: Firing, dir: string): Promise<void> {
+  const { context } = firing;
+  const wt = await import("../runner/worktree.ts");
+  const delivery = await import("../runner/delivery.ts");
+  const found = await wt.inspectWorktreeDir(dir, { context: firing.git });
+  if (!found) {
+    await context.log.warn(`removing ${dir}: not a usable worktree any more`);
+    await Deno.remove(dir, { recursive: true });
+    return;
+  }
+  const status = await wt.git(["status", "--porcelain", "--untracked-files=all"], {
+    cwd: dir,
+    context: firing.git,
+  });
+  const issue = wt.issueOfBranch(found.branch, CODENAME);
+  if (status.stdout.trim()) {
+    await delivery.commitLeftovers(found, {
+      message: `WIP: uncommitted work${issue ? ` on #${issue}` : ""}, salvaged by Alfred`,
+      trailers: delivery.trailersOf(CODENAME, "unknown"),
+      context: firing.git,
+    });
+  }
+  if (await wt.unpushedCommits(dir, { ref: "HEAD", context: firing.git }) > 0) {
+    await delivery.pushBranch(found, { context: firing.git });
+    await context.log.warn(`salvaged ${found.branch}: pushed its unpushed commits`);
+  }
+  await removeOrKeep(firing, found);
+}
+
+async function removeOrKeep(firing: Firing, worktree: Worktree): Promise<void> {
+  const { removeWorktree } = await import("../runner/worktree.ts");
+  const removed = await removeWorktree(worktree, { context: firing.git });
+  if (!removed.branchDeleted && removed.keptCommits > 0) {
+    await firing.context.log.warn(
+      `kept branch ${worktree.branch} in ${worktree.checkout}: ${removed.keptCommits} commits are on no remote`,
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
