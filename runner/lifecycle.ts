@@ -11,15 +11,16 @@
  */
 import type { AgentDefinition, FiringContext, WorkResult } from "./agent.ts";
 import { isBlockActive, readGlobalBlock } from "./block.ts";
-import { loadFleetConfig } from "./config.ts";
+import { type AgentConfig, type FleetConfig, loadFleetConfig } from "./config.ts";
+import type { Coordination } from "./coordination/coordination.ts";
 import { AlfredError, exitCodeOf, formatError, StateCorruptError } from "./errors.ts";
 import { type FiringEvent, newFiringId, type Outcome, recordFiring } from "./events.ts";
 import { verdictLine } from "./guard.ts";
-import { acquireAgentLock, type LockRecord } from "./lock.ts";
+import type { LockRecord } from "./lock.ts";
 import { type Logger, openAgentLog } from "./log.ts";
 import { type Notice, postToSlack } from "./notify.ts";
-import { type EnvReader, type Layout, lockFile } from "./paths.ts";
-import { pause, pauseOf, readPauseState } from "./pause.ts";
+import type { EnvReader, Layout } from "./paths.ts";
+import { pauseOf, readPauseState } from "./pause.ts";
 import {
   addFiring,
   checkSpend,
@@ -27,8 +28,6 @@ import {
   type FiringTally,
   type Ledger,
   nextDayStart,
-  readLedger,
-  writeLedger,
 } from "./spend.ts";
 import { validateScheduleText } from "./schedule_check.ts";
 
@@ -137,147 +136,29 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
       );
       return 0;
     }
-    const agent = await options.loadAgent();
-    const host = Deno.hostname();
-    const attempt = await acquireAgentLock(lockFile(layout, codename), {
-      pid: Deno.pid,
-      host,
-      firing_id: firingId,
-      started_at: startedAt.toISOString(),
+    const { openCoordination } = await import("./coordination/mod.ts");
+    const coordination = await openCoordination(layout, {
+      settings: config.coordination,
+      now,
+      warn: (m) => void log.warn(m),
     });
-    if (attempt.kind === "busy") {
-      const holder = attempt.holder;
-      stdout(
-        `[AGENT-LOCKED] ${codename} is already firing` +
-          (holder
-            ? ` (pid ${holder.pid} on ${holder.host}, firing ${holder.firing_id}, since ${holder.started_at})`
-            : ""),
-      );
-      return 0;
-    }
-    started = true;
     try {
-      const day = dayOf(startedAt, config.timezone);
-      let ledger: Ledger;
-      try {
-        ledger = await readLedger(layout, codename, { day, warn: (m) => void log.warn(m) });
-      } catch (error) {
-        if (!(error instanceof StateCorruptError)) throw error;
-        const reason = `today's spend ledger was corrupt (moved to ${error.quarantinedTo}); ` +
-          `check it, then \`alfred resume ${codename}\``;
-        return await autoPause(codename, {
-          ...options,
-          log,
-          redact,
-          config,
-          firingId,
-          startedAt,
-          host,
-          reason,
-          until: undefined,
-        });
-      }
-      if (attempt.tookOverFrom) {
-        ledger = await recordDeadFiring(codename, attempt.tookOverFrom, {
-          layout,
-          log,
-          host,
-          now,
-          ledger,
-        });
-      }
-      if (agent.paid) {
-        const spend = checkSpend(ledger, agentConfig);
-        if (spend.kind !== "ok") {
-          const overCap = spend.kind === "over-cap";
-          const reason = overCap
-            ? `daily cap ${spend.cap} reached (${spend.used} of ${spend.limit}); resumes at the next day`
-            : `${spend.streak} failures in a row (threshold ${spend.threshold}); check the log, then \`alfred resume ${codename}\``;
-          const until = overCap ? nextDayStart(startedAt, config.timezone) : undefined;
-          if (until) await writeLedger(layout, { ...ledger, blocked_until: until.toISOString() });
-          return await autoPause(codename, {
-            ...options,
-            log,
-            redact,
-            config,
-            firingId,
-            startedAt,
-            host,
-            reason,
-            until,
-          });
-        }
-      }
-      if (options.dryRun) {
-        stdout(
-          `[AGENT-DRY-RUN] ${codename} would fire now: engine ${agentConfig.engine}` +
-            `${
-              agentConfig.model ? ` (${agentConfig.model})` : ""
-            }, max ${agentConfig.maxTurns} turns, ` +
-            `today ${ledger.firings} firings, ${ledger.turns} turns, $${
-              ledger.cost_usd.toFixed(2)
-            } spent`,
-        );
-        return 0;
-      }
-      const context: FiringContext = {
-        codename,
-        firingId,
-        host,
-        layout,
-        config,
-        agent: agentConfig,
-        env: options.env,
-        now,
+      return await fireWithCoordination(codename, {
+        ...options,
+        stderr,
         log,
-        ledger,
-        stdout,
-      };
-      await log.info(`firing ${codename} started (pid ${Deno.pid})`);
-      let result: WorkResult;
-      try {
-        result = await agent.work(context);
-      } catch (thrown) {
-        const { describePermissionDenial } = await import("./permission_error.ts");
-        const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
-        await log.error(`work failed: ${formatError(error, { debug: true })}`);
-        result = {
-          outcome: "failure",
-          turns: 0,
-          costUsd: 0,
-          error: error instanceof Error ? error.message : String(error),
-          notice: {
-            severity: "error",
-            agent: codename,
-            title: "firing failed",
-            text: error instanceof Error ? error.message : String(error),
-          },
-        };
-      }
-      result = {
-        ...result,
-        error: result.error === undefined ? undefined : redact(result.error),
-        summary: result.summary === undefined ? undefined : redact(result.summary),
-      };
-      const endedAt = now();
-      const after = addFiring(ledger, {
-        turns: result.turns,
-        costUsd: result.costUsd,
-        tally: tallyOf(result.outcome),
+        redact,
+        config,
+        agentConfig,
+        coordination,
+        firingId,
+        startedAt,
+        onStarted: () => {
+          started = true;
+        },
       });
-      await writeLedger(layout, after);
-      await recordFiring(layout, eventOf(codename, { firingId, host, startedAt, endedAt, result }));
-      await log.info(
-        `firing ${codename} ended: ${result.outcome}, ${result.turns} turns, $${
-          result.costUsd.toFixed(4)
-        }` +
-          (result.error ? `, error: ${result.error}` : ""),
-      );
-      if (result.notice) await notify(result.notice, { config, log, redact });
-      await warnMissedRuns({ layout, config, log, redact, now });
-      return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
     } finally {
-      await attempt.lock.release();
+      await coordination.close();
     }
   } catch (thrown) {
     const { describePermissionDenial } = await import("./permission_error.ts");
@@ -289,6 +170,234 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
     stderr(formatError(error, { debug: options.debug }));
     return exitCodeOf(error);
   }
+}
+
+/** What {@linkcode fireWithCoordination} needs beyond the lifecycle's options. */
+interface CoordinatedFiring extends LifecycleOptions {
+  stderr: (line: string) => void;
+  log: Logger;
+  redact: (text: string) => string;
+  config: FleetConfig;
+  agentConfig: AgentConfig;
+  coordination: Coordination;
+  firingId: string;
+  startedAt: Date;
+  onStarted: () => void;
+}
+
+/**
+ * The lifecycle from the shared gate to the release of the lock, against the
+ * configured coordination backend (this host's files, or Redis for a fleet
+ * across hosts).
+ */
+async function fireWithCoordination(codename: string, options: CoordinatedFiring): Promise<number> {
+  const {
+    layout,
+    now,
+    stdout,
+    log,
+    redact,
+    config,
+    agentConfig,
+    coordination,
+    firingId,
+    startedAt,
+  } = options;
+  if (coordination.backend === "redis") {
+    // The hot path checked this host's files; the fleet's shared gate is in Redis.
+    const gate = await coordination.readGate({ now: startedAt, warn: (m) => void log.warn(m) });
+    if (isBlockActive(gate.block, startedAt)) {
+      stdout(
+        verdictLine({
+          kind: "global-blocked",
+          until: gate.block.until,
+          reason: gate.block.reason,
+        }, codename),
+      );
+      return 0;
+    }
+    const paused = pauseOf(gate.pause, codename, startedAt);
+    if (paused) {
+      stdout(
+        verdictLine({ kind: "paused", reason: paused.reason, until: paused.until }, codename),
+      );
+      return 0;
+    }
+  }
+  const agent = await options.loadAgent();
+  const host = Deno.hostname();
+  const attempt = await coordination.acquireLock(codename, {
+    pid: Deno.pid,
+    host,
+    firing_id: firingId,
+    started_at: startedAt.toISOString(),
+  });
+  if (attempt.kind === "busy") {
+    const holder = attempt.holder;
+    stdout(
+      `[AGENT-LOCKED] ${codename} is already firing` +
+        (holder
+          ? ` (pid ${holder.pid} on ${holder.host}, firing ${holder.firing_id}, since ${holder.started_at})`
+          : ""),
+    );
+    return 0;
+  }
+  options.onStarted();
+  try {
+    const day = dayOf(startedAt, config.timezone);
+    let ledger: Ledger;
+    try {
+      ledger = await coordination.readLedger(codename, { day, warn: (m) => void log.warn(m) });
+    } catch (error) {
+      if (!(error instanceof StateCorruptError)) throw error;
+      const reason = `today's spend ledger was corrupt (moved to ${error.quarantinedTo}); ` +
+        `check it, then \`alfred resume ${codename}\``;
+      return await autoPause(codename, {
+        ...options,
+        log,
+        redact,
+        config,
+        firingId,
+        startedAt,
+        host,
+        reason,
+        until: undefined,
+      });
+    }
+    if (attempt.tookOverFrom) {
+      ledger = await recordDeadFiring(codename, attempt.tookOverFrom, {
+        layout,
+        log,
+        host,
+        now,
+        ledger,
+        coordination,
+        day,
+      });
+    }
+    if (agent.paid) {
+      const spend = checkSpend(ledger, agentConfig);
+      if (spend.kind !== "ok") {
+        const overCap = spend.kind === "over-cap";
+        const reason = overCap
+          ? `daily cap ${spend.cap} reached (${spend.used} of ${spend.limit}); resumes at the next day`
+          : `${spend.streak} failures in a row (threshold ${spend.threshold}); check the log, then \`alfred resume ${codename}\``;
+        const until = overCap ? nextDayStart(startedAt, config.timezone) : undefined;
+        if (until) await coordination.setBlockedUntil(codename, { day, until });
+        return await autoPause(codename, {
+          ...options,
+          log,
+          redact,
+          config,
+          firingId,
+          startedAt,
+          host,
+          reason,
+          until,
+        });
+      }
+    }
+    if (options.dryRun) {
+      stdout(
+        `[AGENT-DRY-RUN] ${codename} would fire now: engine ${agentConfig.engine}` +
+          `${
+            agentConfig.model ? ` (${agentConfig.model})` : ""
+          }, max ${agentConfig.maxTurns} turns, ` +
+          `today ${ledger.firings} firings, ${ledger.turns} turns, $${
+            ledger.cost_usd.toFixed(2)
+          } spent`,
+      );
+      return 0;
+    }
+    const context: FiringContext = {
+      codename,
+      firingId,
+      host,
+      layout,
+      config,
+      agent: agentConfig,
+      env: options.env,
+      now,
+      log,
+      ledger,
+      stdout,
+    };
+    await log.info(`firing ${codename} started (pid ${Deno.pid})`);
+    let result: WorkResult;
+    try {
+      result = await agent.work(context);
+    } catch (thrown) {
+      const { describePermissionDenial } = await import("./permission_error.ts");
+      const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
+      await log.error(`work failed: ${formatError(error, { debug: true })}`);
+      result = {
+        outcome: "failure",
+        turns: 0,
+        costUsd: 0,
+        error: error instanceof Error ? error.message : String(error),
+        notice: {
+          severity: "error",
+          agent: codename,
+          title: "firing failed",
+          text: error instanceof Error ? error.message : String(error),
+        },
+      };
+    }
+    result = {
+      ...result,
+      error: result.error === undefined ? undefined : redact(result.error),
+      summary: result.summary === undefined ? undefined : redact(result.summary),
+    };
+    const endedAt = now();
+    await coordination.addSpend(codename, {
+      day,
+      entry: {
+        firingId,
+        turns: result.turns,
+        costUsd: result.costUsd,
+        tally: tallyOf(result.outcome),
+      },
+      warn: (m) => void log.warn(m),
+    });
+    await shareEngineBlock(coordination, { layout, since: startedAt, now: endedAt, log });
+    await recordFiring(layout, eventOf(codename, { firingId, host, startedAt, endedAt, result }));
+    await log.info(
+      `firing ${codename} ended: ${result.outcome}, ${result.turns} turns, $${
+        result.costUsd.toFixed(4)
+      }` +
+        (result.error ? `, error: ${result.error}` : ""),
+    );
+    if (result.notice) await notify(result.notice, { config, log, redact });
+    await warnMissedRuns({ layout, config, log, redact, now });
+    return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
+  } finally {
+    await attempt.lock.release();
+  }
+}
+
+/**
+ * With Redis coordination, a block that this firing's engine wrote to this
+ * host's file (runner/result.ts) is shared with the fleet. With the file
+ * backend the file is the shared block already.
+ */
+async function shareEngineBlock(
+  coordination: Coordination,
+  options: { layout: Layout; since: Date; now: Date; log: Logger },
+): Promise<void> {
+  if (coordination.backend !== "redis") return;
+  const local = await readGlobalBlock(options.layout, {
+    now: options.now,
+    warn: (m) => void options.log.warn(m),
+  });
+  if (!isBlockActive(local, options.now) || Date.parse(local.set_at) < options.since.getTime()) {
+    return;
+  }
+  await coordination.setBlock({
+    reason: local.reason,
+    until: new Date(local.until),
+    now: options.now,
+    setBy: local.set_by,
+  });
 }
 
 /**
@@ -328,6 +437,7 @@ async function autoPause(
     log: Logger;
     redact: (text: string) => string;
     config: Awaited<ReturnType<typeof loadFleetConfig>>;
+    coordination: Coordination;
     firingId: string;
     startedAt: Date;
     host: string;
@@ -336,7 +446,7 @@ async function autoPause(
   },
 ): Promise<number> {
   const { log, reason } = options;
-  await pause(options.layout, {
+  await options.coordination.pause({
     agents: [codename],
     reason,
     by: "auto",
@@ -390,7 +500,15 @@ async function stopTimer(
 async function recordDeadFiring(
   codename: string,
   dead: LockRecord | { unreadable: string },
-  options: { layout: Layout; log: Logger; host: string; now: () => Date; ledger: Ledger },
+  options: {
+    layout: Layout;
+    log: Logger;
+    host: string;
+    now: () => Date;
+    ledger: Ledger;
+    coordination: Coordination;
+    day: string;
+  },
 ): Promise<Ledger> {
   if (!("pid" in dead)) {
     await options.log.warn(
@@ -418,9 +536,12 @@ async function recordDeadFiring(
     }),
     pid: dead.pid,
   });
-  const after = addFiring(options.ledger, { turns: 0, costUsd: 0, tally: "failure" });
-  await writeLedger(options.layout, after);
-  return after;
+  const spent = await options.coordination.addSpend(codename, {
+    day: options.day,
+    entry: { firingId: dead.firing_id, turns: 0, costUsd: 0, tally: "failure" },
+    warn: (m) => void options.log.warn(m),
+  });
+  return spent.ledger ?? addFiring(options.ledger, { turns: 0, costUsd: 0, tally: "failure" });
 }
 
 /**

@@ -6,12 +6,8 @@
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs, parseDuration } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
-import {
-  clearGlobalBlock,
-  isBlockActive,
-  readGlobalBlock,
-  setGlobalBlock,
-} from "../../runner/block.ts";
+import { isBlockActive } from "../../runner/block.ts";
+import { coordinationOf } from "./coordination_of.ts";
 
 const HELP = `Usage: alfred block status
        alfred block set (--for 2h | --until <ISO time>) [--reason text]
@@ -40,10 +36,11 @@ export async function blockCommand(args: string[], context: CommandContext): Pro
   const [action, ...extra] = positionals;
   if (extra.length) throw new UsageError(`alfred block: unexpected "${extra.join(" ")}"`);
   const now = context.now();
+  await using coordination = await coordinationOf(context);
   switch (action) {
     case "status":
     case undefined: {
-      const block = await readGlobalBlock(context.layout, { now, warn: context.stderr });
+      const block = await coordination.readBlock({ now, warn: context.stderr });
       context.stdout(
         isBlockActive(block, now)
           ? `Fleet blocked until ${block.until} (${block.reason}), set by ${block.set_by} at ${block.set_at}.`
@@ -67,7 +64,7 @@ export async function blockCommand(args: string[], context: CommandContext): Pro
       } else {
         until = new Date(now.getTime() + parseDuration(values.for!, "--for"));
       }
-      const block = await setGlobalBlock(context.layout, {
+      const block = await coordination.setBlock({
         reason: values.reason ?? "set by the operator",
         until,
         now,
@@ -78,7 +75,7 @@ export async function blockCommand(args: string[], context: CommandContext): Pro
       return 0;
     }
     case "clear": {
-      const had = await clearGlobalBlock(context.layout);
+      const had = await coordination.clearBlock();
       context.stdout(had ? "Fleet-wide block cleared." : "There was no fleet-wide block.");
       return 0;
     }

@@ -10,7 +10,7 @@ import type { CommandContext } from "./context.ts";
 import { parseCommandArgs, parseDuration } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { Codename, RepoName } from "../../runner/config.ts";
-import { pause, resume } from "../../runner/pause.ts";
+import { coordinationOf } from "./coordination_of.ts";
 
 const PAUSE_HELP =
   `Usage: alfred pause [codename...|--all] [--repo owner/name]... [--reason text] [--for 2h]
@@ -45,7 +45,8 @@ export async function pauseCommand(args: string[], context: CommandContext): Pro
   const until = values.for
     ? new Date(now.getTime() + parseDuration(values.for, "--for"))
     : undefined;
-  await pause(context.layout, {
+  await using coordination = await coordinationOf(context);
+  await coordination.pause({
     ...target,
     reason: values.reason ?? "paused by the operator",
     by: "operator",
@@ -79,7 +80,8 @@ export async function resumeCommand(args: string[], context: CommandContext): Pr
     repos: values.repo,
     agents: positionals,
   });
-  await resume(context.layout, { ...target, now: context.now() });
+  await using coordination = await coordinationOf(context);
+  await coordination.resume({ ...target, now: context.now() });
   context.stdout(`Resumed ${describeTarget(target)}.`);
   await stopScheduler("resume", target, context);
   return 0;
