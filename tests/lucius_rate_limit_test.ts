@@ -38,6 +38,16 @@ Deno.test("a rate-limited Lucius firing writes the block, and the next firing of
   ))
     .trim().split("\n").map((line) => JSON.parse(line));
   assert.equal(lines.at(-1).outcome, "rate-limited");
+  let transcripts = "";
+  for await (const entry of Deno.readDir(`${world.layout.transcriptsDir}/lucius`)) {
+    transcripts += await Deno.readTextFile(`${world.layout.transcriptsDir}/lucius/${entry.name}`);
+  }
+  assert.match(
+    transcripts,
+    /"kind":"sandbox"/,
+    "the engine ran inside the sandbox (required by default)",
+  );
+  assert.match(transcripts, /bwrap/);
   const requestsBefore = world.github.exchanges.length;
   for (const codename of ["lucius", "echo", "bane"]) {
     const next = await runAlfred(["fire", codename], { home: world.home, env: world.env() });

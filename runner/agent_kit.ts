@@ -1,0 +1,189 @@
+/**
+ * What every GitHub-and-git agent's work starts with, shared by Lucius and the
+ * roster: the GitHub client (with `ALFRED_GITHUB_WRITE_SPACING_MS`), the git
+ * context (the codename's identity and the token), phase timings logged as
+ * `phase <name> <ms>`, and one engine run in a worktree with the agent's tier,
+ * turns, timeout, sentinels and the git identity in the engine's environment.
+ *
+ * @module
+ */
+import type { FiringContext } from "./agent.ts";
+import {
+  createGitHubClient,
+  etagFileOf,
+  type GitHubClient,
+  resolveToken,
+} from "./github/client.ts";
+import { type GitContext, identityOf } from "./worktree.ts";
+import { type EngineRun, type EngineSandboxOptions, runEngine } from "./engine_run.ts";
+
+/** The shared parts of one firing's work. */
+export interface AgentKit {
+  /** The firing. */
+  readonly context: FiringContext;
+  /** The GitHub client (flush it at the end: {@linkcode closeAgentKit}). */
+  readonly client: GitHubClient;
+  /** How git runs: the codename's identity and the token. */
+  readonly git: GitContext;
+  /** Milliseconds per phase, summed. */
+  readonly phases: Record<string, number>;
+  /** The monotonic clock of the phase timings. */
+  readonly clock: () => number;
+}
+
+/**
+ * Opens the kit of a firing: resolves the token, makes the client and the git context.
+ *
+ * @param context The firing.
+ * @param options The codename (etag cache, git identity) and the phase clock.
+ * @returns The kit.
+ * @throws {ConfigError} when no GitHub token can be found.
+ */
+export async function openAgentKit(
+  context: FiringContext,
+  options: { codename: string; clock?: () => number },
+): Promise<AgentKit> {
+  const spacing = context.env("ALFRED_GITHUB_WRITE_SPACING_MS");
+  const token = await resolveToken(context.env);
+  const client = await createGitHubClient({
+    env: context.env,
+    token,
+    etagFile: etagFileOf(context.layout, options.codename),
+    log: (line) => void context.log.warn(line),
+    ...(spacing !== undefined && /^\d+$/.test(spacing)
+      ? { writeSpacingMs: Number(spacing), notificationSpacingMs: Number(spacing) }
+      : {}),
+  });
+  const baseEnv: Record<string, string> = {};
+  for (const name of ["PATH", "HOME"]) {
+    const value = context.env(name);
+    if (value !== undefined) baseEnv[name] = value;
+  }
+  return {
+    context,
+    client,
+    git: { baseEnv, identity: identityOf(options.codename), token },
+    phases: {},
+    clock: options.clock ?? (() => performance.now()),
+  };
+}
+
+/**
+ * Ends a kit: flushes the client's pending writes and logs the phase timings.
+ *
+ * @param kit The kit.
+ */
+export async function closeAgentKit(kit: AgentKit): Promise<void> {
+  await kit.client.flush();
+  await kit.context.log.info(`phases ${JSON.stringify(kit.phases)}`);
+}
+
+/**
+ * Runs one step as a named phase: its duration is added to `phases` and logged.
+ *
+ * @param kit The kit.
+ * @param name The phase.
+ * @param step The step.
+ * @returns What the step returns.
+ */
+export async function timed<T>(kit: AgentKit, name: string, step: () => Promise<T>): Promise<T> {
+  const started = kit.clock();
+  try {
+    return await step();
+  } finally {
+    const ms = Math.round(kit.clock() - started);
+    kit.phases[name] = (kit.phases[name] ?? 0) + ms;
+    await kit.context.log.info(`phase ${name} ${ms}`);
+  }
+}
+
+/** What {@linkcode runAgentEngine} runs. */
+export interface AgentEngineRequest {
+  /** The prompt. */
+  prompt: string;
+  /** The worktree. */
+  cwd: string;
+  /** Tools the engine may use without asking. */
+  allowedTools: readonly string[];
+  /** The parent environment (allowlisted by the engine step). */
+  parentEnv: Record<string, string>;
+  /** The codename's own sentinels (added to those in the agent's config). */
+  sentinels?: readonly string[];
+  /**
+   * A read-only agent (Drake, Batman): Claude's `dontAsk` permission mode
+   * denies every tool not in `allowedTools`; Codex runs in its `read-only` sandbox.
+   */
+  readOnly?: boolean;
+}
+
+/** The tools of an agent that reads code and never changes it. */
+export const READ_ONLY_TOOLS: readonly string[] = ["Read", "Glob", "Grep", "LS"];
+
+/**
+ * Runs the agent's engine once in a worktree: tier and model, turns, timeout,
+ * custom sentinels, declared environment and AWS from the agent's config; the
+ * codename's git identity and no terminal prompt in the engine's environment.
+ *
+ * @param kit The kit.
+ * @param request Prompt, worktree, tools and parent environment.
+ * @returns The engine run.
+ */
+export async function runAgentEngine(
+  kit: AgentKit,
+  request: AgentEngineRequest,
+): Promise<EngineRun> {
+  const { context } = kit;
+  const agent = context.agent;
+  const tier = context.config.tiers[agent.tier];
+  const identity = kit.git.identity;
+  return await runEngine({
+    agent: context.codename,
+    firingId: context.firingId,
+    prompt: request.prompt,
+    cwd: request.cwd,
+    tier: { engine: agent.engine, model: agent.model, fallback: tier?.fallback },
+    maxTurns: agent.maxTurns,
+    allowedTools: request.allowedTools,
+    customSentinels: [...new Set([...(request.sentinels ?? []), ...agent.sentinels])],
+    declaredEnv: agent.env,
+    aws: agent.aws,
+    ...(request.readOnly ? { permissionMode: "dontAsk" as const } : {}),
+  }, {
+    layout: context.layout,
+    parentEnv: request.parentEnv,
+    timeoutMs: agent.timeoutMinutes * 60_000,
+    ...(request.readOnly ? { codexSandbox: "read-only" as const } : {}),
+    sandbox: await sandboxOf(kit, request.parentEnv),
+    envOverrides: {
+      GIT_AUTHOR_NAME: identity.name,
+      GIT_AUTHOR_EMAIL: identity.email,
+      GIT_COMMITTER_NAME: identity.name,
+      GIT_COMMITTER_EMAIL: identity.email,
+      GIT_TERMINAL_PROMPT: "0",
+    },
+    now: context.now,
+  });
+}
+
+/**
+ * The sandbox settings of this firing's engine runs (docs/SANDBOX.md): the
+ * agent's mode, the hosts it declares, and what stays hidden (the operator's
+ * home, ALFRED_HOME). `off` runs the engine unconfined.
+ */
+async function sandboxOf(
+  kit: AgentKit,
+  parentEnv: Readonly<Record<string, string>>,
+): Promise<EngineSandboxOptions | undefined> {
+  const agent = kit.context.agent;
+  if (agent.sandbox === "off") return undefined;
+  const { parseDeclaredHosts } = await import("./sandbox/mod.ts");
+  return {
+    mode: agent.sandbox,
+    agent: kit.context.codename,
+    home: parentEnv.HOME ?? kit.context.env("HOME") ?? "/nonexistent",
+    alfredHome: kit.context.layout.home,
+    allowHosts: parseDeclaredHosts(agent.network, { agent: kit.context.codename }),
+    extraReadOnly: agent.sandboxReadOnly,
+    now: kit.context.now,
+  };
+}
