@@ -35,6 +35,16 @@ export interface FiringContext {
   readonly ledger: Ledger;
   /** Prints a line on standard output. */
   readonly stdout: (line: string) => void;
+  /** Adds what the engine's sandbox refused to the firing record (never turns a denial into success). */
+  readonly recordDenials: (denials: readonly DenialRecord[]) => void;
+}
+
+/** One refusal by the engine's sandbox, as the firing record keeps it. */
+export interface DenialRecord {
+  /** A network connection, a file access, or a tool the engine itself refused. */
+  kind: "network" | "file" | "permission";
+  /** What was refused, in one line. */
+  detail: string;
 }
 
 /** What the work of one firing produced. */

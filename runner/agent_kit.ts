@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { FiringContext } from "./agent.ts";
+import type { DenialRecord, FiringContext } from "./agent.ts";
+import type { SandboxDenial } from "./sandbox/audit.ts";
 import {
   createGitHubClient,
   etagFileOf,
@@ -136,7 +137,7 @@ export async function runAgentEngine(
   const agent = context.agent;
   const tier = context.config.tiers[agent.tier];
   const identity = kit.git.identity;
-  return await runEngine({
+  const run = await runEngine({
     agent: context.codename,
     firingId: context.firingId,
     prompt: request.prompt,
@@ -163,6 +164,28 @@ export async function runAgentEngine(
     },
     now: context.now,
   });
+  context.recordDenials(run.denials.map(denialRecordOf));
+  return run;
+}
+
+/** One line per sandbox denial, for the firing record. */
+function denialRecordOf(denial: SandboxDenial): DenialRecord {
+  switch (denial.kind) {
+    case "network":
+      return {
+        kind: "network",
+        detail: `${denial.method} ${denial.host}:${denial.port} (${denial.reason})`,
+      };
+    case "file":
+      return {
+        kind: "file",
+        detail: `${denial.tool ?? "tool"}: ${denial.message}${
+          denial.path ? ` (${denial.path})` : ""
+        }`,
+      };
+    case "permission":
+      return { kind: "permission", detail: `${denial.tool} ${denial.input}` };
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { AgentDefinition, FiringContext, WorkResult } from "./agent.ts";
+import type { AgentDefinition, DenialRecord, FiringContext, WorkResult } from "./agent.ts";
 import { isBlockActive, readGlobalBlock } from "./block.ts";
 import { type AgentConfig, type FleetConfig, loadFleetConfig } from "./config.ts";
 import type { Coordination } from "./coordination/coordination.ts";
@@ -309,6 +309,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       );
       return 0;
     }
+    const denials: DenialRecord[] = [];
     const context: FiringContext = {
       codename,
       firingId,
@@ -321,6 +322,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       log,
       ledger,
       stdout,
+      recordDenials: (found) => denials.push(...found),
     };
     await log.info(`firing ${codename} started (pid ${Deno.pid})`);
     let result: WorkResult;
@@ -360,7 +362,18 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       warn: (m) => void log.warn(m),
     });
     await shareEngineBlock(coordination, { layout, since: startedAt, now: endedAt, log });
-    await recordFiring(layout, eventOf(codename, { firingId, host, startedAt, endedAt, result }));
+    await recordFiring(layout, {
+      ...eventOf(codename, { firingId, host, startedAt, endedAt, result }),
+      ...(denials.length
+        ? { denials: denials.map((d) => ({ kind: d.kind, detail: redact(d.detail) })) }
+        : {}),
+    });
+    if (denials.length) {
+      await log.warn(
+        `the sandbox refused ${denials.length} action(s): ` +
+          denials.map((d) => `${d.kind} ${redact(d.detail)}`).join("; "),
+      );
+    }
     await log.info(
       `firing ${codename} ended: ${result.outcome}, ${result.turns} turns, $${
         result.costUsd.toFixed(4)

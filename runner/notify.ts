@@ -9,12 +9,12 @@
  */
 
 /** How loud a message is. */
-export type Severity = "info" | "warn" | "error";
+export type NoticeSeverity = "info" | "warn" | "error";
 
 /** A message for the fleet channel. */
 export interface Notice {
   /** Severity: shipped work is info, blocked work a warning, failures and auto-pauses errors. */
-  severity: Severity;
+  severity: NoticeSeverity;
   /** The codename that speaks. */
   agent: string;
   /** One-line headline. */
@@ -46,7 +46,7 @@ export type PostResult = { ok: true; attempts: number } | {
   error: string;
 };
 
-const EMOJI: Record<Severity, string> = {
+const EMOJI: Record<NoticeSeverity, string> = {
   info: ":white_check_mark:",
   warn: ":warning:",
   error: ":x:",

@@ -33,7 +33,14 @@ export interface AgentStatus {
   /** Its schedule. */
   schedule: string;
   /** Its last firing, if any. */
-  lastFiring: { firingId: string; endedAt: string; outcome: string; error: string | null } | null;
+  lastFiring: {
+    firingId: string;
+    endedAt: string;
+    outcome: string;
+    error: string | null;
+    /** How many actions the engine's sandbox refused in that firing. */
+    denials: number;
+  } | null;
   /** Today's figures against the caps, or why the ledger is unreadable. */
   today: {
     firings: number;
@@ -86,6 +93,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
           endedAt: last.value.ended_at,
           outcome: last.value.outcome,
           error: last.value.error,
+          denials: last.value.denials?.length ?? 0,
         }
         : null,
       today: ledger.kind === "corrupt" ? { unreadable: ledger.reason } : {
@@ -178,6 +186,14 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   }
   for (const warning of next.warnings) context.stdout(`warning: scheduler: ${warning}`);
   for (const line of describeMissedRuns(missed)) context.stdout(`MISSED RUNS ${line}`);
+  for (const row of rows) {
+    if (row.lastFiring?.denials) {
+      context.stdout(
+        `SANDBOX ${row.agent}: ${row.lastFiring.denials} action(s) refused in its last firing ` +
+          `(\`alfred logs ${row.agent}\`, events/ for details)`,
+      );
+    }
+  }
   for (
     const [what, problem] of [["block file", report.blockFileProblem], [
       "pause file",
