@@ -37,21 +37,16 @@ import type { GitHubClient } from "../runner/github/client.ts";
 import type { ClaimTicket } from "../runner/github/claims.ts";
 import type { Repo } from "../runner/github/rest.ts";
 import type { PullKind } from "../runner/delivery.ts";
-import type { GitContext, Worktree } from "../runner/worktree.ts";
+import type { Worktree } from "../runner/worktree.ts";
+import { type AgentKit, EDITING_TOOLS } from "../runner/agent_kit.ts";
 
 /** The codename. */
 const CODENAME = "lucius";
 /** The sweep runs at most this often unless a dead firing was found. */
-export const SWEEP_EVERY_MS = 30 * 60_000;
+export { SWEEP_EVERY_MS } from "../runner/claim_sweep.ts";
 /** Tools the engine may use without asking. */
 export const LUCIUS_ALLOWED_TOOLS: readonly string[] = [
-  "Read",
-  "Write",
-  "Edit",
-  "MultiEdit",
-  "Glob",
-  "Grep",
-  "LS",
+  ...EDITING_TOOLS,
   "Bash(git add:*)",
   "Bash(git commit:*)",
   "Bash(git status:*)",
@@ -99,14 +94,18 @@ export const InflightRecord = z.strictObject({
 /** The parsed in-flight record. */
 export type InflightRecord = z.infer<typeof InflightRecord>;
 
-const SweepRecord = z.strictObject({ version: z.literal(1), swept_at: z.iso.datetime() });
-
 /** Options of {@linkcode createLuciusAgent}. */
 export interface LuciusOptions {
   /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
   /** A monotonic clock in ms for phase timings. Default `performance.now`. */
   clock?: () => number;
+  /**
+   * Runs as another implementing codename (a custom agent from fleet.yaml,
+   * agents/custom.ts): its codename, queue label, job, and instructions
+   * (default: the operator's `prompts/<codename>.md`).
+   */
+  as?: { codename: string; queue: string; job: string; instructions?: string };
 }
 
 /**
@@ -117,13 +116,14 @@ export interface LuciusOptions {
  */
 export function createLuciusAgent(options: LuciusOptions = {}): AgentDefinition {
   return {
-    codename: CODENAME,
-    job: "Turns the oldest agent:implement issue into a pull request.",
+    codename: options.as?.codename ?? CODENAME,
+    job: options.as?.job ?? "Turns the oldest agent:implement issue into a pull request.",
     paid: true,
     work: (context) =>
       implementIssue(context, {
         parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
         clock: options.clock ?? (() => performance.now()),
+        as: options.as,
       }),
   };
 }
@@ -132,69 +132,49 @@ export function createLuciusAgent(options: LuciusOptions = {}): AgentDefinition 
 export const luciusAgent: AgentDefinition = createLuciusAgent();
 
 /** Everything one firing's steps share. */
-interface Firing {
-  context: FiringContext;
+interface Firing extends AgentKit {
   client: GitHubClient;
-  git: GitContext;
   inflightFile: string;
-  phases: Record<string, number>;
-  clock: () => number;
+  /** The codename (Lucius, or the custom agent it runs as). */
+  codename: string;
+  /** The queue label issues are picked from. */
+  queue: string;
+  /** Instructions replacing the operator's `prompts/<codename>.md`. */
+  instructions?: string;
 }
+
+/** The options the work runs with. */
+type WorkOptions = Required<Omit<LuciusOptions, "as">> & Pick<LuciusOptions, "as">;
 
 async function implementIssue(
   context: FiringContext,
-  options: Required<LuciusOptions>,
+  options: WorkOptions,
 ): Promise<WorkResult> {
-  const { layout, log } = context;
   const { agentStateDir } = await import("../runner/paths.ts");
-  const { createGitHubClient, etagFileOf, resolveToken } = await import(
-    "../runner/github/client.ts"
-  );
-  const { identityOf } = await import("../runner/worktree.ts");
-  const spacing = context.env("ALFRED_GITHUB_WRITE_SPACING_MS");
-  const token = await resolveToken(context.env);
-  const client = await createGitHubClient({
-    env: context.env,
-    token,
-    etagFile: etagFileOf(layout, CODENAME),
-    log: (line) => void log.warn(line),
-    ...(spacing !== undefined && /^\d+$/.test(spacing)
-      ? { writeSpacingMs: Number(spacing), notificationSpacingMs: Number(spacing) }
-      : {}),
-  });
-  const baseEnv: Record<string, string> = {};
-  for (const name of ["PATH", "HOME"]) {
-    const value = context.env(name);
-    if (value !== undefined) baseEnv[name] = value;
-  }
+  const { closeAgentKit, openAgentKit } = await import("../runner/agent_kit.ts");
+  const { LABELS } = await import("../runner/github/labels.ts");
+  const codename = options.as?.codename ?? CODENAME;
+  const kit = await openAgentKit(context, { codename, clock: options.clock });
   const firing: Firing = {
-    context,
-    client,
-    git: { baseEnv, identity: identityOf(CODENAME), token },
-    inflightFile: `${agentStateDir(layout, CODENAME)}/inflight.json`,
-    phases: {},
-    clock: options.clock,
+    ...kit,
+    inflightFile: `${agentStateDir(context.layout, codename)}/inflight.json`,
+    codename,
+    queue: options.as?.queue ?? LABELS.implement,
+    ...(options.as?.instructions ? { instructions: options.as.instructions } : {}),
   };
   try {
     return await runFiring(firing, options);
   } finally {
-    await client.flush();
-    await log.info(`phases ${JSON.stringify(firing.phases)}`);
+    await closeAgentKit(firing);
   }
 }
 
 async function timed<T>(firing: Firing, name: string, step: () => Promise<T>): Promise<T> {
-  const started = firing.clock();
-  try {
-    return await step();
-  } finally {
-    const ms = Math.round(firing.clock() - started);
-    firing.phases[name] = (firing.phases[name] ?? 0) + ms;
-    await firing.context.log.info(`phase ${name} ${ms}`);
-  }
+  const kit = await import("../runner/agent_kit.ts");
+  return await kit.timed(firing, name, step);
 }
 
-async function runFiring(firing: Firing, options: Required<LuciusOptions>): Promise<WorkResult> {
+async function runFiring(firing: Firing, options: WorkOptions): Promise<WorkResult> {
   const { context } = firing;
   const { layout, log, config } = context;
   const { guardDisk, shouldWarnDisk, clearDiskWarning } = await import(
@@ -209,23 +189,28 @@ async function runFiring(firing: Firing, options: Required<LuciusOptions>): Prom
   const disk = await timed(
     firing,
     "disk",
-    () => guardDisk(layout, { agent: CODENAME, env: context.env, now: context.now() }),
+    () => guardDisk(layout, { agent: firing.codename, env: context.env, now: context.now() }),
   );
   if (!disk.verdict.ok) {
     await log.warn(`disk: ${disk.verdict.message}`);
-    context.stdout(`[LUCIUS-LOW-DISK] ${disk.verdict.message}`);
-    const warn = await shouldWarnDisk(layout, { agent: CODENAME, now: context.now() });
+    context.stdout(`[${firing.codename.toUpperCase()}-LOW-DISK] ${disk.verdict.message}`);
+    const warn = await shouldWarnDisk(layout, { agent: firing.codename, now: context.now() });
     return {
       outcome: "idle",
       turns: 0,
       costUsd: 0,
       summary: "low disk: no claim",
       notice: warn
-        ? { severity: "warn", agent: CODENAME, title: "low disk space", text: disk.verdict.message }
+        ? {
+          severity: "warn",
+          agent: firing.codename,
+          title: "low disk space",
+          text: disk.verdict.message,
+        }
         : undefined,
     };
   }
-  await clearDiskWarning(layout, { agent: CODENAME });
+  await clearDiskWarning(layout, { agent: firing.codename });
 
   const now = context.now();
   const pauses = await readPauseState(layout, { now, warn: (m) => void log.warn(m) });
@@ -287,40 +272,8 @@ async function dropInflight(firing: Firing): Promise<void> {
 // Sweep
 
 async function sweepIfDue(firing: Firing, options: { force: boolean }): Promise<void> {
-  const { readState, writeState } = await import("../runner/state.ts");
-  const { StateCorruptError } = await import("../runner/errors.ts");
-  const { agentStateDir, lockFile } = await import("../runner/paths.ts");
-  const { readLockHolder } = await import("../runner/lock.ts");
-  const { sweepStaleClaims } = await import("../runner/github/claims.ts");
-  const { parseRepo } = await import("../runner/github/rest.ts");
-  const { context, client } = firing;
-  const file = `${agentStateDir(context.layout, CODENAME)}/sweep.json`;
-  const last = await readState(file, SweepRecord, { warn: () => {} }).catch((error) => {
-    if (error instanceof StateCorruptError) return undefined;
-    throw error;
-  });
-  const now = context.now();
-  if (!options.force && last && now.getTime() - Date.parse(last.swept_at) < SWEEP_EVERY_MS) return;
-  for (const name of context.agent.repos) {
-    const swept = await sweepStaleClaims(client, parseRepo(name), {
-      codename: CODENAME,
-      firing: context.firingId,
-      host: context.host,
-      now: context.now,
-      isFiringAlive: async (claim) => {
-        if (claim.host !== context.host) return false;
-        if (claim.firing === context.firingId) return true;
-        const holder = await readLockHolder(lockFile(context.layout, claim.codename));
-        return holder?.firing_id === claim.firing;
-      },
-    });
-    for (const issue of swept) {
-      await context.log.warn(
-        `sweep: released ${name}#${issue.number} (${issue.reason}, firing ${issue.released}) → ${issue.label}`,
-      );
-    }
-  }
-  await writeState(file, SweepRecord, { version: 1, swept_at: now.toISOString() });
+  const sweep = await import("../runner/claim_sweep.ts");
+  await sweep.sweepIfDue(firing.client, firing.context, options);
 }
 
 // ---------------------------------------------------------------------------
@@ -331,11 +284,10 @@ async function claimNext(
   options: { repo: Repo; base: string },
 ): Promise<ClaimTicket | undefined> {
   const { pickAndClaim, pickIssue } = await import("../runner/github/claims.ts");
-  const { LABELS } = await import("../runner/github/labels.ts");
   const { repoString } = await import("../runner/github/rest.ts");
   const { context, client } = firing;
   // The pick alone is one conditional request; the record is written only when there is work.
-  const candidate = await pickIssue(client, options.repo, { queue: LABELS.implement });
+  const candidate = await pickIssue(client, options.repo, { queue: firing.queue });
   if (!candidate) return undefined;
   await writeInflight(firing, {
     version: 1,
@@ -344,15 +296,15 @@ async function claimNext(
     phase: "claiming",
     repo: repoString(options.repo),
     base: options.base,
-    queue: LABELS.implement,
+    queue: firing.queue,
     turns: 0,
     cost_usd: 0,
   });
   const ticket = await pickAndClaim(client, options.repo, {
-    codename: CODENAME,
+    codename: firing.codename,
     firing: context.firingId,
     host: context.host,
-    queue: LABELS.implement,
+    queue: firing.queue,
     now: context.now,
   });
   if (!ticket) {
@@ -405,7 +357,7 @@ async function workIssue(
       await wt.fetchBase(checkout, { base: repoConfig.base, context: firing.git });
       const names = wt.worktreeNames({
         layout: context.layout,
-        codename: CODENAME,
+        codename: firing.codename,
         repo: repoConfig.name,
         issue: ticket.issue.number,
         firingId: context.firingId,
@@ -482,7 +434,7 @@ async function deliverIssue(
     "existing-pr",
     () =>
       findOpenPulls(client, ticket.issue.repo, {
-        headPrefix: delivery.issueBranchPrefix(CODENAME, number),
+        headPrefix: delivery.issueBranchPrefix(firing.codename, number),
       }),
   );
   if (existing.length) {
@@ -565,7 +517,7 @@ async function deliverIssue(
         summary: `${issueRef}: already implemented`,
         notice: {
           severity: "info",
-          agent: CODENAME,
+          agent: firing.codename,
           title: `#${number} was already implemented`,
           text: summary.slice(0, 1500),
           links,
@@ -575,7 +527,7 @@ async function deliverIssue(
     const blocked = classification.sentinel?.name === "BLOCKED";
     const notice: Notice = {
       severity: blocked ? "warn" : plan.outcome === "aborted" ? "warn" : "error",
-      agent: CODENAME,
+      agent: firing.codename,
       title: blocked
         ? `blocked on #${number}`
         : `${
@@ -617,7 +569,7 @@ async function deliverIssue(
     error: outcome === "success" || outcome === "partial" ? undefined : classification.detail,
     notice: {
       severity: shipped ? "info" : "warn",
-      agent: CODENAME,
+      agent: firing.codename,
       title: shipped ? `shipped #${number}` : `draft for #${number} (${plan.kind})`,
       text: shipped
         ? summary.slice(0, 1500)
@@ -652,13 +604,13 @@ async function shipWork(
   const { LABELS } = await import("../runner/github/labels.ts");
   const { removeWorktree } = await import("../runner/worktree.ts");
   const workOf = options.workOf ?? context.firingId;
-  const trailers = delivery.trailersOf(CODENAME, workOf);
+  const trailers = delivery.trailersOf(firing.codename, workOf);
   const number = ticket.issue.number;
   await timed(firing, "commit", async () => {
     if (options.commitLeftovers) {
       await delivery.commitLeftovers(worktree, {
         message: kind === "no-commit"
-          ? `WIP: ${options.issueTitle} (#${number}) [LUCIUS-NO-COMMIT]`
+          ? `WIP: ${options.issueTitle} (#${number}) [${firing.codename.toUpperCase()}-NO-COMMIT]`
           : `WIP: uncommitted work on #${number}, salvaged by Alfred`,
         trailers,
         context: firing.git,
@@ -672,7 +624,7 @@ async function shipWork(
   record = { ...record, phase: "pushed" };
   await writeInflight(firing, record);
   const text = {
-    codename: CODENAME,
+    codename: firing.codename,
     issue: number,
     issueTitle: options.issueTitle,
     kind,
@@ -688,7 +640,7 @@ async function shipWork(
     "pr",
     () =>
       delivery.openOrReusePull(client, ticket.issue.repo, {
-        codename: CODENAME,
+        codename: firing.codename,
         issue: number,
         pull: {
           title: delivery.pullTitle(text),
@@ -726,47 +678,24 @@ async function runLuciusEngine(
 ) {
   const { context, client } = firing;
   const prompt = await import("../runner/prompt.ts");
-  const { runEngine } = await import("../runner/engine_run.ts");
+  const { runAgentEngine } = await import("../runner/agent_kit.ts");
   const { ticket, worktree } = options;
   const text = await prompt.loadIssueText(client, ticket.issue);
   const promptText = prompt.buildPrompt({
-    codename: CODENAME,
+    codename: firing.codename,
     firingId: context.firingId,
     issue: text,
     base: worktree.base,
-    instructions: await prompt.loadOperatorInstructions(context.layout.promptsDir, CODENAME),
+    instructions: firing.instructions ??
+      await prompt.loadOperatorInstructions(context.layout.promptsDir, firing.codename),
     conventions: await prompt.loadConventions(worktree.dir),
+    lessons: await context.recallLessons({ repo: text.repo, title: text.title, body: text.body }),
   });
-  const agent = context.agent;
-  const tier = context.config.tiers[agent.tier];
-  const identity = firing.git.identity;
-  return await runEngine({
-    agent: CODENAME,
-    firingId: context.firingId,
+  return await runAgentEngine(firing, {
     prompt: promptText,
     cwd: worktree.dir,
-    tier: {
-      engine: agent.engine,
-      model: agent.model,
-      fallback: tier?.fallback,
-    },
-    maxTurns: agent.maxTurns,
     allowedTools: LUCIUS_ALLOWED_TOOLS,
-    customSentinels: agent.sentinels,
-    declaredEnv: agent.env,
-    aws: agent.aws,
-  }, {
-    layout: context.layout,
     parentEnv: options.parentEnv(),
-    timeoutMs: agent.timeoutMinutes * 60_000,
-    envOverrides: {
-      GIT_AUTHOR_NAME: identity.name,
-      GIT_AUTHOR_EMAIL: identity.email,
-      GIT_COMMITTER_NAME: identity.name,
-      GIT_COMMITTER_EMAIL: identity.email,
-      GIT_TERMINAL_PROMPT: "0",
-    },
-    now: context.now,
   });
 }
 
@@ -794,7 +723,7 @@ async function recoverDeadFiring(firing: Firing): Promise<boolean> {
     await recoverRecord(firing, record, { reason: `firing ${record.firing_id} died` });
   }
   // Worktrees and branches no record describes (a record lost or already handled).
-  for (const dir of await wt.listAgentWorktrees(context.layout, CODENAME)) {
+  for (const dir of await wt.listAgentWorktrees(context.layout, firing.codename)) {
     found = true;
     await salvageLooseWorktree(firing, dir);
   }
@@ -820,7 +749,7 @@ async function recoverRecord(
   const repo = parseRepo(record.repo);
   const ticket: ClaimTicket = {
     issue: { repo, number: record.issue },
-    codename: CODENAME,
+    codename: firing.codename,
     firing: record.firing_id,
     host: record.host,
     queue: record.queue,
@@ -861,7 +790,7 @@ async function recoverRecord(
   }
   if (!pullUrl) {
     const open = await findOpenPulls(client, repo, {
-      headPrefix: delivery.issueBranchPrefix(CODENAME, record.issue),
+      headPrefix: delivery.issueBranchPrefix(firing.codename, record.issue),
     });
     pullUrl = open[0]?.html_url;
   }
@@ -898,11 +827,11 @@ async function salvageLooseWorktree(firing: Firing, dir: string): Promise<void> 
     cwd: dir,
     context: firing.git,
   });
-  const issue = wt.issueOfBranch(found.branch, CODENAME);
+  const issue = wt.issueOfBranch(found.branch, firing.codename);
   if (status.stdout.trim()) {
     await delivery.commitLeftovers(found, {
       message: `WIP: uncommitted work${issue ? ` on #${issue}` : ""}, salvaged by Alfred`,
-      trailers: delivery.trailersOf(CODENAME, "unknown"),
+      trailers: delivery.trailersOf(firing.codename, "unknown"),
       context: firing.git,
     });
   }

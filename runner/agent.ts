@@ -37,6 +37,16 @@ export interface FiringContext {
   readonly stdout: (line: string) => void;
   /** Adds what the engine's sandbox refused to the firing record (never turns a denial into success). */
   readonly recordDenials: (denials: readonly DenialRecord[]) => void;
+  /**
+   * The lessons earlier firings left for this repo, most relevant first, as a
+   * size-capped block for the prompt ("" when there are none). Never throws:
+   * a memory problem is logged and the firing goes on without memory.
+   */
+  readonly recallLessons: (
+    query: { repo: string; title?: string; body?: string },
+  ) => Promise<string>;
+  /** Keeps the engine's closing notes, remembered as lessons once the firing is recorded. */
+  readonly recordNotes: (notes: string) => void;
 }
 
 /** One refusal by the engine's sandbox, as the firing record keeps it. */
@@ -63,6 +73,10 @@ export interface WorkResult {
   error?: string;
   /** One line for the event log. */
   summary?: string;
+  /** The repo worked on (`owner/name`): lessons are remembered per repo. */
+  repo?: string;
+  /** The engine's closing notes, remembered as lessons for later firings on the repo. */
+  notes?: string;
   /** A Slack message, when the outcome is worth one (quiet unless actionable). */
   notice?: Notice;
 }

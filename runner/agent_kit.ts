@@ -9,6 +9,7 @@
  */
 import type { DenialRecord, FiringContext } from "./agent.ts";
 import type { SandboxDenial } from "./sandbox/audit.ts";
+import { closingNotesOf } from "./prompt.ts";
 import {
   createGitHubClient,
   etagFileOf,
@@ -165,6 +166,8 @@ export async function runAgentEngine(
     now: context.now,
   });
   context.recordDenials(run.denials.map(denialRecordOf));
+  const notes = closingNotesOf(run.result?.text ?? "");
+  if (notes) context.recordNotes(notes);
   return run;
 }
 
@@ -209,4 +212,66 @@ async function sandboxOf(
     extraReadOnly: agent.sandboxReadOnly,
     now: kit.context.now,
   };
+}
+
+/** The tools of an agent that edits files in its worktree (no shell). */
+export const EDITING_TOOLS: readonly string[] = [
+  "Read",
+  "Write",
+  "Edit",
+  "MultiEdit",
+  "Glob",
+  "Grep",
+  "LS",
+];
+
+/** Where an agent's work gets the engine's parent environment and its phase clock. */
+export interface AgentWorkOptions {
+  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
+  parentEnv?: () => Record<string, string>;
+  /** A monotonic clock in ms for phase timings. Default `performance.now`. */
+  clock?: () => number;
+}
+
+/**
+ * Fills in the defaults of {@linkcode AgentWorkOptions} (pure).
+ *
+ * @param options The options given.
+ * @returns Every option set.
+ */
+export function workOptionsOf(options: AgentWorkOptions): Required<AgentWorkOptions> {
+  return {
+    parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
+    clock: options.clock ?? (() => performance.now()),
+  };
+}
+
+/**
+ * Removes the worktrees this codename's dead firings left under `worktreesDir`
+ * (one firing per agent per host holds the lock, so every one found is dead).
+ * Uncommitted edits go; a branch with commits on no remote is kept, never deleted.
+ *
+ * @param kit The kit.
+ * @returns The folders removed.
+ */
+export async function removeDeadWorktrees(kit: AgentKit): Promise<string[]> {
+  const wt = await import("./worktree.ts");
+  const { context } = kit;
+  const removed: string[] = [];
+  for (const dir of await wt.listAgentWorktrees(context.layout, context.codename)) {
+    const found = await wt.inspectWorktreeDir(dir, { context: kit.git });
+    if (!found) {
+      await context.log.warn(`removing ${dir}: not a usable worktree any more`);
+      await Deno.remove(dir, { recursive: true });
+    } else {
+      const result = await wt.removeWorktree(found, { context: kit.git });
+      await context.log.warn(
+        `removed the worktree of a dead firing: ${dir}${
+          result.branchDeleted ? "" : ` (kept branch ${found.branch}: unpushed commits)`
+        }`,
+      );
+    }
+    removed.push(dir);
+  }
+  return removed;
 }

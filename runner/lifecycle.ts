@@ -13,6 +13,8 @@ import type { AgentDefinition, DenialRecord, FiringContext, WorkResult } from ".
 import { isBlockActive, readGlobalBlock } from "./block.ts";
 import { type AgentConfig, type FleetConfig, loadFleetConfig } from "./config.ts";
 import type { Coordination } from "./coordination/coordination.ts";
+import type { FiringNotes, LessonStore } from "./memory/store.ts";
+import { repoOfIssue } from "./memory/store.ts";
 import { AlfredError, exitCodeOf, formatError, StateCorruptError } from "./errors.ts";
 import { type FiringEvent, newFiringId, type Outcome, recordFiring } from "./events.ts";
 import { verdictLine } from "./guard.ts";
@@ -310,6 +312,8 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       return 0;
     }
     const denials: DenialRecord[] = [];
+    await using memory = firingMemory({ layout, config, log, now });
+    const engineNotes: string[] = [];
     const context: FiringContext = {
       codename,
       firingId,
@@ -323,6 +327,8 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       ledger,
       stdout,
       recordDenials: (found) => denials.push(...found),
+      recallLessons: (query) => memory.recall({ ...query, codename }),
+      recordNotes: (notes) => engineNotes.push(notes),
     };
     await log.info(`firing ${codename} started (pid ${Deno.pid})`);
     let result: WorkResult;
@@ -367,6 +373,15 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       ...(denials.length
         ? { denials: denials.map((d) => ({ kind: d.kind, detail: redact(d.detail) })) }
         : {}),
+    });
+    await memory.remember({
+      codename,
+      firingId,
+      repo: result.repo ?? repoOfIssue(result.issue),
+      outcome: result.outcome,
+      error: result.error,
+      notes: redact(result.notes ?? engineNotes.join("\n\n")),
+      at: endedAt,
     });
     if (denials.length) {
       await log.warn(
@@ -598,6 +613,56 @@ async function warnMissedRuns(
     }
     throw error;
   }
+}
+
+/** A firing's view of the lessons memory: opened on first use, closed with the firing. */
+interface FiringMemory extends AsyncDisposable {
+  /** The rendered lessons for a prompt; "" when none or when memory is unavailable. */
+  recall(query: { repo: string; codename: string; title?: string; body?: string }): Promise<string>;
+  /** Stores what the firing taught; a problem is logged, never fatal. */
+  remember(notes: FiringNotes): Promise<void>;
+}
+
+function firingMemory(
+  options: { layout: Layout; config: FleetConfig; log: Logger; now: () => Date },
+): FiringMemory {
+  const { layout, config, log } = options;
+  let store: Promise<LessonStore> | undefined;
+  const open = () =>
+    store ??= import("./memory/mod.ts").then((memory) =>
+      memory.openLessonStore(layout, { settings: config.memory, warn: (m) => void log.warn(m) })
+    );
+  const failed = async (what: string, error: unknown) => {
+    if (!(error instanceof Error)) throw error;
+    await log.warn(`memory: ${what} skipped: ${error.message}`);
+  };
+  return {
+    async recall(query) {
+      try {
+        const { lessonsForPrompt } = await import("./memory/mod.ts");
+        return await lessonsForPrompt(await open(), query, {
+          limit: config.memory.recall,
+          maxChars: config.memory.maxChars,
+          now: options.now(),
+        });
+      } catch (error) {
+        await failed("recall", error);
+        return "";
+      }
+    },
+    async remember(notes) {
+      try {
+        const { lessonsFromFiring } = await import("./memory/store.ts");
+        const lessons = lessonsFromFiring(notes);
+        if (lessons.length) await (await open()).add(lessons);
+      } catch (error) {
+        await failed("storing lessons", error);
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      if (store) await (await store).close();
+    },
+  };
 }
 
 /** The secret-bearing variables whose values never reach a log or Slack. */
