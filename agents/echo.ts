@@ -38,6 +38,12 @@ async function summariseFleet(context: FiringContext): Promise<WorkResult> {
   });
   const text = renderActivity(activity);
   if (!context.config.slackWebhookUrl) context.stdout(text);
+  // On Slack: the daily digest with per-agent reliability, and nothing at all
+  // when nothing happened (quiet unless there is something to read).
+  const { dailyDigest } = await import("../runner/report.ts");
+  const digest = context.config.slackWebhookUrl
+    ? await dailyDigest(context.layout, { now: until, config: context.config })
+    : undefined;
   const summary = `${activity.totals.firings} firings, $${
     activity.totals.costUsd.toFixed(2)
   } in the last ${ECHO_WINDOW_HOURS} h`;
@@ -46,9 +52,10 @@ async function summariseFleet(context: FiringContext): Promise<WorkResult> {
     turns: 0,
     costUsd: 0,
     summary,
-    notice: context.config.slackWebhookUrl
-      ? { severity: "info", agent: "echo", title: "fleet summary", text }
-      : undefined,
+    notice: digest && {
+      ...digest,
+      text: `${digest.text}\n\n${text}`,
+    },
   };
 }
 

@@ -195,3 +195,22 @@ Deno.test("secrets from the environment never reach the agent's log or Slack", a
   assertEquals(events.length, 1);
   assert(!JSON.stringify(events).includes(token), "the token is not in the event log");
 });
+
+Deno.test("echo posts the daily digest to Slack when the fleet did something, and stays quiet otherwise", async () => {
+  await using home = await withHome();
+  const slack = slackServer();
+  await using _server = slack.server;
+  const { echoAgent } = await import("../agents/echo.ts");
+  const options = {
+    env: home.env({ ALFRED_SLACK_WEBHOOK_URL: slack.url }),
+    loadAgent: () => Promise.resolve(echoAgent),
+    stdout: () => {},
+    stderr: () => {},
+  };
+  assertEquals(await fire("echo", options), 0);
+  assertEquals(slack.received.length, 0, "nothing happened in the last 24 h: no post");
+  assertEquals(await fire("echo", options), 0);
+  assertEquals(slack.received.length, 1, "the first echo firing is something to report");
+  assertMatch(JSON.stringify(slack.received[0]), /echo/);
+  assertMatch(JSON.stringify(slack.received[0]), /Fleet summary/);
+});
