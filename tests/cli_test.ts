@@ -248,7 +248,22 @@ Deno.test("init writes a commented fleet.yaml, takes --repo, and never overwrite
   assertStringIncludes(text, "# Slack: the name of the environment variable");
   const status = JSON.parse((await runAlfred(["status", "--json"], { home: home.home })).stdout);
   assertEquals(status.agents.find((a: { agent: string }) => a.agent === "lucius").state, "enabled");
+  assertStringIncludes(
+    await Deno.readTextFile(`${home.layout.promptsDir}/lucius.md`),
+    "You are Lucius",
+  );
+  await Deno.writeTextFile(`${home.layout.promptsDir}/lucius.md`, "my own instructions\n");
+  await Deno.remove(`${home.layout.promptsDir}/robin.md`);
   const again = await runAlfred(["init"], { home: home.home });
+  assertEquals(
+    await Deno.readTextFile(`${home.layout.promptsDir}/lucius.md`),
+    "my own instructions\n",
+    "never overwritten",
+  );
+  assert(
+    (await Deno.stat(`${home.layout.promptsDir}/robin.md`)).isFile,
+    "a missing prompt is seeded again",
+  );
   assertEquals(again.code, 0);
   assertStringIncludes(again.stdout, "already exists; left unchanged");
   const withRepo = await runAlfred(["init", "--repo", "acme/other"], { home: home.home });

@@ -12,8 +12,9 @@ import { type InitRepo, renderFleetTemplate } from "../../runner/fleet_template.
 
 const HELP = `Usage: alfred init [--repo owner/name[=<local checkout>]]...
 
-Creates ALFRED_HOME (default ~/.alfred) with its folders and a commented
-fleet.yaml. An existing fleet.yaml is never overwritten.
+Creates ALFRED_HOME (default ~/.alfred) with its folders, a commented
+fleet.yaml, and each agent's editable prompt in prompts/<codename>.md. An
+existing fleet.yaml or prompt is never overwritten.
 
   --repo owner/name[=path]   a repo for Lucius to serve (repeatable); path is
                              your local checkout (else a managed clone)`;
@@ -41,6 +42,11 @@ export async function initCommand(args: string[], context: CommandContext): Prom
     ]
   ) {
     await Deno.mkdir(dir, { recursive: true });
+  }
+  const { seedPrompts } = await import("../prompts.ts");
+  const seeded = await seedPrompts(layout.promptsDir);
+  if (seeded.length) {
+    context.stdout(`Wrote the editable prompts of ${seeded.join(", ")} to ${layout.promptsDir}.`);
   }
   const text = renderFleetTemplate(repos);
   try {
