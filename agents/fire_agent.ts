@@ -1,6 +1,7 @@
 /**
- * Fires a built-in agent by codename: the guard first, the agent's code only
- * after the guard lets the firing through.
+ * Fires an agent by codename: the guard first, the agent's code only after
+ * the guard lets the firing through. Built-in agents come from
+ * agents/registry.ts; any other codename is a custom agent (agents/custom.ts).
  *
  * @module
  */
@@ -25,13 +26,9 @@ export async function fireAgent(
     debug?: boolean;
   },
 ): Promise<number> {
-  const loader = AGENT_LOADERS[codename];
-  const loadAgent = loader ?? (async () => {
-    const { AlfredError } = await import("../runner/errors.ts");
-    throw new AlfredError(`agent "${codename}" is not built into this binary`, {
-      hint: `Agents in this build: ${Object.keys(AGENT_LOADERS).join(", ")}.`,
-      exitCode: 2,
-    });
-  });
+  // A codename with no built-in loader is a custom agent from fleet.yaml
+  // (the lifecycle has already checked that fleet.yaml defines it).
+  const loadAgent = AGENT_LOADERS[codename] ??
+    (() => import("./custom.ts").then((module) => module.customAgentFor(codename)));
   return await fire(codename, { ...options, loadAgent });
 }

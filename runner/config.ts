@@ -73,6 +73,28 @@ const HostEntry = z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?
   message: "must be a host name with an optional port, e.g. api.example.com or *.example.com:8443",
 });
 
+/**
+ * A check command, run without a shell: a list of arguments, or one string
+ * split on whitespace (`npm test`, `deno task check`). Its program must be one
+ * the agent's binary may run (runner/permissions.ts).
+ */
+export const CheckCommand = z.union([
+  z.string().trim().min(1).regex(/^[^|&;<>`$]*$/, {
+    message: "is run without a shell: no | & ; < > ` or $ (give a list of arguments instead)",
+  }),
+  z.array(z.string().min(1)).min(1),
+]);
+
+/**
+ * The argument list of a {@linkcode CheckCommand} (pure).
+ *
+ * @param command A string (split on whitespace) or a list.
+ * @returns The arguments, program first.
+ */
+export function argvOf(command: z.infer<typeof CheckCommand>): string[] {
+  return typeof command === "string" ? command.trim().split(/\s+/) : [...command];
+}
+
 /** One agent's entry under `agents:`. */
 export const AgentEntry = z.strictObject({
   sandbox: SandboxModeName.optional(),
@@ -85,6 +107,66 @@ export const AgentEntry = z.strictObject({
   hosts: z.array(HostEntry).optional(),
   sandbox_read_only: z.array(z.string().startsWith("/", { message: "must be an absolute path" }))
     .optional(),
+  /** Bane: the coverage report (lcov), relative to the repo's checkout or absolute. */
+  coverage_report: z.string().min(1).optional(),
+  /** Bane: the check that must pass before a pull request is opened (a repo's own wins). */
+  pre_push: CheckCommand.optional(),
+  /** Bane: how far back "recently changed" looks, in days. */
+  since_days: PositiveInt.max(365).optional(),
+  /** Bane: files at or above this line coverage (percent) are not targets. */
+  coverage_below: z.number().min(0).max(100).optional(),
+  /** Custom codenames: the issue label of its queue (default `agent:<codename>`). */
+  queue_label: z.string().regex(/^[^,\s][^,]{0,48}[^,\s]$/, {
+    message: "must be a GitHub label name (2 to 50 characters, no commas), e.g. agent:docs",
+  }).optional(),
+  /** Custom codenames: the prompt, relative to ALFRED_HOME or absolute (default `prompts/<codename>.md`). */
+  prompt_file: z.string().min(1).optional(),
+  /** Custom codenames: what the agent does, in one sentence. */
+  job: z.string().min(1).max(200).optional(),
+  /** Huntress: the end-to-end test command, run without a shell in a worktree at origin/<base>. */
+  smoke_command: CheckCommand.optional(),
+  /** Huntress: a command run first in that worktree (e.g. `npm ci`). */
+  smoke_setup: CheckCommand.optional(),
+  /** Huntress: the staging URL, given to the smoke command as STAGING_URL and BASE_URL. */
+  staging_url: z.url().optional(),
+  /** Huntress: the AWS Secrets Manager secret with the test credentials. */
+  smoke_secret_id: z.string().min(1).optional(),
+  /** Huntress: folders the smoke command writes its artefacts to, relative to the worktree. */
+  smoke_artifacts: z.array(
+    z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
+      message: "must be a path inside the worktree (relative, no ..)",
+    }),
+  ).optional(),
+  /** Huntress, Gordon: the AWS endpoint (`aws --endpoint-url`), e.g. LocalStack or a VPC endpoint. */
+  aws_endpoint_url: z.url().optional(),
+  /** Huntress, Gordon: the AWS region (`aws --region`); default: the profile's. */
+  aws_region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, {
+    message: "must be an AWS region, e.g. eu-west-1",
+  }).optional(),
+  /** Gordon: the ECS services that run staging. */
+  ecs: z.strictObject({
+    cluster: z.string().min(1),
+    services: z.array(z.string().min(1)).min(1),
+    container: z.string().min(1).optional(),
+  }).optional(),
+  /** Gordon: staging behind main for longer than this many minutes is reported. */
+  drift_minutes: PositiveInt.optional(),
+  /** Gordon: Sentry's top unresolved error groups of a project. */
+  sentry: z.strictObject({
+    url: z.url().optional(),
+    org: z.string().regex(/^[a-z0-9_-]+$/i, { message: "must be a Sentry organisation slug" }),
+    project: z.string().regex(/^[a-z0-9_.-]+$/i, { message: "must be a Sentry project slug" }),
+    error_threshold: PositiveInt.optional(),
+    top: PositiveInt.max(25).optional(),
+  }).optional(),
+  /** Drake: the roadmap or specs file it reads, relative to each repo's root. */
+  roadmap: z.string().min(1).regex(/^[^/]/, { message: "must be relative to the repo's root" })
+    .refine((path) => !path.split("/").includes(".."), { message: "must not contain .." })
+    .optional(),
+  /** Drake: most issues filed in one firing (default 2). */
+  max_issues_per_firing: PositiveInt.max(20).optional(),
+  /** Batman: wait for a human's approval of a plan before filing child issues (default true). */
+  require_approval: z.boolean().optional(),
   enabled: z.boolean().optional(),
   schedule: z.string().min(1).optional(),
   repos: z.array(RepoName).optional(),
@@ -103,6 +185,10 @@ export const RepoEntry = z.strictObject({
   name: RepoName,
   path: z.string().min(1).optional(),
   base: z.string().min(1).optional(),
+  /** The repo's check before a push (Bane runs it before opening a pull request). */
+  pre_push: CheckCommand.optional(),
+  /** The repo's coverage report (lcov), relative to its checkout or absolute. */
+  coverage_report: z.string().min(1).optional(),
 });
 
 /** A tier: which engine and model an agent of that tier runs, and what to try when it is rate-limited. */
@@ -188,6 +274,66 @@ export interface AgentConfig {
   network: string[];
   /** Extra paths the sandbox shows read-only. */
   sandboxReadOnly: string[];
+  /** Drake: the roadmap path relative to a repo's root, when set. */
+  roadmap?: string;
+  /** Drake: most issues filed in one firing, when set. */
+  maxIssuesPerFiring?: number;
+  /** Batman: whether a plan waits for a human's approval, when set. */
+  requireApproval?: boolean;
+  /** Bane: the coverage report path, when set. */
+  coverageReport?: string;
+  /** Bane: the pre-push check, as arguments, when set. */
+  prePush?: string[];
+  /** Bane: how far back "recently changed" looks, in days, when set. */
+  sinceDays?: number;
+  /** Bane: the coverage (percent) below which a file is a target, when set. */
+  coverageBelow?: number;
+  /** Custom codenames: the issue label of its queue. */
+  queueLabel?: string;
+  /** Custom codenames: the prompt file, as written in fleet.yaml (relative to ALFRED_HOME or absolute). */
+  promptFile?: string;
+  /** Custom codenames: its job, in one sentence. */
+  job?: string;
+  /** Huntress: the smoke test settings, when a command is configured. */
+  smoke?: SmokeSettings;
+  /** Huntress, Gordon: `aws --endpoint-url`, when set. */
+  awsEndpointUrl?: string;
+  /** Huntress, Gordon: `aws --region`, when set. */
+  awsRegion?: string;
+  /** Gordon: the ECS services of staging, when set. */
+  ecs?: { cluster: string; services: string[]; container?: string };
+  /** Gordon: drift older than this many minutes is reported. */
+  driftMinutes?: number;
+  /** Gordon: the Sentry project whose top error groups are listed, when set. */
+  sentry?: SentrySettings;
+}
+
+/** Huntress's smoke test, resolved. */
+export interface SmokeSettings {
+  /** The command, program first. */
+  command: string[];
+  /** A command run first, program first. */
+  setup?: string[];
+  /** The staging URL. */
+  stagingUrl?: string;
+  /** The Secrets Manager secret id of the test credentials. */
+  secretId?: string;
+  /** Artefact folders, relative to the worktree. */
+  artifacts: string[];
+}
+
+/** Gordon's Sentry settings, resolved. */
+export interface SentrySettings {
+  /** The Sentry base URL (default `https://sentry.io`). */
+  url: string;
+  /** Organisation slug. */
+  org: string;
+  /** Project slug. */
+  project: string;
+  /** Events in 24 h (summed over the top groups) above which Gordon reports. */
+  errorThreshold: number;
+  /** How many error groups are listed. */
+  top: number;
 }
 
 /** One repo with defaults applied. */
@@ -198,6 +344,10 @@ export interface RepoConfig {
   path: string | undefined;
   /** The base branch. */
   base: string;
+  /** The repo's pre-push check, as arguments, when set. */
+  prePush?: string[];
+  /** The repo's coverage report path, when set. */
+  coverageReport?: string;
 }
 
 /** The fleet configuration with defaults and environment overrides applied. */
@@ -389,6 +539,8 @@ export function resolveFleetConfig(
     name: repo.name,
     path: repo.path,
     base: repo.base ?? "main",
+    ...(repo.pre_push ? { prePush: argvOf(repo.pre_push) } : {}),
+    ...(repo.coverage_report ? { coverageReport: repo.coverage_report } : {}),
   }));
   const repoNames = new Set(repos.map((repo) => repo.name));
   if (repoNames.size !== repos.length) throw fail("repos", "a repo is listed twice");
@@ -440,6 +592,14 @@ export function resolveFleetConfig(
         (Deno.build.os === "linux" || Deno.build.os === "darwin" ? "required" : "off"),
       network: entry.network ?? [],
       sandboxReadOnly: entry.sandbox_read_only ?? [],
+      ...(entry.roadmap ? { roadmap: entry.roadmap } : {}),
+      ...(entry.max_issues_per_firing ? { maxIssuesPerFiring: entry.max_issues_per_firing } : {}),
+      ...(entry.require_approval !== undefined ? { requireApproval: entry.require_approval } : {}),
+      ...(entry.coverage_report ? { coverageReport: entry.coverage_report } : {}),
+      ...(entry.pre_push ? { prePush: argvOf(entry.pre_push) } : {}),
+      ...(entry.since_days ? { sinceDays: entry.since_days } : {}),
+      ...(entry.coverage_below !== undefined ? { coverageBelow: entry.coverage_below } : {}),
+      ...rosterSettingsOf(codename, entry, { builtIn: builtIn !== undefined, fail }),
     };
   }
   const slackWebhookEnv = file.slack?.webhook_env ?? BUILT_IN_DEFAULTS.slackWebhookEnv;
@@ -459,6 +619,59 @@ export function resolveFleetConfig(
     memory: resolveMemorySettings(file, options.env),
     coordination: resolveCoordinationSettings(file, options.env),
   };
+}
+
+/** Defaults of the roster's own settings. */
+export const ROSTER_DEFAULTS = {
+  driftMinutes: 60,
+  sentryUrl: "https://sentry.io",
+  sentryErrorThreshold: 100,
+  sentryTop: 5,
+};
+
+/** The custom-codename, Huntress and Gordon settings of one agent entry (pure). */
+function rosterSettingsOf(
+  codename: string,
+  entry: z.infer<typeof AgentEntry>,
+  options: { builtIn: boolean; fail: (field: string, message: string) => ConfigError },
+): Partial<AgentConfig> {
+  for (const key of ["queue_label", "prompt_file", "job"] as const) {
+    if (options.builtIn && entry[key] !== undefined) {
+      throw options.fail(
+        `agents.${codename}.${key}`,
+        `only a custom codename sets ${key} (${codename} is built in)`,
+      );
+    }
+  }
+  const settings: Partial<AgentConfig> = {};
+  if (!options.builtIn) {
+    settings.queueLabel = entry.queue_label ?? `agent:${codename}`;
+    settings.promptFile = entry.prompt_file ?? `prompts/${codename}.md`;
+    if (entry.job) settings.job = entry.job;
+  }
+  if (entry.smoke_command) {
+    settings.smoke = {
+      command: argvOf(entry.smoke_command),
+      ...(entry.smoke_setup ? { setup: argvOf(entry.smoke_setup) } : {}),
+      ...(entry.staging_url ? { stagingUrl: entry.staging_url } : {}),
+      ...(entry.smoke_secret_id ? { secretId: entry.smoke_secret_id } : {}),
+      artifacts: entry.smoke_artifacts ?? [],
+    };
+  }
+  if (entry.aws_endpoint_url) settings.awsEndpointUrl = entry.aws_endpoint_url;
+  if (entry.aws_region) settings.awsRegion = entry.aws_region;
+  if (entry.ecs) settings.ecs = { ...entry.ecs };
+  if (entry.drift_minutes) settings.driftMinutes = entry.drift_minutes;
+  if (entry.sentry) {
+    settings.sentry = {
+      url: (entry.sentry.url ?? ROSTER_DEFAULTS.sentryUrl).replace(/\/+$/, ""),
+      org: entry.sentry.org,
+      project: entry.sentry.project,
+      errorThreshold: entry.sentry.error_threshold ?? ROSTER_DEFAULTS.sentryErrorThreshold,
+      top: entry.sentry.top ?? ROSTER_DEFAULTS.sentryTop,
+    };
+  }
+  return settings;
 }
 
 type YamlNode = ReturnType<ReturnType<typeof parseDocument>["getIn"]>;

@@ -7,7 +7,7 @@
  * @module
  */
 import type { AgentResult, EngineName } from "./engines/agent_result.ts";
-import { claudeArgs, createClaudeParser } from "./engines/claude.ts";
+import { claudeArgs, type ClaudeRequest, createClaudeParser } from "./engines/claude.ts";
 import {
   codexArgs,
   type CodexProvider,
@@ -51,6 +51,11 @@ export interface EngineRequest {
   declaredEnv?: readonly string[];
   /** The agent declares AWS access. */
   aws?: boolean;
+  /**
+   * Claude's permission mode. Default `acceptEdits`; read-only agents use
+   * `dontAsk`, which denies every tool not in `allowedTools`.
+   */
+  permissionMode?: ClaudeRequest["permissionMode"];
 }
 
 /** Where and how the engine runs. */
@@ -200,6 +205,7 @@ async function runAttempt(
       model: choice.model,
       maxTurns: request.maxTurns,
       allowedTools: request.allowedTools,
+      permissionMode: request.permissionMode,
       appendSystemPrompt: request.systemPrompt,
       resumeSessionId: resumeId,
     });

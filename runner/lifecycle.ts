@@ -674,6 +674,7 @@ const SECRET_VARIABLES = [
   "ANTHROPIC_API_KEY",
   "OPENAI_API_KEY",
   "ALFRED_REDIS_URL",
+  "ALFRED_SENTRY_TOKEN",
 ];
 
 async function redactorFor(env: EnvReader): Promise<(text: string) => string> {

@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { sandboxSocketPath } from "./sandbox/runtime_dir.ts";
 import type { EngineName } from "./config.ts";
 
 export type { EngineName };
@@ -141,9 +142,30 @@ export interface AgentNeeds {
   readonly hosts?: readonly string[];
   /** Further environment variables (custom agents). */
   readonly env?: readonly string[];
+  /** Reads the Sentry API (Gordon): the host is {@linkcode PermissionOptions.sentryHost}. */
+  readonly sentry?: boolean;
 }
 
 const CODING_AGENT: AgentNeeds = { github: true, engine: true, git: true, memory: true };
+
+/**
+ * The programs Huntress's smoke command may start with (`smoke_command[0]`):
+ * test runners and task runners. A built-in binary cannot widen itself from
+ * fleet.yaml, so another runner is reached through one of these (an npm script,
+ * a make target).
+ */
+export const SMOKE_RUNNERS: readonly string[] = [
+  "npx",
+  "npm",
+  "pnpm",
+  "yarn",
+  "node",
+  "deno",
+  "make",
+];
+
+/** Sentry's API host (self-hosted Sentry: `sentryHost`). */
+export const DEFAULT_SENTRY_HOST = "sentry.io:443";
 
 /** The needs of each built-in agent. Echo has no LLM and no GitHub: Slack only. */
 export const AGENT_NEEDS: Readonly<Record<string, AgentNeeds>> = {
@@ -151,12 +173,31 @@ export const AGENT_NEEDS: Readonly<Record<string, AgentNeeds>> = {
   lucius: CODING_AGENT,
   batman: CODING_AGENT,
   drake: CODING_AGENT,
-  bane: CODING_AGENT,
+  // Bane runs the repo's pre-push check (`pre_push[0]`): the same test and task runners.
+  bane: { ...CODING_AGENT, programs: SMOKE_RUNNERS },
   rasalghul: CODING_AGENT,
-  robin: CODING_AGENT,
+  // Robin reads issues and labels them; its engine reads the operator's checkout. No git.
+  robin: { github: true, engine: true, git: false, memory: true },
   nightwing: CODING_AGENT,
-  huntress: CODING_AGENT,
-  gordon: CODING_AGENT,
+  // Huntress runs the operator's smoke command (a test runner from SMOKE_RUNNERS) and
+  // the AWS CLI for its test credentials; no engine. Git and GitHub: the worktree at
+  // origin/<base> (the token may come from `gh auth token`).
+  huntress: {
+    github: true,
+    engine: false,
+    git: true,
+    memory: false,
+    programs: ["aws", ...SMOKE_RUNNERS],
+  },
+  // Gordon asks ECS through the AWS CLI, fetches main with git, reads Sentry; no engine.
+  gordon: {
+    github: true,
+    engine: false,
+    git: true,
+    memory: false,
+    programs: ["aws"],
+    sentry: true,
+  },
 };
 
 /** A program name: no path, no separator, no shell syntax. */
@@ -210,6 +251,8 @@ export interface PermissionOptions {
   githubHost?: string;
   /** The Slack webhook host. Default {@linkcode DEFAULT_SLACK_HOST}. */
   slackHost?: string;
+  /** The Sentry API host Gordon reads. Default {@linkcode DEFAULT_SENTRY_HOST}. */
+  sentryHost?: string;
   /** Where Redis listens. Default {@linkcode DEFAULT_REDIS_HOSTS}. */
   redisHosts?: readonly string[];
   /** The engines the coding agents may run. Default: both. */
@@ -249,7 +292,9 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
     ...unique.map((codename) => ({
       binary: `alfred-${codename}`,
       codename,
-      entry: `agents/${codename}.ts`,
+      // A custom codename has no entry file of its own: agents/custom.ts reads
+      // its codename from the binary's name (the build's preload module).
+      entry: BUILT_IN_CODENAMES.includes(codename) ? `agents/${codename}.ts` : "agents/custom.ts",
     })),
   ].map((item) => ({ ...item, permissions: permissionsOf(item.binary, options) }));
 }
@@ -282,7 +327,7 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
   const sys = new Set<string>(["hostname"]);
   if (binary === "alfred") {
     for (const codename of [...BUILT_IN_CODENAMES, ...Object.keys(custom)]) {
-      addNeeds(acc, needsOf(codename)!, options);
+      addNeeds(acc, needsOf(codename)!, { ...options, codename });
     }
     for (const program of SCHEDULER_PROGRAMS) acc.run.add(program);
     for (const name of SCHEDULER_ENV) acc.env.add(name);
@@ -297,7 +342,7 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
         }. A custom agent needs an entry under agents: in fleet.yaml.`,
       });
     }
-    addNeeds(acc, needs, options);
+    addNeeds(acc, needs, { ...options, codename });
   }
   // Ending a child's process group: Deno.kill needs an unrestricted --allow-run,
   // so runner/process.ts signals the group with the `kill` program instead.
@@ -500,7 +545,7 @@ function validateCustom(
 function addNeeds(
   acc: { run: Set<string>; net: Set<string>; env: Set<string> },
   needs: AgentNeeds,
-  options: PermissionOptions,
+  options: PermissionOptions & { codename: string },
 ): void {
   for (const name of RUNNER_ENV) acc.env.add(name);
   acc.net.add(normaliseHost(options.slackHost ?? DEFAULT_SLACK_HOST));
@@ -530,7 +575,10 @@ function addNeeds(
     }
     for (const program of SANDBOX_NEEDS.programs) acc.run.add(program);
     for (const host of SANDBOX_NEEDS.hosts) acc.net.add(host);
+    // Deno allows a Unix socket only by its exact path: the agent's fixed proxy socket.
+    acc.net.add(`unix:${sandboxSocketPath(options.codename)}`);
   }
+  if (needs.sentry) acc.net.add(normaliseHost(options.sentryHost ?? DEFAULT_SENTRY_HOST));
   for (const program of needs.programs ?? []) acc.run.add(program);
   for (const host of needs.hosts ?? []) acc.net.add(normaliseHost(host));
   for (const name of needs.env ?? []) acc.env.add(name);

@@ -248,7 +248,8 @@ export interface Worktree {
 /**
  * The branch and folder of a firing's worktree (pure).
  *
- * @param options Codename, repository, issue, firing id and start time.
+ * @param options Codename, repository, issue (or a target slug such as Bane's
+ *   `src-math-ts`, or Nightwing's `pr12`), firing id and start time.
  * @returns `agent/<codename>/<issue>-<short-firing-id>` and
  *   `<worktreesDir>/eng-<codename>-<repo>-<issue>-<ts>`.
  */
@@ -257,7 +258,7 @@ export function worktreeNames(
     layout: Layout;
     codename: string;
     repo: string;
-    issue: number;
+    issue: number | string;
     firingId: string;
     now: Date;
   },

@@ -420,6 +420,7 @@ export function parseBuildArgs(
         out: { type: "string" },
         offline: { type: "boolean" },
         "github-host": { type: "string" },
+        "sentry-host": { type: "string" },
         engines: { type: "string" },
         "fs-allow": { type: "string" },
         fleet: { type: "string" },
@@ -443,6 +444,8 @@ export function parseBuildArgs(
   });
   const githubHost = values["github-host"] ??
     (options.env("ALFRED_BUILD_GITHUB_HOST") || undefined);
+  const sentryHost = values["sentry-host"] ??
+    (options.env("ALFRED_BUILD_SENTRY_HOST") || undefined);
   const engines = values.engines?.split(",").map((name) => name.trim()).filter(Boolean);
   for (const engine of engines ?? []) {
     if (!ENGINES.includes(engine as EngineName)) {
@@ -467,6 +470,7 @@ export function parseBuildArgs(
     version: values.version,
     permissions: {
       githubHost: githubHost ? normaliseHost(githubHost) : undefined,
+      ...(sentryHost ? { sentryHost: normaliseHost(sentryHost) } : {}),
       engines: engines as EngineName[] | undefined,
       fsPaths: values["fs-allow"]?.split(",").map((path) => path.trim()).filter(Boolean),
       custom,
@@ -483,6 +487,7 @@ export const BUILD_USAGE = `Usage: deno task build [options]
   --out DIR             output folder (default dist/)
   --offline             use this Deno as the runtime (DENORT_BIN); host target only
   --github-host HOST    GitHub Enterprise API host (env ALFRED_BUILD_GITHUB_HOST)
+  --sentry-host HOST    self-hosted Sentry API host for Gordon (env ALFRED_BUILD_SENTRY_HOST)
   --engines LIST        engines the agents may run (default claude,codex)
   --fs-allow PATHS      limit file access to these absolute paths (one-machine builds)
   --fleet FILE          read custom agents' programs/hosts/env from this fleet.yaml

@@ -26,6 +26,7 @@ command -v bwrap >/dev/null 2>&1 || need_apt="$need_apt bubblewrap"
 command -v hyperfine >/dev/null 2>&1 || need_apt="$need_apt hyperfine"
 [ -x /usr/bin/time ] || need_apt="$need_apt time"
 command -v shellcheck >/dev/null 2>&1 || need_apt="$need_apt shellcheck"
+[ -x /usr/bin/aws ] || need_apt="$need_apt awscli"
 command -v mkfifo >/dev/null 2>&1 || need_apt="$need_apt coreutils"
 if [ -n "$need_apt" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -74,6 +74,28 @@ export interface FakePull {
   state: "open" | "closed";
   /** ISO time. */
   createdAt: string;
+  /** The head commit (40 hex digits); default forty zeros. Tests set it to a real commit. */
+  headSha?: string;
+}
+
+/** One inline review comment of a fake pull request (a bot reviewer's finding, or a reply). */
+export interface FakeReviewComment {
+  /** Comment id, increasing across the fake. */
+  id: number;
+  /** Markdown body. */
+  body: string;
+  /** Who wrote it; a login ending in `[bot]` is a bot (`user.type: "Bot"`). */
+  login: string;
+  /** The file commented on. */
+  path: string;
+  /** The line in the current diff, or null when the comment is outdated. */
+  line: number | null;
+  /** The commit commented on. */
+  commitId: string;
+  /** The comment this one replies to. */
+  inReplyTo?: number;
+  /** ISO time. */
+  createdAt: string;
 }
 
 /** A fault to inject on one request. */
@@ -140,14 +162,36 @@ export interface FakeGitHub extends AsyncDisposable {
     repo: string,
     issue: { title: string; labels?: string[]; createdAt?: string; body?: string },
   ): number;
-  /** Reads an issue (live object). */
+  /** Reads an issue, or the issue side (comments) of a pull request (live object). */
   issue(repo: string, number: number): FakeIssue;
-  /** Adds a comment as if a human or another tool wrote it. */
-  addComment(repo: string, number: number, body: string): void;
+  /** Adds a comment as if a human or another tool wrote it (`login` default `operator`). */
+  addComment(repo: string, number: number, body: string, login?: string): void;
   /** The labels of a repository (live map). */
   labels(repo: string): Map<string, FakeLabel>;
   /** The pull requests of a repository, oldest first (live objects). */
   pulls(repo: string): FakePull[];
+  /** Opens a pull request as if a person or another agent did; returns its number. */
+  addPull(
+    repo: string,
+    pull: {
+      title: string;
+      head: string;
+      base?: string;
+      body?: string;
+      draft?: boolean;
+      headSha?: string;
+    },
+  ): number;
+  /** The issues of a repository, in number order (live objects). */
+  issues(repo: string): FakeIssue[];
+  /** Adds an inline review comment to a pull request (as a bot reviewer would); returns its id. */
+  addReviewComment(
+    repo: string,
+    pull: number,
+    comment: { body: string; login: string; path: string; line: number | null; commitId?: string },
+  ): number;
+  /** The inline review comments of a pull request, replies included, oldest first (live). */
+  reviewComments(repo: string, pull: number): FakeReviewComment[];
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -156,6 +200,14 @@ interface RepoData {
   issues: Map<number, FakeIssue>;
   labels: Map<string, FakeLabel>;
   pulls: Map<number, FakePull>;
+  /**
+   * The issue side of pull requests (comments, labels), made on first use: on
+   * GitHub a pull request is also an issue, but the fake's issue listing
+   * leaves pull requests out, as Alfred's listIssues does.
+   */
+  pullIssues: Map<number, FakeIssue>;
+  /** Inline review comments, by pull request number. */
+  reviewComments: Map<number, FakeReviewComment[]>;
   nextNumber: number;
 }
 
@@ -184,7 +236,14 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   const repoData = (key: string): RepoData => {
     let data = repos.get(key);
     if (!data) {
-      data = { issues: new Map(), labels: new Map(), pulls: new Map(), nextNumber: 1 };
+      data = {
+        issues: new Map(),
+        labels: new Map(),
+        pulls: new Map(),
+        pullIssues: new Map(),
+        reviewComments: new Map(),
+        nextNumber: 1,
+      };
       repos.set(key, data);
     }
     return data;
@@ -217,7 +276,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       repos_url: `${u}/repos`,
       events_url: `${u}/events{/privacy}`,
       received_events_url: `${u}/received_events`,
-      type: "User",
+      type: name.endsWith("[bot]") ? "Bot" : "User",
       site_admin: false,
     };
   };
@@ -358,7 +417,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     const side = (ref: string) => ({
       label: `${repo.split("/")[0]}:${ref}`,
       ref,
-      sha: "0".repeat(40),
+      sha: ref === pull.head ? pull.headSha ?? "0".repeat(40) : "0".repeat(40),
       user: userJson(repo.split("/")[0]),
       repo: repoJson(repo),
     });
@@ -428,6 +487,27 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     };
   };
 
+  /** The issue side of a pull request (for its comments), or undefined when there is no such pull. */
+  const pullIssueOf = (data: RepoData, number: number): FakeIssue | undefined => {
+    const pull = data.pulls.get(number);
+    if (!pull) return undefined;
+    let issue = data.pullIssues.get(number);
+    if (!issue) {
+      issue = {
+        number,
+        title: pull.title,
+        state: pull.state,
+        labels: [],
+        createdAt: pull.createdAt,
+        updatedAt: pull.createdAt,
+        comments: [],
+        body: pull.body,
+      };
+      data.pullIssues.set(number, issue);
+    }
+    return issue;
+  };
+
   const touch = (issue: FakeIssue) => {
     issue.updatedAt = now().toISOString().replace(/\.\d{3}Z$/, "Z");
   };
@@ -457,7 +537,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   ) => {
     const repo = `${match[0]}/${match[1]}`;
     const data = repoData(repo);
-    const issue = data.issues.get(Number(match[2]));
+    const issue = data.issues.get(Number(match[2])) ?? pullIssueOf(data, Number(match[2]));
     return issue ? run(repo, data, issue) : notFound();
   };
 
@@ -486,6 +566,39 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       });
     const { slice, headers } = page(url, list);
     return { status: 200, body: slice.map((issue) => issueJson(repo, data, issue)), headers };
+  });
+  route("POST", "/repos/{owner}/{repo}/issues", (m, _url, body) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const data = repoData(repo);
+    const spec = body as { title?: unknown; body?: unknown; labels?: unknown };
+    const labels = Array.isArray(spec?.labels) ? spec.labels : [];
+    if (
+      typeof spec?.title !== "string" || !spec.title.trim() ||
+      labels.some((l) => typeof l !== "string")
+    ) {
+      return {
+        status: 422,
+        body: {
+          message: "Validation Failed",
+          errors: [{ resource: "Issue", code: "missing_field", field: "title" }],
+          documentation_url: "https://docs.github.com/rest/issues/issues#create-an-issue",
+        },
+      };
+    }
+    const createdAt = now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const issue: FakeIssue = {
+      number: data.nextNumber++,
+      title: spec.title,
+      state: "open",
+      labels: [...new Set(labels as string[])],
+      createdAt,
+      updatedAt: createdAt,
+      comments: [],
+      body: typeof spec.body === "string" ? spec.body : null,
+    };
+    for (const name of issue.labels) ensureLabel(data, name);
+    data.issues.set(issue.number, issue);
+    return { status: 201, body: issueJson(repo, data, issue) };
   });
   route(
     "GET",
@@ -625,6 +738,73 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     data.pulls.set(pull.number, pull);
     return { status: 201, body: pullJson(repo, data, pull, true) };
   });
+  const reviewCommentJson = (repo: string, pull: number, c: FakeReviewComment) => {
+    const u = `${base}/repos/${repo}/pulls/comments/${c.id}`;
+    const html = `https://github.com/${repo}/pull/${pull}#discussion_r${c.id}`;
+    const pullUrl = `${base}/repos/${repo}/pulls/${pull}`;
+    return {
+      url: u,
+      pull_request_review_id: 800000 + c.id,
+      id: c.id,
+      node_id: `PRRC_${c.id}`,
+      diff_hunk: "@@ -1,3 +1,3 @@",
+      path: c.path,
+      // Outdated (line null): GitHub's description has position and line as optional
+      // integers, so the fake leaves both out.
+      ...(c.line === null ? {} : { position: c.line, line: c.line }),
+      original_position: 1,
+      commit_id: c.commitId,
+      original_commit_id: c.commitId,
+      ...(c.inReplyTo ? { in_reply_to_id: c.inReplyTo } : {}),
+      user: userJson(c.login),
+      body: c.body,
+      created_at: c.createdAt,
+      updated_at: c.createdAt,
+      html_url: html,
+      pull_request_url: pullUrl,
+      author_association: "NONE",
+      _links: { self: { href: u }, html: { href: html }, pull_request: { href: pullUrl } },
+      original_line: 1,
+      side: "RIGHT",
+      subject_type: "line",
+    };
+  };
+  route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", (m, url) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const data = repoData(repo);
+    const number = Number(m[2]);
+    if (!data.pulls.has(number)) return notFound();
+    const { slice, headers } = page(url, data.reviewComments.get(number) ?? []);
+    return { status: 200, body: slice.map((c) => reviewCommentJson(repo, number, c)), headers };
+  });
+  route(
+    "POST",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+    (m, _url, body) => {
+      const repo = `${m[0]}/${m[1]}`;
+      const data = repoData(repo);
+      const number = Number(m[2]);
+      const list = data.reviewComments.get(number) ?? [];
+      const parent = list.find((c) => c.id === Number(m[3]));
+      if (!parent) return notFound();
+      const text = (body as { body?: unknown })?.body;
+      if (typeof text !== "string") {
+        return { status: 422, body: { message: "Invalid request.", documentation_url: "x" } };
+      }
+      const reply: FakeReviewComment = {
+        id: nextId++,
+        body: text,
+        login,
+        path: parent.path,
+        line: parent.line,
+        commitId: parent.commitId,
+        inReplyTo: parent.inReplyTo ?? parent.id,
+        createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      };
+      list.push(reply);
+      return { status: 201, body: reviewCommentJson(repo, number, reply) };
+    },
+  );
   route("GET", "/repos/{owner}/{repo}/labels", (m, url) => {
     const repo = `${m[0]}/${m[1]}`;
     const { slice, headers } = page(url, [...repoData(repo).labels.values()]);
@@ -794,16 +974,17 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       return number;
     },
     issue(repo, number) {
-      const found = repoData(repo).issues.get(number);
+      const data = repoData(repo);
+      const found = data.issues.get(number) ?? pullIssueOf(data, number);
       if (!found) throw new Error(`fake: no issue ${repo}#${number}`);
       return found;
     },
-    addComment(repo, number, body) {
+    addComment(repo, number, body, author = "operator") {
       const issue = this.issue(repo, number);
       issue.comments.push({
         id: nextId++,
         body,
-        login: "operator",
+        login: author,
         createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
       });
       touch(issue);
@@ -813,6 +994,45 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     },
     pulls(repo) {
       return [...repoData(repo).pulls.values()];
+    },
+    addPull(repo, pull) {
+      const data = repoData(repo);
+      const number = data.nextNumber++;
+      data.pulls.set(number, {
+        number,
+        title: pull.title,
+        body: pull.body ?? null,
+        head: pull.head,
+        base: pull.base ?? "main",
+        draft: pull.draft ?? false,
+        state: "open",
+        createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        headSha: pull.headSha,
+      });
+      return number;
+    },
+    issues(repo) {
+      return [...repoData(repo).issues.values()];
+    },
+    addReviewComment(repo, pull, comment) {
+      const data = repoData(repo);
+      if (!data.pulls.has(pull)) throw new Error(`fake: no pull request ${repo}#${pull}`);
+      const list = data.reviewComments.get(pull) ?? [];
+      data.reviewComments.set(pull, list);
+      const id = nextId++;
+      list.push({
+        id,
+        body: comment.body,
+        login: comment.login,
+        path: comment.path,
+        line: comment.line,
+        commitId: comment.commitId ?? data.pulls.get(pull)!.headSha ?? "0".repeat(40),
+        createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      });
+      return id;
+    },
+    reviewComments(repo, pull) {
+      return repoData(repo).reviewComments.get(pull) ?? [];
     },
     close,
     [Symbol.asyncDispose]: close,

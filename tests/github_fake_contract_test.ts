@@ -9,8 +9,13 @@ import assert from "node:assert/strict";
 import spec from "@octokit/openapi/generated/api.github.com.json" with { type: "json" };
 import { claimIssue, releaseClaim, sweepStaleClaims } from "../runner/github/claims.ts";
 import { bootstrapLabels, LABELS } from "../runner/github/labels.ts";
-import { getIssue, removeLabel } from "../runner/github/rest.ts";
-import { createPull, findOpenPulls } from "../runner/github/pulls.ts";
+import { createIssue, getIssue, removeLabel } from "../runner/github/rest.ts";
+import {
+  createPull,
+  findOpenPulls,
+  listReviewComments,
+  replyToReviewComment,
+} from "../runner/github/pulls.ts";
 import { fakeClient, startFakeGitHub } from "./fake_github.ts";
 
 type Schema = Record<string, unknown>;
@@ -217,6 +222,91 @@ Deno.test("the fake's pull-request replies match GitHub's OpenAPI description", 
       "GET /repos/{owner}/{repo}/pulls 200",
       "POST /repos/{owner}/{repo}/pulls 201",
       "POST /repos/{owner}/{repo}/pulls 422",
+    ]
+  ) {
+    assert.ok(statuses.has(route), `not exercised: ${route}`);
+  }
+  assert.deepEqual(fake.unexpected, []);
+});
+
+Deno.test("the fake's issue creation matches GitHub's OpenAPI description", async () => {
+  await using fake = startFakeGitHub();
+  const client = await fakeClient(fake);
+  const repo = { owner: "acme", name: "web" };
+  const created = await createIssue(client, repo, {
+    title: "Filed by an agent",
+    body: "Body\n\n<!-- alfred:filed codename=drake firing=f1 -->",
+    labels: [LABELS.implement],
+  });
+  assert.equal(created.title, "Filed by an agent");
+  assert.deepEqual(created.labels, [LABELS.implement]);
+  assert.ok(created.body.includes("alfred:filed"));
+  await assert.rejects(
+    () => createIssue(client, repo, { title: " ", body: "", labels: [] }),
+    /422/,
+  );
+  const statuses = new Set<string>();
+  for (const exchange of fake.exchanges) {
+    statuses.add(`${exchange.route} ${exchange.status}`);
+    const schema = responseSchema(exchange.route, exchange.status);
+    if (exchange.status >= 300 || !schema) continue;
+    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
+  }
+  for (
+    const route of [
+      "POST /repos/{owner}/{repo}/issues 201",
+      "POST /repos/{owner}/{repo}/issues 422",
+    ]
+  ) {
+    assert.ok(statuses.has(route), `not exercised: ${route}`);
+  }
+  assert.deepEqual(fake.unexpected, []);
+});
+
+Deno.test("the fake's inline review comments and replies match GitHub's OpenAPI description", async () => {
+  await using fake = startFakeGitHub();
+  const client = await fakeClient(fake);
+  const repo = { owner: "acme", name: "web" };
+  const pull = fake.addPull("acme/web", {
+    title: "T",
+    head: "agent/lucius/1-abc",
+    headSha: "a".repeat(40),
+  });
+  const id = fake.addReviewComment("acme/web", pull, {
+    body: "**[P1]** off by one",
+    login: "chatgpt-codex-connector[bot]",
+    path: "src/a.ts",
+    line: 3,
+  });
+  fake.addReviewComment("acme/web", pull, {
+    body: "old",
+    login: "x[bot]",
+    path: "b.ts",
+    line: null,
+  });
+  const reply = await replyToReviewComment(client, repo, { pull, comment: id, body: "fixed" });
+  assert.equal(reply.in_reply_to_id, id);
+  const listed = await listReviewComments(client, repo, { pull });
+  assert.deepEqual(listed.map((c) => [c.id, c.line ?? null, c.user?.type]), [
+    [id, 3, "Bot"],
+    [id + 1, null, "Bot"],
+    [reply.id, 3, "User"],
+  ]);
+  await assert.rejects(
+    () => replyToReviewComment(client, repo, { pull, comment: 1, body: "x" }),
+    /404/,
+  );
+  const statuses = new Set<string>();
+  for (const exchange of fake.exchanges) {
+    statuses.add(`${exchange.route} ${exchange.status}`);
+    const schema = responseSchema(exchange.route, exchange.status);
+    if (exchange.status >= 300 || !schema) continue;
+    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
+  }
+  for (
+    const route of [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments 200",
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies 201",
     ]
   ) {
     assert.ok(statuses.has(route), `not exercised: ${route}`);

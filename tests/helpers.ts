@@ -139,7 +139,12 @@ export async function listDir(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-function denoDir(): string {
+/**
+ * The Deno cache folder subprocesses share with the test runner.
+ *
+ * @returns `DENO_DIR`, else the default cache folder.
+ */
+export function denoDir(): string {
   const explicit = Deno.env.get("DENO_DIR");
   if (explicit) return explicit;
   const cache = Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`;

@@ -56,3 +56,26 @@ Deno.test("sandbox denials in a Lucius firing are recorded, counted by status, a
   const status = await runAlfred(["status"], { home, env: world.env() });
   assert.match(status.stdout, /SANDBOX lucius: \d+ action\(s\) refused in its last firing/);
 });
+
+Deno.test("a Lucius firing under exactly alfred-lucius's permissions runs its engine in the sandbox and ships", async () => {
+  const { runFlagsOf } = await import("../runner/permissions.ts");
+  const { committingReplies } = await import("./lucius_world.ts");
+  await using world = await createLuciusWorld({ replies: committingReplies() });
+  world.github.addIssue(REPO, { title: "Add a greeting", labels: [LABELS.implement] });
+  const port = (url: string) => new URL(url).port;
+  const flags = runFlagsOf("alfred-lucius", {
+    githubHost: `127.0.0.1:${port(world.github.url)}`,
+    slackHost: `127.0.0.1:${port(world.slack.url)}`,
+    engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
+  });
+  assert.ok(!flags.includes("--allow-all") && !flags.includes("--allow-net"));
+  assert.ok(flags.some((flag) => flag.includes("unix:/tmp/alfred-sandbox-lucius/proxy.sock")));
+  const fired = await world.fireUnder(flags);
+  assert.equal(fired.code, 0, fired.stderr);
+  assert.equal(world.github.pulls(REPO).length, 1);
+  let transcripts = "";
+  for await (const entry of Deno.readDir(`${world.layout.transcriptsDir}/lucius`)) {
+    transcripts += await Deno.readTextFile(`${world.layout.transcriptsDir}/lucius/${entry.name}`);
+  }
+  assert.match(transcripts, /"kind":"sandbox"/);
+});

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { alfredCommand, type CliResult } from "./helpers.ts";
+import { alfredCommand, type CliResult, DENO, denoDir, listDir, REPO_ROOT } from "./helpers.ts";
 import { type FakeAnthropic, type ScriptedReply, startFakeAnthropic } from "./fake_anthropic.ts";
 import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from "./fake_github.ts";
 import { type FakeSlack, startFakeSlack } from "./fake_slack.ts";
@@ -40,10 +40,15 @@ export interface LuciusWorld extends AsyncDisposable {
   readonly slack: FakeSlack;
   /** The environment of a firing. */
   env(extra?: Record<string, string>): Record<string, string>;
-  /** Starts `alfred fire lucius` as a subprocess. */
+  /** Starts `alfred fire <codename>` (default lucius) as a subprocess. */
   spawnFiring(extra?: Record<string, string>): Deno.ChildProcess;
-  /** Runs `alfred fire lucius` to its end. */
+  /** Runs `alfred fire <codename>` (default lucius) to its end. */
   fire(extra?: Record<string, string>): Promise<CliResult>;
+  /**
+   * Runs the agent's own entry point (`agents/<codename>.ts`, what its binary
+   * runs) with exactly the given Deno flags, e.g. `runFlagsOf("alfred-bane", …)`.
+   */
+  fireUnder(flags: string[], extra?: Record<string, string>): Promise<CliResult>;
   /** Runs git in a folder and returns its standard output (throws on failure). */
   git(cwd: string, args: string[]): Promise<string>;
 }
@@ -51,12 +56,24 @@ export interface LuciusWorld extends AsyncDisposable {
 /**
  * Makes a world.
  *
- * @param options The scripted engine replies and the GitHub fault decision.
+ * @param options The scripted engine replies, the GitHub fault decision, and for
+ *   other codenames: which agent fires, more files in the first commit, more
+ *   lines of the repo's entry and of `agents:` in `fleet.yaml`.
  * @returns The world.
  */
 export async function createLuciusWorld(
-  options: { replies?: ScriptedReply[]; fault?: FakeGitHubOptions["fault"] } = {},
+  options: {
+    replies?: ScriptedReply[];
+    fault?: FakeGitHubOptions["fault"];
+    codename?: string;
+    files?: Record<string, string>;
+    repoLines?: string[];
+    agentLines?: string[];
+    /** More repositories listed in fleet.yaml after the first (no checkout). */
+    extraRepos?: string[];
+  } = {},
 ): Promise<LuciusWorld> {
+  const codename = options.codename ?? "lucius";
   const root = await Deno.makeTempDir({ prefix: "alfred-lucius-" });
   const home = `${root}/home`;
   const origin = `${root}/origin.git`;
@@ -84,6 +101,10 @@ export async function createLuciusWorld(
   await git(seed, ["checkout", "--quiet", "-b", "main"]);
   await Deno.writeTextFile(`${seed}/README.md`, "# web\n");
   await Deno.writeTextFile(`${seed}/CLAUDE.md`, "Use tabs. Keep functions short.\n");
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    await Deno.mkdir(`${seed}/${name}`.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.writeTextFile(`${seed}/${name}`, text);
+  }
   await git(seed, ["add", "."]);
   await git(seed, ["commit", "--quiet", "-m", "Initial commit"]);
   await git(seed, ["push", "--quiet", "origin", "main"]);
@@ -98,11 +119,14 @@ export async function createLuciusWorld(
       `  - name: ${REPO}`,
       `    path: ${checkout}`,
       "    base: main",
+      ...(options.repoLines ?? []).map((line) => `    ${line}`),
+      ...(options.extraRepos ?? []).flatMap((name) => [`  - name: ${name}`, "    base: main"]),
       "agents:",
-      "  lucius:",
+      `  ${codename}:`,
       "    enabled: true",
       "    max_turns: 8",
       "    timeout_minutes: 1",
+      ...(options.agentLines ?? []).map((line) => `    ${line}`),
       "",
     ].join("\n"),
   );
@@ -124,7 +148,7 @@ export async function createLuciusWorld(
     ...extra,
   });
   const spawnFiring = (extra: Record<string, string> = {}) =>
-    alfredCommand(["fire", "lucius"], { home, env: env(extra) }).spawn();
+    alfredCommand(["fire", codename], { home, env: env(extra) }).spawn();
   return {
     root,
     home,
@@ -138,6 +162,29 @@ export async function createLuciusWorld(
     spawnFiring,
     async fire(extra = {}) {
       const output = await spawnFiring(extra).output();
+      return {
+        code: output.code,
+        stdout: new TextDecoder().decode(output.stdout),
+        stderr: new TextDecoder().decode(output.stderr),
+      };
+    },
+    async fireUnder(flags, extra = {}) {
+      const output = await new Deno.Command(DENO, {
+        args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/${codename}.ts`],
+        cwd: REPO_ROOT,
+        clearEnv: true,
+        env: {
+          ALFRED_HOME: home,
+          HOME: home,
+          DENO_DIR: denoDir(),
+          NO_COLOR: "1",
+          TZ: "UTC",
+          ...env(extra),
+        },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
       return {
         code: output.code,
         stdout: new TextDecoder().decode(output.stdout),
@@ -168,4 +215,23 @@ export function committingReplies(options: { end?: ScriptedReply } = {}): Script
     },
     options.end ?? { kind: "text", text: "Added greeting.txt with a friendly hello.\n[OK]" },
   ];
+}
+
+/**
+ * The firing events of a world's event log, oldest file first.
+ *
+ * @param world The world (its layout).
+ * @param agent Only this agent's events, when given.
+ * @returns The parsed event lines.
+ */
+export async function worldEvents(
+  world: Pick<LuciusWorld, "layout">,
+  agent?: string,
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const name of await listDir(world.layout.eventsDir)) {
+    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
+    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
+  }
+  return agent === undefined ? out : out.filter((event) => event.agent === agent);
 }

@@ -62,16 +62,24 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
     ["alfred", {
       run: [
         "/usr/bin/sandbox-exec",
+        "aws",
         "bwrap",
         "claude",
         "codex",
+        "deno",
         "df",
         "gh",
         "git",
         "kill",
         "launchctl",
         "loginctl",
+        "make",
+        "node",
+        "npm",
+        "npx",
+        "pnpm",
         "systemctl",
+        "yarn",
       ],
       sys: ["hostname", "uid"],
     }],
@@ -129,7 +137,7 @@ Deno.test("custom agents from fleet.yaml declare programs, hosts and env, valida
   assertEquals(set.run, [...permissionsOf("alfred-lucius").run, "make"].sort());
   assert(set.net.includes("docs.example.com:443") && set.env.includes("GOPATH"));
   assert(permissionsOf("alfred", { custom }).run.includes("make"), "alfred can fire it too");
-  assertEquals(declarationsOf({ custom }).at(-1)?.entry, "agents/docs.ts");
+  assertEquals(declarationsOf({ custom }).at(-1)?.entry, "agents/custom.ts");
   const bad: [unknown, string][] = [
     [{ agents: { x: { programs: ["sh"] } } }, "agents.x.programs.0: may not be a shell"],
     [{ agents: { x: { programs: ["/usr/bin/curl"] } } }, "agents.x.programs.0: must be a bare"],

@@ -27,6 +27,22 @@ export const LABELS = {
   needsHumanScope: "needs:human-scope",
   /** Sticky: a plan waits for the operator's approval. */
   planPendingApproval: "agent:plan-pending-approval",
+  /** Batman's queue: a large multi-repo feature (the parent issue) to plan. */
+  largeFeature: "agent:large-feature",
+  /** A human approved Batman's plan of a parent issue. */
+  planApproved: "agent:plan-approved",
+  /** Batman filed the parent's child issues: it is never planned again. */
+  childrenFiled: "agent:children-filed",
+  /** Robin asked the reporter for reproduction details (never twice). */
+  needsRepro: "triage:needs-repro",
+} as const;
+
+/** Robin's severity labels, most severe first: `severity:P0` … `severity:P3`. */
+export const SEVERITY_LABELS = {
+  P0: "severity:P0",
+  P1: "severity:P1",
+  P2: "severity:P2",
+  P3: "severity:P3",
 } as const;
 
 /** Labels that stop an issue from being picked, whatever else it carries. */
@@ -77,6 +93,46 @@ export const LABEL_SET: readonly LabelSpec[] = [
     name: LABELS.planPendingApproval,
     color: "c5def5",
     description: "Alfred: a plan waits for the operator's approval",
+  },
+  {
+    name: LABELS.largeFeature,
+    color: "0052cc",
+    description: "Alfred: a large multi-repo feature for Batman to plan",
+  },
+  {
+    name: LABELS.planApproved,
+    color: "0e8a16",
+    description: "Alfred: a human approved the plan; Batman files the child issues",
+  },
+  {
+    name: LABELS.childrenFiled,
+    color: "5319e7",
+    description: "Alfred: Batman filed the child issues of this plan",
+  },
+  {
+    name: SEVERITY_LABELS.P0,
+    color: "b60205",
+    description: "Alfred triage: critical (outage, data loss, security), fix now",
+  },
+  {
+    name: SEVERITY_LABELS.P1,
+    color: "d93f0b",
+    description: "Alfred triage: major (a main feature broken, no workaround)",
+  },
+  {
+    name: SEVERITY_LABELS.P2,
+    color: "fbca04",
+    description: "Alfred triage: moderate (broken with a workaround, or a minor feature)",
+  },
+  {
+    name: SEVERITY_LABELS.P3,
+    color: "c2e0c6",
+    description: "Alfred triage: minor (cosmetic, docs, nice to have)",
+  },
+  {
+    name: LABELS.needsRepro,
+    color: "f9d0c4",
+    description: "Alfred triage: waiting for reproduction details from the reporter",
   },
 ];
 

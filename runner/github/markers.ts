@@ -8,7 +8,8 @@
  *
  * ```text
  * marker = "<!-- alfred:" kind 1*( " " key "=" value ) " -->"
- * kind   = "claim" / "release" / "race-yield" / "stale-release"
+ * kind   = "claim" / "release" / "race-yield" / "stale-release" / "triage" / "review"
+ *        / "filed" / "plan" / "review-fix"
  * key    = 1*( "a"-"z" )
  * value  = 1*( any character except whitespace, and never containing "--" )
  * ```
@@ -106,18 +107,122 @@ export const StaleReleaseMarker = z.object({
 /** A parsed stale-release marker. */
 export type StaleReleaseMarker = z.infer<typeof StaleReleaseMarker>;
 
+/** A severity, P0 (most severe) to P3, used by triage (Robin) and review findings (Ra's al Ghul). */
+export const Severity = z.enum(["P0", "P1", "P2", "P3"]);
+/** One of {@linkcode Severity}. */
+export type Severity = z.infer<typeof Severity>;
+
+/** What Robin decided about an issue. */
+export const TriageVerdict = z.enum(["ready", "needs-repro"]);
+/** `ready`: handed to Lucius (`agent:implement`); `needs-repro`: Robin asked for reproduction details. */
+export type TriageVerdict = z.infer<typeof TriageVerdict>;
+
+/**
+ * `<!-- alfred:triage … severity=… verdict=… -->`: Robin triaged an issue. An
+ * issue carries at most one with `verdict=needs-repro`: Robin never asks twice.
+ */
+export const TriageMarker = z.object({
+  kind: z.literal("triage"),
+  ...Common,
+  severity: Severity,
+  verdict: TriageVerdict,
+});
+/** A parsed triage marker. */
+export type TriageMarker = z.infer<typeof TriageMarker>;
+
+/**
+ * `<!-- alfred:review … pr=… sha=… blocking=… -->`: Ra's al Ghul reviewed the
+ * pull request `pr` at head commit `sha`, finding `blocking` P0/P1 findings.
+ * One per reviewed commit; see runner/review_findings.ts for the comment around it.
+ */
+export const ReviewMarker = z.object({
+  kind: z.literal("review"),
+  ...Common,
+  /** The pull request's number. */
+  pr: z.coerce.number().int().positive(),
+  /** The full head commit reviewed (lower-case hex). */
+  sha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "must be a full hex commit id"),
+  /** How many findings are P0 or P1. */
+  blocking: z.coerce.number().int().nonnegative(),
+});
+/** A parsed review marker. */
+export type ReviewMarker = z.infer<typeof ReviewMarker>;
+
+/** An issue reference `owner/name#n`. */
+const IssueRefValue = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+#\d+$/, {
+  message: "must be owner/name#number",
+});
+
+/**
+ * `<!-- alfred:filed codename=… firing=… [parent=owner/name#n] -->`: in the body
+ * of an issue an agent filed (Drake's gaps, Batman's child issues with their parent).
+ */
+export const FiledMarker = z.object({
+  kind: z.literal("filed"),
+  codename: Value,
+  firing: Value,
+  /** The parent issue a child belongs to (Batman). */
+  parent: IssueRefValue.optional(),
+});
+/** A parsed filed marker. */
+export type FiledMarker = z.infer<typeof FiledMarker>;
+
+/** `<!-- alfred:plan codename=… firing=… ts=… host=… -->`: Batman's rollout plan of a parent issue. */
+export const PlanMarker = z.object({
+  kind: z.literal("plan"),
+  ...Common,
+});
+/** A parsed plan marker. */
+export type PlanMarker = z.infer<typeof PlanMarker>;
+
+/**
+ * `<!-- alfred:review-fix … pr=… review=… findings=… sha=… -->`: Nightwing
+ * fixed the findings `findings` (their 1-based indexes, comma-separated) of the
+ * review comment `review` on pull request `pr`, in the commit `sha` it pushed.
+ * A finding named in one is never fixed again.
+ */
+export const ReviewFixMarker = z.object({
+  kind: z.literal("review-fix"),
+  ...Common,
+  /** The pull request's number. */
+  pr: z.coerce.number().int().positive(),
+  /** The id of the review comment whose findings were fixed. */
+  review: z.coerce.number().int().positive(),
+  /** The fixed findings' indexes, e.g. `1,3`. */
+  findings: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/, "must be finding numbers like 1,3"),
+  /** The head commit pushed with the fixes. */
+  sha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "must be a full hex commit id"),
+});
+/** A parsed review-fix marker. */
+export type ReviewFixMarker = z.infer<typeof ReviewFixMarker>;
+
 /** Any marker. */
 export const Marker = z.discriminatedUnion("kind", [
   ClaimMarker,
   ReleaseMarker,
   RaceYieldMarker,
   StaleReleaseMarker,
+  TriageMarker,
+  ReviewMarker,
+  FiledMarker,
+  PlanMarker,
+  ReviewFixMarker,
 ]);
 /** Any parsed marker. */
 export type Marker = z.infer<typeof Marker>;
 
 /** The kinds of marker, in the order of the grammar. */
-export const MARKER_KINDS = ["claim", "release", "race-yield", "stale-release"] as const;
+export const MARKER_KINDS = [
+  "claim",
+  "release",
+  "race-yield",
+  "stale-release",
+  "triage",
+  "review",
+  "filed",
+  "plan",
+  "review-fix",
+] as const;
 
 /** Field order when writing, per kind (parsing accepts any order). */
 const FIELD_ORDER: Record<Marker["kind"], readonly string[]> = {
@@ -134,6 +239,11 @@ const FIELD_ORDER: Record<Marker["kind"], readonly string[]> = {
     "transition",
     "attempt",
   ],
+  "triage": ["codename", "firing", "ts", "host", "severity", "verdict"],
+  "review": ["codename", "firing", "ts", "host", "pr", "sha", "blocking"],
+  "filed": ["codename", "firing", "parent"],
+  "plan": ["codename", "firing", "ts", "host"],
+  "review-fix": ["codename", "firing", "ts", "host", "pr", "review", "findings", "sha"],
 };
 
 /** A marker could not be written because a field is invalid (a bug in the caller). */

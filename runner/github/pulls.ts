@@ -18,7 +18,8 @@ export const PullRequest = z.object({
   title: z.string(),
   draft: z.boolean().optional(),
   body: z.string().nullish().transform((body) => body ?? ""),
-  head: z.object({ ref: z.string() }),
+  /** The head branch and, when GitHub gives it (always, in practice), its commit. */
+  head: z.object({ ref: z.string(), sha: z.string().optional() }),
   base: z.object({ ref: z.string() }),
 });
 /** A pull request. */
@@ -123,5 +124,77 @@ export function createPull(client: GitHubClient, repo: Repo, pull: NewPull): Pro
         body: pull.body,
         draft: pull.draft ?? false,
       })).data,
+  );
+}
+
+/** The fields of an inline pull request review comment Alfred reads. */
+export const ReviewComment = z.object({
+  id: z.number().int(),
+  body: z.string(),
+  path: z.string(),
+  /** The line in the current diff; null (or absent) when the comment is outdated. */
+  line: z.number().int().nullish(),
+  commit_id: z.string(),
+  in_reply_to_id: z.number().int().optional(),
+  user: z.object({ login: z.string(), type: z.string().optional() }).nullable(),
+});
+/** An inline review comment. */
+export type ReviewComment = z.infer<typeof ReviewComment>;
+
+/**
+ * Lists a pull request's inline review comments, replies included (all pages).
+ *
+ * @param client The GitHub client.
+ * @param repo The repository.
+ * @param options The pull request's number.
+ * @returns The comments, oldest first.
+ * @throws {GitHubApiError} when a request fails after retries.
+ */
+export function listReviewComments(
+  client: GitHubClient,
+  repo: Repo,
+  options: { pull: number },
+): Promise<ReviewComment[]> {
+  return call(
+    `list review comments of ${repoString(repo)}#${options.pull}`,
+    z.array(ReviewComment),
+    () =>
+      client.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/comments", {
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: options.pull,
+        per_page: 100,
+      }),
+  );
+}
+
+/**
+ * Replies in the thread of an inline review comment.
+ *
+ * @param client The GitHub client.
+ * @param repo The repository.
+ * @param options The pull request, the comment replied to, and the reply's Markdown.
+ * @returns The reply.
+ * @throws {GitHubApiError} when the request fails after retries.
+ */
+export function replyToReviewComment(
+  client: GitHubClient,
+  repo: Repo,
+  options: { pull: number; comment: number; body: string },
+): Promise<ReviewComment> {
+  return call(
+    `reply to review comment ${options.comment} of ${repoString(repo)}#${options.pull}`,
+    ReviewComment,
+    async () =>
+      (await client.octokit.request(
+        "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+        {
+          owner: repo.owner,
+          repo: repo.name,
+          pull_number: options.pull,
+          comment_id: options.comment,
+          body: options.body,
+        },
+      )).data,
   );
 }

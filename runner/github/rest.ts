@@ -63,6 +63,7 @@ export const Issue = z.object({
   labels: z.array(z.union([z.string(), z.object({ name: z.string() })]))
     .transform((labels) => labels.map((label) => typeof label === "string" ? label : label.name)),
   pull_request: z.object({}).passthrough().nullish(),
+  body: z.string().nullish().transform((body) => body ?? ""),
 });
 /** An issue, with its label names. */
 export type Issue = z.infer<typeof Issue>;
@@ -184,6 +185,40 @@ export function getIssue(client: GitHubClient, issue: IssueRef): Promise<Issue> 
         owner: issue.repo.owner,
         repo: issue.repo.name,
         issue_number: issue.number,
+      })).data,
+  );
+}
+
+/** What {@linkcode createIssue} files. */
+export interface NewIssue {
+  /** The title. */
+  title: string;
+  /** The body (Markdown). */
+  body: string;
+  /** Labels to put on it (GitHub creates missing ones). */
+  labels: string[];
+}
+
+/**
+ * Files a new issue.
+ *
+ * @param client The GitHub client.
+ * @param repo The repository.
+ * @param issue Title, body and labels.
+ * @returns The issue.
+ * @throws {GitHubApiError} when the request fails after retries.
+ */
+export function createIssue(client: GitHubClient, repo: Repo, issue: NewIssue): Promise<Issue> {
+  return call(
+    `create an issue in ${repoString(repo)}`,
+    Issue,
+    async () =>
+      (await client.octokit.request("POST /repos/{owner}/{repo}/issues", {
+        owner: repo.owner,
+        repo: repo.name,
+        title: issue.title,
+        body: issue.body,
+        labels: issue.labels,
       })).data,
   );
 }

@@ -208,31 +208,22 @@ export function probeSystemEntries(): SystemEntry[] {
   return entries;
 }
 
-/** The source of the forwarder run by `deno eval` (arguments: socket, port, ready file). */
-export const FORWARDER_SOURCE = `
-const [socketPath, port, readyFile] = Deno.args;
-const listener = Deno.listen({ hostname: "127.0.0.1", port: Number(port) });
-Deno.writeTextFileSync(readyFile, String(Deno.pid));
-async function pipe(from, to) {
-  const buf = new Uint8Array(32768);
-  try {
-    for (;;) {
-      const n = await from.read(buf);
-      if (n === null) break;
-      let off = 0;
-      while (off < n) off += await to.write(buf.subarray(off, n));
-    }
-    await to.closeWrite();
-  } catch (error) {
-    if (!(error instanceof Deno.errors.BadResource) && !(error instanceof Deno.errors.ConnectionReset) &&
-        !(error instanceof Deno.errors.BrokenPipe) && !(error instanceof Deno.errors.NotConnected)) throw error;
-  }
-}
-for await (const client of listener) {
-  (async () => {
-    const upstream = await Deno.connect({ transport: "unix", path: socketPath });
-    await Promise.all([pipe(client, upstream), pipe(upstream, client)]);
-    for (const c of [client, upstream]) { try { c.close(); } catch (error) { if (!(error instanceof Deno.errors.BadResource)) throw error; } }
-  })().catch((error) => { console.error("alfred forwarder: " + error); try { client.close(); } catch (e) { if (!(e instanceof Deno.errors.BadResource)) throw e; } });
-}
+/**
+ * The forwarder run by `node -e` (arguments: socket, port, ready file). Node is
+ * what runs the engines' CLIs, so it is present and visible in every sandbox,
+ * also when Alfred itself is a compiled binary (which cannot `eval`).
+ */
+export const NODE_FORWARDER_SOURCE = `
+const net = require("node:net");
+const fs = require("node:fs");
+const [socketPath, port, readyFile] = process.argv.slice(1);
+const server = net.createServer((client) => {
+  const upstream = net.connect(socketPath);
+  const end = () => { client.destroy(); upstream.destroy(); };
+  client.on("error", end);
+  upstream.on("error", end);
+  client.pipe(upstream);
+  upstream.pipe(client);
+});
+server.listen(Number(port), "127.0.0.1", () => fs.writeFileSync(readyFile, String(process.pid)));
 `;

@@ -24,7 +24,7 @@ import { AlfredError, ConfigError } from "../errors.ts";
 import { runCapture } from "../process.ts";
 import {
   bwrapArgs,
-  FORWARDER_SOURCE,
+  NODE_FORWARDER_SOURCE,
   probeSystemEntries,
   SYSTEM_DIRS,
   SYSTEM_SECRETS,
@@ -40,6 +40,7 @@ import {
 } from "./policy.ts";
 import { type AllowRule, type EgressProxy, startEgressProxy } from "./proxy.ts";
 import { seatbeltProfile } from "./seatbelt.ts";
+import { sandboxRuntimeDir } from "./runtime_dir.ts";
 import type { PermissionDenial } from "../engines/agent_result.ts";
 
 export type { SandboxDenial } from "./audit.ts";
@@ -381,9 +382,17 @@ export async function wrapEngineCommand(
     ...engineApiRules(options.engine, { apiUrl: options.apiUrl }),
     ...(options.allowHosts ?? []),
   ];
-  const ownsRuntime = options.runtimeDir === undefined;
+  // A binary with a network allowlist may open only the socket it was built
+  // for: the agent's fixed folder (runner/sandbox/runtime_dir.ts). With
+  // unrestricted network access (`deno run -A`, tests) each firing gets a
+  // fresh private folder, so several homes on one host never share a socket.
+  const fixed = options.runtimeDir === undefined && options.agent !== undefined &&
+    Deno.permissions.querySync({ name: "net" }).state !== "granted";
+  const ownsRuntime = options.runtimeDir === undefined && !fixed;
   const runtimeDir = options.runtimeDir ??
-    await Deno.makeTempDir({ prefix: "alfred-sandbox-" });
+    (fixed
+      ? await prepareRuntimeDir(sandboxRuntimeDir(options.agent!))
+      : await Deno.makeTempDir({ prefix: "alfred-sandbox-" }));
   const forwarder = options.forwarder ?? defaultForwarder();
   const readOnly = uniqueOutsideSystem([
     ...git.readOnly,
@@ -444,6 +453,7 @@ export async function wrapEngineCommand(
     closed = true;
     await proxy.close();
     if (ownsRuntime) await Deno.remove(runtimeDir, { recursive: true });
+    else await removeIfPresent(`${runtimeDir}/proxy.sock`);
   };
   return {
     sandboxed: true,
@@ -463,23 +473,54 @@ export async function wrapEngineCommand(
 }
 
 /**
- * The forwarder run inside the sandbox when Alfred runs under `deno run`: the
- * same Deno binary evaluating {@linkcode FORWARDER_SOURCE}. A compiled
- * Alfred must pass `forwarder` (e.g. a hidden `alfred sandbox-forward` command).
+ * Makes (or checks) an agent's fixed sandbox runtime folder: a real folder,
+ * owned by this user, closed to others, with no stale socket left in it.
+ *
+ * @throws {SandboxUnavailableError} when the path is a symlink, not a folder,
+ *   owned by someone else, or open to others (someone may be intercepting).
+ */
+async function prepareRuntimeDir(dir: string): Promise<string> {
+  try {
+    await Deno.mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  const info = await Deno.lstat(dir);
+  const probe = `${dir}/.owner-${Deno.pid}`;
+  let mine = false;
+  if (info.isDirectory && !info.isSymlink) {
+    await Deno.writeTextFile(probe, "");
+    mine = (await Deno.lstat(probe)).uid === info.uid;
+    await Deno.remove(probe);
+  }
+  if (!info.isDirectory || info.isSymlink || !mine || ((info.mode ?? 0) & 0o077) !== 0) {
+    throw new SandboxUnavailableError(
+      `the sandbox folder ${dir} is not a private folder of this user (remove it: it must be ` +
+        `a folder with mode 700 owned by the user Alfred runs as)`,
+    );
+  }
+  await removeIfPresent(`${dir}/proxy.sock`);
+  return dir;
+}
+
+async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/**
+ * The forwarder run inside the sandbox: `node` evaluating
+ * {@linkcode NODE_FORWARDER_SOURCE}. Node runs the engines' CLIs, so it is on
+ * the sandbox's PATH wherever an engine can run, and this works the same when
+ * Alfred is a compiled binary (which cannot evaluate code) as under `deno run`.
  *
  * @returns The command.
  */
 export function defaultForwarder(): string[] {
-  return [
-    "/usr/bin/env",
-    "DENO_DIR=/tmp/.alfred-deno",
-    "DENO_NO_UPDATE_CHECK=1",
-    Deno.execPath(),
-    "eval",
-    "--no-config",
-    "--quiet",
-    FORWARDER_SOURCE,
-  ];
+  return ["/usr/bin/env", "node", "-e", NODE_FORWARDER_SOURCE];
 }
 
 function unwrapped(

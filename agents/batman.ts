@@ -1,0 +1,34 @@
+/**
+ * Batman, the multi-repo feature architect: plans the oldest
+ * `agent:large-feature` parent issue, waits for a human's approval when
+ * configured, then files scoped child issues in the right repos. This entry
+ * point is what the `alfred-batman` binary runs; it stays small so that a
+ * blocked or paused firing costs little, and loads the work
+ * (agents/batman_work.ts) only after the guard lets the firing through.
+ *
+ * Run it as `alfred fire batman`, or directly: `deno run … agents/batman.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../runner/agent.ts";
+
+/** The Batman agent. */
+export const batmanAgent: AgentDefinition = {
+  codename: "batman",
+  job: "Plans large multi-repo features and files scoped child issues.",
+  paid: true,
+  async work(context) {
+    const { createBatmanAgent } = await import("./batman_work.ts");
+    return await createBatmanAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { fire } = await import("../runner/fire.ts");
+  Deno.exit(
+    await fire("batman", {
+      env: (name) => Deno.env.get(name),
+      loadAgent: () => Promise.resolve(batmanAgent),
+    }),
+  );
+}

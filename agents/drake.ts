@@ -1,0 +1,33 @@
+/**
+ * Drake, the issue filer: reads a repository's roadmap and code and files
+ * well-scoped `agent:implement` issues for the next gap. This entry point is
+ * what the `alfred-drake` binary runs; it stays small so that a blocked or
+ * paused firing costs little, and loads the work (agents/drake_work.ts) only
+ * after the guard lets the firing through.
+ *
+ * Run it as `alfred fire drake`, or directly: `deno run … agents/drake.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../runner/agent.ts";
+
+/** The Drake agent. */
+export const drakeAgent: AgentDefinition = {
+  codename: "drake",
+  job: "Files well-scoped issues for the next gap in the roadmap.",
+  paid: true,
+  async work(context) {
+    const { createDrakeAgent } = await import("./drake_work.ts");
+    return await createDrakeAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { fire } = await import("../runner/fire.ts");
+  Deno.exit(
+    await fire("drake", {
+      env: (name) => Deno.env.get(name),
+      loadAgent: () => Promise.resolve(drakeAgent),
+    }),
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * Gordon, deployment health: compares what runs on staging (ECS task images,
+ * through the AWS CLI with Gordon's own profile) with the newest commit on the
+ * base branch, optionally lists Sentry's top error groups, and posts one
+ * summary only when something is off. No engine. The work is
+ * agents/gordon_work.ts, loaded only after the guard lets the firing through.
+ *
+ * Run it as `alfred fire gordon`, or directly: `deno run … agents/gordon.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../runner/agent.ts";
+
+/** The Gordon agent. */
+export const gordonAgent: AgentDefinition = {
+  codename: "gordon",
+  job: "Checks that staging runs the newest main and reports drift.",
+  paid: false,
+  async work(context) {
+    const { createGordonAgent } = await import("./gordon_work.ts");
+    return await createGordonAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { fire } = await import("../runner/fire.ts");
+  Deno.exit(
+    await fire("gordon", {
+      env: (name) => Deno.env.get(name),
+      loadAgent: () => Promise.resolve(gordonAgent),
+    }),
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * Huntress, post-deploy smoke: runs the operator's end-to-end test command
+ * against staging with test credentials from AWS Secrets Manager (fetched
+ * with Huntress's own AWS profile), posts failures with their artefacts, and
+ * stays quiet on success. No engine. The work is agents/huntress_work.ts,
+ * loaded only after the guard lets the firing through.
+ *
+ * Run it as `alfred fire huntress`, or directly: `deno run … agents/huntress.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../runner/agent.ts";
+
+/** The Huntress agent. */
+export const huntressAgent: AgentDefinition = {
+  codename: "huntress",
+  job: "Runs post-deploy smoke tests against staging.",
+  paid: false,
+  async work(context) {
+    const { createHuntressAgent } = await import("./huntress_work.ts");
+    return await createHuntressAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { fire } = await import("../runner/fire.ts");
+  Deno.exit(
+    await fire("huntress", {
+      env: (name) => Deno.env.get(name),
+      loadAgent: () => Promise.resolve(huntressAgent),
+    }),
+  );
+}

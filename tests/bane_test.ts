@@ -1,0 +1,297 @@
+/**
+ * Bane end to end, with real parts: `alfred fire bane` as a subprocess (and
+ * its own entry point under exactly `alfred-bane`'s permissions), real git
+ * against a bare `origin`, the real `claude` CLI against the scripted Messages
+ * API, the real `node --test` as the repo's pre-push check, the loopback
+ * GitHub fake and a loopback Slack webhook. Plus Bane's delivery decision as a
+ * table.
+ */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { listDir } from "./helpers.ts";
+import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
+import type { ScriptedReply } from "./fake_anthropic.ts";
+import { runFlagsOf } from "../runner/permissions.ts";
+import { ExitCode } from "../runner/errors.ts";
+import {
+  liveTargets,
+  needsCheck,
+  planBaneDelivery,
+  TARGET_LOCK_TTL_MS,
+  type TargetsRecord,
+} from "../agents/bane_work.ts";
+
+/** A small CommonJS project: math.js is barely tested, strings.js fully. */
+const FILES: Record<string, string> = {
+  "src/math.js": [
+    "function add(a, b) {",
+    "  return a + b;",
+    "}",
+    "function clamp(x, lo, hi) {",
+    "  if (lo > hi) throw new RangeError('lo > hi');",
+    "  return Math.min(hi, Math.max(lo, x));",
+    "}",
+    "module.exports = { add, clamp };",
+    "",
+  ].join("\n"),
+  "src/strings.js":
+    "function shout(s) {\n  return s.toUpperCase();\n}\nmodule.exports = { shout };\n",
+  "test/strings.test.js": [
+    "const test = require('node:test');",
+    "const assert = require('node:assert');",
+    "const { shout } = require('../src/strings.js');",
+    "test('shout', () => assert.equal(shout('hi'), 'HI'));",
+    "",
+  ].join("\n"),
+  // Written on another machine (absolute paths of CI): matched by path suffix.
+  "coverage/lcov.info": [
+    "TN:",
+    "SF:/ci/build/web/src/math.js",
+    "DA:1,1",
+    "DA:2,1",
+    "DA:4,0",
+    "DA:5,0",
+    "DA:6,0",
+    "DA:8,1",
+    "LF:6",
+    "LH:3",
+    "end_of_record",
+    "SF:/ci/build/web/src/strings.js",
+    "DA:1,1",
+    "DA:2,1",
+    "DA:4,1",
+    "LF:3",
+    "LH:3",
+    "end_of_record",
+    "",
+  ].join("\n"),
+};
+
+const CLAMP_TEST = [
+  "const test = require('node:test');",
+  "const assert = require('node:assert');",
+  "const { clamp } = require('../src/math.js');",
+  "test('clamp keeps a value inside its bounds', () => {",
+  "  assert.equal(clamp(5, 0, 3), 3);",
+  "  assert.equal(clamp(-1, 0, 3), 0);",
+  "  assert.throws(() => clamp(1, 3, 0), RangeError);",
+  "});",
+  "",
+].join("\n");
+
+function writingReplies(content: string, end: string): ScriptedReply[] {
+  return [
+    {
+      kind: "tool_use",
+      name: "Write",
+      input: { file_path: "test/math.test.js", content },
+    },
+    { kind: "text", text: end },
+  ];
+}
+
+function baneWorld(replies: ScriptedReply[], agentLines: string[] = []): Promise<LuciusWorld> {
+  return createLuciusWorld({
+    codename: "bane",
+    replies,
+    files: FILES,
+    repoLines: ["pre_push: node --test", "coverage_report: coverage/lcov.info"],
+    agentLines: ["since_days: 30", ...agentLines],
+  });
+}
+
+async function events(world: LuciusWorld): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const name of await listDir(world.layout.eventsDir)) {
+    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
+    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
+  }
+  return out.filter((event) => event.agent === "bane");
+}
+
+async function agentLog(world: LuciusWorld): Promise<string> {
+  const dir = `${world.layout.logsDir}/bane`;
+  const texts = await Promise.all(
+    (await listDir(dir)).map((n) => Deno.readTextFile(`${dir}/${n}`)),
+  );
+  return texts.join("");
+}
+
+async function targets(world: LuciusWorld): Promise<TargetsRecord> {
+  return JSON.parse(await Deno.readTextFile(`${world.layout.stateDir}/bane/targets.json`));
+}
+
+async function assertNoLeftovers(world: LuciusWorld): Promise<void> {
+  assertEquals(await listDir(world.layout.worktreesDir), [], "no worktree folder is left");
+  const branches = await world.git(world.checkout, [
+    "for-each-ref",
+    "--format=%(refname:short)",
+    "refs/heads/agent/",
+  ]);
+  assertEquals(branches.trim(), "", "no local agent branch is left");
+  assertEquals((await targets(world)).locks, [], "no target lock is left");
+}
+
+Deno.test("Bane adds tests for the least-covered changed file, the pre-push check passes, and it opens one pull request", async () => {
+  await using world = await baneWorld(
+    writingReplies(
+      CLAMP_TEST,
+      "Added tests for clamp: bounds and the error path.\n[BANE-TESTS-ADDED]",
+    ),
+  );
+  const result = await world.fire();
+  assertEquals(result.code, 0, result.stderr + result.stdout);
+
+  const [event] = await events(world);
+  assertEquals(event.outcome, "success", JSON.stringify(event));
+  const firingId = event.firing_id as string;
+  const [pull] = world.github.pulls(REPO);
+  assertEquals(world.github.pulls(REPO).length, 1);
+  assertEquals(pull.title, "[Bane] Tests for src/math.js");
+  assertMatch(pull.head, /^agent\/bane\/src-math-js-[0-9a-f]{6}$/);
+  assertEquals(pull.draft, false);
+  assertStringIncludes(pull.body ?? "", "line coverage was 50.0% (6 lines)");
+  assertStringIncludes(pull.body ?? "", "Pre-push check `node --test`: **passed**");
+  assertStringIncludes(pull.body ?? "", "Added tests for clamp");
+  assertEquals(event.pr, `https://github.com/${REPO}/pull/${pull.number}`);
+
+  // The branch on origin: the test file, committed by the runner as Bane with the trailers.
+  const log = await world.git(world.origin, ["log", "--format=%an%n%B", `main..${pull.head}`]);
+  assert(log.startsWith("Bane (Alfred)"), log);
+  assertStringIncludes(log, "Add tests for src/math.js");
+  assertStringIncludes(log, "Alfred-Agent: bane");
+  assertStringIncludes(log, `Alfred-Firing: ${firingId}`);
+  assertEquals(
+    await world.git(world.origin, ["show", `${pull.head}:test/math.test.js`]),
+    CLAMP_TEST,
+  );
+  const changed = await world.git(world.origin, ["diff", "--name-only", `main...${pull.head}`]);
+  assertEquals(changed.trim(), "test/math.test.js", "only a test file changed");
+
+  // The prompt named the target and the one command Bash may run.
+  const prompt = JSON.stringify(world.anthropic.requests[0].body);
+  assertStringIncludes(prompt, "File: `src/math.js`");
+  assertStringIncludes(prompt, "Line coverage: 50.0% of 6 lines");
+  assertStringIncludes(prompt, "[BANE-TESTS-ADDED]");
+  assertEquals(world.slack.messages.length, 1);
+  assertMatch(world.slack.messages[0].text, /Bane.*tests for src\/math\.js/);
+  await assertNoLeftovers(world);
+  assertEquals(world.github.unexpected, []);
+
+  // The next firing: math.js has an open Bane pull request, strings.js is covered: nothing to do.
+  const requests = world.anthropic.requests.length;
+  const again = await world.fire();
+  assertEquals(again.code, 0, again.stderr);
+  assertStringIncludes(again.stdout, "[BANE-NO-TARGET]");
+  assertEquals(world.anthropic.requests.length, requests, "no engine run");
+  assertEquals(world.github.pulls(REPO).length, 1);
+  assertEquals(world.slack.messages.length, 1, "silent: no Slack post");
+  assertEquals((await events(world)).map((e) => e.outcome), ["success", "silent"]);
+});
+
+Deno.test("under exactly alfred-bane's permissions, a failing pre-push check gives a draft marked do-not-review", async () => {
+  const failing = CLAMP_TEST.replace("clamp(5, 0, 3), 3", "clamp(5, 0, 3), 4");
+  // The engine sandbox's proxy listens on a unix socket in a temp folder, which Deno 2.9
+  // allows only under a bare --allow-net (no allowlist names an unknown path): the
+  // sandbox is off here so that the firing runs under the narrow flags.
+  await using world = await baneWorld(
+    writingReplies(failing, "Added clamp tests.\n[BANE-TESTS-ADDED]"),
+    ["sandbox: off"],
+  );
+  const port = (url: string) => new URL(url).port;
+  const flags = runFlagsOf("alfred-bane", {
+    githubHost: `127.0.0.1:${port(world.github.url)}`,
+    slackHost: `127.0.0.1:${port(world.slack.url)}`,
+    engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
+  });
+  assert(!flags.includes("--allow-all") && !flags.includes("--allow-run"));
+  const result = await world.fireUnder(flags);
+  // A failed check is a failed firing: exit 1 (a permission denial would be 5).
+  assertEquals(
+    result.code,
+    ExitCode.failure,
+    result.stderr + result.stdout + await agentLog(world),
+  );
+  assert(!(await agentLog(world)).includes("permission denied"));
+  const [event] = await events(world);
+  assertEquals(event.outcome, "failure", JSON.stringify(event));
+  const [pull] = world.github.pulls(REPO);
+  assert(pull?.draft, "a draft");
+  assertEquals(pull.title, "[Bane] [BANE-CHECK-FAILED] Tests for src/math.js");
+  assertStringIncludes(pull.body ?? "", "Do not review.");
+  assertStringIncludes(pull.body ?? "", "**failed**");
+  assertMatch(pull.body ?? "", /clamp keeps a value inside its bounds/);
+  assertEquals(world.slack.messages.length, 1);
+  assertMatch(world.slack.messages[0].text, /draft tests for src\/math\.js/);
+  await assertNoLeftovers(world);
+});
+
+Deno.test("a file the engine declines is left alone for the look-back period, silently", async () => {
+  await using world = await baneWorld([
+    { kind: "text", text: "It is glue code with nothing to assert.\n[BANE-NO-TARGET] glue code" },
+  ]);
+  const first = await world.fire();
+  assertEquals(first.code, 0, first.stderr);
+  assertStringIncludes(first.stdout, "[BANE-NO-TARGET] src/math.js: glue code");
+  assertEquals(world.github.pulls(REPO).length, 0);
+  assertEquals(world.slack.messages.length, 0);
+  assertEquals((await targets(world)).declined.map((d) => d.path), ["src/math.js"]);
+  const second = await world.fire();
+  assertEquals(second.code, 0, second.stderr);
+  assertEquals(world.anthropic.requests.length, 1, "the declined file is not offered again");
+  assertEquals((await events(world)).map((e) => e.outcome), ["silent", "silent"]);
+  await assertNoLeftovers(world);
+});
+
+Deno.test("Bane's delivery: ready only when its sentinel and the check agree, drafts keep other work", () => {
+  type Case = [
+    string,
+    string | undefined,
+    boolean,
+    boolean | undefined,
+    ReturnType<typeof planBaneDelivery>,
+  ];
+  const cases: Case[] = [
+    ["success", "BANE-TESTS-ADDED", true, true, { action: "pull", kind: "ready" }],
+    ["success", "BANE-TESTS-ADDED", true, false, { action: "pull", kind: "check-failed" }],
+    ["success", "BANE-NO-TARGET", true, undefined, { action: "none", declined: true }],
+    ["success", "SILENT", false, undefined, { action: "none", declined: true }],
+    ["success", "BLOCKED", true, undefined, { action: "pull", kind: "salvage" }],
+    ["max_turns", undefined, true, undefined, { action: "pull", kind: "salvage" }],
+    ["no_sentinel", undefined, false, undefined, { action: "none", declined: false }],
+    ["rate_limited", "BANE-NO-TARGET", false, undefined, { action: "none", declined: false }],
+  ];
+  for (const [outcome, sentinel, changed, checkPassed, plan] of cases) {
+    const verdict = { outcome: outcome as "success", sentinel };
+    assertEquals(
+      planBaneDelivery(verdict, { changed, checkPassed }),
+      plan,
+      `${outcome} ${sentinel}`,
+    );
+  }
+  assertEquals(needsCheck({ outcome: "success", sentinel: "BANE-TESTS-ADDED" }, true), true);
+  assertEquals(needsCheck({ outcome: "success", sentinel: "BANE-TESTS-ADDED" }, false), false);
+  assertEquals(needsCheck({ outcome: "max_turns", sentinel: undefined }, true), false);
+});
+
+Deno.test("target locks expire after their TTL and declines after the look-back", () => {
+  const now = new Date("2026-11-27T12:00:00Z");
+  const at = (msAgo: number) => new Date(now.getTime() - msAgo).toISOString();
+  const lock = (msAgo: number) => ({
+    repo: REPO,
+    path: `a${msAgo}.ts`,
+    firing_id: "f",
+    host: "h",
+    ts: at(msAgo),
+  });
+  const record: TargetsRecord = {
+    version: 1,
+    locks: [lock(0), lock(TARGET_LOCK_TTL_MS - 1), lock(TARGET_LOCK_TTL_MS)],
+    declined: [
+      { repo: REPO, path: "x.ts", ts: at(2 * 86_400_000) },
+      { repo: REPO, path: "y.ts", ts: at(3 * 86_400_000) },
+    ],
+  };
+  const live = liveTargets(record, { now, sinceDays: 3 });
+  assertEquals(live.locks.length, 2);
+  assertEquals(live.declined.map((d) => d.path), ["x.ts"]);
+});

@@ -1,0 +1,252 @@
+/**
+ * Nightwing end to end, with real parts: its own entry point under exactly
+ * `alfred-nightwing`'s permissions and `alfred fire nightwing` as a
+ * subprocess, real git (a Lucius branch on a bare `origin`), the real `claude`
+ * CLI against the scripted Messages API, the loopback GitHub fake holding the
+ * pull request and Ra's al Ghul's review comment, and a loopback Slack
+ * webhook. Plus Nightwing's decisions as tables.
+ */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { listDir } from "./helpers.ts";
+import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
+import type { ScriptedReply } from "./fake_anthropic.ts";
+import { runFlagsOf } from "../runner/permissions.ts";
+import { parseMarkers } from "../runner/github/markers.ts";
+import { formatReviewComment, parseReviewComment } from "../runner/review_findings.ts";
+import { fixedFindingsOf, pendingFindings, planNightwing } from "../agents/nightwing_work.ts";
+
+const BRANCH = "agent/lucius/7-a1b2c3";
+const BUGGY = "function add(a, b) {\n  return a - b;\n}\nmodule.exports = { add };\n";
+const FIXED = "function add(a, b) {\n  return a + b;\n}\nmodule.exports = { add };\n";
+
+/** Lucius's pull request: a branch with a bug, and Ra's al Ghul's review of its head. */
+async function withReviewedPull(
+  replies: ScriptedReply[],
+): Promise<{ world: LuciusWorld; pr: number; head: string; reviewId: number }> {
+  const world = await createLuciusWorld({
+    codename: "nightwing",
+    replies,
+    files: { "src/math.js": FIXED },
+    // The engine sandbox's proxy listens on a unix socket in a temp folder, which Deno 2.9
+    // allows only under a bare --allow-net: off, so that the firing runs under narrow flags.
+    agentLines: ["sandbox: off"],
+  });
+  const work = `${world.root}/lucius-work`;
+  await world.git(world.root, ["clone", "--quiet", world.origin, work]);
+  await world.git(work, ["checkout", "--quiet", "-b", BRANCH]);
+  await Deno.writeTextFile(`${work}/src/math.js`, BUGGY);
+  await Deno.writeTextFile(`${work}/NOTES.md`, "notes\n");
+  await world.git(work, ["commit", "--quiet", "-am", "Refactor add"]);
+  await world.git(work, ["add", "NOTES.md"]);
+  await world.git(work, ["commit", "--quiet", "-m", "Add notes"]);
+  await world.git(work, ["push", "--quiet", "origin", BRANCH]);
+  const head = (await world.git(work, ["rev-parse", "HEAD"])).trim();
+  const pr = world.github.addPull(REPO, {
+    title: "Refactor add (#6)",
+    head: BRANCH,
+    headSha: head,
+  });
+  world.github.addComment(
+    REPO,
+    pr,
+    formatReviewComment({
+      firing: "20261127T091500123Z-a1b2c3",
+      ts: "2026-11-27T09:15:00.123Z",
+      host: "studio",
+      pr,
+      sha: head,
+      findings: [
+        { severity: "P1", path: "src/math.js", line: 2, text: "add subtracts: a - b" },
+        { severity: "P3", path: "NOTES.md", text: "the notes say nothing" },
+      ],
+      summary: "One real bug.",
+    }),
+    "alfred-bot",
+  );
+  const reviewId = world.github.issue(REPO, pr).comments[0].id;
+  return { world, pr, head, reviewId };
+}
+
+async function events(world: LuciusWorld): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const name of await listDir(world.layout.eventsDir)) {
+    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
+    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
+  }
+  return out.filter((event) => event.agent === "nightwing");
+}
+
+Deno.test("Nightwing fixes the P1 finding on the pull request's own branch, pushes fast-forward and replies once", async () => {
+  const { world, pr, head, reviewId } = await withReviewedPull([
+    {
+      kind: "tool_use",
+      name: "Edit",
+      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
+    },
+    { kind: "text", text: "add now adds.\n[NIGHTWING-FIXED] 1" },
+  ]);
+  await using _world = world;
+  const port = (url: string) => new URL(url).port;
+  const flags = runFlagsOf("alfred-nightwing", {
+    githubHost: `127.0.0.1:${port(world.github.url)}`,
+    slackHost: `127.0.0.1:${port(world.slack.url)}`,
+    engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
+  });
+  const result = await world.fireUnder(flags);
+  assertEquals(result.code, 0, result.stderr + result.stdout);
+  const [event] = await events(world);
+  assertEquals(event.outcome, "success", JSON.stringify(event));
+  const firingId = event.firing_id as string;
+
+  // The branch moved forward by one commit on top of the reviewed head; no new branch, no new PR.
+  const newHead = (await world.git(world.origin, ["rev-parse", BRANCH])).trim();
+  assertEquals((await world.git(world.origin, ["rev-parse", `${newHead}^`])).trim(), head);
+  assertEquals(await world.git(world.origin, ["show", `${BRANCH}:src/math.js`]), FIXED);
+  const log = await world.git(world.origin, ["log", "-1", "--format=%an%n%B", BRANCH]);
+  assert(log.startsWith("Nightwing (Alfred)"), log);
+  assertStringIncludes(log, `Fix review findings 1 of #${pr}`);
+  assertStringIncludes(log, "Alfred-Agent: nightwing");
+  assertStringIncludes(log, `Alfred-Firing: ${firingId}`);
+  const branches = await world.git(world.origin, ["for-each-ref", "--format=%(refname:short)"]);
+  assertEquals(branches.trim().split("\n").sort(), [BRANCH, "main"]);
+  assertEquals(world.github.pulls(REPO).length, 1);
+
+  // One reply with the marker listing finding 1 only (finding 2 is a P3).
+  const comments = world.github.issue(REPO, pr).comments;
+  assertEquals(comments.length, 2);
+  const [marker] = parseMarkers(comments[1].body);
+  assert(marker?.kind === "review-fix", comments[1].body);
+  assertEquals([marker.pr, marker.review, marker.findings, marker.sha], [
+    pr,
+    reviewId,
+    "1",
+    newHead,
+  ]);
+  assertStringIncludes(comments[1].body, "fixed #1: [P1] src/math.js:2");
+  assert(!comments[1].body.includes("NOTES.md"), "the P3 finding is not mentioned");
+
+  // The prompt fenced the findings as data and offered only the blocking one.
+  const prompt = JSON.stringify(world.anthropic.requests[0].body);
+  assertMatch(prompt, /<<<UNTRUSTED-[0-9a-f]{16}>>>/);
+  assertStringIncludes(prompt, "#1 - [P1] src/math.js:2");
+  assert(!prompt.includes("the notes say nothing"));
+  assertEquals(world.slack.messages.length, 1);
+  assertMatch(world.slack.messages[0].text, /fixed 1 finding\(s\) on #\d+/);
+  assertEquals(await listDir(world.layout.worktreesDir), []);
+  const local = await world.git(world.checkout, [
+    "for-each-ref",
+    "--format=%(refname:short)",
+    "refs/heads/agent/",
+  ]);
+  assertEquals(local.trim(), "", "no local branch is left");
+
+  // Next firing (through `alfred fire`): the head moved past the review and finding 1 is
+  // fixed, so there is nothing to do: silent, no engine run, no comment, no Slack post.
+  world.github.pulls(REPO)[0].headSha = newHead;
+  const again = await world.fire();
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals(world.anthropic.requests.length, 2);
+  assertEquals(world.github.issue(REPO, pr).comments.length, 2);
+  assertEquals(world.slack.messages.length, 1);
+  assertEquals((await events(world)).map((e) => e.outcome), ["success", "silent"]);
+  assertEquals(world.github.unexpected, []);
+});
+
+Deno.test("a blocked engine pushes nothing, and a review is given up after two attempts", async () => {
+  const blocked: ScriptedReply[] = [
+    {
+      kind: "tool_use",
+      name: "Write",
+      input: { file_path: "src/math.js", content: "half a fix\n" },
+    },
+    { kind: "text", text: "I need to know the intended semantics.\n[BLOCKED] unclear intent" },
+  ];
+  const { world, pr, head } = await withReviewedPull([...blocked, ...blocked]);
+  await using _world = world;
+  for (let i = 0; i < 3; i++) {
+    const result = await world.fire();
+    assertEquals(result.code, 0, result.stderr);
+  }
+  assertEquals(
+    (await world.git(world.origin, ["rev-parse", BRANCH])).trim(),
+    head,
+    "nothing pushed",
+  );
+  assertEquals(world.github.issue(REPO, pr).comments.length, 1, "no reply");
+  assertEquals((await events(world)).map((e) => e.outcome), ["blocked", "blocked", "silent"]);
+  assertEquals(world.anthropic.requests.length, 4, "two attempts of two turns, then none");
+  assertEquals(world.slack.messages.length, 2);
+  assertEquals(await listDir(world.layout.worktreesDir), []);
+});
+
+Deno.test("pending findings: the newest review of the current head, P0/P1 only, minus those already fixed", () => {
+  const head = "a".repeat(40);
+  const body = formatReviewComment({
+    firing: "f1",
+    ts: "2026-11-27T09:15:00.123Z",
+    host: "h",
+    pr: 3,
+    sha: head,
+    findings: [
+      { severity: "P0", path: "a.ts", line: 1, text: "crash" },
+      { severity: "P1", path: "b.ts", line: 2, text: "leak" },
+      { severity: "P2", path: "c.ts", text: "style" },
+    ],
+    summary: "",
+  });
+  const review = parseReviewComment(body)!;
+  const fix = (findings: string, reviewId = 10) =>
+    `<!-- alfred:review-fix codename=nightwing firing=f2 ts=2026-11-27T10:00:00.000Z host=h pr=3 review=${reviewId} findings=${findings} sha=${
+      "b".repeat(40)
+    } -->`;
+  const cases: { name: string; comments: string[]; headSha?: string; want: number[] }[] = [
+    { name: "nothing fixed yet", comments: [], headSha: head, want: [1, 2] },
+    { name: "one fixed", comments: [fix("1")], headSha: head, want: [2] },
+    { name: "both fixed", comments: [fix("2"), fix("1")], headSha: head, want: [] },
+    { name: "a fix of another review", comments: [fix("1,2", 11)], headSha: head, want: [1, 2] },
+    { name: "the head moved on", comments: [], headSha: "c".repeat(40), want: [] },
+    { name: "head unknown", comments: [], want: [] },
+  ];
+  for (const c of cases) {
+    const fixed = fixedFindingsOf(c.comments.map((b) => ({ body: b })), 10);
+    const pending = pendingFindings(review, { headSha: c.headSha, fixed });
+    assertEquals(pending.map((f) => f.index), c.want, c.name);
+  }
+  assertEquals(pendingFindings(undefined, { headSha: head, fixed: new Set() }), []);
+});
+
+Deno.test("Nightwing pushes only finished fixes, and lists only pending findings it names", () => {
+  type Verdict = Parameters<typeof planNightwing>[0];
+  const ok = (detail: string): Verdict => ({
+    outcome: "success",
+    sentinel: "NIGHTWING-FIXED",
+    detail,
+  });
+  const cases: [string, Verdict, boolean, ReturnType<typeof planNightwing>][] = [
+    ["named", ok("1,3"), true, { action: "push", fixed: [1, 3] }],
+    ["unnamed means all", ok(""), true, { action: "push", fixed: [1, 2, 3] }],
+    ["unknown numbers dropped", ok("3, 9"), true, { action: "push", fixed: [3] }],
+    ["claimed but no change", ok("1"), false, { action: "none", reason: "no-change" }],
+    [
+      "silent",
+      { outcome: "success", sentinel: "SILENT", detail: "" },
+      true,
+      { action: "none", reason: "silent" },
+    ],
+    [
+      "blocked",
+      { outcome: "success", sentinel: "BLOCKED", detail: "x" },
+      true,
+      { action: "none", reason: "not-finished" },
+    ],
+    [
+      "max turns",
+      { outcome: "max_turns", sentinel: "NIGHTWING-FIXED", detail: "" },
+      true,
+      { action: "none", reason: "not-finished" },
+    ],
+  ];
+  for (const [name, verdict, changed, plan] of cases) {
+    assertEquals(planNightwing(verdict, { changed, pending: [1, 2, 3] }), plan, name);
+  }
+});
