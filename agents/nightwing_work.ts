@@ -10,6 +10,10 @@
  *
  * Findings come from runner/review_findings.ts (the review comment's format is
  * Ra's al Ghul's); the reply's marker is `review-fix` in runner/github/markers.ts.
+ * When Ra's al Ghul has nothing pending on a pull request, bot reviewers'
+ * inline comments with a P0/P1 severity (Codex badges, CodeRabbit labels;
+ * runner/bot_findings.ts) are the findings: each fixed one is answered in its
+ * own thread with a `review-fix` marker (`review=<inline comment id> findings=1`).
  *
  * Delivery ({@linkcode planNightwing}):
  *

@@ -6,12 +6,13 @@
  * GitHub fake and a loopback Slack webhook. Plus Bane's delivery decision as a
  * table.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes, assertThrows } from "./assert.ts";
 import { listDir } from "./helpers.ts";
 import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
 import type { ScriptedReply } from "./fake_anthropic.ts";
 import { runFlagsOf } from "../runner/permissions.ts";
-import { ExitCode } from "../runner/errors.ts";
+import { ConfigError, ExitCode } from "../runner/errors.ts";
+import { parseFleetFile, resolveFleetConfig } from "../runner/config.ts";
 import {
   liveTargets,
   needsCheck,
@@ -294,4 +295,43 @@ Deno.test("target locks expire after their TTL and declines after the look-back"
   const live = liveTargets(record, { now, sinceDays: 3 });
   assertEquals(live.locks.length, 2);
   assertEquals(live.declined.map((d) => d.path), ["x.ts"]);
+});
+
+Deno.test("Bane's settings in fleet.yaml: pre_push as a string or a list, never a shell line", () => {
+  const resolve = (lines: string[]) =>
+    resolveFleetConfig(
+      parseFleetFile(["version: 1", ...lines, ""].join("\n"), { file: "fleet.yaml" }),
+      { env: () => undefined, source: "fleet.yaml" },
+    );
+  const config = resolve([
+    "repos:",
+    "  - name: acme/web",
+    "    pre_push: npm  test",
+    "    coverage_report: coverage/lcov.info",
+    "  - name: acme/api",
+    "agents:",
+    "  bane:",
+    "    pre_push: [deno, task, check]",
+    "    since_days: 7",
+    "    coverage_below: 60",
+  ]);
+  assertEquals(config.repos[0].prePush, ["npm", "test"]);
+  assertEquals(config.repos[0].coverageReport, "coverage/lcov.info");
+  assertEquals(config.repos[1].prePush, undefined);
+  const bane = config.agents.bane;
+  assertEquals([bane.prePush, bane.sinceDays, bane.coverageBelow], [
+    ["deno", "task", "check"],
+    7,
+    60,
+  ]);
+  assertEquals(config.agents.lucius.prePush, undefined);
+  const bad: [string, RegExp][] = [
+    ["    pre_push: npm test && rm -rf /", /agents\.bane\.pre_push: .*without a shell/],
+    ["    coverage_below: 120", /agents\.bane\.coverage_below/],
+    ["    since_days: 0", /agents\.bane\.since_days/],
+  ];
+  for (const [line, pattern] of bad) {
+    const error = assertThrows(() => resolve(["agents:", "  bane:", line]), ConfigError);
+    assertMatch(error.message, pattern);
+  }
 });

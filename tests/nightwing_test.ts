@@ -17,11 +17,14 @@ import { fixedFindingsOf, pendingFindings, planNightwing } from "../agents/night
 
 const BRANCH = "agent/lucius/7-a1b2c3";
 const BUGGY = "function add(a, b) {\n  return a - b;\n}\nmodule.exports = { add };\n";
+const CODEX_FINDING =
+  "**<sub><sub>![P1 Badge](https://img.shields.io/badge/P1-orange?style=flat)</sub></sub>  Add subtracts instead of adding**\n\n`add` returns `a - b`.";
 const FIXED = "function add(a, b) {\n  return a + b;\n}\nmodule.exports = { add };\n";
 
 /** Lucius's pull request: a branch with a bug, and Ra's al Ghul's review of its head. */
 async function withReviewedPull(
   replies: ScriptedReply[],
+  options: { by?: "rasalghul" | "codex" } = {},
 ): Promise<{ world: LuciusWorld; pr: number; head: string; reviewId: number }> {
   const world = await createLuciusWorld({
     codename: "nightwing",
@@ -46,6 +49,21 @@ async function withReviewedPull(
     head: BRANCH,
     headSha: head,
   });
+  if (options.by === "codex") {
+    const reviewId = world.github.addReviewComment(REPO, pr, {
+      body: CODEX_FINDING,
+      login: "chatgpt-codex-connector[bot]",
+      path: "src/math.js",
+      line: 2,
+    });
+    world.github.addReviewComment(REPO, pr, {
+      body: CODEX_FINDING.replace("P1", "P2").replace("Add subtracts", "Style"),
+      login: "chatgpt-codex-connector[bot]",
+      path: "NOTES.md",
+      line: 1,
+    });
+    return { world, pr, head, reviewId };
+  }
   world.github.addComment(
     REPO,
     pr,
@@ -249,4 +267,45 @@ Deno.test("Nightwing pushes only finished fixes, and lists only pending findings
   for (const [name, verdict, changed, plan] of cases) {
     assertEquals(planNightwing(verdict, { changed, pending: [1, 2, 3] }), plan, name);
   }
+});
+
+Deno.test("a bot reviewer's P1 inline comment is fixed and answered in its own thread, once", async () => {
+  const { world, pr, head, reviewId } = await withReviewedPull([
+    {
+      kind: "tool_use",
+      name: "Edit",
+      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
+    },
+    { kind: "text", text: "Fixed the operator.\n[NIGHTWING-FIXED] 1" },
+  ], { by: "codex" });
+  await using _world = world;
+  const result = await world.fire();
+  assertEquals(result.code, 0, result.stderr + result.stdout);
+  const [event] = await events(world);
+  assertEquals(event.outcome, "success", JSON.stringify(event));
+  const newHead = (await world.git(world.origin, ["rev-parse", BRANCH])).trim();
+  assertEquals((await world.git(world.origin, ["rev-parse", `${newHead}^`])).trim(), head);
+  assertEquals(await world.git(world.origin, ["show", `${BRANCH}:src/math.js`]), FIXED);
+  const prompt = JSON.stringify(world.anthropic.requests[0].body);
+  assertStringIncludes(prompt, "Add subtracts instead of adding (@chatgpt-codex-connector[bot])");
+  assert(!prompt.includes("Style"), "the P2 comment is not offered");
+
+  // The reply sits in the finding's thread; the pull request's conversation is untouched.
+  const thread = world.github.reviewComments(REPO, pr);
+  assertEquals(thread.length, 3);
+  const reply = thread[2];
+  assertEquals(reply.inReplyTo, reviewId);
+  const [marker] = parseMarkers(reply.body);
+  assert(marker?.kind === "review-fix", reply.body);
+  assertEquals([marker.review, marker.findings, marker.sha], [reviewId, "1", newHead]);
+  assertEquals(world.github.issue(REPO, pr).comments.length, 0);
+
+  // Answered: the next firing has nothing to do, even though the comment is still current.
+  world.github.pulls(REPO)[0].headSha = newHead;
+  const again = await world.fire();
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals(world.anthropic.requests.length, 2);
+  assertEquals(world.github.reviewComments(REPO, pr).length, 3);
+  assertEquals((await events(world)).map((e) => e.outcome), ["success", "silent"]);
+  assertEquals(world.github.unexpected, []);
 });

@@ -56,6 +56,7 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
         "api.openai.com:443",
         "hooks.slack.com:443",
         "localhost:6379",
+        "unix:/tmp/alfred-sandbox-lucius/proxy.sock",
       ],
       sys: ["hostname"],
     }],

@@ -14,18 +14,23 @@
  * - **Conditional requests**: every GET stores its ETag and body; the next
  *   identical GET sends `If-None-Match` and a 304 reply (which costs no rate
  *   limit) is answered from the stored body. The store is a state file, so an
- *   idle firing's poll is free even though each firing is a new process.
+ *   idle firing's poll is free even though each firing is a new process; it is
+ *   kept in memory and written once, by {@linkcode GitHubClient.flush}.
+ * - **Latency**: the throttling plugin's limiters are runner/github/limiter.ts
+ *   (Bottleneck's rules without its timer hops), so a request with no rate
+ *   limit and no spacing due waits on no timer.
  *
  * @module
  */
 import { Octokit } from "octokit";
-// Per-client limiter groups need the Bottleneck class octokit's throttling uses; the
+// The Bottleneck module octokit's retry plugin makes a limiter from for every request.
 import Bottleneck from "bottleneck/light.js";
 import { z } from "zod";
 import { AlfredError, ConfigError, StateCorruptError } from "../errors.ts";
 import type { EnvReader, Layout } from "../paths.ts";
 import { agentStateDir } from "../paths.ts";
 import { readState, writeState } from "../state.ts";
+import { Limiter, LimiterGroup, speedUpBottleneck } from "./limiter.ts";
 
 /** GitHub asks integrators to space content-creating writes this far apart. */
 export const WRITE_SPACING_MS = 1_000;
@@ -76,7 +81,7 @@ export interface GitHubClient {
   readonly baseUrl: string;
   /** Request counters. */
   readonly stats: ClientStats;
-  /** Waits until every pending write of the conditional-request store is on disk. */
+  /** Writes the conditional-request store (kept in memory until then) and waits until it is on disk. */
   flush(): Promise<void>;
 }
 
@@ -227,6 +232,7 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     maxRateLimitWaitS = MAX_RATE_LIMIT_WAIT_S,
     log = () => {},
   } = options;
+  speedUpBottleneck(Bottleneck);
   const baseUrl = apiUrlFrom(env);
   const token = options.token ?? await resolveToken(env, { tokenFromGh: options.tokenFromGh });
   const stats: ClientStats = { requests: 0, notModified: 0 };
@@ -274,16 +280,15 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
       fallbackSecondaryRateRetryAfter: 60,
       onRateLimit: rateLimitHandler("primary"),
       onSecondaryRateLimit: rateLimitHandler("secondary"),
-      // Per-client limiter groups, so the spacing is this client's and tests can shrink it.
-      global: new Bottleneck.Group({ id: `${id}-global`, maxConcurrent: 10 }),
-      write: new Bottleneck.Group({ id: `${id}-write`, maxConcurrent: 1, minTime: writeSpacingMs }),
-      notifications: new Bottleneck.Group({
-        id: `${id}-notifications`,
-        maxConcurrent: 1,
-        minTime: notificationSpacingMs,
-      }),
-      search: new Bottleneck.Group({ id: `${id}-search`, maxConcurrent: 1, minTime: 2_000 }),
-      auth: new Bottleneck.Group({ id: `${id}-auth`, maxConcurrent: 1 }),
+      // Per-client limiter groups, so the spacing is this client's and tests can shrink it;
+      // Bottleneck's rules without its timer hops (runner/github/limiter.ts).
+      global: new LimiterGroup({ maxConcurrent: 10 }),
+      write: new LimiterGroup({ maxConcurrent: 1, minTime: writeSpacingMs }),
+      notifications: new LimiterGroup({ maxConcurrent: 1, minTime: notificationSpacingMs }),
+      search: new LimiterGroup({ maxConcurrent: 1, minTime: 2_000 }),
+      auth: new LimiterGroup({ maxConcurrent: 1 }),
+      // Read by the plugin in place of its own `new Bottleneck()` (rate-limit retries).
+      retryLimiter: new Limiter(),
     },
   });
 
@@ -312,6 +317,7 @@ class EtagStore {
   #file: string;
   #entries: Map<string, z.infer<typeof EtagEntry>>;
   #writing: Promise<void> = Promise.resolve();
+  #dirty = false;
   #tick: number;
 
   private constructor(file: string, data: EtagFile | undefined) {
@@ -342,7 +348,8 @@ class EtagStore {
     if (entry) entry.usedAt = ++this.#tick;
   }
 
-  set(key: string, reply: { etag: string; body: unknown; link?: string }): Promise<void> {
+  /** Stores a reply in memory; {@linkcode EtagStore.flush} writes the file. */
+  set(key: string, reply: { etag: string; body: unknown; link?: string }): void {
     const { etag, body, link } = reply;
     this.#entries.set(key, { etag, body, link, usedAt: ++this.#tick });
     while (this.#entries.size > ETAG_CACHE_ENTRIES) {
@@ -353,12 +360,19 @@ class EtagStore {
       }
       this.#entries.delete(oldest!);
     }
-    const snapshot: EtagFile = { version: 1, entries: Object.fromEntries(this.#entries) };
-    this.#writing = this.#writing.then(() => writeState(this.#file, EtagFile, snapshot));
-    return this.#writing;
+    this.#dirty = true;
   }
 
+  /**
+   * Writes the entries stored since the last flush (one atomic write, not one
+   * per request: a lost cache only costs full requests on the next firing).
+   */
   flush(): Promise<void> {
+    if (this.#dirty) {
+      this.#dirty = false;
+      const snapshot: EtagFile = { version: 1, entries: Object.fromEntries(this.#entries) };
+      this.#writing = this.#writing.then(() => writeState(this.#file, EtagFile, snapshot));
+    }
     return this.#writing;
   }
 }
@@ -391,7 +405,7 @@ function installConditionalRequests(octokit: Octokit, store: EtagStore): void {
       const reply = await req(opts);
       const etag = reply.headers.etag;
       if (etag && reply.status === 200) {
-        await store.set(key, { etag, body: reply.data, link: reply.headers.link });
+        store.set(key, { etag, body: reply.data, link: reply.headers.link });
       }
       // deno-lint-ignore no-explicit-any
       return reply as any;
