@@ -191,12 +191,9 @@ Deno.test("Bane adds tests for the least-covered changed file, the pre-push chec
 
 Deno.test("under exactly alfred-bane's permissions, a failing pre-push check gives a draft marked do-not-review", async () => {
   const failing = CLAMP_TEST.replace("clamp(5, 0, 3), 3", "clamp(5, 0, 3), 4");
-  // The engine sandbox's proxy listens on a unix socket in a temp folder, which Deno 2.9
-  // allows only under a bare --allow-net (no allowlist names an unknown path): the
-  // sandbox is off here so that the firing runs under the narrow flags.
   await using world = await baneWorld(
     writingReplies(failing, "Added clamp tests.\n[BANE-TESTS-ADDED]"),
-    ["sandbox: off"],
+    [],
   );
   const port = (url: string) => new URL(url).port;
   const flags = runFlagsOf("alfred-bane", {

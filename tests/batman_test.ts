@@ -78,9 +78,6 @@ Deno.test("Batman plans a parent, waits for a human's /approve, then files the c
     codename: "batman",
     replies: planReplies(),
     extraRepos: [API],
-    // The engine sandbox's proxy listens on a unix socket that no --allow-net list can
-    // name (see tests/bane_test.ts): the sandbox is off so that the narrow flags apply.
-    agentLines: ["sandbox: off"],
   });
   const parent = world.github.addIssue(REPO, {
     title: "CSV export everywhere",

@@ -5,9 +5,6 @@
  * real git, the real `claude` CLI against the scripted Messages API, the
  * loopback GitHub fake and Slack; `alfred fire docs` finds it too; and the
  * build compiles its binary, which knows its codename from its name.
- *
- * The engine runs with `sandbox: off` here: under the narrow flags the
- * sandbox's proxy socket (a unix socket) is denied, for every engine agent.
  */
 import {
   assert,
@@ -41,8 +38,6 @@ function fleetYaml(world: LuciusWorld, extra: string[] = []): string {
     "    timeout_minutes: 1",
     "    caps: { firings_per_day: 4 }",
     "    programs: [make]",
-    // Off: under narrow flags the sandbox's proxy socket is denied (reported to the lead).
-    "    sandbox: off",
     ...extra,
     "",
   ].join("\n");

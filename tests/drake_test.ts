@@ -52,9 +52,7 @@ Deno.test("Drake reads the roadmap read-only, files the new gaps for Lucius, ski
   await using world = await createLuciusWorld({
     codename: "drake",
     files: { "docs/ROADMAP.md": ROADMAP },
-    // The engine sandbox's proxy listens on a unix socket that no --allow-net list can
-    // name (see tests/bane_test.ts): the sandbox is off so that the narrow flags apply.
-    agentLines: ["max_issues_per_firing: 2", "sandbox: off"],
+    agentLines: ["max_issues_per_firing: 2"],
     replies: [
       { kind: "tool_use", name: "Read", input: { file_path: "docs/ROADMAP.md" } },
       { kind: "tool_use", name: "Write", input: { file_path: "notes.txt", content: "x\n" } },

@@ -30,9 +30,6 @@ async function withReviewedPull(
     codename: "nightwing",
     replies,
     files: { "src/math.js": FIXED },
-    // The engine sandbox's proxy listens on a unix socket in a temp folder, which Deno 2.9
-    // allows only under a bare --allow-net: off, so that the firing runs under narrow flags.
-    agentLines: ["sandbox: off"],
   });
   const work = `${world.root}/lucius-work`;
   await world.git(world.root, ["clone", "--quiet", world.origin, work]);

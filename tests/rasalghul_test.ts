@@ -116,16 +116,14 @@ const REVIEW_TEXT = [
 ].join("\n");
 
 Deno.test("a Ra's al Ghul firing under its own permissions reviews each head commit once, agent pull requests first", async () => {
-  // The engine sandbox's proxy listens on a unix socket that no --allow-net list can name
-  // (see tests/bane_test.ts): the sandbox is off so that the firing runs under the narrow flags.
   await using world = await createLuciusWorld({
     codename: "rasalghul",
-    agentLines: ["sandbox: off"],
   });
   const gh = world.github;
   const flags = runFlagsOf("alfred-rasalghul", {
     githubHost: new URL(gh.url).host,
     slackHost: new URL(world.slack.url).host,
+    engineHosts: { claude: [new URL(world.anthropic.baseUrl).host] },
   });
   const humanSha = await pushBranch(world, "feature/readme", { path: "NOTES.md", text: "notes\n" });
   const agentSha = await pushBranch(world, "agent/lucius/7-abc123", {

@@ -16,6 +16,7 @@ function flagsFor(world: LuciusWorld): string[] {
   return runFlagsOf("alfred-robin", {
     githubHost: new URL(world.github.url).host,
     slackHost: new URL(world.slack.url).host,
+    engineHosts: { claude: [new URL(world.anthropic.baseUrl).host] },
   });
 }
 
@@ -140,11 +141,8 @@ Deno.test("a Robin firing under its own permissions labels, asks once, hands rea
       { number: 3, severity: "P0", verdict: "ready", reason: "injected" },
     ],
   };
-  // The engine sandbox's proxy listens on a unix socket that no --allow-net list can name
-  // (see tests/bane_test.ts): the sandbox is off so that the firing runs under the narrow flags.
   await using world = await createLuciusWorld({
     codename: "robin",
-    agentLines: ["sandbox: off"],
   });
   world.anthropic.push(
     // A read-only engine: this write into the checkout it reads must be denied.
