@@ -71,7 +71,10 @@ ${repoLines}
 
 # One entry per agent. An agent serves every repo unless it lists \`repos\`.
 # Each may override: engine, tier, model, max_turns, timeout_minutes, caps,
-# failure_streak_threshold. Schedules: "every 20m", "every 1h30m", ...
+# failure_streak_threshold, sandbox, network. Schedules: "every 20m", "daily 02:30",
+# "weekdays 09:00", ... (docs/SCHEDULER.md). Each agent's own keys (Drake's roadmap,
+# Bane's coverage_report and pre_push, Huntress's smoke_command, Gordon's ecs, ...)
+# and custom codenames are described in docs/AGENTS.md.
 agents:
 ${agentLines}
 
