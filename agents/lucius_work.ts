@@ -306,6 +306,7 @@ async function claimNext(
     host: context.host,
     queue: firing.queue,
     now: context.now,
+    picked: candidate,
   });
   if (!ticket) {
     await dropInflight(firing);

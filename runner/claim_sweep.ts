@@ -41,6 +41,13 @@ export async function sweepIfDue(
     throw error;
   });
   const now = context.now();
+  if (!options.force && !last) {
+    // A home's first firing: no firing of this agent died here, and a stale
+    // claim of another host is hours old anyway; start the clock instead, so
+    // an idle firing stays one request.
+    await writeState(file, SweepRecord, { version: 1, swept_at: now.toISOString() });
+    return false;
+  }
   if (!options.force && last && now.getTime() - Date.parse(last.swept_at) < SWEEP_EVERY_MS) {
     return false;
   }

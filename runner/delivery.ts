@@ -223,14 +223,11 @@ export async function inspectWork(
   options: { context: GitContext },
 ): Promise<WorkState> {
   const { context } = options;
-  const count = await git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], {
-    cwd: worktree.dir,
-    context,
-  });
-  const status = await git(["status", "--porcelain", "--untracked-files=all"], {
-    cwd: worktree.dir,
-    context,
-  });
+  // Both only read (status's index refresh is opportunistic and skipped when locked): at once.
+  const [count, status] = await Promise.all([
+    git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], { cwd: worktree.dir, context }),
+    git(["status", "--porcelain", "--untracked-files=all"], { cwd: worktree.dir, context }),
+  ]);
   return { commits: Number(count.stdout.trim()), dirty: status.stdout.trim() !== "" };
 }
 

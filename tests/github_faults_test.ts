@@ -173,6 +173,8 @@ Deno.test("a release cut off half-way is repaired by the next sweep, never left 
     let writes = 0;
     let cutAt = Infinity;
     await using fake = startFakeGitHub({
+      // The fake's clock stands still before the sweep's `now`, whatever the real date.
+      now: () => new Date("2026-11-27T09:30:00Z"),
       fault: (context) => {
         if (context.method === "GET") return undefined;
         return ++writes > cutAt ? { kind: "502" } : undefined;

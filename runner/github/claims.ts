@@ -519,6 +519,11 @@ export interface PickAndClaimOptions extends ClaimOptions {
   pausedRepos?: readonly string[];
   /** How many issues to try when races are lost. Default 3. */
   maxTries?: number;
+  /**
+   * The issue {@linkcode pickIssue} just returned: the first try claims it
+   * without listing the queue again (the claim re-checks its labels anyway).
+   */
+  picked?: Issue;
 }
 
 /**
@@ -538,7 +543,9 @@ export async function pickAndClaim(
 ): Promise<ClaimTicket | undefined> {
   const { maxTries = 3 } = options;
   for (let tries = 0; tries < maxTries; tries++) {
-    const issue = await pickIssue(client, repo, options);
+    const issue = tries === 0 && options.picked
+      ? options.picked
+      : await pickIssue(client, repo, options);
     if (!issue) return undefined;
     const result = await claimIssue(client, { repo, number: issue.number }, options);
     if (result.status === "claimed") return result.ticket;
@@ -705,16 +712,22 @@ async function readState(client: GitHubClient, issue: IssueRef): Promise<ClaimSt
   return claimState(markersOf(await listComments(client, issue)));
 }
 
-/** Adds the target label, then removes `agent:in-flight` and (unless it is the target) the queue. */
+/**
+ * Adds the target label, then removes `agent:in-flight` and (unless it is the
+ * target) the queue. The add replies with the issue's labels, so a removal of
+ * a label the issue does not carry (a 404, e.g. the queue label the claim
+ * already removed) is not sent.
+ */
 async function moveLabels(
   client: GitHubClient,
   issue: IssueRef,
   target: string,
   queue: string,
 ): Promise<void> {
-  await addLabels(client, issue, [target]);
-  if (target !== LABELS.inFlight) await removeLabel(client, issue, LABELS.inFlight);
-  if (target !== queue) await removeLabel(client, issue, queue);
+  const labels = await addLabels(client, issue, [target]);
+  for (const label of [LABELS.inFlight, queue]) {
+    if (label !== target && labels.includes(label)) await removeLabel(client, issue, label);
+  }
 }
 
 function title(codename: string): string {
