@@ -254,17 +254,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       if (!(error instanceof StateCorruptError)) throw error;
       const reason = `today's spend ledger was corrupt (moved to ${error.quarantinedTo}); ` +
         `check it, then \`alfred resume ${codename}\``;
-      return await autoPause(codename, {
-        ...options,
-        log,
-        redact,
-        config,
-        firingId,
-        startedAt,
-        host,
-        reason,
-        until: undefined,
-      });
+      return await autoPause(codename, { ...options, host, reason, until: undefined });
     }
     if (attempt.tookOverFrom) {
       ledger = await recordDeadFiring(codename, attempt.tookOverFrom, {
@@ -286,17 +276,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
           : `${spend.streak} failures in a row (threshold ${spend.threshold}); check the log, then \`alfred resume ${codename}\``;
         const until = overCap ? nextDayStart(startedAt, config.timezone) : undefined;
         if (until) await coordination.setBlockedUntil(codename, { day, until });
-        return await autoPause(codename, {
-          ...options,
-          log,
-          redact,
-          config,
-          firingId,
-          startedAt,
-          host,
-          reason,
-          until,
-        });
+        return await autoPause(codename, { ...options, host, reason, until });
       }
     }
     if (options.dryRun) {

@@ -7,8 +7,7 @@
  */
 import { z } from "zod";
 import type { GitHubClient } from "./client.ts";
-import { GitHubApiError } from "./client.ts";
-import { type Repo, repoString } from "./rest.ts";
+import { callApi, type Repo, repoString } from "./rest.ts";
 
 /** The fields of a pull request Alfred reads. */
 export const PullRequest = z.object({
@@ -25,35 +24,14 @@ export const PullRequest = z.object({
 /** A pull request. */
 export type PullRequest = z.infer<typeof PullRequest>;
 
-async function call<T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>) {
-  let data: unknown;
-  try {
-    data = await run();
-  } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    const code = typeof status === "number" ? status : 0;
-    throw new GitHubApiError(
-      `GitHub ${what} failed (${code || "no reply"}): ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      {
-        status: code,
-        hint: code === 401 || code === 403 || code === 404
-          ? "Check the token may read and write pull requests of this repository (fine-grained: Pull requests: Read and write)."
-          : undefined,
-        cause: error,
-      },
-    );
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new GitHubApiError(
-      `GitHub ${what} replied with an unexpected body: ${issue.path.join(".")}: ${issue.message}`,
-      { status: 0 },
-    );
-  }
-  return parsed.data;
+function call<T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>): Promise<T> {
+  return callApi(what, {
+    schema,
+    run,
+    hint:
+      "Check the token may read and write pull requests of this repository (fine-grained: Pull requests: Read and write).",
+    hintOn: [401, 403, 404],
+  });
 }
 
 /**

@@ -89,11 +89,27 @@ export type Label = z.infer<typeof Label>;
 
 const PER_PAGE = 100;
 
-async function call<T>(
+/**
+ * Makes one GitHub call and checks its reply with a zod schema: every API
+ * error and every unexpected body becomes a {@linkcode GitHubApiError} that
+ * says what failed, with a hint on permission errors.
+ *
+ * @param what The call, for the message (e.g. `listing issues of acme/web`).
+ * @param request The schema of the reply, the call itself, and the hint for
+ *   permission errors (`hintOn` lists the statuses that get it; default 401, 403).
+ * @returns The parsed reply.
+ * @throws {GitHubApiError} when the call fails after retries or the reply does not fit.
+ */
+export async function callApi<T>(
   what: string,
-  schema: z.ZodType<T>,
-  run: () => Promise<unknown>,
+  request: {
+    schema: z.ZodType<T>;
+    run: () => Promise<unknown>;
+    hint?: string;
+    hintOn?: readonly number[];
+  },
 ): Promise<T> {
+  const { schema, run } = request;
   let data: unknown;
   try {
     data = await run();
@@ -103,8 +119,9 @@ async function call<T>(
     const reason = error instanceof Error ? error.message : String(error);
     throw new GitHubApiError(`GitHub ${what} failed (${code || "no reply"}): ${reason}`, {
       status: code,
-      hint: code === 401 || code === 403
-        ? "Check the token (ALFRED_GITHUB_TOKEN, GITHUB_TOKEN or `gh auth status`) may write issues of this repository."
+      hint: (request.hintOn ?? [401, 403]).includes(code)
+        ? request.hint ??
+          "Check the token (ALFRED_GITHUB_TOKEN, GITHUB_TOKEN or `gh auth status`) may write issues of this repository."
         : undefined,
       cause: error,
     });
@@ -118,6 +135,10 @@ async function call<T>(
     );
   }
   return parsed.data;
+}
+
+function call<T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>): Promise<T> {
+  return callApi(what, { schema, run });
 }
 
 /** Options of {@linkcode listIssues}. */
