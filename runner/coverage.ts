@@ -6,7 +6,7 @@
  *
  * Paths in a report are absolute (the machine that ran the tests), relative,
  * or `file://` URLs; a repository file is matched to a report entry by whole
- * path segments from the end (`src/a.ts` matches `/ci/work/repo/src/a.ts`,
+ * path segments from the end (`src/a.ts` matches `/ci/build/repo/src/a.ts`,
  * never `/x/lib-src/a.ts`), the longest entry path winning.
  *
  * Everything here but {@linkcode readLcovFile} is pure.

@@ -17,7 +17,7 @@ import {
 } from "../runner/coverage.ts";
 
 const LCOV = `TN:
-SF:/ci/work/web/src/math.ts
+SF:/ci/build/web/src/math.ts
 FN:1,add
 FNDA:3,add
 DA:1,3
@@ -27,7 +27,7 @@ DA:6,0
 LF:4
 LH:2
 end_of_record
-SF:file:///ci/work/web/src/strings.ts
+SF:file:///ci/build/web/src/strings.ts
 LF:10
 LH:9
 end_of_record
@@ -35,7 +35,7 @@ SF:lib/empty.js
 LF:0
 LH:0
 end_of_record
-SF:/ci/work/web/src/math.ts
+SF:/ci/build/web/src/math.ts
 DA:5,1
 DA:6,0
 end_of_record
@@ -43,8 +43,8 @@ end_of_record
 
 Deno.test("lcov records become line counts: DA lines win, LF/LH otherwise, repeated files merge", () => {
   assertEquals(parseLcov(LCOV), [
-    { path: "/ci/work/web/src/math.ts", linesFound: 4, linesHit: 3 },
-    { path: "/ci/work/web/src/strings.ts", linesFound: 10, linesHit: 9 },
+    { path: "/ci/build/web/src/math.ts", linesFound: 4, linesHit: 3 },
+    { path: "/ci/build/web/src/strings.ts", linesFound: 10, linesHit: 9 },
     { path: "lib/empty.js", linesFound: 0, linesHit: 0 },
   ]);
 });
