@@ -95,7 +95,16 @@ export async function writeFileAtomic(
     await handle.sync();
   } catch (error) {
     handle.close();
-    await Deno.remove(temp).catch(() => undefined);
+    try {
+      await Deno.remove(temp);
+    } catch (cleanup) {
+      if (!(cleanup instanceof Deno.errors.NotFound)) {
+        throw new AggregateError(
+          [error, cleanup],
+          `writing ${file} failed, and so did removing ${temp}`,
+        );
+      }
+    }
     throw error;
   }
   handle.close();
