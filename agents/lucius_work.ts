@@ -762,8 +762,14 @@ async function recoverRecord(
   let pullUrl = record.pr_url;
   if (worktree && record.phase !== "released" && !pullUrl) {
     if (await exists(worktree.dir)) {
+      // A worktree git cannot read is treated as holding nothing new; its branch is
+      // still never deleted while it has unpushed commits (runner/worktree.ts).
       const work = await delivery.inspectWork(worktree, { context: firing.git })
-        .catch(() => ({ commits: 0, dirty: false }));
+        .catch(async (error: unknown) => {
+          if (!(error instanceof Error)) throw error;
+          await context.log.warn(`recovery: cannot inspect ${worktree.dir}: ${error.message}`);
+          return { commits: 0, dirty: false };
+        });
       const pushed = PHASES.indexOf(record.phase) >= PHASES.indexOf("pushed");
       if (work.commits > 0 || work.dirty || pushed) {
         const finished = record.phase !== "worktree" && !work.dirty &&
