@@ -9,7 +9,6 @@
  * @module
  */
 import { z } from "zod";
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "./errors.ts";
 import type { EnvReader } from "./paths.ts";
 import {
@@ -422,64 +421,18 @@ export const BUILT_IN_DEFAULTS = {
 };
 
 /**
- * Parses and validates the text of a `fleet.yaml`.
- *
- * @param text The YAML text.
- * @param options `file` names the source in errors.
- * @returns The validated file.
- * @throws {ConfigError} naming `file:line:col`, the field, and what was expected.
- */
-export function parseFleetFile(text: string, options: { file: string }): FleetFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const where = (offset: number | undefined) => {
-    if (offset === undefined) return options.file;
-    const { line, col } = lineCounter.linePos(offset);
-    return `${options.file}:${line}:${col}`;
-  };
-  if (doc.errors.length) {
-    const first = doc.errors[0];
-    throw new ConfigError(`${where(first.pos[0])}: invalid YAML: ${first.message.split("\n")[0]}`, {
-      hint: "Fix the YAML syntax at that position.",
-    });
-  }
-  const result = FleetFile.safeParse(doc.toJS() ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue.path.map((part) => typeof part === "symbol" ? String(part) : part);
-  let offset: number | undefined;
-  let field = path.join(".") || "(top level)";
-  let message = issue.message;
-  if (issue.code === "unrecognized_keys") {
-    const key = issue.keys[0];
-    field = [...path, key].join(".");
-    offset = keyOffset(doc.getIn(path, true), key) ?? nodeOffset(doc.getIn(path, true));
-    message = `unknown key "${key}"`;
-  } else {
-    offset = nodeOffset(doc.getIn(path, true)) ?? keyOffsetOfPath(doc, path) ??
-      nodeOffset(doc.getIn(path.slice(0, -1), true));
-    const got = valueAt(doc.toJS(), path);
-    if (got !== undefined || issue.code === "invalid_type") {
-      message += ` (got ${describe(got)})`;
-    }
-  }
-  throw new ConfigError(`${where(offset)}: ${field}: ${message}`, {
-    hint:
-      `Fix ${field} in ${options.file}; the commented defaults from \`alfred init\` show every field.`,
-  });
-}
-
-/**
  * Reads `fleet.yaml` from `file`, or uses the embedded defaults when it is missing.
  *
  * @param file The path of `fleet.yaml`.
- * @param options Environment (for overrides and the Slack webhook) and schedule validator.
+ * @param options Environment (for overrides and the Slack webhook), schedule validator, and
+ *   `cacheFile`: where to keep the last parse, so that a firing whose `fleet.yaml` did not
+ *   change skips the YAML parser (about 60 ms to load) and only checks the schema.
  * @returns The resolved configuration.
  * @throws {ConfigError} when the file is invalid.
  */
 export async function loadFleetConfig(
   file: string,
-  options: { env: EnvReader; validateSchedule?: (text: string) => void },
+  options: { env: EnvReader; validateSchedule?: (text: string) => void; cacheFile?: string },
 ): Promise<FleetConfig> {
   let text: string | undefined;
   try {
@@ -492,7 +445,9 @@ export async function loadFleetConfig(
       });
     }
   }
-  const parsed = text === undefined ? { version: 1 as const } : parseFleetFile(text, { file });
+  const parsed = text === undefined
+    ? { version: 1 as const }
+    : await parseWithCache(text, { file, cacheFile: options.cacheFile });
   return resolveFleetConfig(parsed, {
     env: options.env,
     source: text === undefined ? "(embedded defaults)" : file,
@@ -674,47 +629,35 @@ function rosterSettingsOf(
   return settings;
 }
 
-type YamlNode = ReturnType<ReturnType<typeof parseDocument>["getIn"]>;
+/** The last successful parse of `fleet.yaml`, keyed by the SHA-256 of its text. */
+const FleetCache = z.strictObject({
+  version: z.literal(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  parsed: z.unknown(),
+});
 
-function nodeOffset(node: YamlNode): number | undefined {
-  if (node && typeof node === "object" && "range" in node && Array.isArray(node.range)) {
-    return node.range[0];
+async function parseWithCache(
+  text: string,
+  options: { file: string; cacheFile?: string },
+): Promise<FleetFile> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (options.cacheFile) {
+    const { peekState } = await import("./state.ts");
+    const cached = await peekState(options.cacheFile, FleetCache);
+    if (cached.kind === "ok" && cached.value.sha256 === sha256) {
+      // The same text parsed before; the schema is checked again (it may have changed).
+      const again = FleetFile.safeParse(cached.value.parsed);
+      if (again.success) return again.data;
+    }
   }
-  return undefined;
-}
-
-function keyOffset(mapNode: YamlNode, key: string | number): number | undefined {
-  if (!isMap(mapNode)) return undefined;
-  for (const pair of mapNode.items) {
-    if (isScalar(pair.key) && String(pair.key.value) === String(key)) return nodeOffset(pair.key);
+  const { parseFleetFile } = await import("./fleet_yaml.ts");
+  const parsed = parseFleetFile(text, { file: options.file });
+  if (options.cacheFile) {
+    const { writeState } = await import("./state.ts");
+    await writeState(options.cacheFile, FleetCache, { version: 1, sha256, parsed });
   }
-  return undefined;
-}
-
-function keyOffsetOfPath(
-  doc: ReturnType<typeof parseDocument>,
-  path: (string | number)[],
-): number | undefined {
-  if (!path.length) return undefined;
-  return keyOffset(doc.getIn(path.slice(0, -1), true), path[path.length - 1]);
-}
-
-function valueAt(root: unknown, path: (string | number)[]): unknown {
-  let value = root;
-  for (const part of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string | number, unknown>)[part];
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (typeof value === "string") {
-    return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
-  }
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  return String(value);
+  return parsed;
 }

@@ -122,6 +122,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
     const config = await loadFleetConfig(layout.fleetFile, {
       env: options.env,
       validateSchedule: validateScheduleText,
+      cacheFile: `${layout.stateDir}/fleet-cache.json`,
     });
     const agentConfig = config.agents[codename];
     if (!agentConfig) {

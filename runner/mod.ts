@@ -16,6 +16,7 @@ export * from "./events.ts";
 export * from "./fire.ts";
 export * from "./fleet_summary.ts";
 export * from "./fleet_template.ts";
+export * from "./fleet_yaml.ts";
 export * from "./github/mod.ts";
 export * from "./guard.ts";
 export * from "./lifecycle.ts";

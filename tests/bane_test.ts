@@ -12,7 +12,8 @@ import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
 import type { ScriptedReply } from "./fake_anthropic.ts";
 import { runFlagsOf } from "../runner/permissions.ts";
 import { ConfigError, ExitCode } from "../runner/errors.ts";
-import { parseFleetFile, resolveFleetConfig } from "../runner/config.ts";
+import { resolveFleetConfig } from "../runner/config.ts";
+import { parseFleetFile } from "../runner/fleet_yaml.ts";
 import {
   liveTargets,
   needsCheck,

@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch, assertRejects, assertThrows } from "./assert.ts";
-import { loadFleetConfig, parseFleetFile, resolveFleetConfig } from "../runner/config.ts";
+import { loadFleetConfig, resolveFleetConfig } from "../runner/config.ts";
+import { parseFleetFile } from "../runner/fleet_yaml.ts";
 import { ConfigError } from "../runner/errors.ts";
 import { renderFleetTemplate } from "../runner/fleet_template.ts";
 import { withHome } from "./helpers.ts";
@@ -198,4 +199,43 @@ Deno.test("sandbox settings: the default is required on Linux, agents and defaul
     ConfigError,
   );
   assertMatch(error.message, /agents\.lucius\.network\.0: must be a host name/);
+});
+
+Deno.test("loadFleetConfig reuses the last parse of an unchanged fleet.yaml and parses a changed one", async () => {
+  await using home = await withHome();
+  const cacheFile = `${home.layout.stateDir}/fleet-cache.json`;
+  await Deno.writeTextFile(home.layout.fleetFile, "version: 1\ndefaults: { max_turns: 11 }\n");
+  const first = await loadFleetConfig(home.layout.fleetFile, { env: env(), cacheFile });
+  assertEquals(first.agents.lucius.maxTurns, 11);
+  const cache = JSON.parse(await Deno.readTextFile(cacheFile));
+  // A cache whose parse differs from the file shows whether the cache is used.
+  cache.parsed.defaults.max_turns = 12;
+  await Deno.writeTextFile(cacheFile, JSON.stringify(cache));
+  assertEquals(
+    (await loadFleetConfig(home.layout.fleetFile, { env: env(), cacheFile })).agents.lucius
+      .maxTurns,
+    12,
+  );
+  await Deno.writeTextFile(home.layout.fleetFile, "version: 1\ndefaults: { max_turns: 13 }\n");
+  assertEquals(
+    (await loadFleetConfig(home.layout.fleetFile, { env: env(), cacheFile })).agents.lucius
+      .maxTurns,
+    13,
+  );
+  await Deno.writeTextFile(cacheFile, "garbage");
+  assertEquals(
+    (await loadFleetConfig(home.layout.fleetFile, { env: env(), cacheFile })).agents.lucius
+      .maxTurns,
+    13,
+  );
+  await Deno.writeTextFile(home.layout.fleetFile, "version: 1\ndefaults: { max_turns: many }\n");
+  await assertRejects(
+    () => loadFleetConfig(home.layout.fleetFile, { env: env(), cacheFile }),
+    ConfigError,
+  );
+  assertEquals(
+    JSON.parse(await Deno.readTextFile(cacheFile)).parsed.defaults.max_turns,
+    13,
+    "a bad file writes nothing",
+  );
 });
