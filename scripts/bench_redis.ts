@@ -15,8 +15,8 @@ import { parseArgs } from "node:util";
 import { fileCoordination, openCoordination } from "../runner/coordination/mod.ts";
 import type { Coordination } from "../runner/coordination/mod.ts";
 import { layoutOf } from "../runner/paths.ts";
-import { runProcess } from "../runner/process.ts";
 import type { CoordinationSettings } from "../runner/redis_connection.ts";
+import { startRedis } from "../tests/redis_server.ts";
 
 /** Timing statistics in milliseconds. */
 export interface Stats {
@@ -57,7 +57,7 @@ export interface RedisBenchOptions {
 /**
  * Runs the benchmark and prints the figures.
  *
- * Requires `--allow-run=redis-server` (without `url`), network access to
+ * Requires `--allow-run=redis-server` (without `url`; started by tests/redis_server.ts), network access to
  * Redis, and read/write access to a temp folder.
  *
  * @param options Iterations, Redis URL and output.
@@ -69,9 +69,9 @@ export async function benchRedisCoordination(
   const iterations = options.iterations ?? 200;
   const log = options.log ?? ((line: string) => console.log(line));
   const home = await Deno.makeTempDir({ prefix: "alfred-bench-redis-" });
-  const server = options.url ? undefined : await startServer(home);
+  const server = options.url ? undefined : await startRedis();
   try {
-    const url = options.url ?? `redis://127.0.0.1:${server!.port}`;
+    const url = options.url ?? server!.url;
     const loadStart = performance.now();
     await import("redis");
     const moduleLoadMs = performance.now() - loadStart;
@@ -124,7 +124,7 @@ export async function benchRedisCoordination(
     );
     return result;
   } finally {
-    await server?.stop();
+    await server?.[Symbol.asyncDispose]();
     await Deno.remove(home, { recursive: true });
   }
 }
@@ -170,53 +170,6 @@ function stats(samples: number[]): Stats {
     mean: samples.reduce((sum, x) => sum + x, 0) / Math.max(1, samples.length),
     p50: at(0.5),
     p95: at(0.95),
-  };
-}
-
-async function startServer(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const controller = new AbortController();
-  const done = runProcess("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
-  ], {
-    cwd: dir,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
-    timeoutMs: 30 * 60_000,
-    graceMs: 2_000,
-    signal: controller.signal,
-  });
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      break;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.ConnectionRefused) || Date.now() > deadline) {
-        controller.abort();
-        await done;
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  return {
-    port,
-    async stop() {
-      controller.abort();
-      await done;
-    },
   };
 }
 
