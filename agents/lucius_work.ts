@@ -39,6 +39,7 @@ import type { Repo } from "../runner/github/rest.ts";
 import type { PullKind } from "../runner/delivery.ts";
 import type { Worktree } from "../runner/worktree.ts";
 import { type AgentKit, EDITING_TOOLS } from "../runner/agent_kit.ts";
+import { pathExists } from "../runner/paths.ts";
 
 /** The codename. */
 const CODENAME = "lucius";
@@ -761,7 +762,7 @@ async function recoverRecord(
     : undefined;
   let pullUrl = record.pr_url;
   if (worktree && record.phase !== "released" && !pullUrl) {
-    if (await exists(worktree.dir)) {
+    if (await pathExists(worktree.dir)) {
       // A worktree git cannot read is treated as holding nothing new; its branch is
       // still never deleted while it has unpushed commits (runner/worktree.ts).
       const work = await delivery.inspectWork(worktree, { context: firing.git })
@@ -856,15 +857,5 @@ async function removeOrKeep(firing: Firing, worktree: Worktree): Promise<void> {
     await firing.context.log.warn(
       `kept branch ${worktree.branch} in ${worktree.checkout}: ${removed.keptCommits} commits are on no remote`,
     );
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }

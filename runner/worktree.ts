@@ -20,7 +20,7 @@
  */
 import { AlfredError } from "./errors.ts";
 import type { Layout } from "./paths.ts";
-import { basenameOf } from "./paths.ts";
+import { basenameOf, pathExists } from "./paths.ts";
 import { type CaptureResult, runCapture } from "./process.ts";
 
 /** The author and committer of the runner's commits. */
@@ -201,7 +201,7 @@ export async function ensureCheckout(
     return path;
   }
   const dir = `${options.layout.reposDir}/${repo.name}`;
-  if (await exists(`${dir}/.git`)) return dir;
+  if (await pathExists(`${dir}/.git`)) return dir;
   await Deno.mkdir(dir, { recursive: true });
   await git(
     ["clone", "--quiet", "--no-checkout", cloneUrlOf(options.apiUrl, repo.name), dir],
@@ -420,14 +420,4 @@ export async function inspectWorktreeDir(
   });
   if (head.code !== 0) return undefined;
   return { checkout, dir, branch: head.stdout.trim(), base: "" };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
