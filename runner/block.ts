@@ -44,6 +44,30 @@ export interface SetBlockOptions {
 }
 
 /**
+ * Builds the record of a new block (pure): its end from `until`, else from
+ * `hours` (default {@linkcode DEFAULT_BLOCK_HOURS}) after `now`.
+ *
+ * @param options Reason, length and who sets it.
+ * @param now The clock.
+ * @returns The block record.
+ * @throws {RangeError} when the block would not end after `now`.
+ */
+export function newBlock(options: SetBlockOptions, now: Date): BlockFile {
+  const until = options.until ??
+    new Date(now.getTime() + (options.hours ?? DEFAULT_BLOCK_HOURS) * 3_600_000);
+  if (!(until.getTime() > now.getTime())) {
+    throw new RangeError(`a block must end in the future (got ${until.toISOString()})`);
+  }
+  return {
+    version: 1,
+    until: until.toISOString(),
+    reason: options.reason,
+    set_at: now.toISOString(),
+    set_by: options.setBy ?? "operator",
+  };
+}
+
+/**
  * Sets the fleet-wide block. A block that already ends later is kept unless
  * `shorten` is set, so two agents hitting the wall never cut each other's block.
  *
@@ -53,20 +77,11 @@ export interface SetBlockOptions {
  */
 export async function setGlobalBlock(layout: Layout, options: SetBlockOptions): Promise<BlockFile> {
   const now = options.now ?? new Date();
-  const until = options.until ??
-    new Date(now.getTime() + (options.hours ?? DEFAULT_BLOCK_HOURS) * 3_600_000);
-  if (!(until.getTime() > now.getTime())) {
-    throw new RangeError(`a block must end in the future (got ${until.toISOString()})`);
-  }
+  const block = newBlock(options, now);
   const current = await readGlobalBlock(layout, { now });
-  if (current && !options.shorten && Date.parse(current.until) >= until.getTime()) return current;
-  const block: BlockFile = {
-    version: 1,
-    until: until.toISOString(),
-    reason: options.reason,
-    set_at: now.toISOString(),
-    set_by: options.setBy ?? "operator",
-  };
+  if (current && !options.shorten && Date.parse(current.until) >= Date.parse(block.until)) {
+    return current;
+  }
   await writeState(layout.globalBlockFile, BlockFile, block);
   return block;
 }

@@ -33,7 +33,7 @@
  * @module
  */
 import { z } from "zod";
-import { BlockFile, DEFAULT_BLOCK_HOURS, type SetBlockOptions } from "../block.ts";
+import { BlockFile, DEFAULT_BLOCK_HOURS, newBlock, type SetBlockOptions } from "../block.ts";
 import { acquireAgentLock, type LockRecord } from "../lock.ts";
 import { agentStateDir, dirnameOf, type Layout, lockFile } from "../paths.ts";
 import { NOTHING_PAUSED, PauseEntry, type PauseFile } from "../pause.ts";
@@ -335,18 +335,8 @@ return 1`,
     },
     async setBlock(blockOptions: SetBlockOptions) {
       const at = blockOptions.now ?? now();
-      const until = blockOptions.until ??
-        new Date(at.getTime() + (blockOptions.hours ?? DEFAULT_BLOCK_HOURS) * 3_600_000);
-      if (!(until.getTime() > at.getTime())) {
-        throw new RangeError(`a block must end in the future (got ${until.toISOString()})`);
-      }
-      const block: BlockFile = {
-        version: 1,
-        until: until.toISOString(),
-        reason: blockOptions.reason,
-        set_at: at.toISOString(),
-        set_by: blockOptions.setBy ?? "operator",
-      };
+      const block = newBlock(blockOptions, at);
+      const until = new Date(block.until);
       const reply = await run("set the fleet-wide block", SET_BLOCK, [key("block")], [
         JSON.stringify(block),
         until.getTime(),
