@@ -47,6 +47,7 @@ async function summariseFleet(context: FiringContext): Promise<WorkResult> {
   const summary = `${activity.totals.firings} firings, $${
     activity.totals.costUsd.toFixed(2)
   } in the last ${ECHO_WINDOW_HOURS} h`;
+  await context.progress({ step: "summarised", text: `summarised ${summary}` });
   return {
     outcome: "success",
     turns: 0,

@@ -47,6 +47,32 @@ export interface FiringContext {
   ) => Promise<string>;
   /** Keeps the engine's closing notes, remembered as lessons once the firing is recorded. */
   readonly recordNotes: (notes: string) => void;
+  /**
+   * Reports a step of the firing as it happens: to the activity log (the
+   * dashboard and Slack follow it) and, for a firing started by hand, to the
+   * person watching. Never throws: a step that cannot be recorded is logged.
+   */
+  readonly progress: (step: FiringStep) => Promise<void>;
+}
+
+/** One step of a firing, reported as it happens (runner/activity.ts keeps it). */
+export interface FiringStep {
+  /**
+   * The step's name, lower-case words joined by dashes: `claimed`, `worktree`,
+   * `engine`, `committed`, `pushed`, `pr-opened`, `released`, or an agent's
+   * own (`reviewed`, `filed`, …).
+   */
+  step: string;
+  /** The step for a person, in one line: `claimed acme/widget#12 "Fix the login"`. */
+  text: string;
+  /** The issue the step concerns, as a URL or `owner/name#n`. */
+  issue?: string;
+  /** The pull request the step concerns, as a URL. */
+  pr?: string;
+  /** Engine turns so far. */
+  turns?: number;
+  /** Money spent so far, in USD. */
+  costUsd?: number;
 }
 
 /** One refusal by the engine's sandbox, as the firing record keeps it. */

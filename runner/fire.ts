@@ -11,6 +11,9 @@ import type { AgentDefinition } from "./agent.ts";
 import { guard, readGuardInput, verdictLine } from "./guard.ts";
 import { alfredHome, type EnvReader, layoutOf } from "./paths.ts";
 
+/** The shape of a firing id (runner/events.ts `newFiringId`). */
+const FIRING_ID = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+
 /** Options of {@linkcode fire}. */
 export interface FireOptions {
   /** Loads the agent's definition (a dynamic import, so it costs nothing when blocked). */
@@ -27,6 +30,10 @@ export interface FireOptions {
   dryRun?: boolean;
   /** Print stack traces. */
   debug?: boolean;
+  /** This firing's id, chosen by whoever started it (else `ALFRED_FIRING_ID`, else a new one). */
+  firingId?: string;
+  /** Who started the firing (else `ALFRED_FIRED_BY`, else the scheduler). */
+  firedBy?: "scheduler" | "hand";
 }
 
 /**
@@ -45,6 +52,20 @@ export async function fire(codename: string, options: FireOptions): Promise<numb
     stdout(verdictLine(verdict, codename));
     return 0;
   }
+  const firingId = options.firingId ?? options.env("ALFRED_FIRING_ID");
+  const firedBy = options.firedBy ?? options.env("ALFRED_FIRED_BY") ?? "scheduler";
+  if (firingId !== undefined && !FIRING_ID.test(firingId)) {
+    (options.stderr ?? console.error)(
+      `error: ALFRED_FIRING_ID must look like 20261127T091500123Z-a1b2c3 (got "${firingId}")`,
+    );
+    return 2;
+  }
+  if (firedBy !== "scheduler" && firedBy !== "hand") {
+    (options.stderr ?? console.error)(
+      `error: ALFRED_FIRED_BY must be "scheduler" or "hand" (got "${firedBy}")`,
+    );
+    return 2;
+  }
   const { runLifecycle } = await import("./lifecycle.ts");
   return await runLifecycle(codename, {
     ...options,
@@ -52,5 +73,7 @@ export async function fire(codename: string, options: FireOptions): Promise<numb
     stdout,
     layout,
     suspect: verdict.kind === "suspect",
+    firingId,
+    firedBy,
   });
 }

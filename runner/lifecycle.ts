@@ -9,7 +9,14 @@
  *
  * @module
  */
-import type { AgentDefinition, DenialRecord, FiringContext, WorkResult } from "./agent.ts";
+import { appendActivity, type NewActivity } from "./activity.ts";
+import type {
+  AgentDefinition,
+  DenialRecord,
+  FiringContext,
+  FiringStep,
+  WorkResult,
+} from "./agent.ts";
 import { isBlockActive, readGlobalBlock } from "./block.ts";
 import { type AgentConfig, type FleetConfig, loadFleetConfig } from "./config.ts";
 import type { Coordination } from "./coordination/coordination.ts";
@@ -53,6 +60,12 @@ export interface LifecycleOptions {
   dryRun?: boolean;
   /** Print stack traces. */
   debug?: boolean;
+  /** This firing's id, when whoever started it chose one (else a new one). */
+  firingId?: string;
+  /** Who started the firing: the scheduler (the default), or a person. */
+  firedBy?: "scheduler" | "hand";
+  /** Sees each step of the firing as the agent reports it (a person's progress display). */
+  onStep?: (step: FiringStep) => void;
 }
 
 /**
@@ -88,7 +101,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
   const { layout, now, stdout } = options;
   const stderr = options.stderr ?? ((line: string) => console.error(line));
   const startedAt = now();
-  const firingId = newFiringId(startedAt);
+  const firingId = options.firingId ?? newFiringId(startedAt);
   const redact = await redactorFor(options.env);
   const log = openAgentLog(layout, codename, { now, firingId, echo: stderr, redact });
   // Errors before the lock is taken (bad config, unknown agent) go to the
@@ -292,6 +305,16 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       );
       return 0;
     }
+    const activity = (event: NewActivity) => recordActivity(event, { layout, log });
+    await activity({
+      type: "firing-started",
+      at: startedAt.toISOString(),
+      agent: codename,
+      firing_id: firingId,
+      host,
+      pid: Deno.pid,
+      by: options.firedBy ?? "scheduler",
+    });
     const denials: DenialRecord[] = [];
     await using memory = firingMemory({ layout, config, log, now });
     const engineNotes: string[] = [];
@@ -310,6 +333,22 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       recordDenials: (found) => denials.push(...found),
       recallLessons: (query) => memory.recall({ ...query, codename }),
       recordNotes: (notes) => engineNotes.push(notes),
+      async progress(step) {
+        const text = redact(step.text);
+        options.onStep?.({ ...step, text });
+        await activity({
+          type: "step",
+          at: now().toISOString(),
+          agent: codename,
+          firing_id: firingId,
+          step: step.step,
+          text,
+          ...(step.issue ? { issue: step.issue } : {}),
+          ...(step.pr ? { pr: step.pr } : {}),
+          ...(step.turns === undefined ? {} : { turns: step.turns }),
+          ...(step.costUsd === undefined ? {} : { cost_usd: step.costUsd }),
+        });
+      },
     };
     await log.info(`firing ${codename} started (pid ${Deno.pid})`);
     let result: WorkResult;
@@ -349,11 +388,24 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       warn: (m) => void log.warn(m),
     });
     await shareEngineBlock(coordination, { layout, since: startedAt, now: endedAt, log });
+    const event = eventOf(codename, { firingId, host, startedAt, endedAt, result });
     await recordFiring(layout, {
-      ...eventOf(codename, { firingId, host, startedAt, endedAt, result }),
+      ...event,
       ...(denials.length
         ? { denials: denials.map((d) => ({ kind: d.kind, detail: redact(d.detail) })) }
         : {}),
+    });
+    await activity({
+      type: "firing-ended",
+      at: event.ended_at,
+      agent: codename,
+      firing_id: firingId,
+      outcome: event.outcome,
+      turns: event.turns,
+      cost_usd: event.cost_usd,
+      issue: event.issue,
+      pr: event.pr,
+      error: event.error,
     });
     await memory.remember({
       codename,
@@ -385,20 +437,30 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
 }
 
 /**
- * With Redis coordination, a block that this firing's engine wrote to this
- * host's file (runner/result.ts) is shared with the fleet. With the file
- * backend the file is the shared block already.
+ * A block that this firing's engine wrote to this host's file
+ * (runner/result.ts) is shared with the fleet: with Redis coordination it is
+ * copied there (which records it in the activity log); with the file backend
+ * the file is the shared block already, and only the activity log is told.
  */
 async function shareEngineBlock(
   coordination: Coordination,
   options: { layout: Layout; since: Date; now: Date; log: Logger },
 ): Promise<void> {
-  if (coordination.backend !== "redis") return;
   const local = await readGlobalBlock(options.layout, {
     now: options.now,
     warn: (m) => void options.log.warn(m),
   });
   if (!isBlockActive(local, options.now) || Date.parse(local.set_at) < options.since.getTime()) {
+    return;
+  }
+  if (coordination.backend !== "redis") {
+    await recordActivity({
+      type: "block-set",
+      at: local.set_at,
+      until: local.until,
+      reason: local.reason,
+      set_by: local.set_by,
+    }, options);
     return;
   }
   await coordination.setBlock({
@@ -407,6 +469,22 @@ async function shareEngineBlock(
     now: options.now,
     setBy: local.set_by,
   });
+}
+
+/**
+ * Appends to the activity log; a failure is logged, never fatal (the log is a
+ * view for the dashboard and Slack, not a source of truth).
+ */
+async function recordActivity(
+  event: NewActivity,
+  options: { layout: Layout; log: Logger },
+): Promise<void> {
+  try {
+    await appendActivity(options.layout, event);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    await options.log.warn(`activity log not written: ${error.message}`);
+  }
 }
 
 /**

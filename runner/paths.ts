@@ -30,6 +30,8 @@ export interface Layout {
   readonly transcriptsDir: string;
   /** The firing event log (one JSON line per firing). */
   readonly eventsDir: string;
+  /** The activity log: firings' steps, pauses and blocks, as they happen. */
+  readonly activityDir: string;
   /** Managed clones of repos that have no local checkout. */
   readonly reposDir: string;
   /** The operator's editable agent prompts. */
@@ -69,6 +71,7 @@ export function layoutOf(home: string): Layout {
     worktreesDir: `${home}/worktrees`,
     transcriptsDir: `${home}/transcripts`,
     eventsDir: `${home}/events`,
+    activityDir: `${home}/activity`,
     reposDir: `${home}/repos`,
     promptsDir: `${home}/prompts`,
   };

@@ -7,7 +7,7 @@ import type { CommandContext } from "./context.ts";
 import { parseCommandArgs, parseDuration } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { isBlockActive } from "../../runner/block.ts";
-import { coordinationOf } from "./coordination_of.ts";
+import { clearFleetBlock, readFleetBlock, setFleetBlock } from "../../runner/control/actions.ts";
 
 const HELP = `Usage: alfred block status
        alfred block set (--for 2h | --until <ISO time>) [--reason text]
@@ -36,11 +36,10 @@ export async function blockCommand(args: string[], context: CommandContext): Pro
   const [action, ...extra] = positionals;
   if (extra.length) throw new UsageError(`alfred block: unexpected "${extra.join(" ")}"`);
   const now = context.now();
-  await using coordination = await coordinationOf(context);
   switch (action) {
     case "status":
     case undefined: {
-      const block = await coordination.readBlock({ now, warn: context.stderr });
+      const block = await readFleetBlock(context);
       context.stdout(
         isBlockActive(block, now)
           ? `Fleet blocked until ${block.until} (${block.reason}), set by ${block.set_by} at ${block.set_at}.`
@@ -64,18 +63,12 @@ export async function blockCommand(args: string[], context: CommandContext): Pro
       } else {
         until = new Date(now.getTime() + parseDuration(values.for!, "--for"));
       }
-      const block = await coordination.setBlock({
-        reason: values.reason ?? "set by the operator",
-        until,
-        now,
-        setBy: "operator",
-        shorten: true,
-      });
+      const block = await setFleetBlock(until, context, { reason: values.reason });
       context.stdout(`Fleet blocked until ${block.until} (${block.reason}).`);
       return 0;
     }
     case "clear": {
-      const had = await coordination.clearBlock();
+      const had = await clearFleetBlock(context);
       context.stdout(had ? "Fleet-wide block cleared." : "There was no fleet-wide block.");
       return 0;
     }

@@ -5,23 +5,10 @@
  *
  * @module
  */
-import type { EnvReader, Layout } from "../../runner/paths.ts";
+import type { OperatorContext } from "../../runner/control/context.ts";
 
-/** The world a command runs in. */
-export interface CommandContext {
-  /** Reads environment variables. */
-  readonly env: EnvReader;
-  /** The layout of `ALFRED_HOME`. */
-  readonly layout: Layout;
-  /** Prints a line on standard output. */
-  readonly stdout: (line: string) => void;
-  /** Prints a line on standard error. */
-  readonly stderr: (line: string) => void;
-  /** The clock. */
-  readonly now: () => Date;
-  /** `--debug` was given: errors carry stack traces. */
-  readonly debug: boolean;
-}
+/** The world a command runs in (the same as any operator action's). */
+export type CommandContext = OperatorContext;
 
 /**
  * A sub-command: takes the arguments after its name and returns the exit code.

@@ -8,9 +8,12 @@
  */
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs, parseDuration } from "./args.ts";
-import { UsageError } from "../../runner/errors.ts";
-import { Codename, RepoName } from "../../runner/config.ts";
-import { coordinationOf } from "./coordination_of.ts";
+import {
+  describeFleetTarget,
+  parseFleetTarget,
+  pauseFleet,
+  resumeFleet,
+} from "../../runner/control/actions.ts";
 
 const PAUSE_HELP =
   `Usage: alfred pause [codename...|--all] [--repo owner/name]... [--reason text] [--for 2h]
@@ -40,23 +43,19 @@ export async function pauseCommand(args: string[], context: CommandContext): Pro
     context.stdout(PAUSE_HELP);
     return 0;
   }
-  const target = parseTarget("pause", { all: values.all, repos: values.repo, agents: positionals });
-  const now = context.now();
-  const until = values.for
-    ? new Date(now.getTime() + parseDuration(values.for, "--for"))
-    : undefined;
-  await using coordination = await coordinationOf(context);
-  await coordination.pause({
-    ...target,
-    reason: values.reason ?? "paused by the operator",
-    by: "operator",
-    until,
-    now,
+  const target = parseFleetTarget("pause", {
+    all: values.all,
+    repos: values.repo,
+    agents: positionals,
   });
+  const until = values.for
+    ? new Date(context.now().getTime() + parseDuration(values.for, "--for"))
+    : undefined;
+  const { warnings } = await pauseFleet(target, context, { reason: values.reason, until });
   context.stdout(
-    `Paused ${describeTarget(target)}${until ? ` until ${until.toISOString()}` : ""}.`,
+    `Paused ${describeFleetTarget(target)}${until ? ` until ${until.toISOString()}` : ""}.`,
   );
-  await stopScheduler("pause", target, context);
+  for (const warning of warnings) context.stderr(`warning: ${warning}`);
   return 0;
 }
 
@@ -75,69 +74,13 @@ export async function resumeCommand(args: string[], context: CommandContext): Pr
     context.stdout(RESUME_HELP);
     return 0;
   }
-  const target = parseTarget("resume", {
+  const target = parseFleetTarget("resume", {
     all: values.all,
     repos: values.repo,
     agents: positionals,
   });
-  await using coordination = await coordinationOf(context);
-  await coordination.resume({ ...target, now: context.now() });
-  context.stdout(`Resumed ${describeTarget(target)}.`);
-  await stopScheduler("resume", target, context);
-  return 0;
-}
-
-interface Target {
-  all: boolean;
-  agents: string[];
-  repos: string[];
-}
-
-function parseTarget(
-  command: string,
-  given: { all?: boolean; agents: string[]; repos?: string[] },
-): Target {
-  const target = { all: given.all ?? false, agents: given.agents, repos: given.repos ?? [] };
-  if (!target.all && !target.agents.length && !target.repos.length) {
-    throw new UsageError(`alfred ${command} needs codenames, --all, or --repo owner/name`);
-  }
-  if (target.all && target.agents.length) {
-    throw new UsageError(`alfred ${command}: give codenames or --all, not both`);
-  }
-  for (const agent of target.agents) {
-    if (!Codename.safeParse(agent).success) throw new UsageError(`"${agent}" is not a codename`);
-  }
-  for (const repo of target.repos) {
-    if (!RepoName.safeParse(repo).success) {
-      throw new UsageError(`--repo must be owner/name (got "${repo}")`);
-    }
-  }
-  return target;
-}
-
-function describeTarget(target: Target): string {
-  const parts = [
-    ...(target.all ? ["the whole fleet"] : []),
-    ...target.agents,
-    ...target.repos.map((repo) => `repo ${repo}`),
-  ];
-  return parts.join(", ");
-}
-
-/**
- * Stops or restarts the scheduler's timers when the scheduler is installed.
- * The pause state is already written: a scheduler failure is a warning.
- */
-async function stopScheduler(
-  action: "pause" | "resume",
-  target: Target,
-  context: CommandContext,
-): Promise<void> {
-  const { applySchedulerPause } = await import("../../scheduler/pause_hook.ts");
-  const warnings = await applySchedulerPause(
-    action,
-    { all: target.all, agents: target.agents },
-    context,
-  );
+  const { warnings } = await resumeFleet(target, context);
+  context.stdout(`Resumed ${describeFleetTarget(target)}.`);
   for (const warning of warnings) context.stderr(`warning: ${warning}`);
+  return 0;
 }

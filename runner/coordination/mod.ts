@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { appendActivity } from "../activity.ts";
 import type { Layout } from "../paths.ts";
 import type { CoordinationSettings } from "../redis_connection.ts";
 import type { Coordination } from "./coordination.ts";
@@ -44,6 +45,79 @@ export interface OpenCoordinationOptions {
  * @throws {RedisUnavailableError} when Redis is chosen and does not answer.
  */
 export async function openCoordination(
+  layout: Layout,
+  options: OpenCoordinationOptions,
+): Promise<Coordination> {
+  const backend = await openBackend(layout, options);
+  return recordingActivity(backend, { layout, now: options.now ?? (() => new Date()) });
+}
+
+/**
+ * Wraps a backend so that every pause, resume, block set and block clear also
+ * lands in the activity log (runner/activity.ts), whoever asked for it: the
+ * CLI, the dashboard, Slack or a firing's auto-pause.
+ */
+function recordingActivity(
+  backend: Coordination,
+  options: { layout: Layout; now: () => Date },
+): Coordination {
+  const { layout, now } = options;
+  const targetOf = (target: { all?: boolean; agents?: string[]; repos?: string[] }) => ({
+    all: target.all ?? false,
+    agents: target.agents ?? [],
+    repos: target.repos ?? [],
+  });
+  return {
+    backend: backend.backend,
+    readGate: (o) => backend.readGate(o),
+    acquireLock: (agent, holder) => backend.acquireLock(agent, holder),
+    readLedger: (agent, o) => backend.readLedger(agent, o),
+    addSpend: (agent, o) => backend.addSpend(agent, o),
+    setBlockedUntil: (agent, o) => backend.setBlockedUntil(agent, o),
+    readBlock: (o) => backend.readBlock(o),
+    readPause: (o) => backend.readPause(o),
+    close: () => backend.close(),
+    async setBlock(o) {
+      const block = await backend.setBlock(o);
+      await appendActivity(layout, {
+        type: "block-set",
+        at: (o.now ?? now()).toISOString(),
+        until: block.until,
+        reason: block.reason,
+        set_by: block.set_by,
+      });
+      return block;
+    },
+    async clearBlock() {
+      const had = await backend.clearBlock();
+      if (had) await appendActivity(layout, { type: "block-cleared", at: now().toISOString() });
+      return had;
+    },
+    async pause(o) {
+      const state = await backend.pause(o);
+      await appendActivity(layout, {
+        type: "paused",
+        at: (o.now ?? now()).toISOString(),
+        target: targetOf(o),
+        reason: o.reason,
+        by: o.by,
+        until: o.until?.toISOString() ?? null,
+      });
+      return state;
+    },
+    async resume(o) {
+      const state = await backend.resume(o);
+      await appendActivity(layout, {
+        type: "resumed",
+        at: (o.now ?? now()).toISOString(),
+        target: targetOf(o),
+      });
+      return state;
+    },
+  };
+}
+
+async function openBackend(
   layout: Layout,
   options: OpenCoordinationOptions,
 ): Promise<Coordination> {

@@ -1,27 +1,24 @@
 /**
- * The coordination backend a command acts on: this host's state files, or
+ * The coordination backend an operator's action acts on: this host's state files, or
  * Redis when `fleet.yaml` says `coordination: redis` (docs/MEMORY_AND_HOSTS.md).
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import type { Coordination } from "../../runner/coordination/coordination.ts";
+import type { OperatorContext } from "./context.ts";
+import { loadFleetConfig } from "../config.ts";
+import { type Coordination, openCoordination } from "../coordination/mod.ts";
+import { validateScheduleText } from "../schedule_check.ts";
 
 /**
- * Opens the configured coordination backend for a command.
+ * Opens the configured coordination backend for an operator's action.
  *
- * @param context The command's world.
+ * @param context The action's world.
  * @returns The backend; close it when done (`await using`).
  * @throws {ConfigError} when fleet.yaml is invalid; a Redis error with a hint when Redis is unreachable.
  */
 export async function coordinationOf(
-  context: CommandContext,
+  context: OperatorContext,
 ): Promise<Coordination & AsyncDisposable> {
-  const [{ loadFleetConfig }, { validateScheduleText }, { openCoordination }] = await Promise.all([
-    import("../../runner/config.ts"),
-    import("../../runner/schedule_check.ts"),
-    import("../../runner/coordination/mod.ts"),
-  ]);
   const config = await loadFleetConfig(context.layout.fleetFile, {
     env: context.env,
     validateSchedule: validateScheduleText,

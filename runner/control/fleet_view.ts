@@ -1,0 +1,237 @@
+/**
+ * The fleet at a glance, for every surface that shows it (`alfred status`,
+ * the dashboard's `/api/v1/fleet`, Slack's `status`): each agent's state,
+ * schedule, next and last firing, today's spend against its caps; the
+ * fleet-wide block; pauses; the scheduler; missed runs.
+ *
+ * Read-only: it never quarantines or rewrites a state file (a corrupt file is
+ * reported and left for the next firing). With `coordination: redis` the block
+ * and pauses come from Redis, the fleet's shared state.
+ *
+ * @module
+ */
+import { BlockFile } from "../block.ts";
+import { type FleetConfig, loadFleetConfig } from "../config.ts";
+import { FiringEvent } from "../events.ts";
+import { agentStateDir, spendFile } from "../paths.ts";
+import { NOTHING_PAUSED, PauseFile, pauseOf } from "../pause.ts";
+import { peekState } from "../state.ts";
+import { dayOf, Ledger } from "../spend.ts";
+import { validateScheduleText } from "../schedule_check.ts";
+import { openCoordination } from "../coordination/mod.ts";
+import { describeMissedRuns, detectMissedRuns } from "../../scheduler/missed_run_watch.ts";
+import { readManifest } from "../../scheduler/manifest.ts";
+import { schedulerStatus } from "../../scheduler/status.ts";
+import { parseSchedule } from "../../scheduler/schedule.ts";
+import { processRunner } from "../../agents/commands/scheduler.ts";
+import type { OperatorContext } from "./context.ts";
+
+/** One agent in the fleet view. */
+export interface AgentView {
+  /** Codename. */
+  agent: string;
+  /** enabled, disabled, or paused. */
+  state: "enabled" | "disabled" | "paused";
+  /** Why it is paused. */
+  pausedReason: string | null;
+  /** Who paused it: the operator, or the agent itself (a cap or a failure streak). */
+  pausedBy: "operator" | "auto" | null;
+  /** When its pause lifts by itself, if it does. */
+  pausedUntil: string | null;
+  /** Its schedule. */
+  schedule: string;
+  /** Its next firing by the installed scheduler, if known. */
+  nextFiring: string | null;
+  /** Its last firing, if any. */
+  lastFiring: {
+    firingId: string;
+    startedAt: string;
+    endedAt: string;
+    outcome: string;
+    error: string | null;
+    costUsd: number;
+    /** How many actions the engine's sandbox refused in that firing. */
+    denials: number;
+  } | null;
+  /** Today's figures against the caps, or why the ledger is unreadable. */
+  today: {
+    firings: number;
+    turns: number;
+    costUsd: number;
+    caps: { firings: number | null; turns: number | null; costUsd: number | null };
+    consecutiveFailures: number;
+  } | { unreadable: string };
+}
+
+/** The whole fleet view. */
+export interface FleetView {
+  /** `ALFRED_HOME`. */
+  home: string;
+  /** Where the configuration came from. */
+  config: string;
+  /** Today in the operator's time zone. */
+  day: string;
+  /** The operator's time zone. */
+  timezone: string;
+  /** The fleet-wide block in force, if any. */
+  block: { until: string; reason: string; setBy: string } | null;
+  /** Why the block file could not be read. */
+  blockFileProblem: string | null;
+  /** Why the pause file could not be read. */
+  pauseFileProblem: string | null;
+  /** Why the fleet is paused, when it is. */
+  fleetPaused: string | null;
+  /** The installed scheduler, if any. */
+  scheduler: { platform?: string; warnings: string[] } | null;
+  /** Installed agents that stopped firing. */
+  missedRuns: { agent: string; lastFiring: string | null; overdueSince: string }[];
+  /** The missed runs, one line each for a person. */
+  missedRunLines: string[];
+  /** Every agent, in fleet.yaml order. */
+  agents: AgentView[];
+}
+
+/**
+ * Reads the fleet view.
+ *
+ * @param context The world (environment, home, clock, warnings).
+ * @returns The view.
+ * @throws {ConfigError} when fleet.yaml is invalid.
+ */
+export async function readFleetView(context: OperatorContext): Promise<FleetView> {
+  const { layout } = context;
+  const now = context.now();
+  const config = await loadFleetConfig(layout.fleetFile, {
+    env: context.env,
+    validateSchedule: validateScheduleText,
+  });
+  const gate = await readGateWithoutRepair(context, config);
+  const day = dayOf(now, config.timezone);
+  const next = await nextFireTimes(context, { config, now });
+  const agents: AgentView[] = [];
+  for (const agent of Object.values(config.agents)) {
+    const paused = pauseOf(gate.pause, agent.codename, now);
+    const last = await peekState(
+      `${agentStateDir(layout, agent.codename)}/last-firing.json`,
+      FiringEvent,
+    );
+    const ledger = await peekState(spendFile(layout, agent.codename, { day }), Ledger);
+    agents.push({
+      agent: agent.codename,
+      state: paused ? "paused" : agent.enabled ? "enabled" : "disabled",
+      pausedReason: paused?.reason ?? null,
+      pausedBy: paused?.by ?? null,
+      pausedUntil: paused?.until ?? null,
+      schedule: agent.schedule,
+      nextFiring: next.times.get(agent.codename) ?? null,
+      lastFiring: last.kind === "ok"
+        ? {
+          firingId: last.value.firing_id,
+          startedAt: last.value.started_at,
+          endedAt: last.value.ended_at,
+          outcome: last.value.outcome,
+          error: last.value.error,
+          costUsd: last.value.cost_usd,
+          denials: last.value.denials?.length ?? 0,
+        }
+        : null,
+      today: ledger.kind === "corrupt" ? { unreadable: ledger.reason } : {
+        firings: ledger.kind === "ok" ? ledger.value.firings : 0,
+        turns: ledger.kind === "ok" ? ledger.value.turns : 0,
+        costUsd: ledger.kind === "ok" ? ledger.value.cost_usd : 0,
+        caps: {
+          firings: agent.caps.firings_per_day ?? null,
+          turns: agent.caps.turns_per_day ?? null,
+          costUsd: agent.caps.cost_usd_per_day ?? null,
+        },
+        consecutiveFailures: ledger.kind === "ok" ? ledger.value.consecutive_failures : 0,
+      },
+    });
+  }
+  const missed = await detectMissedRuns(layout, { config, pause: gate.pause, now });
+  const block = gate.block && Date.parse(gate.block.until) > now.getTime() ? gate.block : null;
+  return {
+    home: layout.home,
+    config: config.source,
+    day,
+    timezone: config.timezone,
+    block: block ? { until: block.until, reason: block.reason, setBy: block.set_by } : null,
+    blockFileProblem: gate.blockProblem,
+    pauseFileProblem: gate.pauseProblem,
+    fleetPaused: gate.pause.all ? gate.pause.all.reason : null,
+    scheduler: next.installed ? { platform: next.platform, warnings: next.warnings } : null,
+    missedRuns: missed.map((miss) => ({
+      agent: miss.codename,
+      lastFiring: miss.lastFiring?.toISOString() ?? null,
+      overdueSince: miss.overdueSince.toISOString(),
+    })),
+    missedRunLines: describeMissedRuns(missed),
+    agents,
+  };
+}
+
+/**
+ * The block and pause state without quarantining anything: this host's
+ * files, peeked; or Redis with `coordination: redis`.
+ */
+async function readGateWithoutRepair(
+  context: OperatorContext,
+  config: FleetConfig,
+): Promise<{
+  block: BlockFile | undefined;
+  pause: PauseFile;
+  blockProblem: string | null;
+  pauseProblem: string | null;
+}> {
+  const now = context.now();
+  if (config.coordination.backend === "redis") {
+    const coordination = await openCoordination(context.layout, {
+      settings: config.coordination,
+      now: context.now,
+      warn: context.stderr,
+    });
+    try {
+      const gate = await coordination.readGate({ now, warn: context.stderr });
+      return { ...gate, blockProblem: null, pauseProblem: null };
+    } finally {
+      await coordination.close();
+    }
+  }
+  const pause = await peekState(context.layout.pauseFile, PauseFile);
+  const block = await peekState(context.layout.globalBlockFile, BlockFile);
+  return {
+    block: block.kind === "ok" ? block.value : undefined,
+    pause: pause.kind === "ok" ? pause.value : NOTHING_PAUSED,
+    blockProblem: block.kind === "corrupt" ? block.reason : null,
+    pauseProblem: pause.kind === "corrupt" ? pause.reason : null,
+  };
+}
+
+/** Next fire times from the installed scheduler; nothing when it is not installed. */
+async function nextFireTimes(
+  context: OperatorContext,
+  options: { config: FleetConfig; now: Date },
+): Promise<
+  { installed: boolean; platform?: string; times: Map<string, string>; warnings: string[] }
+> {
+  const manifest = await readManifest(context.layout, { warn: context.stderr });
+  if (!manifest) return { installed: false, times: new Map(), warnings: [] };
+  const agents = manifest.agents
+    .filter((agent) => options.config.agents[agent.codename])
+    .map((agent) => ({
+      codename: agent.codename,
+      schedule: parseSchedule(options.config.agents[agent.codename].schedule),
+      label: agent.unit,
+    }));
+  const status = await schedulerStatus(agents, {
+    platform: manifest.platform,
+    runner: processRunner(context.env),
+    uid: manifest.platform === "launchd" ? Deno.uid() ?? undefined : undefined,
+    now: options.now,
+  });
+  const times = new Map<string, string>();
+  for (const agent of status.agents) {
+    if (agent.next) times.set(agent.codename, agent.next.toISOString());
+  }
+  return { installed: true, platform: manifest.platform, times, warnings: status.warnings };
+}
