@@ -274,7 +274,7 @@ async function dropInflight(firing: Firing): Promise<void> {
 
 async function sweepIfDue(firing: Firing, options: { force: boolean }): Promise<void> {
   const sweep = await import("../runner/claim_sweep.ts");
-  await sweep.sweepIfDue(firing.client, firing.context, options);
+  await sweep.sweepIfDue(firing.client, firing.context, { ...options, trust: firing.trust });
 }
 
 // ---------------------------------------------------------------------------
@@ -308,6 +308,8 @@ async function claimNext(
     queue: firing.queue,
     now: context.now,
     picked: candidate,
+    // Resolved only now that there is an issue to judge: an idle poll never asks.
+    trusted: await firing.trust.get(),
   });
   if (!ticket) {
     await dropInflight(firing);
@@ -756,6 +758,7 @@ async function recoverRecord(
     host: record.host,
     queue: record.queue,
     ts: record.claim_ts ?? context.now().toISOString(),
+    trusted: await firing.trust.get(),
   };
   const worktree = record.worktree && record.branch && record.checkout
     ? { checkout: record.checkout, dir: record.worktree, branch: record.branch, base: record.base }
@@ -803,7 +806,7 @@ async function recoverRecord(
     pullUrl = open[0]?.html_url;
   }
   if (record.phase !== "released") {
-    const state = claimState(markersOf(await listComments(client, ticket.issue)));
+    const state = claimState(markersOf(await listComments(client, ticket.issue), ticket.trusted));
     if (state.holder?.marker.firing === record.firing_id) {
       const released = await releaseClaim(client, ticket, {
         outcome: pullUrl ? "success" : "failure",

@@ -47,6 +47,11 @@ export interface FiringContext {
   ) => Promise<string>;
   /** Keeps the engine's closing notes, remembered as lessons once the firing is recorded. */
   readonly recordNotes: (notes: string) => void;
+  /**
+   * Queues a Slack message sent after the work's own notice, whatever the
+   * outcome (e.g. a warning about foreign markers, runner/foreign_markers.ts).
+   */
+  readonly recordNotice: (notice: Notice) => void;
 }
 
 /** One refusal by the engine's sandbox, as the firing record keeps it. */

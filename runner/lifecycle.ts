@@ -295,6 +295,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     const denials: DenialRecord[] = [];
     await using memory = firingMemory({ layout, config, log, now });
     const engineNotes: string[] = [];
+    const extraNotices: Notice[] = [];
     const context: FiringContext = {
       codename,
       firingId,
@@ -310,6 +311,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       recordDenials: (found) => denials.push(...found),
       recallLessons: (query) => memory.recall({ ...query, codename }),
       recordNotes: (notes) => engineNotes.push(notes),
+      recordNotice: (notice) => extraNotices.push(notice),
     };
     await log.info(`firing ${codename} started (pid ${Deno.pid})`);
     let result: WorkResult;
@@ -376,7 +378,9 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       }` +
         (result.error ? `, error: ${result.error}` : ""),
     );
-    if (result.notice) await notify(result.notice, { config, log, redact });
+    for (const notice of [result.notice, ...extraNotices]) {
+      if (notice) await notify(notice, { config, log, redact });
+    }
     await warnMissedRuns({ layout, config, log, redact, now });
     return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
   } finally {

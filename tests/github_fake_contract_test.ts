@@ -17,6 +17,10 @@ import {
   replyToReviewComment,
 } from "../runner/github/pulls.ts";
 import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { alfredTrust } from "./helpers.ts";
+
+/** The fake's token account: whose markers count. */
+const TRUSTED = alfredTrust();
 
 type Schema = Record<string, unknown>;
 const root = spec as unknown as {
@@ -139,6 +143,7 @@ Deno.test("every reply of the fake matches GitHub's OpenAPI description of that 
     codename: "lucius",
     host: "studio",
     queue: LABELS.implement,
+    trusted: TRUSTED,
     now: () => new Date(),
   };
   const [a, b] = await Promise.all([
@@ -150,7 +155,12 @@ Deno.test("every reply of the fake matches GitHub's OpenAPI description of that 
   await releaseClaim(client, won.ticket, { outcome: "failure", now: () => new Date() });
   await getIssue(client, { repo, number });
   assert.equal(await removeLabel(client, { repo, number }, "not-there"), false);
-  await sweepStaleClaims(client, repo, { ...options, firing: "f", isFiringAlive: () => false });
+  await sweepStaleClaims(client, repo, {
+    ...options,
+    firing: "f",
+    isFiringAlive: () => false,
+    trusted: () => Promise.resolve(TRUSTED),
+  });
   const statuses = new Set<string>();
   for (const exchange of fake.exchanges) {
     statuses.add(`${exchange.route} ${exchange.status}`);

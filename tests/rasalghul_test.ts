@@ -22,7 +22,8 @@ import {
   reviewQueue,
 } from "../runner/review_queue.ts";
 import { createLuciusWorld, type LuciusWorld, REPO, worldEvents } from "./lucius_world.ts";
-import { listDir } from "./helpers.ts";
+import { alfredTrust, listDir } from "./helpers.ts";
+import { asComments } from "./fake_github.ts";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -157,7 +158,7 @@ Deno.test("a Ra's al Ghul firing under its own permissions reviews each head com
     `[RASALGHUL-REVIEWED] ${REPO}#${agent} ${agentSha.slice(0, 7)} P0=0 P1=1 P2=1 P3=0`,
   );
   const [comment] = gh.issue(REPO, agent).comments;
-  const review = parseReviewComment(comment.body);
+  const review = parseReviewComment(asComments([comment])[0], alfredTrust());
   assert(review, comment.body);
   assertEquals(review.marker.sha, agentSha);
   assertEquals(review.marker.pr, agent);
@@ -192,7 +193,10 @@ Deno.test("a Ra's al Ghul firing under its own permissions reviews each head com
   });
   const second = await world.fireUnder(flags);
   assertEquals(second.code, 0, second.stderr);
-  assertEquals(latestReview(gh.issue(REPO, human).comments)?.marker.sha, humanSha);
+  assertEquals(
+    latestReview(asComments(gh.issue(REPO, human).comments), alfredTrust())?.marker.sha,
+    humanSha,
+  );
   assertEquals(world.slack.messages.length, 1);
 
   // 3. Nothing new: silent, no engine run. Also with the state lost: the markers remember.
@@ -220,7 +224,7 @@ Deno.test("a Ra's al Ghul firing under its own permissions reviews each head com
   });
   const fourth = await world.fireUnder(flags);
   assertEquals(fourth.code, 0, fourth.stderr);
-  const reviews = reviewsOf(gh.issue(REPO, agent).comments);
+  const reviews = reviewsOf(asComments(gh.issue(REPO, agent).comments), alfredTrust());
   assertEquals(reviews.map((r) => r.marker.sha), [agentSha, pushedSha]);
   assertEquals(reviews[1].marker.blocking, 0);
 
