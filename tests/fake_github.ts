@@ -155,6 +155,8 @@ export interface FakeGitHubOptions {
   token?: string;
   /** The login comments are written by. Default `alfred-bot`. */
   login?: string;
+  /** The token is a GitHub App's: `GET /user` answers 403 (comments are still by `login`). */
+  appToken?: boolean;
   /** Decides a fault per request. Default: none. */
   fault?: (context: FaultContext) => Fault | undefined;
   /** The fake's clock, for created/updated times. Default: real time. */
@@ -707,31 +709,40 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         return { status: 201, body: commentJson(repo, issue, comment) };
       }),
   );
-  route("GET", "/user", () => ({
-    status: 200,
-    body: {
-      ...userJson(login),
-      name: null,
-      company: null,
-      blog: "",
-      location: null,
-      email: null,
-      hireable: null,
-      bio: null,
-      public_repos: 0,
-      public_gists: 0,
-      followers: 0,
-      following: 0,
-      created_at: "2020-01-01T00:00:00Z",
-      updated_at: "2020-01-01T00:00:00Z",
-      private_gists: 0,
-      total_private_repos: 0,
-      owned_private_repos: 0,
-      disk_usage: 0,
-      collaborators: 0,
-      two_factor_authentication: true,
-    },
-  }));
+  route("GET", "/user", () =>
+    options.appToken
+      ? {
+        status: 403,
+        body: {
+          message: "Resource not accessible by integration",
+          documentation_url: "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+        },
+      }
+      : {
+        status: 200,
+        body: {
+          ...userJson(login),
+          name: null,
+          company: null,
+          blog: "",
+          location: null,
+          email: null,
+          hireable: null,
+          bio: null,
+          public_repos: 0,
+          public_gists: 0,
+          followers: 0,
+          following: 0,
+          created_at: "2020-01-01T00:00:00Z",
+          updated_at: "2020-01-01T00:00:00Z",
+          private_gists: 0,
+          total_private_repos: 0,
+          owned_private_repos: 0,
+          disk_usage: 0,
+          collaborators: 0,
+          two_factor_authentication: true,
+        },
+      });
   route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", (m, url) => {
     const repo = `${m[0]}/${m[1]}`;
     const pull = repoData(repo).pulls.get(Number(m[2]));
