@@ -87,7 +87,8 @@ export function foreignMarkerNotice(
   fresh: readonly ForeignMarker[],
   options: { agent: string },
 ): Notice {
-  const lines = fresh.slice(0, MAX_LISTED).map((entry) =>
+  const listed = fresh.slice(0, MAX_LISTED);
+  const lines = listed.map((entry) =>
     `• ${entry.where}: @${entry.author} (${entry.kinds.join(", ")})`
   );
   if (fresh.length > MAX_LISTED) lines.push(`… and ${fresh.length - MAX_LISTED} more in the log`);
@@ -95,12 +96,20 @@ export function foreignMarkerNotice(
   return {
     severity: "warn",
     agent: options.agent,
-    title: `ignored ${fresh.length} marker-like comment${one ? "" : "s"} by ${
-      one ? "an account" : "accounts"
-    } Alfred does not trust`,
+    title: one
+      ? `ignored a marker-like comment by @${fresh[0].author} on ${shortPlace(fresh[0].where)}`
+      : `ignored ${fresh.length} marker-like comments by accounts Alfred does not trust`,
     text: `${lines.join("\n")}\nNothing was done with ${one ? "it" : "them"}. ` +
       "If the author is one of your fleet's accounts, add it to `github.trusted_logins` in fleet.yaml.",
+    links: listed.filter((entry) => /^https?:\/\//.test(entry.where))
+      .map((entry) => ({ label: shortPlace(entry.where), url: entry.where })),
   };
+}
+
+/** `https://github.com/acme/web/issues/7` → `acme/web#7`; anything else unchanged. */
+function shortPlace(where: string): string {
+  const match = /([^/]+\/[^/]+)\/(?:issues|pull)\/(\d+)$/.exec(where);
+  return match ? `${match[1]}#${match[2]}` : where;
 }
 
 /** Options of {@linkcode reportForeignMarkers}. */

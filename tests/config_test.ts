@@ -45,7 +45,7 @@ for (
     ["a bad codename", "version: 1\nagents:\n  Lucius!: {}\n", /agents\.Lucius!/],
     [
       "a trusted login that is not a GitHub login",
-      "version: 1\ngithub:\n  trusted_logins: [alfred-bot, \"evil bot\"]\n",
+      'version: 1\ngithub:\n  trusted_logins: [alfred-bot, "evil bot"]\n',
       /^fleet\.yaml:3:32: github\.trusted_logins\.1: must be a GitHub login/,
     ],
   ] as const

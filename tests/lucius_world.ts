@@ -71,6 +71,8 @@ export async function createLuciusWorld(
     agentLines?: string[];
     /** More repositories listed in fleet.yaml after the first (no checkout). */
     extraRepos?: string[];
+    /** More top-level lines of fleet.yaml (e.g. a `github:` section). */
+    fleetLines?: string[];
   } = {},
 ): Promise<LuciusWorld> {
   const codename = options.codename ?? "lucius";
@@ -127,6 +129,7 @@ export async function createLuciusWorld(
       "    max_turns: 8",
       "    timeout_minutes: 1",
       ...(options.agentLines ?? []).map((line) => `    ${line}`),
+      ...(options.fleetLines ?? []),
       "",
     ].join("\n"),
   );
