@@ -171,7 +171,13 @@ Deno.test("Batman without required approval files the children in the same firin
   assert.equal(world.github.issues(REPO).length, 2);
 });
 
-for (const [login, reused] of [["mallory", false], ["alfred-bot", true]] as const) {
+for (
+  const [login, reused] of [
+    ["mallory", false],
+    ["alfred-bot", true],
+    ["alfred-laptop", true],
+  ] as const
+) {
   Deno.test(
     `a filed marker by ${login} on a look-alike child ${
       reused ? "is honoured: the child is reused" : "is ignored: Batman files its own child"
@@ -182,6 +188,7 @@ for (const [login, reused] of [["mallory", false], ["alfred-bot", true]] as cons
         replies: planReplies(),
         extraRepos: [API],
         agentLines: ["require_approval: false"],
+        fleetLines: ["github:", "  trusted_logins: [alfred-laptop]"],
       });
       const parent = world.github.addIssue(REPO, { title: "CSV", labels: [LABELS.largeFeature] });
       const lookalike = world.github.addIssue(API, {
