@@ -164,7 +164,7 @@ Deno.test("github.trusted_logins lists the other accounts whose markers count, o
   assertEquals(config.githubTrustedLogins, ["alfred-laptop", "alfred-app[bot]"]);
   // The template documents it (commented out: by default only the token's own account counts).
   const template = renderFleetTemplate([]);
-  assertMatch(template, /#   trusted_logins: \[alfred-laptop-bot\]/);
+  assertMatch(template, /# {3}trusted_logins: \[alfred-laptop-bot\]/);
   assertMatch(template, /Markers \(the structured comments agents coordinate by\) count only from/);
 });
 
