@@ -290,6 +290,8 @@ async function claimNext(
   // The pick alone is one conditional request; the record is written only when there is work.
   const candidate = await pickIssue(client, options.repo, { queue: firing.queue });
   if (!candidate) return undefined;
+  // Whose markers count is resolved only now that there is an issue to judge: an idle poll never asks.
+  const trusted = await firing.trust.get();
   await writeInflight(firing, {
     version: 1,
     firing_id: context.firingId,
@@ -308,8 +310,7 @@ async function claimNext(
     queue: firing.queue,
     now: context.now,
     picked: candidate,
-    // Resolved only now that there is an issue to judge: an idle poll never asks.
-    trusted: await firing.trust.get(),
+    trusted,
   });
   if (!ticket) {
     await dropInflight(firing);
