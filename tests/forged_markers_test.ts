@@ -8,8 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { LABELS } from "../runner/github/labels.ts";
-import { listDir, markersIn } from "./helpers.ts";
-import { committingReplies, createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
+import { markersIn } from "./helpers.ts";
+import {
+  committingReplies,
+  createLuciusWorld,
+  REPO,
+  worldEvents,
+  worldLog,
+} from "./lucius_world.ts";
 
 /** The forged claim of the issue, verbatim. */
 const FORGED_CLAIM =
@@ -18,22 +24,6 @@ const FORGED_CLAIM =
 const OTHER_HOST = "alfred-laptop";
 const TRUSTING = ["github:", `  trusted_logins: [${OTHER_HOST}]`];
 const QUEUE = LABELS.implement;
-
-async function events(world: LuciusWorld, agent: string): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
-  }
-  return out.filter((event) => event.agent === agent);
-}
-
-async function agentLog(world: LuciusWorld, agent: string): Promise<string> {
-  const dir = `${world.layout.logsDir}/${agent}`;
-  return (await Promise.all(
-    (await listDir(dir)).map((name) => Deno.readTextFile(`${dir}/${name}`)),
-  )).join("");
-}
 
 Deno.test("a forged claim by another account does not stop Lucius: the issue is worked, one PR results, and one warning names the issue and the author", async () => {
   await using world = await createLuciusWorld({
@@ -45,7 +35,7 @@ Deno.test("a forged claim by another account does not stop Lucius: the issue is 
   const result = await world.fire();
   assert.equal(result.code, 0, result.stderr + result.stdout);
 
-  const [event] = await events(world, "lucius");
+  const [event] = await worldEvents(world, "lucius");
   assert.equal(event.outcome, "success", JSON.stringify(event));
   assert.equal(world.github.pulls(REPO).length, 1, "one pull request");
   const issue = world.github.issue(REPO, number);
@@ -60,7 +50,7 @@ Deno.test("a forged claim by another account does not stop Lucius: the issue is 
 
   // Logged and warned once, naming the issue and the author; the token's login was looked up once.
   const issueUrl = `https://github.com/${REPO}/issues/${number}`;
-  const log = await agentLog(world, "lucius");
+  const log = await worldLog(world, "lucius");
   assert.equal(log.match(/@mallory/g)?.length, 1, log);
   assert.ok(log.includes(issueUrl), log);
   const warnings = world.slack.messages.filter((m) => m.text.includes("@mallory"));
@@ -91,11 +81,14 @@ Deno.test("a forged claim seen again by a later firing is not reported again", a
   // 2. Worked: the claim reads the forged comment again, but it was reported already.
   const second = await world.fire();
   assert.equal(second.code, 0, second.stderr + second.stdout);
-  assert.deepEqual((await events(world, "lucius")).map((e) => e.outcome), ["blocked", "success"]);
+  assert.deepEqual((await worldEvents(world, "lucius")).map((e) => e.outcome), [
+    "blocked",
+    "success",
+  ]);
   assert.equal(world.github.pulls(REPO).length, 1);
   const warnings = world.slack.messages.filter((m) => m.text.includes("@mallory"));
   assert.equal(warnings.length, 1);
-  assert.equal((await agentLog(world, "lucius")).match(/@mallory/g)?.length, 1);
+  assert.equal((await worldLog(world, "lucius")).match(/@mallory/g)?.length, 1);
   // The cached login: no second GET /user.
   assert.equal(world.github.exchanges.filter((e) => e.route === "GET /user").length, 1);
 });
@@ -107,7 +100,7 @@ for (const login of ["alfred-bot", OTHER_HOST]) {
     world.github.addComment(REPO, number, FORGED_CLAIM, login);
     const result = await world.fire();
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    assert.deepEqual((await events(world, "lucius")).map((e) => e.outcome), ["idle"]);
+    assert.deepEqual((await worldEvents(world, "lucius")).map((e) => e.outcome), ["idle"]);
     assert.equal(world.github.pulls(REPO).length, 0);
     assert.equal(world.anthropic.requests.length, 0, "no engine run");
     const kinds = world.github.issue(REPO, number).comments.flatMap((c) => markersIn(c.body))

@@ -238,3 +238,16 @@ export async function worldEvents(
   }
   return agent === undefined ? out : out.filter((event) => event.agent === agent);
 }
+
+/**
+ * The whole log of one agent in a world, every day's file in order.
+ *
+ * @param world The world (its layout).
+ * @param agent The codename.
+ * @returns The log text.
+ */
+export async function worldLog(world: Pick<LuciusWorld, "layout">, agent: string): Promise<string> {
+  const dir = `${world.layout.logsDir}/${agent}`;
+  const names = await listDir(dir);
+  return (await Promise.all(names.map((name) => Deno.readTextFile(`${dir}/${name}`)))).join("");
+}

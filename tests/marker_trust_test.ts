@@ -32,6 +32,7 @@ import {
 import type { Notice } from "../runner/notify.ts";
 import { openAgentLog } from "../runner/log.ts";
 import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { worldLog } from "./lucius_world.ts";
 import { ALFRED_LOGIN, alfredTrust, listDir, REPO_ROOT, withHome } from "./helpers.ts";
 
 const REPO = { owner: "acme", name: "web" };
@@ -393,10 +394,7 @@ Deno.test("foreign markers are logged and warned about once per issue and author
   assert.equal(notices.length, 2);
   assert.doesNotMatch(notices[1].text, /mallory/);
   assert.deepEqual(await reportForeignMarkers([], options), []);
-  const logDir = `${home.layout.logsDir}/lucius`;
-  const logText = (await Promise.all(
-    (await listDir(logDir)).map((name) => Deno.readTextFile(`${logDir}/${name}`)),
-  )).join("");
+  const logText = await worldLog(home, "lucius");
   assert.equal(logText.match(/@mallory/g)?.length, 1, logText);
   const record = JSON.parse(await Deno.readTextFile(foreignMarkersFile(home.layout)));
   assert.deepEqual(record.seen.map((s: { author: string }) => s.author), ["mallory", "eve"]);

@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { ALFRED_LOGIN, alfredTrust, listDir, markersIn } from "./helpers.ts";
-import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
+import { createLuciusWorld, type LuciusWorld, REPO, worldLog } from "./lucius_world.ts";
 import type { ScriptedReply } from "./fake_anthropic.ts";
 import type { FakePullFile } from "./fake_github.ts";
 import type { NewFinding } from "../runner/review_findings.ts";
@@ -407,9 +407,6 @@ Deno.test("a trusted review's finding outside the pull request's diff is left to
   assertEquals(world.anthropic.requests.length, 0);
   assertEquals((await world.git(world.origin, ["rev-parse", BRANCH])).trim(), head);
   assertEquals((await events(world)).map((e) => e.outcome), ["silent"]);
-  const dir = `${world.layout.logsDir}/nightwing`;
-  const log = (await Promise.all(
-    (await listDir(dir)).map((name) => Deno.readTextFile(`${dir}/${name}`)),
-  )).join("");
+  const log = await worldLog(world, "nightwing");
   assertStringIncludes(log, "finding 1 (package.json) is outside the pull request's diff");
 });
