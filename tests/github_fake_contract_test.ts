@@ -348,27 +348,22 @@ Deno.test("the fake's GET /user matches GitHub's OpenAPI description, for a user
     for (const appToken of [false, true]) {
       await using fake = startFakeGitHub({ appToken });
       const client = await fakeClient(fake);
-      const trusted = await resolveTrustedAuthors(client, {
-        token: "test-token",
-        configured: ["alfred-laptop"],
-        cacheFile: `${dir}/login-${appToken}.json`,
-        now: () => new Date("2026-11-27T09:00:00Z"),
-        recheckMs: 0,
-        warn: () => {},
-      });
+      const resolveAt = (at: string) =>
+        resolveTrustedAuthors(client, {
+          token: "test-token",
+          configured: ["alfred-laptop"],
+          cacheFile: `${dir}/login-${appToken}.json`,
+          now: () => new Date(at),
+          recheckMs: 0,
+          warn: () => {},
+        });
+      const trusted = await resolveAt("2026-11-27T09:00:00Z");
       assert.deepEqual(
         trusted.logins,
         appToken ? ["alfred-laptop"] : ["alfred-bot", "alfred-laptop"],
       );
       // The re-check is conditional: a user's token is answered 304.
-      await resolveTrustedAuthors(client, {
-        token: "test-token",
-        configured: ["alfred-laptop"],
-        cacheFile: `${dir}/login-${appToken}.json`,
-        now: () => new Date("2026-11-28T09:00:00Z"),
-        recheckMs: 0,
-        warn: () => {},
-      });
+      await resolveAt("2026-11-28T09:00:00Z");
       const statuses = fake.exchanges.map((e) => `${e.route} ${e.status}`);
       assert.deepEqual(
         statuses,
