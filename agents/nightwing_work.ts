@@ -36,9 +36,8 @@
  * @module
  */
 import { z } from "zod";
-import { parseMarkers } from "../runner/github/markers.ts";
+import { type AuthoredText, parseMarkers } from "../runner/github/markers.ts";
 import type { TrustedAuthors } from "../runner/github/trust.ts";
-import type { AuthoredText } from "../runner/github/markers.ts";
 import type { AgentDefinition, FiringContext, WorkResult } from "../runner/agent.ts";
 import type { AgentKit, AgentWorkOptions } from "../runner/agent_kit.ts";
 import type { RepoConfig } from "../runner/config.ts";
@@ -267,7 +266,7 @@ async function reviewJob(
   const scope = diffScopeOf(await listPullFiles(firing.client, ghRepo, { pull: pull.number }));
   const pending = due.filter((finding) => isInDiff(finding, scope));
   for (const finding of due.filter((finding) => !pending.includes(finding))) {
-    await firing.context.log.warn(
+    await firing.context.log.info(
       `${repo.name}#${pull.number}: finding ${finding.index} (${
         finding.path ?? "general"
       }) is outside the pull request's diff; left to a human`,
