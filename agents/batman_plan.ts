@@ -12,8 +12,12 @@
  * | a plan; approval required; no `agent:plan-approved`, no `/approve` | `awaiting-approval` |
  * | a plan; approval not required, or approved                       | `approved`          |
  *
- * A `/approve` counts when it is a line of a comment posted after the latest
- * plan by someone other than the account that posted the plan (the bot).
+ * The plan is the latest comment with a `plan` marker created by one of
+ * Alfred's own accounts (runner/github/trust.ts); a plan anyone else posts is
+ * ignored. A `/approve` counts when it is a line of a comment posted after
+ * that plan by a person with write access to the repository (GitHub's
+ * `author_association` `OWNER`, `MEMBER` or `COLLABORATOR`) who is not one of
+ * Alfred's accounts: a passer-by's `/approve` approves nothing.
  *
  * @module
  */
@@ -21,6 +25,7 @@ import { z } from "zod";
 import { formatMarker, parseMarkers, type PlanMarker } from "../runner/github/markers.ts";
 import { LABELS } from "../runner/github/labels.ts";
 import type { Comment } from "../runner/github/rest.ts";
+import type { TrustedAuthors } from "../runner/github/trust.ts";
 import { IssueProposal } from "../runner/issue_proposals.ts";
 
 /** One child issue of a plan: an issue proposal and the repository it goes to. */
@@ -49,36 +54,48 @@ export interface ParentState {
   plan: Comment | undefined;
 }
 
+/** The `author_association` values of people who may write to the repository. */
+const APPROVERS = ["OWNER", "MEMBER", "COLLABORATOR"];
+
 /**
- * Whether a comment approves a plan: a `/approve` line, by someone other than the bot.
+ * Whether a comment approves a plan: a `/approve` line, by a person with write
+ * access to the repository who is not one of Alfred's accounts.
  *
  * @param comment The comment.
- * @param bot The login that posted the plan.
+ * @param trusted Alfred's accounts (they never approve their own plans).
  * @returns Whether it approves.
  */
-export function isApproval(comment: Comment, bot: string | undefined): boolean {
+export function isApproval(comment: Comment, trusted: TrustedAuthors): boolean {
   const author = comment.user?.login;
-  if (!author || author === bot) return false;
+  if (!author || trusted.trusts(author)) return false;
+  if (!APPROVERS.includes(comment.author_association ?? "")) return false;
   return /^\s*\/approve\s*$/m.test(comment.body);
 }
 
 /**
  * Decides what a parent issue needs next (see the module's table).
  *
- * @param input The parent's labels and comments, and whether approval is required.
+ * @param input The parent's labels and comments, whether approval is required,
+ *   and Alfred's accounts (whose plans count).
  * @returns The stage and the latest plan comment.
  */
 export function parentState(
-  input: { labels: readonly string[]; comments: readonly Comment[]; requireApproval: boolean },
+  input: {
+    labels: readonly string[];
+    comments: readonly Comment[];
+    requireApproval: boolean;
+    trusted: TrustedAuthors;
+  },
 ): ParentState {
+  const { trusted } = input;
   const sorted = [...input.comments].sort((a, b) => a.id - b.id);
   const plan = sorted.findLast((comment) =>
-    parseMarkers(comment.body).some((marker) => marker.kind === "plan")
+    parseMarkers(comment, trusted).some((marker) => marker.kind === "plan")
   );
   if (input.labels.includes(LABELS.childrenFiled)) return { stage: "done", plan };
   if (!plan) return { stage: "needs-plan", plan };
   const approved = input.labels.includes(LABELS.planApproved) ||
-    sorted.some((comment) => comment.id > plan.id && isApproval(comment, plan.user?.login));
+    sorted.some((comment) => comment.id > plan.id && isApproval(comment, trusted));
   if (!input.requireApproval || approved) return { stage: "approved", plan };
   return { stage: "awaiting-approval", plan };
 }

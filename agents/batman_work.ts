@@ -159,7 +159,11 @@ async function runFiring(
   ) {
     warn(`removed the snapshot ${dir} left by a dead firing`);
   }
-  await timed(kit, "sweep", () => sweepIfDue(client, context, { force: false }));
+  await timed(
+    kit,
+    "sweep",
+    () => sweepIfDue(client, context, { force: false, trust: kit.trust }),
+  );
   const repos = await activeRepos(context);
   const requireApproval = context.agent.requireApproval ?? true;
   const stateOf = async (ref: IssueRef, issue: Issue) =>
@@ -167,6 +171,7 @@ async function runFiring(
       labels: issue.labels,
       comments: await rest.listComments(client, ref),
       requireApproval,
+      trusted: await kit.trust.get(),
     });
 
   // 1. Approved plans first: a human is waiting for the children.
@@ -235,6 +240,7 @@ async function claimParent(kit: AgentKit, ref: IssueRef): Promise<ClaimTicket | 
     host: context.host,
     queue: LABELS.largeFeature,
     now: context.now,
+    trusted: await kit.trust.get(),
   });
   if (result.status === "claimed") return result.ticket;
   await context.log.info(`#${ref.number}: ${result.winner} claimed it first`);
@@ -455,6 +461,7 @@ async function fileChildren(
     };
   }
 
+  const trusted = await kit.trust.get();
   const openByRepo = new Map<string, Issue[]>();
   const filed: { ref: string; title: string; url: string; reused: boolean }[] = [];
   for (const child of plan.value.children) {
@@ -462,10 +469,11 @@ async function fileChildren(
     if (!openByRepo.has(child.repo)) {
       openByRepo.set(child.repo, (await listOpenIssues(client, repo)).issues);
     }
-    // A child filed by an earlier, interrupted firing is reused, never filed twice.
+    // A child filed by an earlier, interrupted firing is reused, never filed twice; an
+    // issue counts as one only when one of Alfred's own accounts opened it.
     const existing = openByRepo.get(child.repo)!.find((issue) =>
       normalizeTitle(issue.title) === normalizeTitle(child.title) &&
-      parseMarkers(issue.body).some((m) => m.kind === "filed" && m.parent === parentRef)
+      parseMarkers(issue, trusted).some((m) => m.kind === "filed" && m.parent === parentRef)
     );
     const issue = existing ?? await timed(kit, "file", () =>
       rest.createIssue(client, repo, {

@@ -274,7 +274,7 @@ async function dropInflight(firing: Firing): Promise<void> {
 
 async function sweepIfDue(firing: Firing, options: { force: boolean }): Promise<void> {
   const sweep = await import("../runner/claim_sweep.ts");
-  await sweep.sweepIfDue(firing.client, firing.context, options);
+  await sweep.sweepIfDue(firing.client, firing.context, { ...options, trust: firing.trust });
 }
 
 // ---------------------------------------------------------------------------
@@ -290,6 +290,8 @@ async function claimNext(
   // The pick alone is one conditional request; the record is written only when there is work.
   const candidate = await pickIssue(client, options.repo, { queue: firing.queue });
   if (!candidate) return undefined;
+  // Whose markers count is resolved only now that there is an issue to judge: an idle poll never asks.
+  const trusted = await firing.trust.get();
   await writeInflight(firing, {
     version: 1,
     firing_id: context.firingId,
@@ -308,6 +310,7 @@ async function claimNext(
     queue: firing.queue,
     now: context.now,
     picked: candidate,
+    trusted,
   });
   if (!ticket) {
     await dropInflight(firing);
@@ -756,6 +759,7 @@ async function recoverRecord(
     host: record.host,
     queue: record.queue,
     ts: record.claim_ts ?? context.now().toISOString(),
+    trusted: await firing.trust.get(),
   };
   const worktree = record.worktree && record.branch && record.checkout
     ? { checkout: record.checkout, dir: record.worktree, branch: record.branch, base: record.base }
@@ -803,7 +807,7 @@ async function recoverRecord(
     pullUrl = open[0]?.html_url;
   }
   if (record.phase !== "released") {
-    const state = claimState(markersOf(await listComments(client, ticket.issue)));
+    const state = claimState(markersOf(await listComments(client, ticket.issue), ticket.trusted));
     if (state.holder?.marker.firing === record.firing_id) {
       const released = await releaseClaim(client, ticket, {
         outcome: pullUrl ? "success" : "failure",

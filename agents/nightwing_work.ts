@@ -10,6 +10,10 @@
  *
  * Findings come from runner/review_findings.ts (the review comment's format is
  * Ra's al Ghul's); the reply's marker is `review-fix` in runner/github/markers.ts.
+ * Only a review comment created by one of Alfred's own accounts counts
+ * (runner/github/trust.ts), and of its findings only those whose location is
+ * inside the pull request's diff (runner/diff_scope.ts); the others are logged
+ * and left to a human. A forged review never reaches the engine.
  * When Ra's al Ghul has nothing pending on a pull request, bot reviewers'
  * inline comments with a P0/P1 severity (Codex badges, CodeRabbit labels;
  * runner/bot_findings.ts) are the findings: each fixed one is answered in its
@@ -32,7 +36,8 @@
  * @module
  */
 import { z } from "zod";
-import { parseMarkers } from "../runner/github/markers.ts";
+import { type AuthoredText, parseMarkers } from "../runner/github/markers.ts";
+import type { TrustedAuthors } from "../runner/github/trust.ts";
 import type { AgentDefinition, FiringContext, WorkResult } from "../runner/agent.ts";
 import type { AgentKit, AgentWorkOptions } from "../runner/agent_kit.ts";
 import type { RepoConfig } from "../runner/config.ts";
@@ -60,19 +65,22 @@ export const AttemptsRecord = z.strictObject({
 export type AttemptsRecord = z.infer<typeof AttemptsRecord>;
 
 /**
- * The finding indexes of a review that earlier `review-fix` replies fixed (pure).
+ * The finding indexes of a review that earlier `review-fix` replies of
+ * Alfred's own accounts fixed.
  *
  * @param comments The pull request's comments.
  * @param reviewId The review comment's id.
+ * @param trusted The accounts whose markers count.
  * @returns The fixed indexes.
  */
 export function fixedFindingsOf(
-  comments: readonly { body: string }[],
+  comments: readonly AuthoredText[],
   reviewId: number,
+  trusted: TrustedAuthors,
 ): Set<number> {
   const fixed = new Set<number>();
   for (const comment of comments) {
-    for (const marker of parseMarkers(comment.body)) {
+    for (const marker of parseMarkers(comment, trusted)) {
       if (marker.kind !== "review-fix" || marker.review !== reviewId) continue;
       for (const part of (marker.findings ?? "").split(",")) fixed.add(Number(part));
     }
@@ -234,22 +242,36 @@ async function pickJob(firing: Firing, repo: RepoConfig): Promise<Job | undefine
   return undefined;
 }
 
-/** The pending P0/P1 findings of Ra's al Ghul's newest review, as a job. */
+/**
+ * The pending P0/P1 findings of Ra's al Ghul's newest (trusted) review that
+ * point inside the pull request's diff, as a job.
+ */
 async function reviewJob(
   firing: Firing,
   options: { repo: RepoConfig; pull: PullRequest },
 ): Promise<Job | undefined> {
   const { listComments, parseRepo } = await import("../runner/github/rest.ts");
+  const { listPullFiles } = await import("../runner/github/pulls.ts");
   const { latestReview } = await import("../runner/review_findings.ts");
+  const { diffScopeOf, isInDiff } = await import("../runner/diff_scope.ts");
   const { repo, pull } = options;
-  const comments = await listComments(firing.client, {
-    repo: parseRepo(repo.name),
-    number: pull.number,
-  });
-  const review = latestReview(comments);
+  const ghRepo = parseRepo(repo.name);
+  const comments = await listComments(firing.client, { repo: ghRepo, number: pull.number });
+  const trusted = await firing.trust.get();
+  const review = latestReview(comments, trusted);
   if (!review) return undefined;
-  const fixed = fixedFindingsOf(comments, review.commentId);
-  const pending = pendingFindings(review, { headSha: pull.head.sha, fixed });
+  const fixed = fixedFindingsOf(comments, review.commentId, trusted);
+  const due = pendingFindings(review, { headSha: pull.head.sha, fixed });
+  if (!due.length) return undefined;
+  const scope = diffScopeOf(await listPullFiles(firing.client, ghRepo, { pull: pull.number }));
+  const pending = due.filter((finding) => isInDiff(finding, scope));
+  for (const finding of due.filter((finding) => !pending.includes(finding))) {
+    await firing.context.log.info(
+      `${repo.name}#${pull.number}: finding ${finding.index} (${
+        finding.path ?? "general"
+      }) is outside the pull request's diff; left to a human`,
+    );
+  }
   if (!pending.length) return undefined;
   return {
     repo,
@@ -278,7 +300,7 @@ async function botJob(
   const comments = await listReviewComments(firing.client, parseRepo(repo.name), {
     pull: pull.number,
   });
-  const open = openBotFindings(comments);
+  const open = openBotFindings(comments, await firing.trust.get());
   if (!open.length) return undefined;
   return {
     repo,

@@ -95,7 +95,7 @@ async function triageBatch(
   const { context, client } = kit;
   const { timed, runAgentEngine, READ_ONLY_TOOLS } = await import("../runner/agent_kit.ts");
   const { listComments, parseRepo, repoString } = await import("../runner/github/rest.ts");
-  const { parseMarkers } = await import("../runner/github/markers.ts");
+  const { hasMarkerShape, parseMarkers } = await import("../runner/github/markers.ts");
   const { loadOperatorInstructions } = await import("../runner/prompt.ts");
   const { firingOutcomeOf } = await import("../runner/result.ts");
   const triage = await import("../runner/triage.ts");
@@ -105,9 +105,11 @@ async function triageBatch(
 
   const read = await timed(kit, "read", async () => {
     const out: { text: IssueText; commented: boolean; url: string }[] = [];
+    const trusted = await kit.trust.get();
     for (const issue of options.batch) {
       const comments = await listComments(client, { repo, number: issue.number });
-      const markers = comments.flatMap((comment) => parseMarkers(comment.body));
+      // Only Robin's own (trusted) triage marker means it already commented.
+      const markers = comments.flatMap((comment) => parseMarkers(comment, trusted));
       out.push({
         url: issue.html_url,
         commented: triage.previousTriage(markers) !== undefined,
@@ -117,7 +119,7 @@ async function triageBatch(
           title: issue.title,
           body: issue.body ?? "",
           comments: comments
-            .filter((comment) => parseMarkers(comment.body).length === 0)
+            .filter((comment) => !hasMarkerShape(comment.body))
             .map((comment) => ({ author: comment.user?.login ?? "ghost", body: comment.body })),
         },
       });

@@ -48,6 +48,11 @@ export interface FiringContext {
   /** Keeps the engine's closing notes, remembered as lessons once the firing is recorded. */
   readonly recordNotes: (notes: string) => void;
   /**
+   * Queues a Slack message sent after the work's own notice, whatever the
+   * outcome (e.g. a warning about foreign markers, runner/foreign_markers.ts).
+   */
+  readonly recordNotice: (notice: Notice) => void;
+  /**
    * Reports a step of the firing as it happens: to the activity log (the
    * dashboard and Slack follow it) and, for a firing started by hand, to the
    * person watching. Never throws: a step that cannot be recorded is logged.

@@ -1,9 +1,11 @@
 /**
  * What every GitHub-and-git agent's work starts with, shared by Lucius and the
- * roster: the GitHub client (with `ALFRED_GITHUB_WRITE_SPACING_MS`), the git
- * context (the codename's identity and the token), phase timings logged as
+ * roster: the GitHub client (with `ALFRED_GITHUB_WRITE_SPACING_MS`), the
+ * accounts whose markers count (resolved on first use), the git context (the
+ * codename's identity and the token), phase timings logged as
  * `phase <name> <ms>`, and one engine run in a worktree with the agent's tier,
  * turns, timeout, sentinels and the git identity in the engine's environment.
+ * Closing the kit reports the foreign markers the firing turned away.
  *
  * @module
  */
@@ -16,6 +18,13 @@ import {
   type GitHubClient,
   resolveToken,
 } from "./github/client.ts";
+import {
+  loginCacheFile,
+  resolveTrustedAuthors,
+  type TrustSource,
+  trustSource,
+} from "./github/trust.ts";
+import { reportForeignMarkers } from "./foreign_markers.ts";
 import { type GitContext, identityOf } from "./worktree.ts";
 import { type EngineRun, type EngineSandboxOptions, runEngine } from "./engine_run.ts";
 
@@ -25,6 +34,11 @@ export interface AgentKit {
   readonly context: FiringContext;
   /** The GitHub client (flush it at the end: {@linkcode closeAgentKit}). */
   readonly client: GitHubClient;
+  /**
+   * The accounts whose markers count: the token's login (looked up on first
+   * use, cached in state) and `github.trusted_logins`.
+   */
+  readonly trust: TrustSource;
   /** How git runs: the codename's identity and the token. */
   readonly git: GitContext;
   /** Milliseconds per phase, summed. */
@@ -61,9 +75,19 @@ export async function openAgentKit(
     const value = context.env(name);
     if (value !== undefined) baseEnv[name] = value;
   }
+  const trust = trustSource(() =>
+    resolveTrustedAuthors(client, {
+      token,
+      configured: context.config.githubTrustedLogins,
+      cacheFile: loginCacheFile(context.layout),
+      now: context.now,
+      warn: (line) => void context.log.warn(line),
+    })
+  );
   return {
     context,
     client,
+    trust,
     git: { baseEnv, identity: identityOf(options.codename), token },
     phases: {},
     clock: options.clock ?? (() => performance.now()),
@@ -71,13 +95,26 @@ export async function openAgentKit(
 }
 
 /**
- * Ends a kit: flushes the client's pending writes and logs the phase timings.
+ * Ends a kit: reports the foreign markers noticed (once per issue and author,
+ * runner/foreign_markers.ts), flushes the client's pending writes and logs the
+ * phase timings.
  *
  * @param kit The kit.
  */
 export async function closeAgentKit(kit: AgentKit): Promise<void> {
-  await kit.client.flush();
-  await kit.context.log.info(`phases ${JSON.stringify(kit.phases)}`);
+  const { context } = kit;
+  try {
+    await reportForeignMarkers(kit.trust.peek()?.foreign ?? [], {
+      layout: context.layout,
+      log: context.log,
+      notify: context.recordNotice,
+      agent: context.codename,
+      now: context.now,
+    });
+  } finally {
+    await kit.client.flush();
+    await context.log.info(`phases ${JSON.stringify(kit.phases)}`);
+  }
 }
 
 /**

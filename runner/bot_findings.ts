@@ -10,7 +10,13 @@
  *
  * A finding is open while the comment is not outdated (it still has a line
  * in the current diff), is not a reply, and no reply in its thread carries a
- * `review-fix` marker naming it (Nightwing's reply). Resolving a thread is
+ * `review-fix` marker naming it (Nightwing's reply, created by one of Alfred's
+ * own accounts: a forged reply closes nothing).
+ *
+ * Bot reviewers are GitHub Apps: `user.type` `Bot` and the `[bot]` suffix are
+ * set by GitHub and cannot be taken by a person, and an App can comment only
+ * on repositories an administrator installed it on. Their findings are
+ * always on a line of the current diff (outdated comments are left out). Resolving a thread is
  * GraphQL-only, so a thread a human resolved without a reply still counts as
  * open: reply in the thread to close it for Nightwing.
  *
@@ -18,6 +24,7 @@
  */
 import { parseMarkers, type Severity } from "./github/markers.ts";
 import type { ReviewComment } from "./github/pulls.ts";
+import type { TrustedAuthors } from "./github/trust.ts";
 
 /** One open finding of a bot reviewer. */
 export interface BotFinding {
@@ -84,21 +91,23 @@ export function botTitleOf(body: string): string {
 
 /**
  * The open findings of bot reviewers among a pull request's inline review
- * comments (pure), in comment order.
+ * comments, in comment order.
  *
  * @param comments The inline comments, replies included.
+ * @param trusted The accounts whose `review-fix` replies close a finding.
  * @param options `severities`: which severities count (default P0 and P1).
  * @returns The open findings.
  */
 export function openBotFindings(
   comments: readonly ReviewComment[],
+  trusted: TrustedAuthors,
   options: { severities?: readonly Severity[] } = {},
 ): BotFinding[] {
   const wanted = options.severities ?? ["P0", "P1"];
   const fixed = new Set<number>();
   for (const comment of comments) {
     if (comment.in_reply_to_id === undefined) continue;
-    for (const marker of parseMarkers(comment.body)) {
+    for (const marker of parseMarkers(comment, trusted)) {
       if (marker.kind === "review-fix" && marker.review === comment.in_reply_to_id) {
         fixed.add(marker.review);
       }

@@ -31,6 +31,12 @@ export const RepoName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
   message: "must look like owner/name",
 });
 
+/** A GitHub login: letters, digits and single hyphens; a GitHub App posts as `<slug>[bot]`. */
+export const GitHubLogin = z.string().regex(
+  /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\[bot\])?$/,
+  { message: "must be a GitHub login (letters, digits, single dashes; an App as name[bot])" },
+);
+
 /** The engines Alfred can drive. */
 export const EngineName = z.enum(["claude", "codex"]);
 /** One of {@linkcode EngineName}. */
@@ -229,7 +235,10 @@ export const FleetFile = z.strictObject({
         "must be the NAME of an environment variable (e.g. ALFRED_SLACK_WEBHOOK_URL), not the URL",
     }),
   }).optional(),
-  github: z.strictObject({ api_url: z.url().optional() }).optional(),
+  github: z.strictObject({
+    api_url: z.url().optional(),
+    trusted_logins: z.array(GitHubLogin).optional(),
+  }).optional(),
   redis: RedisSection.optional(),
   memory: MemorySection.optional(),
   coordination: CoordinationSection.optional(),
@@ -369,6 +378,11 @@ export interface FleetConfig {
   slackWebhookEnv: string;
   /** GitHub REST API base URL. */
   githubApiUrl: string;
+  /**
+   * Accounts besides the token's own whose markers count (`github.trusted_logins`):
+   * the other hosts' bot accounts, or a GitHub App's `<slug>[bot]`.
+   */
+  githubTrustedLogins: string[];
   /** Where lessons are remembered (docs/MEMORY_AND_HOSTS.md). */
   memory: MemorySettings;
   /** Where locks, spend, block and pauses are shared: this host's files, or Redis. */
@@ -571,6 +585,7 @@ export function resolveFleetConfig(
     slackWebhookEnv,
     githubApiUrl: options.env("ALFRED_GITHUB_API_URL") || file.github?.api_url ||
       BUILT_IN_DEFAULTS.githubApiUrl,
+    githubTrustedLogins: [...new Set(file.github?.trusted_logins ?? [])],
     memory: resolveMemorySettings(file, options.env),
     coordination: resolveCoordinationSettings(file, options.env),
   };

@@ -82,8 +82,13 @@ ${agentLines}
 slack:
   webhook_env: ${d.slackWebhookEnv}
 
-# GitHub Enterprise: the REST API base URL (ALFRED_GITHUB_API_URL overrides it).
+# GitHub. Markers (the structured comments agents coordinate by) count only from
+# Alfred's own accounts: the account of this host's token, plus trusted_logins.
+# List the accounts of your other hosts, or your GitHub App as "<app-slug>[bot]"
+# (an App token has no account of its own). Anyone else's markers are ignored
+# and reported once per issue (docs/SECURITY.md).
 # github:
-#   api_url: https://github.example.com/api/v3
+#   api_url: https://github.example.com/api/v3   # GitHub Enterprise (ALFRED_GITHUB_API_URL overrides)
+#   trusted_logins: [alfred-laptop-bot]
 `;
 }

@@ -318,6 +318,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     const denials: DenialRecord[] = [];
     await using memory = firingMemory({ layout, config, log, now });
     const engineNotes: string[] = [];
+    const extraNotices: Notice[] = [];
     const context: FiringContext = {
       codename,
       firingId,
@@ -333,6 +334,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       recordDenials: (found) => denials.push(...found),
       recallLessons: (query) => memory.recall({ ...query, codename }),
       recordNotes: (notes) => engineNotes.push(notes),
+      recordNotice: (notice) => extraNotices.push(notice),
       async progress(step) {
         const text = redact(step.text);
         options.onStep?.({ ...step, text });
@@ -428,7 +430,9 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       }` +
         (result.error ? `, error: ${result.error}` : ""),
     );
-    if (result.notice) await notify(result.notice, { config, log, redact });
+    for (const notice of [result.notice, ...extraNotices]) {
+      if (notice) await notify(notice, { config, log, redact });
+    }
     await warnMissedRuns({ layout, config, log, redact, now });
     return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
   } finally {

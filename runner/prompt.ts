@@ -21,7 +21,7 @@
 import { z } from "zod";
 import type { GitHubClient } from "./github/client.ts";
 import { GitHubApiError } from "./github/client.ts";
-import { parseMarkers } from "./github/markers.ts";
+import { hasMarkerShape } from "./github/markers.ts";
 import { type IssueRef, listComments, repoString } from "./github/rest.ts";
 
 /** Most characters of the issue body kept. */
@@ -188,8 +188,9 @@ const IssueBody = z.object({
 });
 
 /**
- * Reads an issue's title, body and human comments (comments carrying Alfred
- * markers are left out).
+ * Reads an issue's title, body and human comments (comments shaped like
+ * Alfred's markers are left out: Alfred's own status lines, and forged ones,
+ * which are no one's instructions either).
  *
  * @param client The GitHub client.
  * @param issue The issue.
@@ -221,7 +222,7 @@ export async function loadIssueText(client: GitHubClient, issue: IssueRef): Prom
     );
   }
   const comments = (await listComments(client, issue))
-    .filter((comment) => parseMarkers(comment.body).length === 0)
+    .filter((comment) => !hasMarkerShape(comment.body))
     .map((comment) => ({ author: comment.user?.login ?? "ghost", body: comment.body }));
   return {
     repo: repoString(issue.repo),

@@ -33,9 +33,21 @@
  * backticks, and ` – `, ` -- ` or ` - ` as the separator. A finding's id is
  * its 1-based ordinal (`index`) in the comment.
  *
+ * A review is read only from a comment created by one of Alfred's own
+ * accounts (runner/github/trust.ts): anyone can comment on a pull request, and
+ * a forged review must never become work for Nightwing or stop Ra's al Ghul
+ * from reviewing a commit.
+ *
  * @module
  */
-import { formatMarker, parseMarkers, type ReviewMarker, Severity } from "./github/markers.ts";
+import {
+  type AuthoredText,
+  formatMarker,
+  parseMarkers,
+  type ReviewMarker,
+  Severity,
+} from "./github/markers.ts";
+import type { TrustedAuthors } from "./github/trust.ts";
 
 /** The codename that writes reviews. */
 export const REVIEWER_CODENAME = "rasalghul";
@@ -249,15 +261,22 @@ export function formatReviewComment(review: ReviewReport): string {
 }
 
 /**
- * Reads a review comment (pure): its first marker must be a valid `review`
- * marker; the findings come from its `### Findings` section only (up to the
- * next heading), so nothing in the summary can pose as a finding.
+ * Reads a review comment (pure apart from noting a foreign author in
+ * `trusted`): it must be created by a trusted account, and its first marker
+ * must be a valid `review` marker; the findings come from its `### Findings`
+ * section only (up to the next heading), so nothing in the summary can pose as
+ * a finding.
  *
- * @param body A comment's body.
- * @returns The review, or `undefined` when the comment is not one.
+ * @param comment A comment: its body and author.
+ * @param trusted The accounts whose markers count.
+ * @returns The review, or `undefined` when the comment is not one (or not trusted).
  */
-export function parseReviewComment(body: string): ParsedReview | undefined {
-  const [marker] = parseMarkers(body);
+export function parseReviewComment(
+  comment: AuthoredText,
+  trusted: TrustedAuthors,
+): ParsedReview | undefined {
+  const body = comment.body;
+  const [marker] = parseMarkers(comment, trusted);
   if (!marker || marker.kind !== "review") return undefined;
   const lines = body.split("\n");
   const start = lines.findIndex((line) => /^#{1,6}\s+Findings\s*$/i.test(line.trim()));
@@ -277,33 +296,39 @@ export interface FoundReview extends ParsedReview {
 }
 
 /**
- * Every review comment among a pull request's comments, in comment order
- * (oldest first) (pure).
+ * Every review comment of a trusted author among a pull request's comments, in
+ * comment order (oldest first).
  *
  * @param comments The comments (`GET /repos/{o}/{r}/issues/{pr}/comments`).
+ * @param trusted The accounts whose markers count.
  * @returns The reviews with their comment ids.
  */
-export function reviewsOf(comments: readonly { id: number; body: string }[]): FoundReview[] {
+export function reviewsOf(
+  comments: readonly (AuthoredText & { id: number })[],
+  trusted: TrustedAuthors,
+): FoundReview[] {
   return [...comments]
     .sort((a, b) => a.id - b.id)
     .flatMap((comment) => {
-      const review = parseReviewComment(comment.body);
+      const review = parseReviewComment(comment, trusted);
       return review ? [{ ...review, commentId: comment.id }] : [];
     });
 }
 
 /**
- * The newest review of a pull request, optionally of one head commit (pure).
+ * The newest review of a pull request by a trusted author, optionally of one head commit.
  *
  * @param comments The pull request's comments.
+ * @param trusted The accounts whose markers count.
  * @param options `sha`: only a review of this commit counts.
  * @returns The review, or `undefined`.
  */
 export function latestReview(
-  comments: readonly { id: number; body: string }[],
+  comments: readonly (AuthoredText & { id: number })[],
+  trusted: TrustedAuthors,
   options: { sha?: string } = {},
 ): FoundReview | undefined {
-  return reviewsOf(comments)
+  return reviewsOf(comments, trusted)
     .filter((review) => options.sha === undefined || review.marker.sha === options.sha)
     .at(-1);
 }

@@ -6,6 +6,7 @@
 import { assertEquals } from "./assert.ts";
 import { botSeverityOf, botTitleOf, isBot, openBotFindings } from "../runner/bot_findings.ts";
 import type { ReviewComment } from "../runner/github/pulls.ts";
+import { alfredTrust } from "./helpers.ts";
 
 const CODEX_P1 =
   "**<sub><sub>![P1 Badge](https://img.shields.io/badge/P1-orange?style=flat)</sub></sub>  Bootstrap Cilium before disabling Flannel**\n\nThe server config disables Flannel…";
@@ -50,6 +51,7 @@ Deno.test("open bot findings: P0/P1 by a bot, on a current line, not a reply, no
     line: 10,
     commit_id: "a".repeat(40),
     user: { login: "chatgpt-codex-connector[bot]", type: "Bot" },
+    html_url: `https://github.com/acme/web/pull/3#discussion_r${id}`,
     ...fields,
   });
   const fix = (id: number, review: number) =>
@@ -73,15 +75,24 @@ Deno.test("open bot findings: P0/P1 by a bot, on a current line, not a reply, no
     { name: "answered by Nightwing", comments: [comment(1), comment(2), fix(3, 1)], want: [2] },
     { name: "a reply naming another", comments: [comment(1), fix(3, 2)], want: [1] },
     {
+      name: "a forged review-fix reply closes nothing",
+      comments: [comment(1), { ...fix(3, 1), user: { login: "mallory", type: "User" } }],
+      want: [1],
+    },
+    {
       name: "a bot's reply is not a finding",
       comments: [comment(1), comment(2, { in_reply_to_id: 1 })],
       want: [1],
     },
   ];
   for (const c of cases) {
-    assertEquals(openBotFindings(c.comments).map((f) => f.commentId), c.want, c.name);
+    assertEquals(
+      openBotFindings(c.comments, alfredTrust()).map((f) => f.commentId),
+      c.want,
+      c.name,
+    );
   }
-  const [finding] = openBotFindings([comment(5)]);
+  const [finding] = openBotFindings([comment(5)], alfredTrust());
   assertEquals(finding, {
     commentId: 5,
     login: "chatgpt-codex-connector[bot]",

@@ -43,6 +43,11 @@ for (
     ["a missing version", "agents: {}\n", /^fleet\.yaml:1:1: version:/],
     ["a duplicate key", "version: 1\nversion: 1\n", /fleet\.yaml:2:1: invalid YAML/],
     ["a bad codename", "version: 1\nagents:\n  Lucius!: {}\n", /agents\.Lucius!/],
+    [
+      "a trusted login that is not a GitHub login",
+      'version: 1\ngithub:\n  trusted_logins: [alfred-bot, "evil bot"]\n',
+      /^fleet\.yaml:3:32: github\.trusted_logins\.1: must be a GitHub login/,
+    ],
   ] as const
 ) {
   Deno.test(`parseFleetFile names file, line, column and field for ${name}`, () => {
@@ -147,6 +152,20 @@ Deno.test("environment settings override the file; the webhook comes from the na
   });
   assertEquals(overridden.slackWebhookUrl, "http://127.0.0.1:9/b");
   assertEquals(overridden.githubApiUrl, "http://127.0.0.1:1");
+  assertEquals(fromFile.githubTrustedLogins, []);
+});
+
+Deno.test("github.trusted_logins lists the other accounts whose markers count, once each", () => {
+  const file = parseFleetFile(
+    'version: 1\ngithub:\n  trusted_logins: [alfred-laptop, "alfred-app[bot]", alfred-laptop]\n',
+    { file: "f" },
+  );
+  const config = resolveFleetConfig(file, { env: env(), source: "f" });
+  assertEquals(config.githubTrustedLogins, ["alfred-laptop", "alfred-app[bot]"]);
+  // The template documents it (commented out: by default only the token's own account counts).
+  const template = renderFleetTemplate([]);
+  assertMatch(template, /# {3}trusted_logins: \[alfred-laptop-bot\]/);
+  assertMatch(template, /Markers \(the structured comments agents coordinate by\) count only from/);
 });
 
 Deno.test("loadFleetConfig uses the embedded defaults when there is no fleet.yaml", async () => {

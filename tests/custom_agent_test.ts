@@ -16,10 +16,9 @@ import {
 import { parse as parseYaml } from "yaml";
 import { codenameOfBinary, customAgentFor, promptPathOf } from "../agents/custom.ts";
 import { LABELS } from "../runner/github/labels.ts";
-import { parseMarkers } from "../runner/github/markers.ts";
 import { customNeedsOf, permissionsOf, runFlagsOf } from "../runner/permissions.ts";
 import { buildRelease } from "../scripts/build.ts";
-import { denoDir, listDir, runAlfred } from "./helpers.ts";
+import { denoDir, listDir, markersIn, runAlfred } from "./helpers.ts";
 import { committingReplies, createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
 import { firingEvents, fleetHead } from "./reader_firing.ts";
 
@@ -98,7 +97,7 @@ Deno.test("a custom codename from fleet.yaml claims its queue, runs claude with 
   assertMatch(pull.head, new RegExp(`^agent/docs/${number}-[0-9a-f]{6}$`));
   assertStringIncludes(pull.body ?? "", `Closes #${number}`);
   assertEquals(world.github.issue(REPO, number).labels, [LABELS.prOpen]);
-  const markers = world.github.issue(REPO, number).comments.flatMap((c) => parseMarkers(c.body));
+  const markers = world.github.issue(REPO, number).comments.flatMap((c) => markersIn(c.body));
   assertEquals(markers.map((m) => [m.kind, m.codename]), [["claim", "docs"], ["release", "docs"]]);
   assertEquals(markers[0].kind === "claim" ? markers[0].queue : "", "agent:docs");
   assertEquals(world.github.issue(REPO, ignored).labels, [LABELS.implement], "not its queue");

@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import { buildDrakePrompt, rotateAfter } from "../agents/drake_work.ts";
 import { renderClaimSnapshot, standingOf } from "../runner/claim_snapshot.ts";
 import { LABELS } from "../runner/github/labels.ts";
-import { parseMarkers } from "../runner/github/markers.ts";
 import { runFlagsOf } from "../runner/permissions.ts";
-import { listDir } from "./helpers.ts";
+import { listDir, markersIn } from "./helpers.ts";
 import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
 
 const ROADMAP = "# Roadmap\n\n1. Login page\n2. Password reset\n3. Audit log\n4. Dark mode\n";
@@ -87,7 +86,7 @@ Deno.test("Drake reads the roadmap read-only, files the new gaps for Lucius, ski
       issue.body ?? "",
       /## Acceptance criteria\n\n- \[ \] .+ works\n- \[ \] It has a test/,
     );
-    assert.deepEqual(parseMarkers(issue.body ?? ""), [
+    assert.deepEqual(markersIn(issue.body ?? ""), [
       { kind: "filed", codename: "drake", firing },
     ]);
   }

@@ -32,6 +32,8 @@ export interface FakeComment {
   body: string;
   /** Who wrote it. */
   login: string;
+  /** The author's relation to the repository (`OWNER`, `COLLABORATOR`, `NONE`, …). */
+  association: string;
   /** ISO time. */
   createdAt: string;
 }
@@ -54,6 +56,18 @@ export interface FakeIssue {
   comments: FakeComment[];
   /** The body (Markdown), or null. */
   body: string | null;
+  /** Who opened it. */
+  login: string;
+}
+
+/** One file of a fake pull request's diff (`GET …/pulls/{n}/files`). */
+export interface FakePullFile {
+  /** The path. */
+  filename: string;
+  /** `added`, `removed`, `modified`, … */
+  status: "added" | "removed" | "modified" | "renamed";
+  /** The unified diff from the first `@@`; absent as GitHub does for large files. */
+  patch?: string;
 }
 
 /** One fake pull request. */
@@ -76,6 +90,8 @@ export interface FakePull {
   createdAt: string;
   /** The head commit (40 hex digits); default forty zeros. Tests set it to a real commit. */
   headSha?: string;
+  /** The files of its diff; none unless a test sets them. */
+  files?: FakePullFile[];
 }
 
 /** One inline review comment of a fake pull request (a bot reviewer's finding, or a reply). */
@@ -139,6 +155,8 @@ export interface FakeGitHubOptions {
   token?: string;
   /** The login comments are written by. Default `alfred-bot`. */
   login?: string;
+  /** The token is a GitHub App's: `GET /user` answers 403 (comments are still by `login`). */
+  appToken?: boolean;
   /** Decides a fault per request. Default: none. */
   fault?: (context: FaultContext) => Fault | undefined;
   /** The fake's clock, for created/updated times. Default: real time. */
@@ -157,15 +175,24 @@ export interface FakeGitHub extends AsyncDisposable {
   readonly rateRemaining: () => number;
   /** Replaces the fault decision. */
   setFault(fault: FakeGitHubOptions["fault"]): void;
-  /** Creates an issue; returns its number. */
+  /** Creates an issue (opened by `login`, default `operator`); returns its number. */
   addIssue(
     repo: string,
-    issue: { title: string; labels?: string[]; createdAt?: string; body?: string },
+    issue: { title: string; labels?: string[]; createdAt?: string; body?: string; login?: string },
   ): number;
   /** Reads an issue, or the issue side (comments) of a pull request (live object). */
   issue(repo: string, number: number): FakeIssue;
-  /** Adds a comment as if a human or another tool wrote it (`login` default `operator`). */
-  addComment(repo: string, number: number, body: string, login?: string): void;
+  /**
+   * Adds a comment as if a human or another tool wrote it (`login` default
+   * `operator`; `association` default `OWNER`, `NONE` for a passer-by).
+   */
+  addComment(
+    repo: string,
+    number: number,
+    body: string,
+    login?: string,
+    association?: string,
+  ): void;
   /** The labels of a repository (live map). */
   labels(repo: string): Map<string, FakeLabel>;
   /** The pull requests of a repository, oldest first (live objects). */
@@ -180,6 +207,7 @@ export interface FakeGitHub extends AsyncDisposable {
       body?: string;
       draft?: boolean;
       headSha?: string;
+      files?: FakePullFile[];
     },
   ): number;
   /** The issues of a repository, in number order (live objects). */
@@ -304,7 +332,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       state: issue.state,
       title: issue.title,
       body: issue.body,
-      user: userJson("operator"),
+      user: userJson(issue.login),
       labels: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
       assignee: null,
       assignees: [],
@@ -327,7 +355,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     user: userJson(comment.login),
     created_at: comment.createdAt,
     updated_at: comment.createdAt,
-    author_association: "OWNER",
+    author_association: comment.association,
   });
 
   const repoJson = (repo: string) => {
@@ -502,6 +530,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         updatedAt: pull.createdAt,
         comments: [],
         body: pull.body,
+        login,
       };
       data.pullIssues.set(number, issue);
     }
@@ -595,6 +624,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       updatedAt: createdAt,
       comments: [],
       body: typeof spec.body === "string" ? spec.body : null,
+      login,
     };
     for (const name of issue.labels) ensureLabel(data, name);
     data.issues.set(issue.number, issue);
@@ -671,6 +701,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
           id: nextId++,
           body: text,
           login,
+          association: "OWNER",
           createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
         };
         issue.comments.push(comment);
@@ -678,6 +709,65 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         return { status: 201, body: commentJson(repo, issue, comment) };
       }),
   );
+  route("GET", "/user", () =>
+    options.appToken
+      ? {
+        status: 403,
+        body: {
+          message: "Resource not accessible by integration",
+          documentation_url: "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+        },
+      }
+      : {
+        status: 200,
+        body: {
+          ...userJson(login),
+          name: null,
+          company: null,
+          blog: "",
+          location: null,
+          email: null,
+          hireable: null,
+          bio: null,
+          public_repos: 0,
+          public_gists: 0,
+          followers: 0,
+          following: 0,
+          created_at: "2020-01-01T00:00:00Z",
+          updated_at: "2020-01-01T00:00:00Z",
+          private_gists: 0,
+          total_private_repos: 0,
+          owned_private_repos: 0,
+          disk_usage: 0,
+          collaborators: 0,
+          two_factor_authentication: true,
+        },
+      });
+  route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", (m, url) => {
+    const repo = `${m[0]}/${m[1]}`;
+    const pull = repoData(repo).pulls.get(Number(m[2]));
+    if (!pull) return notFound();
+    const head = pull.headSha ?? "0".repeat(40);
+    const { slice, headers } = page(url, pull.files ?? []);
+    const body = slice.map((file) => {
+      const lines = (file.patch ?? "").split("\n");
+      const additions = lines.filter((line) => line.startsWith("+")).length;
+      const deletions = lines.filter((line) => line.startsWith("-")).length;
+      return {
+        sha: "1".repeat(40),
+        filename: file.filename,
+        status: file.status,
+        additions,
+        deletions,
+        changes: additions + deletions,
+        blob_url: `https://github.com/${repo}/blob/${head}/${file.filename}`,
+        raw_url: `https://github.com/${repo}/raw/${head}/${file.filename}`,
+        contents_url: `${base}/repos/${repo}/contents/${file.filename}?ref=${head}`,
+        ...(file.patch === undefined ? {} : { patch: file.patch }),
+      };
+    });
+    return { status: 200, body, headers };
+  });
   route("GET", "/repos/{owner}/{repo}/pulls", (m, url) => {
     const repo = `${m[0]}/${m[1]}`;
     const data = repoData(repo);
@@ -970,6 +1060,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         updatedAt: createdAt,
         comments: [],
         body: issue.body ?? null,
+        login: issue.login ?? "operator",
       });
       return number;
     },
@@ -979,12 +1070,13 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       if (!found) throw new Error(`fake: no issue ${repo}#${number}`);
       return found;
     },
-    addComment(repo, number, body, author = "operator") {
+    addComment(repo, number, body, author = "operator", association = "OWNER") {
       const issue = this.issue(repo, number);
       issue.comments.push({
         id: nextId++,
         body,
         login: author,
+        association,
         createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
       });
       touch(issue);
@@ -1008,6 +1100,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         state: "open",
         createdAt: now().toISOString().replace(/\.\d{3}Z$/, "Z"),
         headSha: pull.headSha,
+        files: pull.files,
       });
       return number;
     },
@@ -1037,6 +1130,18 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * The fake's comments as the API shows them to a marker parser: the author as `user`.
+ *
+ * @param comments Comments of a fake issue.
+ * @returns The same comments with `user.login`.
+ */
+export function asComments<T extends { login: string }>(
+  comments: readonly T[],
+): (T & { user: { login: string } })[] {
+  return comments.map((comment) => ({ ...comment, user: { login: comment.login } }));
 }
 
 /** Options of {@linkcode randomFaults}. */

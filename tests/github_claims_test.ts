@@ -9,8 +9,12 @@ import {
   sweepStaleClaims,
 } from "../runner/github/claims.ts";
 import { LABELS } from "../runner/github/labels.ts";
-import { parseMarkers } from "../runner/github/markers.ts";
 import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { markersIn } from "./helpers.ts";
+import { alfredTrust } from "./helpers.ts";
+
+/** The fake's token account: whose markers count. */
+const TRUSTED = alfredTrust();
 
 const REPO = { owner: "acme", name: "web" };
 const REPO_S = "acme/web";
@@ -38,6 +42,7 @@ Deno.test("ten firings from different hosts race for one issue and exactly one w
         firing: firingId(n),
         host: `host-${n}`,
         queue: QUEUE,
+        trusted: TRUSTED,
         now: () => new Date(`2026-11-27T09:15:00.${String(100 + n)}Z`),
       })
     ),
@@ -52,7 +57,7 @@ Deno.test("ten firings from different hosts race for one issue and exactly one w
   }
   const issue = fake.issue(REPO_S, number);
   assert.deepEqual(issue.labels.sort(), [LABELS.inFlight]);
-  const markers = issue.comments.flatMap((c) => parseMarkers(c.body));
+  const markers = issue.comments.flatMap((c) => markersIn(c.body));
   assert.deepEqual(markers.filter((m) => m.kind === "claim").length, 10);
   assert.deepEqual(markers.filter((m) => m.kind === "race-yield").length, 9);
 
@@ -141,6 +146,7 @@ Deno.test("the third failed attempt moves the issue to needs:human-scope and ask
       firing: firingId(attempt),
       host: "studio",
       queue: QUEUE,
+      trusted: TRUSTED,
       now: () => new Date(`2026-11-27T0${attempt}:00:00Z`),
     });
     assert.deepEqual(ticket?.issue.number, number);
@@ -169,6 +175,7 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
     firing: firingId(1),
     host: "studio",
     queue: QUEUE,
+    trusted: TRUSTED,
     now: claimAt,
   });
   const theirs = await claimIssue(client, { repo: REPO, number: foreign }, {
@@ -176,6 +183,7 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
     firing: firingId(2),
     host: "laptop",
     queue: QUEUE,
+    trusted: TRUSTED,
     now: claimAt,
   });
   assert.equal(mine.status, "claimed");
@@ -188,6 +196,7 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
       ...sweeper,
       now: () => new Date(at),
       isFiringAlive: (claim) => alive.has(claim.firing),
+      trusted: () => Promise.resolve(TRUSTED),
     });
 
   assert.deepEqual(await sweep("2026-11-27T09:30:00Z"), []);
@@ -221,6 +230,7 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
     firing: firingId(4),
     host: "studio",
     queue: QUEUE,
+    trusted: TRUSTED,
     now: () => new Date("2026-11-27T15:00:00Z"),
   });
   assert.ok(again);
@@ -241,6 +251,7 @@ Deno.test("the sweep repairs an in-flight label left without a claim, after the 
     firing: firingId(5),
     host: "studio",
     isFiringAlive: () => false,
+    trusted: () => Promise.resolve(TRUSTED),
   };
   assert.deepEqual(
     await sweepStaleClaims(client, REPO, {

@@ -13,10 +13,16 @@ import { createIssue, getIssue, removeLabel } from "../runner/github/rest.ts";
 import {
   createPull,
   findOpenPulls,
+  listPullFiles,
   listReviewComments,
   replyToReviewComment,
 } from "../runner/github/pulls.ts";
+import { resolveTrustedAuthors } from "../runner/github/trust.ts";
 import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { alfredTrust } from "./helpers.ts";
+
+/** The fake's token account: whose markers count. */
+const TRUSTED = alfredTrust();
 
 type Schema = Record<string, unknown>;
 const root = spec as unknown as {
@@ -135,10 +141,12 @@ Deno.test("every reply of the fake matches GitHub's OpenAPI description of that 
   await bootstrapLabels(client, repo);
   const number = fake.addIssue("acme/web", { title: "Contract", labels: [LABELS.implement] });
   fake.addComment("acme/web", number, "A human comment.");
+  fake.addComment("acme/web", number, "A passer-by's comment.", "mallory", "NONE");
   const options = {
     codename: "lucius",
     host: "studio",
     queue: LABELS.implement,
+    trusted: TRUSTED,
     now: () => new Date(),
   };
   const [a, b] = await Promise.all([
@@ -150,7 +158,12 @@ Deno.test("every reply of the fake matches GitHub's OpenAPI description of that 
   await releaseClaim(client, won.ticket, { outcome: "failure", now: () => new Date() });
   await getIssue(client, { repo, number });
   assert.equal(await removeLabel(client, { repo, number }, "not-there"), false);
-  await sweepStaleClaims(client, repo, { ...options, firing: "f", isFiringAlive: () => false });
+  await sweepStaleClaims(client, repo, {
+    ...options,
+    firing: "f",
+    isFiringAlive: () => false,
+    trusted: () => Promise.resolve(TRUSTED),
+  });
   const statuses = new Set<string>();
   for (const exchange of fake.exchanges) {
     statuses.add(`${exchange.route} ${exchange.status}`);
@@ -202,6 +215,20 @@ Deno.test("the fake's pull-request replies match GitHub's OpenAPI description", 
   await assert.rejects(() => createPull(client, repo, pull), /422/);
   const found = await findOpenPulls(client, repo, { headPrefix: `agent/lucius/${number}-` });
   assert.deepEqual(found.map((p) => p.number), [created.number]);
+  const withFiles = fake.addPull("acme/web", {
+    title: "Files",
+    head: "agent/lucius/9-abc",
+    headSha: "c".repeat(40),
+    files: [
+      { filename: "src/a.ts", status: "modified", patch: "@@ -1,2 +1,2 @@\n-a\n+b\n c" },
+      { filename: "big.bin", status: "added" },
+    ],
+  });
+  const files = await listPullFiles(client, repo, { pull: withFiles });
+  assert.deepEqual(files.map((f) => [f.filename, f.status, f.patch !== undefined]), [
+    ["src/a.ts", "modified", true],
+    ["big.bin", "added", false],
+  ]);
   assert.deepEqual(await findOpenPulls(client, repo, { headPrefix: "agent/lucius/99-" }), []);
   // A filter by head, as GitHub documents it (owner:branch).
   const byHead = await client.octokit.request("GET /repos/{owner}/{repo}/pulls", {
@@ -220,6 +247,7 @@ Deno.test("the fake's pull-request replies match GitHub's OpenAPI description", 
   for (
     const route of [
       "GET /repos/{owner}/{repo}/pulls 200",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files 200",
       "POST /repos/{owner}/{repo}/pulls 201",
       "POST /repos/{owner}/{repo}/pulls 422",
     ]
@@ -312,4 +340,43 @@ Deno.test("the fake's inline review comments and replies match GitHub's OpenAPI 
     assert.ok(statuses.has(route), `not exercised: ${route}`);
   }
   assert.deepEqual(fake.unexpected, []);
+});
+
+Deno.test("the fake's GET /user matches GitHub's OpenAPI description, for a user's and an App's token", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alfred-contract-" });
+  try {
+    for (const appToken of [false, true]) {
+      await using fake = startFakeGitHub({ appToken });
+      const client = await fakeClient(fake);
+      const resolveAt = (at: string) =>
+        resolveTrustedAuthors(client, {
+          token: "test-token",
+          configured: ["alfred-laptop"],
+          cacheFile: `${dir}/login-${appToken}.json`,
+          now: () => new Date(at),
+          recheckMs: 0,
+          warn: () => {},
+        });
+      const trusted = await resolveAt("2026-11-27T09:00:00Z");
+      assert.deepEqual(
+        trusted.logins,
+        appToken ? ["alfred-laptop"] : ["alfred-bot", "alfred-laptop"],
+      );
+      // The re-check is conditional: a user's token is answered 304.
+      await resolveAt("2026-11-28T09:00:00Z");
+      const statuses = fake.exchanges.map((e) => `${e.route} ${e.status}`);
+      assert.deepEqual(
+        statuses,
+        appToken ? ["GET /user 403", "GET /user 403"] : ["GET /user 200", "GET /user 304"],
+      );
+      for (const exchange of fake.exchanges) {
+        const schema = responseSchema(exchange.route, exchange.status);
+        if (exchange.status >= 300 || !schema) continue;
+        assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
+      }
+      assert.deepEqual(fake.unexpected, []);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

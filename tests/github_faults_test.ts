@@ -11,6 +11,10 @@ import { GitHubApiError } from "../runner/github/client.ts";
 import { LABELS } from "../runner/github/labels.ts";
 import { listComments } from "../runner/github/rest.ts";
 import { fakeClient, type FaultContext, randomFaults, startFakeGitHub } from "./fake_github.ts";
+import { alfredTrust } from "./helpers.ts";
+
+/** The fake's token account: whose markers count. */
+const TRUSTED = alfredTrust();
 
 const REPO = { owner: "acme", name: "web" };
 const REPO_S = "acme/web";
@@ -47,6 +51,7 @@ async function raceUnderFaults(seed: number): Promise<{ claimed: number; errors:
         firing: `20261127T0915${n}0000Z-seed${seed}`,
         host: `host-${n}`,
         queue: QUEUE,
+        trusted: TRUSTED,
         now: () => new Date(`2026-11-27T09:15:0${n}.000Z`),
       });
     } catch (error) {
@@ -81,9 +86,10 @@ async function raceUnderFaults(seed: number): Promise<{ claimed: number; errors:
     now: () => new Date("2026-11-27T15:00:00Z"),
     orphanGraceMs: 0,
     isFiringAlive: () => false,
+    trusted: () => Promise.resolve(TRUSTED),
   });
   const issue = fake.issue(REPO_S, number);
-  const state = claimState(markersOf(await listComments(repair, { repo: REPO, number })));
+  const state = claimState(markersOf(await listComments(repair, { repo: REPO, number }), TRUSTED));
   assert.equal(state.holder, undefined, `seed ${seed}: a claim is still open`);
   assert.ok(
     !issue.labels.includes(LABELS.inFlight),
@@ -152,12 +158,13 @@ Deno.test("a failed claim comment is withdrawn and the labels go back to the que
       firing: "20261127T091500123Z-a1b2c3",
       host: "studio",
       queue: QUEUE,
+      trusted: TRUSTED,
       now: () => new Date("2026-11-27T09:15:00Z"),
     }),
     (error) => error instanceof ClaimError && /labels restored/.test(error.message),
   );
   assert.deepEqual(fake.issue(REPO_S, number).labels, [QUEUE]);
-  const state = claimState(markersOf(await listComments(client, { repo: REPO, number })));
+  const state = claimState(markersOf(await listComments(client, { repo: REPO, number }), TRUSTED));
   assert.equal(state.holder, undefined);
   assert.equal(state.failedAttempts, 0);
 });
@@ -187,6 +194,7 @@ Deno.test("a release cut off half-way is repaired by the next sweep, never left 
       firing: "20261127T091500123Z-a1b2c3",
       host: "studio",
       queue: QUEUE,
+      trusted: TRUSTED,
       now: () => new Date("2026-11-27T09:15:00Z"),
     });
     assert.ok(claimed.status === "claimed", name);
@@ -210,6 +218,7 @@ Deno.test("a release cut off half-way is repaired by the next sweep, never left 
       now: () => new Date("2026-11-27T10:00:00Z"),
       orphanGraceMs: 0,
       isFiringAlive: () => false,
+      trusted: () => Promise.resolve(TRUSTED),
     });
     assert.equal(swept.length, 1, name);
     const labels = fake.issue(REPO_S, number).labels;

@@ -6,6 +6,11 @@ import {
   parseMarkers,
   scanMarkers,
 } from "../runner/github/markers.ts";
+import { ALFRED_LOGIN, alfredTrust } from "./helpers.ts";
+
+function byAlfred(body: string) {
+  return { body, user: { login: ALFRED_LOGIN } };
+}
 
 const TS = "2026-11-27T09:15:00.123Z";
 const FIRING = "20261127T091500123Z-a1b2c3";
@@ -69,14 +74,18 @@ const ROUND_TRIP: { name: string; marker: Marker; text: string }[] = [
 for (const { name, marker, text } of ROUND_TRIP) {
   Deno.test(`a ${name} marker is written exactly and parses back to the same value`, () => {
     assert.equal(formatMarker(marker), text);
-    assert.deepEqual(parseMarkers(`Some prose.\n${text}\nMore prose.`), [marker]);
+    assert.deepEqual(parseMarkers(byAlfred(`Some prose.\n${text}\nMore prose.`), alfredTrust()), [
+      marker,
+    ]);
   });
 }
 
 Deno.test("markers parse whatever the key order, and ignore unknown keys", () => {
   const text =
     `<!-- alfred:claim host=studio queue=agent:implement future=1 ts=${TS} firing=${FIRING} codename=lucius -->`;
-  assert.deepEqual(parseMarkers(text), [{ kind: "claim", ...common, queue: "agent:implement" }]);
+  assert.deepEqual(parseMarkers(byAlfred(text), alfredTrust()), [
+    { kind: "claim", ...common, queue: "agent:implement" },
+  ]);
 });
 
 const MALFORMED: [string, string, RegExp][] = [
@@ -97,7 +106,7 @@ const MALFORMED: [string, string, RegExp][] = [
 
 Deno.test("malformed markers are skipped by parseMarkers and explained by scanMarkers", () => {
   for (const [name, text, reason] of MALFORMED) {
-    assert.deepEqual(parseMarkers(text), [], name);
+    assert.deepEqual(parseMarkers(byAlfred(text), alfredTrust()), [], name);
     const [scanned] = scanMarkers(text);
     assert.equal(scanned.ok, false, name);
     if (!scanned.ok) assert.match(scanned.reason, reason, name);

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { type Marker, scanMarkers } from "../runner/github/markers.ts";
+import { TrustedAuthors } from "../runner/github/trust.ts";
 import { type Layout, layoutOf } from "../runner/paths.ts";
 
 /** The repository root (tests never depend on the working directory). */
@@ -149,4 +151,28 @@ export function denoDir(): string {
   if (explicit) return explicit;
   const cache = Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`;
   return `${cache}/deno`;
+}
+
+/** The token's account in tests/fake_github.ts: Alfred's own comments are written by it. */
+export const ALFRED_LOGIN = "alfred-bot";
+
+/**
+ * The well-formed markers in a text Alfred wrote (tests read Alfred's own
+ * output, so no author check; runner code reads markers with `parseMarkers`).
+ *
+ * @param text A comment's or issue's body.
+ * @returns The markers, in order.
+ */
+export function markersIn(text: string): Marker[] {
+  return scanMarkers(text).flatMap((found) => (found.ok ? [found.marker] : []));
+}
+
+/**
+ * The trusted set of a test: the fake's token account, plus `more`.
+ *
+ * @param more Further trusted logins.
+ * @returns A fresh set (it collects the foreign markers it turns away).
+ */
+export function alfredTrust(...more: string[]): TrustedAuthors {
+  return TrustedAuthors.of([ALFRED_LOGIN, ...more]);
 }

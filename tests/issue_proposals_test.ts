@@ -7,7 +7,7 @@ import {
   readJsonBlock,
   withoutJsonBlocks,
 } from "../runner/issue_proposals.ts";
-import { parseMarkers } from "../runner/github/markers.ts";
+import { markersIn } from "./helpers.ts";
 
 Deno.test("normalised titles ignore case, tags, punctuation and spacing", () => {
   const cases: [string, string][] = [
@@ -65,7 +65,7 @@ Deno.test("a filed issue's body has the checklist, the extra lines and the filed
     "Why.\n\n## Acceptance criteria\n\n- [ ] One\n- [ ] Two\n\nPart of acme/web#3\n\n" +
       "<!-- alfred:filed codename=batman firing=f1 parent=acme/web#3 -->\n",
   );
-  assert.deepEqual(parseMarkers(body), [
+  assert.deepEqual(markersIn(body), [
     { kind: "filed", codename: "batman", firing: "f1", parent: "acme/web#3" },
   ]);
 });

@@ -12,9 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { LABELS } from "../runner/github/labels.ts";
-import { parseMarkers } from "../runner/github/markers.ts";
 import type { Fault, FaultContext } from "./fake_github.ts";
-import { listDir } from "./helpers.ts";
+import { listDir, markersIn } from "./helpers.ts";
 import { committingReplies, createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
 
 const NO_DISK = { ALFRED_DISK_FLOOR_MB: "999999999" };
@@ -49,7 +48,7 @@ async function assertNoLeftovers(world: LuciusWorld): Promise<void> {
 
 function markerKinds(world: LuciusWorld, number: number): string[] {
   return world.github.issue(REPO, number).comments.flatMap((c) =>
-    parseMarkers(c.body).map((m) => m.kind)
+    markersIn(c.body).map((m) => m.kind)
   );
 }
 
@@ -212,7 +211,7 @@ Deno.test("a dirty tree without a commit is salvaged as a [LUCIUS-NO-COMMIT] dra
   assert.equal(failed.code, 0, failed.stderr);
   assert.equal(world.github.pulls(REPO).length, 1);
   assert.deepEqual(world.github.issue(REPO, second).labels, [LABELS.implement]);
-  const release = world.github.issue(REPO, second).comments.flatMap((c) => parseMarkers(c.body))
+  const release = world.github.issue(REPO, second).comments.flatMap((c) => markersIn(c.body))
     .find((m) => m.kind === "release");
   assert.ok(release?.kind === "release" && release.outcome === "failure" && release.attempt === 1);
   await assertNoLeftovers(world);
@@ -242,7 +241,7 @@ const CRASHES: CrashCase[] = [
     check(world, number) {
       assert.equal(world.github.pulls(REPO).length, 0);
       assert.deepEqual(world.github.issue(REPO, number).labels, [LABELS.implement]);
-      const release = world.github.issue(REPO, number).comments.flatMap((c) => parseMarkers(c.body))
+      const release = world.github.issue(REPO, number).comments.flatMap((c) => markersIn(c.body))
         .find((m) => m.kind === "release");
       assert.ok(release?.kind === "release" && release.outcome === "failure");
     },
@@ -298,7 +297,7 @@ const CRASHES: CrashCase[] = [
     check(world, number) {
       assert.equal(world.github.pulls(REPO).length, 1, "no second pull request");
       assert.deepEqual(world.github.issue(REPO, number).labels, [LABELS.prOpen]);
-      const release = world.github.issue(REPO, number).comments.flatMap((c) => parseMarkers(c.body))
+      const release = world.github.issue(REPO, number).comments.flatMap((c) => markersIn(c.body))
         .find((m) => m.kind === "release");
       assert.ok(release?.kind === "release" && release.outcome === "success");
     },

@@ -71,6 +71,8 @@ export async function createLuciusWorld(
     agentLines?: string[];
     /** More repositories listed in fleet.yaml after the first (no checkout). */
     extraRepos?: string[];
+    /** More top-level lines of fleet.yaml (e.g. a `github:` section). */
+    fleetLines?: string[];
   } = {},
 ): Promise<LuciusWorld> {
   const codename = options.codename ?? "lucius";
@@ -127,6 +129,7 @@ export async function createLuciusWorld(
       "    max_turns: 8",
       "    timeout_minutes: 1",
       ...(options.agentLines ?? []).map((line) => `    ${line}`),
+      ...(options.fleetLines ?? []),
       "",
     ].join("\n"),
   );
@@ -234,4 +237,17 @@ export async function worldEvents(
     out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
   }
   return agent === undefined ? out : out.filter((event) => event.agent === agent);
+}
+
+/**
+ * The whole log of one agent in a world, every day's file in order.
+ *
+ * @param world The world (its layout).
+ * @param agent The codename.
+ * @returns The log text.
+ */
+export async function worldLog(world: Pick<LuciusWorld, "layout">, agent: string): Promise<string> {
+  const dir = `${world.layout.logsDir}/${agent}`;
+  const names = await listDir(dir);
+  return (await Promise.all(names.map((name) => Deno.readTextFile(`${dir}/${name}`)))).join("");
 }

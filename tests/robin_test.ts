@@ -6,11 +6,10 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { LABELS, SEVERITY_LABELS } from "../runner/github/labels.ts";
-import { parseMarkers } from "../runner/github/markers.ts";
 import { runFlagsOf } from "../runner/permissions.ts";
 import { buildTriagePrompt, isUntriaged, planTriage, readTriageReply } from "../runner/triage.ts";
 import { createLuciusWorld, type LuciusWorld, REPO, worldEvents } from "./lucius_world.ts";
-import { listDir } from "./helpers.ts";
+import { listDir, markersIn } from "./helpers.ts";
 
 function flagsFor(world: LuciusWorld): string[] {
   return runFlagsOf("alfred-robin", {
@@ -22,7 +21,7 @@ function flagsFor(world: LuciusWorld): string[] {
 
 function triageMarkers(world: LuciusWorld, number: number) {
   return world.github.issue(REPO, number).comments
-    .flatMap((comment) => parseMarkers(comment.body))
+    .flatMap((comment) => markersIn(comment.body))
     .filter((marker) => marker.kind === "triage");
 }
 
@@ -87,7 +86,7 @@ Deno.test("a verdict becomes labels and at most one comment, with escaped engine
     { ...firing, commented: false },
   );
   assertEquals(ready.addLabels, [SEVERITY_LABELS.P1, LABELS.implement]);
-  assertEquals(parseMarkers(ready.comment!).map((m) => m.kind), ["triage"]);
+  assertEquals(markersIn(ready.comment!).map((m) => m.kind), ["triage"]);
   assertStringIncludes(ready.comment!, "&lt;!-- alfred:x --&gt;");
   const ask = planTriage(
     {

@@ -5,7 +5,9 @@
  *
  * The decisions (who holds an issue, which attempt this is, which label comes
  * next, whether a claim is stale) are pure functions of the comment markers;
- * the functions that call GitHub stay thin around them.
+ * the functions that call GitHub stay thin around them. Only markers of
+ * trusted authors are read (runner/github/trust.ts): a claim, release or
+ * stale release in anyone else's comment does not exist for the replay.
  *
  * @module
  */
@@ -34,6 +36,7 @@ import {
   type Repo,
   repoString,
 } from "./rest.ts";
+import type { TrustedAuthors } from "./trust.ts";
 
 /** A claim older than this, with no release and a firing not alive, is stale. */
 export const STALE_AFTER_MS = 4 * 60 * 60_000;
@@ -70,16 +73,21 @@ export interface ClaimState {
 }
 
 /**
- * Reads the markers of an issue's comments, ordered as GitHub stored them.
+ * Reads the markers of an issue's comments by trusted authors, ordered as
+ * GitHub stored them; other authors' marker-like comments are noted in `trusted`.
  *
  * @param comments The issue's comments, in any order.
- * @returns Each marker with the id of its comment.
+ * @param trusted The accounts whose markers count.
+ * @returns Each trusted marker with the id of its comment.
  */
-export function markersOf(comments: readonly Comment[]): { marker: Marker; commentId: number }[] {
+export function markersOf(
+  comments: readonly Comment[],
+  trusted: TrustedAuthors,
+): { marker: Marker; commentId: number }[] {
   return [...comments]
     .sort((a, b) => a.id - b.id)
     .flatMap((comment) =>
-      parseMarkers(comment.body).map((marker) => ({ marker, commentId: comment.id }))
+      parseMarkers(comment, trusted).map((marker) => ({ marker, commentId: comment.id }))
     );
 }
 
@@ -344,6 +352,8 @@ export interface ClaimTicket extends Claimant {
   readonly queue: string;
   /** When the claim was made (ISO). */
   readonly ts: string;
+  /** The accounts whose markers count when the release reads the issue again. */
+  readonly trusted: TrustedAuthors;
 }
 
 /** The result of {@linkcode claimIssue}. */
@@ -407,6 +417,8 @@ export interface ClaimOptions extends Claimant {
   queue: string;
   /** The clock. */
   now: () => Date;
+  /** The accounts whose markers count (runner/github/trust.ts). */
+  trusted: TrustedAuthors;
 }
 
 /**
@@ -426,8 +438,16 @@ export async function claimIssue(
   issue: IssueRef,
   options: ClaimOptions,
 ): Promise<ClaimResult> {
-  const { codename, firing, host, queue, now } = options;
-  const ticket: ClaimTicket = { issue, codename, firing, host, queue, ts: now().toISOString() };
+  const { codename, firing, host, queue, now, trusted } = options;
+  const ticket: ClaimTicket = {
+    issue,
+    codename,
+    firing,
+    host,
+    queue,
+    ts: now().toISOString(),
+    trusted,
+  };
   let commented = false;
   try {
     const labels = await addLabels(client, issue, [LABELS.inFlight]);
@@ -446,10 +466,10 @@ export async function claimIssue(
       } (firing \`${firing}\` on \`${host}\`) is working on this issue.`,
     );
     await removeLabel(client, issue, queue);
-    let verdict = raceVerdict(await readState(client, issue), firing, { claimed: false });
+    let verdict = raceVerdict(await readState(client, issue, trusted), firing, { claimed: false });
     if (verdict.verdict === "missing") {
       // GitHub did not show our comment yet: read once more before deciding.
-      verdict = raceVerdict(await readState(client, issue), firing, { claimed: true });
+      verdict = raceVerdict(await readState(client, issue, trusted), firing, { claimed: true });
     }
     if (verdict.verdict === "won") return { status: "claimed", ticket };
     const winner = verdict.verdict === "lost" ? verdict.winner : "none";
@@ -500,7 +520,7 @@ async function withdrawClaim(
       ticket.issue,
       `${marker}\n${title(ticket.codename)} could not complete its claim and withdrew it.`,
     );
-    const state = await readState(client, ticket.issue);
+    const state = await readState(client, ticket.issue, ticket.trusted);
     if (state.holder) return "claim withdrawn; another firing holds the issue";
     await addLabels(client, ticket.issue, [ticket.queue]);
     await removeLabel(client, ticket.issue, LABELS.inFlight);
@@ -594,7 +614,7 @@ export async function releaseClaim(
   options: ReleaseOptions,
 ): Promise<ReleaseResult> {
   const { outcome, prUrl, now, maxAttempts } = options;
-  const state = await readState(client, ticket.issue);
+  const state = await readState(client, ticket.issue, ticket.trusted);
   const attempt = state.failedAttempts + 1;
   const transition = releaseTransition(outcome, {
     transitionTo: options.transitionTo,
@@ -628,6 +648,8 @@ export interface SweepOptions extends Claimant {
   now: () => Date;
   /** Whether the firing of a claim still runs. For other hosts, answer `false` unless known. */
   isFiringAlive: (claim: ClaimMarker) => boolean | Promise<boolean>;
+  /** The accounts whose markers count; asked only when an issue is in flight. */
+  trusted: () => Promise<TrustedAuthors>;
   /** Default {@linkcode STALE_AFTER_MS}. */
   staleAfterMs?: number;
   /** Default {@linkcode ORPHAN_GRACE_MS}. */
@@ -670,7 +692,7 @@ export async function sweepStaleClaims(
   const { issues } = await listIssues(client, repo, { labels: [LABELS.inFlight] });
   for (const issue of issues) {
     const ref = { repo, number: issue.number };
-    const state = await readState(client, ref);
+    const state = await readState(client, ref, await options.trusted());
     const alive = state.holder ? await options.isFiringAlive(state.holder.marker) : false;
     const verdict = sweepVerdict({
       state,
@@ -708,8 +730,12 @@ export async function sweepStaleClaims(
   return swept;
 }
 
-async function readState(client: GitHubClient, issue: IssueRef): Promise<ClaimState> {
-  return claimState(markersOf(await listComments(client, issue)));
+async function readState(
+  client: GitHubClient,
+  issue: IssueRef,
+  trusted: TrustedAuthors,
+): Promise<ClaimState> {
+  return claimState(markersOf(await listComments(client, issue), trusted));
 }
 
 /**

@@ -18,10 +18,20 @@
  * can read markers written by newer ones. A marker with an unknown kind, a
  * missing or malformed field is skipped by {@linkcode parseMarkers}.
  *
+ * **Who may speak.** A marker counts only in a text created by one of Alfred's
+ * own accounts (runner/github/trust.ts): {@linkcode parseMarkers} takes the
+ * text with its author and the trusted set, and reads nothing from anyone
+ * else; a marker-like comment by another author is noted in the set (the
+ * firing logs and reports it once) and never acted on. GitHub's `user` of a
+ * comment is the account that created it, so an admin's later edit of Alfred's
+ * comment stays Alfred's comment, and a marker pasted into anyone else's
+ * comment stays ignored.
+ *
  * @module
  */
 import { z } from "zod";
 import { AlfredError } from "../errors.ts";
+import type { TrustedAuthors } from "./trust.ts";
 
 /** A value of a marker field: no whitespace, no `--` (it would end the HTML comment). */
 const Value = z.string().regex(/^\S+$/, "must not be empty or contain whitespace").refine(
@@ -294,22 +304,61 @@ export function formatMarker(marker: Marker): string {
   return `<!-- alfred:${checked.data.kind} ${fields.join(" ")} -->`;
 }
 
+/** A text someone created on GitHub, with its author: a comment, or an issue's body. */
+export interface AuthoredText {
+  /** The Markdown. */
+  readonly body: string;
+  /** The account that created it (GitHub's `user`); null for a deleted account. */
+  readonly user: { readonly login: string } | null | undefined;
+  /** Its web address (GitHub's `html_url`), naming the issue in warnings. */
+  readonly html_url?: string;
+}
+
 /**
- * Reads every well-formed marker in a text (a comment body or a document).
+ * Reads the well-formed markers of a text, if its author is trusted. A text by
+ * anyone else yields none; when it holds something marker-shaped, it is noted
+ * in `trusted` (see {@linkcode TrustedAuthors.noticeForeign}) for the firing to report.
  *
  * @example Usage
  * ```ts
  * import { parseMarkers } from "./markers.ts";
- * const [claim] = parseMarkers("<!-- alfred:claim codename=lucius firing=f1 " +
- *   "ts=2026-11-27T09:15:00.123Z host=studio queue=agent:implement -->");
- * // claim.kind === "claim"
+ * import { TrustedAuthors } from "./trust.ts";
+ * const trusted = TrustedAuthors.of(["alfred-bot"]);
+ * const body = "<!-- alfred:claim codename=lucius firing=f1 " +
+ *   "ts=2026-11-27T09:15:00.123Z host=studio queue=agent:implement -->";
+ * parseMarkers({ body, user: { login: "alfred-bot" } }, trusted).length; // 1
+ * parseMarkers({ body, user: { login: "mallory" } }, trusted).length; // 0, and noted
  * ```
  *
- * @param text Any text.
- * @returns The markers in order of appearance; malformed ones are skipped.
+ * @param source The text and who created it.
+ * @param trusted The accounts whose markers count.
+ * @returns The markers in order of appearance; none from an untrusted author;
+ *   malformed ones are skipped.
  */
-export function parseMarkers(text: string): Marker[] {
-  return scanMarkers(text).flatMap((found) => (found.ok ? [found.marker] : []));
+export function parseMarkers(source: AuthoredText, trusted: TrustedAuthors): Marker[] {
+  const scanned = scanMarkers(source.body);
+  if (scanned.length === 0) return [];
+  if (!trusted.trusts(source.user?.login)) {
+    trusted.noticeForeign({
+      where: source.html_url?.replace(/#.*$/, "") || "(unknown)",
+      author: source.user?.login ?? "ghost",
+      kinds: scanned.map((found) => (found.ok ? found.marker.kind : "malformed")),
+    });
+    return [];
+  }
+  return scanned.flatMap((found) => (found.ok ? [found.marker] : []));
+}
+
+/**
+ * Whether a text holds anything shaped like a marker, whoever wrote it. For
+ * leaving Alfred's status comments out of a prompt only: it reads no field,
+ * so nothing can be decided from it.
+ *
+ * @param text Any text.
+ * @returns Whether it holds an `<!-- alfred:… -->` comment.
+ */
+export function hasMarkerShape(text: string): boolean {
+  return new RegExp(MARKER_PATTERN.source).test(text);
 }
 
 /** One marker-shaped comment found in a text, parsed or with the reason it is not valid. */
@@ -319,7 +368,10 @@ export type ScannedMarker =
 
 /**
  * Finds every `<!-- alfred:… -->` comment in a text and parses each, keeping
- * the reason for those that are not valid (used by tests and diagnostics).
+ * the reason for those that are not valid. This is the grammar alone: it does
+ * not know who wrote the text, so nothing may act on its result. Code that
+ * decides anything reads markers with {@linkcode parseMarkers} (a test checks
+ * that no other module calls this one).
  *
  * @param text Any text.
  * @returns One entry per marker-shaped comment, in order.

@@ -115,6 +115,8 @@ export const ReviewComment = z.object({
   commit_id: z.string(),
   in_reply_to_id: z.number().int().optional(),
   user: z.object({ login: z.string(), type: z.string().optional() }).nullable(),
+  /** The comment's web address (names the pull request in warnings about foreign markers). */
+  html_url: z.string(),
 });
 /** An inline review comment. */
 export type ReviewComment = z.infer<typeof ReviewComment>;
@@ -174,5 +176,44 @@ export function replyToReviewComment(
           body: options.body,
         },
       )).data,
+  );
+}
+
+/** The fields of a file of a pull request's diff Alfred reads. */
+export const PullFile = z.object({
+  filename: z.string(),
+  /** `added`, `removed`, `modified`, `renamed`, `copied`, `changed` or `unchanged`. */
+  status: z.string(),
+  /** The unified diff of the file; GitHub leaves it out for binary and very large files. */
+  patch: z.string().optional(),
+});
+/** A file of a pull request's diff. */
+export type PullFile = z.infer<typeof PullFile>;
+
+/**
+ * Lists the files a pull request changes, with their patches (all pages; GitHub
+ * lists at most 3,000 files). A GET: answered from the conditional-request store when unchanged.
+ *
+ * @param client The GitHub client.
+ * @param repo The repository.
+ * @param options The pull request's number.
+ * @returns The files.
+ * @throws {GitHubApiError} when a request fails after retries.
+ */
+export function listPullFiles(
+  client: GitHubClient,
+  repo: Repo,
+  options: { pull: number },
+): Promise<PullFile[]> {
+  return call(
+    `list the files of ${repoString(repo)}#${options.pull}`,
+    z.array(PullFile),
+    () =>
+      client.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: options.pull,
+        per_page: 100,
+      }),
   );
 }

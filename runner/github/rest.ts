@@ -64,6 +64,8 @@ export const Issue = z.object({
     .transform((labels) => labels.map((label) => typeof label === "string" ? label : label.name)),
   pull_request: z.object({}).passthrough().nullish(),
   body: z.string().nullish().transform((body) => body ?? ""),
+  /** Who opened it: a `filed` marker in the body counts only from a trusted author. */
+  user: z.object({ login: z.string() }).nullable(),
 });
 /** An issue, with its label names. */
 export type Issue = z.infer<typeof Issue>;
@@ -73,7 +75,12 @@ export const Comment = z.object({
   id: z.number().int(),
   body: z.string().nullish().transform((body) => body ?? ""),
   created_at: z.string(),
+  /** The account that created it (an edit by someone else does not change it). */
   user: z.object({ login: z.string() }).nullable(),
+  /** The comment's web address (names the issue in warnings about foreign markers). */
+  html_url: z.string(),
+  /** The author's relation to the repository (`OWNER`, `MEMBER`, `COLLABORATOR`, `NONE`, …). */
+  author_association: z.string().optional(),
 });
 /** An issue comment. */
 export type Comment = z.infer<typeof Comment>;
