@@ -32,6 +32,7 @@ import {
   nextDayStart,
 } from "./spend.ts";
 import { validateScheduleText } from "./schedule_check.ts";
+import { sandboxOffWarning } from "./sandbox/opt_out.ts";
 
 /** Options of {@linkcode runLifecycle}. */
 export interface LifecycleOptions {
@@ -293,6 +294,8 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       return 0;
     }
     const denials: DenialRecord[] = [];
+    const warnings = new Set<string>();
+    if (agentConfig.sandbox === "off") warnings.add(sandboxOffWarning(codename));
     await using memory = firingMemory({ layout, config, log, now });
     const engineNotes: string[] = [];
     const context: FiringContext = {
@@ -308,10 +311,12 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       ledger,
       stdout,
       recordDenials: (found) => denials.push(...found),
+      recordWarning: (warning) => void warnings.add(warning),
       recallLessons: (query) => memory.recall({ ...query, codename }),
       recordNotes: (notes) => engineNotes.push(notes),
     };
     await log.info(`firing ${codename} started (pid ${Deno.pid})`);
+    for (const warning of warnings) await log.warn(warning);
     let result: WorkResult;
     try {
       result = await agent.work(context);
@@ -354,6 +359,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       ...(denials.length
         ? { denials: denials.map((d) => ({ kind: d.kind, detail: redact(d.detail) })) }
         : {}),
+      ...(warnings.size ? { warnings: [...warnings].map(redact) } : {}),
     });
     await memory.remember({
       codename,
@@ -472,10 +478,11 @@ async function autoPause(
     error: reason,
     notice: { severity: "error", agent: codename, title: "paused itself", text: reason },
   };
-  await recordFiring(
-    options.layout,
-    eventOf(codename, { ...options, endedAt: options.now(), result }),
-  );
+  const unconfined = options.config.agents[codename]?.sandbox === "off";
+  await recordFiring(options.layout, {
+    ...eventOf(codename, { ...options, endedAt: options.now(), result }),
+    ...(unconfined ? { warnings: [sandboxOffWarning(codename)] } : {}),
+  });
   await notify(result.notice!, options);
   return 0;
 }

@@ -34,6 +34,8 @@ export interface Layout {
   readonly reposDir: string;
   /** The operator's editable agent prompts. */
   readonly promptsDir: string;
+  /** Private per-firing caches and homes of sandboxed repository commands (tests, smoke tests). */
+  readonly sandboxCacheDir: string;
 }
 
 /**
@@ -71,6 +73,7 @@ export function layoutOf(home: string): Layout {
     eventsDir: `${home}/events`,
     reposDir: `${home}/repos`,
     promptsDir: `${home}/prompts`,
+    sandboxCacheDir: `${home}/sandbox-cache`,
   };
 }
 
