@@ -16,6 +16,7 @@ import { NOTHING_PAUSED, PauseFile, pauseOf } from "../../runner/pause.ts";
 import { peekState } from "../../runner/state.ts";
 import { dayOf, Ledger } from "../../runner/spend.ts";
 import { validateScheduleText } from "../../runner/schedule_check.ts";
+import { sandboxOffWarning, unconfinedAgents } from "../../runner/sandbox/opt_out.ts";
 
 const HELP = `Usage: alfred status [--json]
 
@@ -32,14 +33,18 @@ export interface AgentStatus {
   pausedReason: string | null;
   /** Its schedule. */
   schedule: string;
+  /** How its engine and repository commands are confined (`off`: not at all). */
+  sandbox: string;
   /** Its last firing, if any. */
   lastFiring: {
     firingId: string;
     endedAt: string;
     outcome: string;
     error: string | null;
-    /** How many actions the engine's sandbox refused in that firing. */
+    /** How many actions the sandbox refused in that firing. */
     denials: number;
+    /** The warnings of that firing (e.g. it ran unconfined). */
+    warnings: string[];
   } | null;
   /** Today's figures against the caps, or why the ledger is unreadable. */
   today: {
@@ -87,6 +92,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       state: paused ? "paused" : agent.enabled ? "enabled" : "disabled",
       pausedReason: paused?.reason ?? null,
       schedule: agent.schedule,
+      sandbox: agent.sandbox,
       lastFiring: last.kind === "ok"
         ? {
           firingId: last.value.firing_id,
@@ -94,6 +100,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
           outcome: last.value.outcome,
           error: last.value.error,
           denials: last.value.denials?.length ?? 0,
+          warnings: last.value.warnings ?? [],
         }
         : null,
       today: ledger.kind === "corrupt" ? { unreadable: ledger.reason } : {
@@ -192,6 +199,17 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
         `SANDBOX ${row.agent}: ${row.lastFiring.denials} action(s) refused in its last firing ` +
           `(\`alfred logs ${row.agent}\`, events/ for details)`,
       );
+    }
+  }
+  for (const agent of unconfinedAgents(Object.values(config.agents))) {
+    context.stdout(`UNCONFINED ${sandboxOffWarning(agent)}`);
+  }
+  for (const row of rows) {
+    const shown = row.sandbox === "off" ? [sandboxOffWarning(row.agent)] : [];
+    for (const warning of row.lastFiring?.warnings ?? []) {
+      if (!shown.includes(warning)) {
+        context.stdout(`WARNING ${row.agent} (last firing): ${warning}`);
+      }
     }
   }
   for (

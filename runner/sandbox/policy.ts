@@ -174,10 +174,11 @@ export function gitWritableParts(parts: GitWorktreeParts): GitBindings {
  */
 export function gitReadOnlyParts(parts: GitWorktreeParts): GitBindings {
   if (parts.isMainCheckout) {
+    // `.git` lies inside the (writable) worktree: read-only again on top of it.
     return {
       readOnly: [parts.commonDir],
       writable: [],
-      protect: [],
+      protect: [parts.commonDir],
       mustExist: [],
       otherWorktrees: undefined,
     };
