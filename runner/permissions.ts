@@ -57,7 +57,10 @@ export const ENGINE_HOSTS: Readonly<Record<EngineName, readonly string[]>> = {
   codex: ["api.openai.com:443"],
 };
 
-/** What confining an engine or a repository command needs: the sandbox programs and the proxy's loopback listener. */
+/**
+ * What confining an engine or a repository command needs: the sandbox programs
+ * and the proxy's loopback listener.
+ */
 export const SANDBOX_NEEDS = {
   /** bubblewrap (Linux) and macOS's sandbox-exec, by the absolute path runner/sandbox uses. */
   programs: ["bwrap", "/usr/bin/sandbox-exec"],

@@ -85,9 +85,24 @@ async function huntressWorld(
   return world;
 }
 
-/** The permission options that build the world's staging hosts into alfred-huntress. */
-function stagingHosts(...urls: string[]) {
-  return { sandboxHosts: { huntress: urls.map((url) => new URL(url).host) } };
+/**
+ * Fires Huntress under exactly alfred-huntress's permissions, with its own AWS
+ * profile, built with `hosts` (the URLs of the staging and `network:` hosts).
+ */
+async function fireHuntress(
+  world: LuciusWorld,
+  options: { hosts: string[]; env?: Record<string, string> },
+) {
+  const bin = await setUpAws(world, {
+    name: "huntress-smoke",
+    accessKeyId: "AKIAHUNTRESSTEST0001",
+  });
+  return await fireUnderFlags(world, {
+    codename: "huntress",
+    binDir: bin,
+    env: { ALFRED_HUNTRESS_AWS_PROFILE: "huntress-smoke", ...options.env },
+    permissions: { sandboxHosts: { huntress: options.hosts.map((url) => new URL(url).host) } },
+  });
 }
 
 function startStaging(status: () => number) {
@@ -108,18 +123,9 @@ Deno.test("a passing smoke run is silent: no Slack post, no artefacts, no worktr
   });
   await using world = await huntressWorld(staging.url, aws.url);
   try {
-    const bin = await setUpAws(world, {
-      name: "huntress-smoke",
-      accessKeyId: "AKIAHUNTRESSTEST0001",
-    });
-    const result = await fireUnderFlags(world, {
-      codename: "huntress",
-      binDir: bin,
-      env: {
-        ALFRED_HUNTRESS_AWS_PROFILE: "huntress-smoke",
-        AWS_ACCESS_KEY_ID: "AKIAPARENTLEAK000001",
-      },
-      permissions: stagingHosts(staging.url),
+    const result = await fireHuntress(world, {
+      hosts: [staging.url],
+      env: { AWS_ACCESS_KEY_ID: "AKIAPARENTLEAK000001" },
     });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(
@@ -159,16 +165,7 @@ Deno.test("a failing smoke run posts one Slack message with the tail and artefac
   });
   await using world = await huntressWorld(staging.url, aws.url);
   try {
-    const bin = await setUpAws(world, {
-      name: "huntress-smoke",
-      accessKeyId: "AKIAHUNTRESSTEST0001",
-    });
-    const result = await fireUnderFlags(world, {
-      codename: "huntress",
-      binDir: bin,
-      env: { ALFRED_HUNTRESS_AWS_PROFILE: "huntress-smoke" },
-      permissions: stagingHosts(staging.url),
-    });
+    const result = await fireHuntress(world, { hosts: [staging.url] });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(result.stdout, /\[HUNTRESS-SMOKE-FAILED\] smoke exited 1 after \d+ s/);
     const [event] = (await firingEvents(world)).filter((e) => e.agent === "huntress");
@@ -230,16 +227,7 @@ Deno.test("the smoke command runs in the sandbox: it reaches its declared hosts,
     lines: [`network: ["${new URL(declared.url).host}"]`],
   });
   try {
-    const bin = await setUpAws(world, {
-      name: "huntress-smoke",
-      accessKeyId: "AKIAHUNTRESSTEST0001",
-    });
-    const result = await fireUnderFlags(world, {
-      codename: "huntress",
-      binDir: bin,
-      env: { ALFRED_HUNTRESS_AWS_PROFILE: "huntress-smoke" },
-      permissions: stagingHosts(staging.url, declared.url),
-    });
+    const result = await fireHuntress(world, { hosts: [staging.url, declared.url] });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(result.stdout, /\[SILENT\] huntress: smoke passed/);
     const [event] = (await firingEvents(world)).filter((e) => e.agent === "huntress");
