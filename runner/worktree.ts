@@ -180,18 +180,7 @@ export async function git(
   if (options.dirs) await removePlantedWorktreeConfig(options.dirs.gitDir);
   const settings: (readonly [string, string])[] = [...FIXED_GIT_OVERRIDES];
   if (needsConfigScan(args)) {
-    const listed = await runCapture("git", ["config", "--list", "--show-scope", "-z"], {
-      cwd: options.cwd,
-      env: { ...gitEnvOf(options.context, settings), ...pinned },
-      timeoutMs,
-    });
-    if (listed.code !== 0) {
-      throw new GitError(
-        `git cannot read the configuration in ${options.cwd}: ${listed.stderr.trim().slice(-600)}`,
-        { code: listed.code },
-      );
-    }
-    settings.push(...repositoryConfigOverrides(parseGitConfigList(listed.stdout)));
+    settings.push(...await repositoryOverrides({ ...options, timeoutMs, pinned }));
   }
   const result = await runCapture("git", args, {
     cwd: options.cwd,
@@ -209,6 +198,61 @@ export async function git(
     );
   }
   return result;
+}
+
+/** The last scan of a repository's configuration, by working folder and git dir. */
+const configScans = new Map<string, { stamp: string; overrides: [string, string][] }>();
+
+/**
+ * The overrides of the repository's command-running settings
+ * (runner/git_isolation.ts), from `git config --list --show-scope`. A scan is
+ * reused while the repository's config file is unchanged (same modification
+ * time, size and inode), so a firing's many git commands cost one scan per
+ * repository; without a config file to watch, every command scans.
+ */
+async function repositoryOverrides(
+  options: {
+    cwd: string;
+    context: GitContext;
+    dirs?: GitDirs;
+    pinned: Record<string, string>;
+    timeoutMs: number;
+  },
+): Promise<[string, string][]> {
+  const key = `${options.cwd}\0${options.dirs?.gitDir ?? ""}`;
+  const configFile = options.dirs
+    ? `${options.dirs.commonDir}/config`
+    : `${options.cwd}/.git/config`;
+  const stamp = await fileStamp(configFile);
+  const cached = configScans.get(key);
+  if (stamp && cached?.stamp === stamp) return cached.overrides;
+  const listed = await runCapture("git", ["config", "--list", "--show-scope", "-z"], {
+    cwd: options.cwd,
+    env: { ...gitEnvOf(options.context, FIXED_GIT_OVERRIDES), ...options.pinned },
+    timeoutMs: options.timeoutMs,
+  });
+  if (listed.code !== 0) {
+    throw new GitError(
+      `git cannot read the configuration in ${options.cwd}: ${listed.stderr.trim().slice(-600)}`,
+      { code: listed.code },
+    );
+  }
+  const overrides = repositoryConfigOverrides(parseGitConfigList(listed.stdout));
+  if (stamp) configScans.set(key, { stamp, overrides });
+  return overrides;
+}
+
+/** A file's modification time, size and inode, or `undefined` when it cannot be read. */
+async function fileStamp(path: string): Promise<string | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    return `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
- * Sandboxed engine execution: confines the engine's whole process tree to its
- * worktree (bubblewrap on Linux, `sandbox-exec` on macOS), sends its network
- * through an allowlisting proxy, and collects every denial of the firing.
+ * Sandboxed execution: confines the engine's whole process tree, and every
+ * command that runs repository code (runner/repo_command.ts), to its worktree
+ * (bubblewrap on Linux, `sandbox-exec` on macOS), sends its network through an
+ * allowlisting proxy, and collects every denial of the firing. One policy
+ * builder, {@linkcode wrapCommand}, serves both; {@linkcode wrapEngineCommand}
+ * adds the engine's API host and config folder.
  *
  * ```ts ignore
  * const wrapped = await wrapEngineCommand(claudePath, args, {
