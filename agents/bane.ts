@@ -23,9 +23,9 @@ export const baneAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("bane", {
+    await fireMain("bane", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(baneAgent),
     }),

@@ -20,8 +20,8 @@
  * 4. **worktree**, **engine** (tools: Read/Write/Edit/Glob/Grep and Bash
  *    limited to the pre-push command; Bane's engine never runs git),
  *    **commit** (by the runner, with `Alfred-Agent: bane` and
- *    `Alfred-Firing: <id>`), **check** (the pre-push command, through
- *    runner/process.ts with a timeout), **push**, **pr**, **cleanup**.
+ *    `Alfred-Firing: <id>`), **check** (the pre-push command, in the sandbox
+ *    through runner/repo_command.ts, with a timeout), **push**, **pr**, **cleanup**.
  *
  * Delivery ({@linkcode planBaneDelivery}):
  *
@@ -63,6 +63,8 @@ export const TARGET_LOCK_TTL_MS = 6 * 3_600_000;
 export const PRE_PUSH_TIMEOUT_MS = 15 * 60_000;
 /** Characters of the check's output kept in a draft's body. */
 const CHECK_TAIL_CHARS = 3_000;
+/** Characters of the check's output held while it runs (redaction needs whole secrets). */
+const CHECK_KEEP_CHARS = 64 * 1024;
 
 /** One locked target in `state/bane/targets.json`. */
 const TargetLock = z.strictObject({
@@ -568,27 +570,61 @@ async function runPrePush(
   firing: Firing,
   options: { target: Target; worktree: Worktree; parentEnv: Record<string, string> },
 ): Promise<{ passed: boolean; output: string; command: string }> {
-  const { runCapture } = await import("../runner/process.ts");
+  const { openRepoSandbox, UnconfinedCommandError } = await import("../runner/repo_command.ts");
   const { createRedactor, secretValuesOf } = await import("../runner/redact.ts");
   const secrets = secretValuesOf(options.parentEnv);
   if (firing.git.token) secrets.push(firing.git.token);
   const redact = createRedactor({ secrets });
-  const [program, ...args] = options.target.prePush;
-  const env: Record<string, string> = { ...firing.git.baseEnv, CI: "1", LANG: "C.UTF-8" };
-  const result = await runCapture(program, args, {
-    cwd: options.worktree.dir,
-    env,
-    timeoutMs: PRE_PUSH_TIMEOUT_MS,
-    maxChars: 256 * 1024,
-  });
-  const output = redact(`${result.stdout}\n${result.stderr}`.trim()).slice(-CHECK_TAIL_CHARS);
+  const command = options.target.prePush.join(" ");
+  const output = new OutputTail(CHECK_KEEP_CHARS);
+  await using sandbox = await openRepoSandbox(firing.context, { worktree: options.worktree.dir });
+  let result;
+  try {
+    result = await sandbox.run({
+      step: "pre-push",
+      argv: options.target.prePush,
+      env: { ...firing.git.baseEnv, CI: "1", LANG: "C.UTF-8" },
+      timeoutMs: PRE_PUSH_TIMEOUT_MS,
+      tailLines: 0,
+      onStdoutLine: (line) => output.add(line),
+      onStderrLine: (line) => output.add(line),
+    });
+  } catch (error) {
+    if (!(error instanceof UnconfinedCommandError)) throw error;
+    await firing.context.log.warn(`pre-push: ${error.message}`);
+    return { passed: false, output: `${error.message}\n${error.hint ?? ""}`.trim(), command };
+  }
+  const text = redact(output.text()).slice(-CHECK_TAIL_CHARS);
   return {
     passed: result.code === 0 && !result.timedOut,
     output: result.timedOut
-      ? `${output}\n(timed out after ${PRE_PUSH_TIMEOUT_MS / 60_000} min)`
-      : output,
-    command: options.target.prePush.join(" "),
+      ? `${text}\n(timed out after ${PRE_PUSH_TIMEOUT_MS / 60_000} min)`
+      : text,
+    command,
   };
+}
+
+/** The last characters of a command's output, whole lines, bounded in memory. */
+class OutputTail {
+  #max: number;
+  #lines: string[] = [];
+  #size = 0;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  add(line: string): void {
+    this.#lines.push(line);
+    this.#size += line.length + 1;
+    while (this.#size > this.#max && this.#lines.length > 1) {
+      this.#size -= this.#lines.shift()!.length + 1;
+    }
+  }
+
+  text(): string {
+    return this.#lines.join("\n").trim();
+  }
 }
 
 async function openPull(

@@ -115,16 +115,19 @@ export function codenameOfBinary(build: unknown, args: readonly string[]): strin
 }
 
 if (import.meta.main) {
-  const codename = codenameOfBinary(embeddedBuildInfo(), Deno.args);
-  if (!codename) {
+  // A compiled binary knows its codename; under `deno run` it is the first argument.
+  const named = codenameOfBinary(embeddedBuildInfo(), []);
+  const codename = named ?? Deno.args[0];
+  const flags = named ? Deno.args : Deno.args.slice(1);
+  if (!codename || codename.startsWith("-")) {
     console.error(
       "error: no codename\nhint: run a custom agent as `alfred fire <codename>`, or give it here.",
     );
     Deno.exit(2);
   }
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire(codename, {
+    await fireMain(codename, flags, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => customAgentFor(codename),
     }),

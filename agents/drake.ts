@@ -23,9 +23,9 @@ export const drakeAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("drake", {
+    await fireMain("drake", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(drakeAgent),
     }),

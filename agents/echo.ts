@@ -61,9 +61,9 @@ async function summariseFleet(context: FiringContext): Promise<WorkResult> {
 }
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("echo", {
+    await fireMain("echo", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(echoAgent),
     }),

@@ -23,9 +23,9 @@ export const gordonAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("gordon", {
+    await fireMain("gordon", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(gordonAgent),
     }),

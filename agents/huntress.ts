@@ -23,9 +23,9 @@ export const huntressAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("huntress", {
+    await fireMain("huntress", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(huntressAgent),
     }),

@@ -7,8 +7,11 @@
  *    own profile (`ALFRED_HUNTRESS_AWS_PROFILE`, for that subprocess only).
  *    A JSON object becomes `SMOKE_<KEY>` variables; any other string
  *    becomes `SMOKE_SECRET`.
- * 3. `smoke_setup` (if any), then `smoke_command`, without a shell, with
- *    `STAGING_URL`, `BASE_URL`, `CI=1` and the credentials, within the agent's
+ * 3. `smoke_setup` (if any), then `smoke_command`, without a shell, in the
+ *    sandbox (runner/repo_command.ts: the worktree and a private cache are the
+ *    only writable places; the network goes through the egress proxy to the
+ *    staging URL's host and the hosts in `network:`), with `STAGING_URL`,
+ *    `BASE_URL`, `CI=1` and the credentials, within the agent's
  *    `timeout_minutes`. Every output line goes (redacted) to
  *    `ALFRED_HOME/artifacts/huntress/<firing>/output.log`.
  * 4. Passed: `[SILENT]`, the artefacts are dropped, no Slack post. Failed:
@@ -174,7 +177,8 @@ async function smokeIn(
   const { smoke, dir, parentEnv } = options;
   const { buildToolEnv } = await import("../runner/tool_env.ts");
   const { createRedactor } = await import("../runner/redact.ts");
-  const { runProcess } = await import("../runner/process.ts");
+  const { openRepoSandbox } = await import("../runner/repo_command.ts");
+  const { urlRule } = await import("../runner/sandbox/mod.ts");
   const agent = context.agent;
   let secrets: Record<string, string> = {};
   if (smoke.secretId) {
@@ -215,6 +219,11 @@ async function smokeIn(
     },
   };
   const deadline = context.now().getTime() + agent.timeoutMinutes * 60_000;
+  // The staging URL's host is declared by staging_url itself; other hosts by network:.
+  await using sandbox = await openRepoSandbox(context, {
+    worktree: dir,
+    extraHosts: smoke.stagingUrl ? [urlRule(smoke.stagingUrl)] : [],
+  });
   let end: StepEnd | undefined;
   try {
     const steps: [string, string[]][] = [
@@ -223,8 +232,9 @@ async function smokeIn(
     ];
     for (const [step, argv] of steps) {
       await sink.write("stdout", `$ ${argv.join(" ")}`);
-      const result = await runProcess(argv[0], argv.slice(1), {
-        cwd: dir,
+      const result = await sandbox.run({
+        step,
+        argv,
         env,
         timeoutMs: Math.max(1_000, deadline - context.now().getTime()),
         transcript: sink,

@@ -838,6 +838,7 @@ async function salvageLooseWorktree(firing: Firing, dir: string): Promise<void> 
   const status = await wt.git(["status", "--porcelain", "--untracked-files=all"], {
     cwd: dir,
     context: firing.git,
+    dirs: found.dirs,
   });
   const issue = wt.issueOfBranch(found.branch, firing.codename);
   if (status.stdout.trim()) {

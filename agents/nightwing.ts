@@ -24,9 +24,9 @@ export const nightwingAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("nightwing", {
+    await fireMain("nightwing", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(nightwingAgent),
     }),

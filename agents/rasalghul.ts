@@ -24,9 +24,9 @@ export const rasalghulAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("rasalghul", {
+    await fireMain("rasalghul", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(rasalghulAgent),
     }),

@@ -24,9 +24,9 @@ export const robinAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fire } = await import("../runner/fire.ts");
+  const { fireMain } = await import("../runner/fire.ts");
   Deno.exit(
-    await fire("robin", {
+    await fireMain("robin", Deno.args, {
       env: (name) => Deno.env.get(name),
       loadAgent: () => Promise.resolve(robinAgent),
     }),

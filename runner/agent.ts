@@ -35,8 +35,10 @@ export interface FiringContext {
   readonly ledger: Ledger;
   /** Prints a line on standard output. */
   readonly stdout: (line: string) => void;
-  /** Adds what the engine's sandbox refused to the firing record (never turns a denial into success). */
+  /** Adds what the sandbox refused (engine or repository command) to the firing record (never turns a denial into success). */
   readonly recordDenials: (denials: readonly DenialRecord[]) => void;
+  /** Adds a warning to the firing record (e.g. a command ran unconfined); repeats are kept once. */
+  readonly recordWarning: (warning: string) => void;
   /**
    * The lessons earlier firings left for this repo, most relevant first, as a
    * size-capped block for the prompt ("" when there are none). Never throws:
@@ -80,7 +82,7 @@ export interface FiringStep {
   costUsd?: number;
 }
 
-/** One refusal by the engine's sandbox, as the firing record keeps it. */
+/** One refusal by the sandbox (of the engine or a repository command), as the firing record keeps it. */
 export interface DenialRecord {
   /** A network connection, a file access, or a tool the engine itself refused. */
   kind: "network" | "file" | "permission";

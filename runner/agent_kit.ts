@@ -9,8 +9,8 @@
  *
  * @module
  */
-import type { DenialRecord, FiringContext } from "./agent.ts";
-import type { SandboxDenial } from "./sandbox/audit.ts";
+import type { FiringContext } from "./agent.ts";
+import { denialRecordOf } from "./sandbox/audit.ts";
 import { closingNotesOf } from "./prompt.ts";
 import {
   createGitHubClient,
@@ -203,29 +203,10 @@ export async function runAgentEngine(
     now: context.now,
   });
   context.recordDenials(run.denials.map(denialRecordOf));
+  for (const attempt of run.attempts) if (attempt.warning) context.recordWarning(attempt.warning);
   const notes = closingNotesOf(run.result?.text ?? "");
   if (notes) context.recordNotes(notes);
   return run;
-}
-
-/** One line per sandbox denial, for the firing record. */
-function denialRecordOf(denial: SandboxDenial): DenialRecord {
-  switch (denial.kind) {
-    case "network":
-      return {
-        kind: "network",
-        detail: `${denial.method} ${denial.host}:${denial.port} (${denial.reason})`,
-      };
-    case "file":
-      return {
-        kind: "file",
-        detail: `${denial.tool ?? "tool"}: ${denial.message}${
-          denial.path ? ` (${denial.path})` : ""
-        }`,
-      };
-    case "permission":
-      return { kind: "permission", detail: `${denial.tool} ${denial.input}` };
-  }
 }
 
 /**

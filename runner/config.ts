@@ -79,16 +79,43 @@ const HostEntry = z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?
 });
 
 /**
- * A check command, run without a shell: a list of arguments, or one string
- * split on whitespace (`npm test`, `deno task check`). Its program must be one
- * the agent's binary may run (runner/permissions.ts).
+ * What a repository command (Bane's `pre_push`, Huntress's `smoke_command` and
+ * `smoke_setup`) may start with: test and task runners. They run only inside
+ * the sandbox (runner/repo_command.ts), never as a program the binary itself
+ * may start; reach another tool through an npm script or a make target.
+ */
+export const SMOKE_RUNNERS: readonly string[] = [
+  "npx",
+  "npm",
+  "pnpm",
+  "yarn",
+  "node",
+  "deno",
+  "bun",
+  "make",
+  "python",
+  "python3",
+  "pytest",
+  "uv",
+  "go",
+  "cargo",
+];
+
+/**
+ * A check command, run without a shell and inside the sandbox: a list of
+ * arguments, or one string split on whitespace (`npm test`, `deno task
+ * check`). Its program must be one of {@linkcode SMOKE_RUNNERS}.
  */
 export const CheckCommand = z.union([
   z.string().trim().min(1).regex(/^[^|&;<>`$]*$/, {
     message: "is run without a shell: no | & ; < > ` or $ (give a list of arguments instead)",
   }),
   z.array(z.string().min(1)).min(1),
-]);
+]).refine((command) => SMOKE_RUNNERS.includes(argvOf(command)[0]), {
+  message: `must start with a test or task runner (${
+    SMOKE_RUNNERS.join(", ")
+  }); reach another tool through an npm script or a make target`,
+});
 
 /**
  * The argument list of a {@linkcode CheckCommand} (pure).
@@ -96,7 +123,7 @@ export const CheckCommand = z.union([
  * @param command A string (split on whitespace) or a list.
  * @returns The arguments, program first.
  */
-export function argvOf(command: z.infer<typeof CheckCommand>): string[] {
+export function argvOf(command: string | readonly string[]): string[] {
   return typeof command === "string" ? command.trim().split(/\s+/) : [...command];
 }
 

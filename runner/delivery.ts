@@ -32,7 +32,7 @@ import type { GitHubClient } from "./github/client.ts";
 import { createPull, findOpenPulls, type PullRequest } from "./github/pulls.ts";
 import type { Repo } from "./github/rest.ts";
 import type { EngineOutcome } from "./result.ts";
-import { git, type GitContext, type Worktree } from "./worktree.ts";
+import { git, type GitContext, gitDirsOf, type Worktree } from "./worktree.ts";
 
 /** What a worktree holds after the engine. */
 export interface WorkState {
@@ -223,10 +223,15 @@ export async function inspectWork(
   options: { context: GitContext },
 ): Promise<WorkState> {
   const { context } = options;
+  const dirs = await gitDirsOf(worktree);
   // Both only read (status's index refresh is opportunistic and skipped when locked): at once.
   const [count, status] = await Promise.all([
-    git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], { cwd: worktree.dir, context }),
-    git(["status", "--porcelain", "--untracked-files=all"], { cwd: worktree.dir, context }),
+    git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], {
+      cwd: worktree.dir,
+      context,
+      dirs,
+    }),
+    git(["status", "--porcelain", "--untracked-files=all"], { cwd: worktree.dir, context, dirs }),
   ]);
   return { commits: Number(count.stdout.trim()), dirty: status.stdout.trim() !== "" };
 }
@@ -243,11 +248,13 @@ export async function commitLeftovers(
   options: { message: string; trailers: readonly string[]; context: GitContext },
 ): Promise<boolean> {
   const { context } = options;
-  await git(["add", "--all"], { cwd: worktree.dir, context });
-  const staged = await git(["diff", "--cached", "--quiet"], {
+  const dirs = await gitDirsOf(worktree);
+  await git(["add", "--all"], { cwd: worktree.dir, context, dirs });
+  const staged = await git(["diff", "--cached", "--quiet", "--no-ext-diff", "--no-textconv"], {
     cwd: worktree.dir,
     context,
     allowFailure: true,
+    dirs,
   });
   if (staged.code === 0) return false;
   await git(
@@ -259,7 +266,7 @@ export async function commitLeftovers(
       options.message,
       ...options.trailers.flatMap((trailer) => ["--trailer", trailer]),
     ],
-    { cwd: worktree.dir, context },
+    { cwd: worktree.dir, context, dirs },
   );
   return true;
 }
@@ -277,13 +284,14 @@ export async function ensureTrailers(
   options: { trailers: readonly string[]; context: GitContext },
 ): Promise<number> {
   const { context } = options;
+  const dirs = await gitDirsOf(worktree);
   const log = await git(
     [
       "log",
       "--format=%H %(trailers:key=Alfred-Firing,valueonly,separator=%x2C)",
       `origin/${worktree.base}..HEAD`,
     ],
-    { cwd: worktree.dir, context },
+    { cwd: worktree.dir, context, dirs },
   );
   const missing = log.stdout.split("\n").filter((line) => /^[0-9a-f]{40} ?$/.test(line.trim()));
   if (missing.length === 0) return 0;
@@ -300,7 +308,7 @@ export async function ensureTrailers(
       amend,
       `origin/${worktree.base}`,
     ],
-    { cwd: worktree.dir, context },
+    { cwd: worktree.dir, context, dirs },
   );
   return missing.length;
 }
@@ -316,14 +324,16 @@ export async function pushBranch(
   worktree: Worktree,
   options: { context: GitContext },
 ): Promise<void> {
+  const dirs = await gitDirsOf(worktree);
   await git(["push", "--quiet", "origin", `HEAD:refs/heads/${worktree.branch}`], {
     cwd: worktree.dir,
     context: options.context,
+    dirs,
   });
   // Keep the remote-tracking ref current, so "unpushed" checks see the push.
   await git(
     ["update-ref", `refs/remotes/origin/${worktree.branch}`, "HEAD"],
-    { cwd: worktree.dir, context: options.context },
+    { cwd: worktree.dir, context: options.context, dirs },
   );
 }
 

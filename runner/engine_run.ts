@@ -105,6 +105,8 @@ export interface EngineAttempt {
   process: ProcessResult;
   /** Whether the attempt ran in the sandbox. */
   sandboxed: boolean;
+  /** Why it ran unconfined although it should not have (`sandbox: auto` without a sandbox). */
+  warning: string | undefined;
   /** What the sandbox and the engine denied during the attempt. */
   denials: SandboxDenial[];
 }
@@ -290,6 +292,7 @@ async function runAttempt(
     classification,
     process,
     sandboxed: wrapped?.sandboxed ?? false,
+    warning: wrapped?.warning,
     denials,
   };
 }

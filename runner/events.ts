@@ -56,11 +56,13 @@ export const FiringEvent = z.strictObject({
   pr: z.string().nullable(),
   error: z.string().nullable(),
   summary: z.string().nullable(),
-  /** What the engine's sandbox refused during the firing (docs/SANDBOX.md); absent when nothing. */
+  /** What the sandbox refused during the firing (docs/SANDBOX.md); absent when nothing. */
   denials: z.array(z.strictObject({
     kind: z.enum(["network", "file", "permission"]),
     detail: z.string(),
   })).optional(),
+  /** What the operator should know, e.g. that the agent ran unconfined; absent when nothing. */
+  warnings: z.array(z.string()).optional(),
 });
 /** A parsed event. */
 export type FiringEvent = z.infer<typeof FiringEvent>;

@@ -39,6 +39,7 @@ import {
   nextDayStart,
 } from "./spend.ts";
 import { validateScheduleText } from "./schedule_check.ts";
+import { sandboxOffWarning } from "./sandbox/opt_out.ts";
 
 /** Options of {@linkcode runLifecycle}. */
 export interface LifecycleOptions {
@@ -316,6 +317,8 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       by: options.firedBy ?? "scheduler",
     });
     const denials: DenialRecord[] = [];
+    const warnings = new Set<string>();
+    if (agentConfig.sandbox === "off") warnings.add(sandboxOffWarning(codename));
     await using memory = firingMemory({ layout, config, log, now });
     const engineNotes: string[] = [];
     const extraNotices: Notice[] = [];
@@ -332,6 +335,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       ledger,
       stdout,
       recordDenials: (found) => denials.push(...found),
+      recordWarning: (warning) => void warnings.add(warning),
       recallLessons: (query) => memory.recall({ ...query, codename }),
       recordNotes: (notes) => engineNotes.push(notes),
       recordNotice: (notice) => extraNotices.push(notice),
@@ -353,6 +357,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       },
     };
     await log.info(`firing ${codename} started (pid ${Deno.pid})`);
+    for (const warning of warnings) await log.warn(warning);
     let result: WorkResult;
     try {
       result = await agent.work(context);
@@ -396,6 +401,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       ...(denials.length
         ? { denials: denials.map((d) => ({ kind: d.kind, detail: redact(d.detail) })) }
         : {}),
+      ...(warnings.size ? { warnings: [...warnings].map(redact) } : {}),
     });
     await activity({
       type: "firing-ended",
@@ -554,10 +560,11 @@ async function autoPause(
     error: reason,
     notice: { severity: "error", agent: codename, title: "paused itself", text: reason },
   };
-  await recordFiring(
-    options.layout,
-    eventOf(codename, { ...options, endedAt: options.now(), result }),
-  );
+  const unconfined = options.config.agents[codename]?.sandbox === "off";
+  await recordFiring(options.layout, {
+    ...eventOf(codename, { ...options, endedAt: options.now(), result }),
+    ...(unconfined ? { warnings: [sandboxOffWarning(codename)] } : {}),
+  });
   await notify(result.notice!, options);
   return 0;
 }

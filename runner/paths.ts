@@ -36,6 +36,8 @@ export interface Layout {
   readonly reposDir: string;
   /** The operator's editable agent prompts. */
   readonly promptsDir: string;
+  /** Private per-firing caches and homes of sandboxed repository commands (tests, smoke tests). */
+  readonly sandboxCacheDir: string;
 }
 
 /**
@@ -74,6 +76,7 @@ export function layoutOf(home: string): Layout {
     activityDir: `${home}/activity`,
     reposDir: `${home}/repos`,
     promptsDir: `${home}/prompts`,
+    sandboxCacheDir: `${home}/sandbox-cache`,
   };
 }
 

@@ -57,7 +57,10 @@ export const ENGINE_HOSTS: Readonly<Record<EngineName, readonly string[]>> = {
   codex: ["api.openai.com:443"],
 };
 
-/** What confining an engine needs: the sandbox programs and the proxy's loopback listener. */
+/**
+ * What confining an engine or a repository command needs: the sandbox programs
+ * and the proxy's loopback listener.
+ */
 export const SANDBOX_NEEDS = {
   /** bubblewrap (Linux) and macOS's sandbox-exec, by the absolute path runner/sandbox uses. */
   programs: ["bwrap", "/usr/bin/sandbox-exec"],
@@ -105,10 +108,10 @@ export const SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl", 
 export const KILL_PROGRAM = "kill";
 
 /**
- * Programs no declaration may list: each one can run any other program, which
- * would make the program list meaningless.
+ * Shells and programs that start other programs: each one can run any
+ * program, which would make the program list meaningless.
  */
-export const FORBIDDEN_PROGRAMS: readonly string[] = [
+export const SHELLS: readonly string[] = [
   "sh",
   "bash",
   "dash",
@@ -125,6 +128,45 @@ export const FORBIDDEN_PROGRAMS: readonly string[] = [
   "busybox",
   "nohup",
 ];
+
+/**
+ * Runners of arbitrary code: interpreters, package managers and task runners
+ * that execute files of a repository (its tests, its scripts). No binary may
+ * start one outside the sandbox; Bane's and Huntress's commands reach them
+ * through `bwrap` / `sandbox-exec` (runner/repo_command.ts).
+ */
+export const CODE_RUNNERS: readonly string[] = [
+  "node",
+  "nodejs",
+  "npm",
+  "npx",
+  "pnpm",
+  "pnpx",
+  "yarn",
+  "bun",
+  "bunx",
+  "deno",
+  "make",
+  "gmake",
+  "python",
+  "python3",
+  "pip",
+  "pip3",
+  "uv",
+  "pytest",
+  "perl",
+  "ruby",
+  "php",
+  "java",
+  "go",
+  "cargo",
+  "rustc",
+  "dotnet",
+  "lua",
+];
+
+/** Programs no binary may list, nor any declaration: {@linkcode SHELLS} and {@linkcode CODE_RUNNERS}. */
+export const FORBIDDEN_PROGRAMS: readonly string[] = [...SHELLS, ...CODE_RUNNERS];
 
 /** What one agent's job needs, before options are applied. */
 export interface AgentNeeds {
@@ -144,25 +186,14 @@ export interface AgentNeeds {
   readonly env?: readonly string[];
   /** Reads the Sentry API (Gordon): the host is {@linkcode PermissionOptions.sentryHost}. */
   readonly sentry?: boolean;
+  /**
+   * Runs repository code in the sandbox without an engine (Huntress): bwrap or
+   * sandbox-exec and the egress proxy. Every engine agent has them already.
+   */
+  readonly sandbox?: boolean;
 }
 
 const CODING_AGENT: AgentNeeds = { github: true, engine: true, git: true, memory: true };
-
-/**
- * The programs Huntress's smoke command may start with (`smoke_command[0]`):
- * test runners and task runners. A built-in binary cannot widen itself from
- * fleet.yaml, so another runner is reached through one of these (an npm script,
- * a make target).
- */
-export const SMOKE_RUNNERS: readonly string[] = [
-  "npx",
-  "npm",
-  "pnpm",
-  "yarn",
-  "node",
-  "deno",
-  "make",
-];
 
 /** Sentry's API host (self-hosted Sentry: `sentryHost`). */
 export const DEFAULT_SENTRY_HOST = "sentry.io:443";
@@ -173,21 +204,22 @@ export const AGENT_NEEDS: Readonly<Record<string, AgentNeeds>> = {
   lucius: CODING_AGENT,
   batman: CODING_AGENT,
   drake: CODING_AGENT,
-  // Bane runs the repo's pre-push check (`pre_push[0]`): the same test and task runners.
-  bane: { ...CODING_AGENT, programs: SMOKE_RUNNERS },
+  // Bane's pre-push check runs in the sandbox (bwrap / sandbox-exec), never directly.
+  bane: CODING_AGENT,
   rasalghul: CODING_AGENT,
   // Robin reads issues and labels them; its engine reads the operator's checkout. No git.
   robin: { github: true, engine: true, git: false, memory: true },
   nightwing: CODING_AGENT,
-  // Huntress runs the operator's smoke command (a test runner from SMOKE_RUNNERS) and
-  // the AWS CLI for its test credentials; no engine. Git and GitHub: the worktree at
-  // origin/<base> (the token may come from `gh auth token`).
+  // Huntress runs the operator's smoke command in the sandbox (and its egress proxy)
+  // and the AWS CLI for its test credentials; no engine. Git and GitHub: the worktree
+  // at origin/<base> (the token may come from `gh auth token`).
   huntress: {
     github: true,
     engine: false,
     git: true,
     memory: false,
-    programs: ["aws", ...SMOKE_RUNNERS],
+    sandbox: true,
+    programs: ["aws"],
   },
   // Gordon asks ECS through the AWS CLI, fetches main with git, reads Sentry; no engine.
   gordon: {
@@ -204,7 +236,8 @@ export const AGENT_NEEDS: Readonly<Record<string, AgentNeeds>> = {
 export const ProgramName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, {
   message: "must be a bare program name (letters, digits, . _ + -), found on PATH",
 }).refine((name) => !FORBIDDEN_PROGRAMS.includes(name), {
-  message: "may not be a shell or a program that runs other programs",
+  message: "may not be a shell, a program that runs other programs, or a code runner " +
+    "(node, npm, make, python...: those run only inside the sandbox)",
 });
 
 /** A host, optionally with a port: `api.example.com`, `10.0.0.5:8080`. No wildcards. */
@@ -263,6 +296,13 @@ export interface PermissionOptions {
   fsPaths?: readonly string[];
   /** Custom agents (from `fleet.yaml`), by codename. */
   custom?: Readonly<Record<string, CustomAgentNeeds>>;
+  /**
+   * Hosts each agent's sandbox may reach (its `network:` in `fleet.yaml`, and
+   * Huntress's `staging_url`), by codename: the egress proxy runs in the
+   * agent's binary, so the binary must be allowed to connect to them
+   * ({@linkcode sandboxHostsOf}).
+   */
+  sandboxHosts?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One binary the build can produce. */
@@ -302,9 +342,11 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
 /**
  * The permissions of one binary.
  *
- * `alfred` holds the union of every agent (it can `alfred fire` any of them)
- * plus the scheduler's programs and variables; `alfred-<codename>` holds only
- * what its agent needs.
+ * `alfred` holds what its own commands need (scheduler, `doctor`'s sandbox
+ * check, `labels`, `memory`, `report`) and may start each `alfred-<codename>`
+ * binary, which a compiled `alfred fire <codename>` runs (agents/fire_route.ts):
+ * not the union of every agent. `alfred-<codename>` holds only what its agent
+ * needs. No binary may start a shell or a code runner ({@linkcode FORBIDDEN_PROGRAMS}).
  *
  * @example Usage
  * ```ts
@@ -326,11 +368,11 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
   const acc = { run: new Set<string>(), net: new Set<string>(), env: new Set<string>() };
   const sys = new Set<string>(["hostname"]);
   if (binary === "alfred") {
+    addCliNeeds(acc, options);
+    // A compiled `alfred fire <codename>` runs the agent's own binary, with its own permissions.
     for (const codename of [...BUILT_IN_CODENAMES, ...Object.keys(custom)]) {
-      addNeeds(acc, needsOf(codename)!, { ...options, codename });
+      acc.run.add(`alfred-${codename}`);
     }
-    for (const program of SCHEDULER_PROGRAMS) acc.run.add(program);
-    for (const name of SCHEDULER_ENV) acc.env.add(name);
     sys.add("uid");
   } else {
     const codename = binary.startsWith("alfred-") ? binary.slice("alfred-".length) : "";
@@ -347,6 +389,13 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
   // Ending a child's process group: Deno.kill needs an unrestricted --allow-run,
   // so runner/process.ts signals the group with the `kill` program instead.
   if (acc.run.size) acc.run.add(KILL_PROGRAM);
+  const forbidden = [...acc.run].filter((program) => FORBIDDEN_PROGRAMS.includes(program));
+  if (forbidden.length) {
+    throw new ConfigError(`${binary} would be allowed to start ${forbidden.join(", ")}`, {
+      hint: "Shells and code runners run only inside the sandbox (runner/repo_command.ts); " +
+        "fix the declaration in runner/permissions.ts.",
+    });
+  }
   const fs = options.fsPaths === undefined ? "all" as const : validateFsPaths(options.fsPaths);
   return {
     run: [...acc.run].sort(),
@@ -516,6 +565,64 @@ export function customNeedsOf(
   return validateCustom(result, options.file);
 }
 
+/**
+ * Reads the hosts each agent's sandbox may reach from a parsed `fleet.yaml`:
+ * `agents.<codename>.network` (built-in and custom agents alike) and, for
+ * Huntress, the host of `staging_url`. They are validated like custom agents'
+ * `hosts`: a compiled binary's network permission lists exact hosts, so a
+ * wildcard (`*.example.com`) cannot be built in.
+ *
+ * @param fleet The parsed YAML document (`yaml`'s `parse`).
+ * @param options `file` names the source in errors.
+ * @returns Normalised `host:port` entries, by codename (agents without any are left out).
+ * @throws {ConfigError} naming the agent and entry that is invalid.
+ */
+export function sandboxHostsOf(
+  fleet: unknown,
+  options: { file: string },
+): Record<string, string[]> {
+  const agents = (fleet && typeof fleet === "object" && "agents" in fleet)
+    ? (fleet as { agents: unknown }).agents
+    : undefined;
+  if (!agents || typeof agents !== "object" || Array.isArray(agents)) return {};
+  const result: Record<string, string[]> = {};
+  for (const [codename, entry] of Object.entries(agents as Record<string, unknown>)) {
+    if (!entry || typeof entry !== "object") continue;
+    const { network, staging_url: stagingUrl } = entry as Record<string, unknown>;
+    const hosts: string[] = [];
+    const list = network === undefined ? [] : Array.isArray(network) ? network : [network];
+    list.forEach((host, index) => {
+      const field = `agents.${codename}.network.${index}`;
+      const parsed = HostName.safeParse(host);
+      if (!parsed.success) {
+        throw new ConfigError(`${options.file}: ${field}: ${parsed.error.issues[0].message}`, {
+          hint: `A binary's network permission lists exact hosts: replace ${
+            JSON.stringify(host)
+          } with each host the sandbox may reach (e.g. registry.npmjs.org), then rebuild.`,
+        });
+      }
+      hosts.push(normaliseHost(parsed.data));
+    });
+    if (codename === "huntress" && typeof stagingUrl === "string") {
+      let url: URL | undefined;
+      try {
+        url = new URL(stagingUrl);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+      }
+      if (!url || !/^https?:$/.test(url.protocol)) {
+        throw new ConfigError(`${options.file}: agents.huntress.staging_url: not an http(s) URL`, {
+          hint: "Give the staging URL, e.g. https://staging.example.com.",
+        });
+      }
+      const port = url.port || (url.protocol === "http:" ? "80" : "443");
+      hosts.push(normaliseHost(`${url.hostname}:${port}`));
+    }
+    if (hosts.length) result[codename] = [...new Set(hosts)];
+  }
+  return result;
+}
+
 function parseNeeds(codename: string, value: unknown, file: string): CustomAgentNeeds {
   const parsed = CustomAgentNeeds.safeParse(value);
   if (parsed.success) return parsed.data;
@@ -540,6 +647,26 @@ function validateCustom(
     result[codename] = parseNeeds(codename, needs, file);
   }
   return result;
+}
+
+/**
+ * What the `alfred` CLI's own commands need: the scheduler (`scheduler`,
+ * `pause`, `status`, `doctor`'s lingering check), the sandbox check of
+ * `doctor`, the GitHub API and `gh auth token` (`labels`), Redis (`memory`,
+ * the Redis coordination of `pause`, `block`, `status`), Slack (`report`'s
+ * digest, an in-process Echo under `quickstart`).
+ */
+function addCliNeeds(
+  acc: { run: Set<string>; net: Set<string>; env: Set<string> },
+  options: PermissionOptions,
+): void {
+  for (const name of [...RUNNER_ENV, ...SCHEDULER_ENV]) acc.env.add(name);
+  acc.net.add(normaliseHost(options.slackHost ?? DEFAULT_SLACK_HOST));
+  acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
+  for (const host of options.redisHosts ?? DEFAULT_REDIS_HOSTS) acc.net.add(normaliseHost(host));
+  for (const program of ["gh", ...SCHEDULER_PROGRAMS, ...SANDBOX_NEEDS.programs]) {
+    acc.run.add(program);
+  }
 }
 
 function addNeeds(
@@ -573,10 +700,16 @@ function addNeeds(
         acc.net.add(normaliseHost(host));
       }
     }
+  }
+  if (needs.engine || needs.sandbox) {
     for (const program of SANDBOX_NEEDS.programs) acc.run.add(program);
     for (const host of SANDBOX_NEEDS.hosts) acc.net.add(host);
     // Deno allows a Unix socket only by its exact path: the agent's fixed proxy socket.
     acc.net.add(`unix:${sandboxSocketPath(options.codename)}`);
+    // The proxy connects to the hosts the agent declares for its sandbox.
+    for (const host of options.sandboxHosts?.[options.codename] ?? []) {
+      acc.net.add(normaliseHost(host));
+    }
   }
   if (needs.sentry) acc.net.add(normaliseHost(options.sentryHost ?? DEFAULT_SENTRY_HOST));
   for (const program of needs.programs ?? []) acc.run.add(program);

@@ -288,6 +288,74 @@ export async function runCapture(
   };
 }
 
+/** Options of {@linkcode runInForeground}. */
+export interface RunInForegroundOptions {
+  /** The working directory. Default: this process's. */
+  cwd?: string;
+  /** Signals passed on to the child while it runs. Default SIGINT, SIGTERM, SIGHUP. */
+  forward?: readonly Deno.Signal[];
+}
+
+/**
+ * Runs a program in the foreground, as if this process had become it: the
+ * same terminal (standard input, output and error inherited), **the same
+ * whole environment** (the one place Alfred passes its environment on
+ * unfiltered: the child is another Alfred binary with its own allowlist), and
+ * the signals this process receives passed on. Used by a compiled
+ * `alfred fire <codename>` to run `alfred-<codename>`.
+ *
+ * Requires `--allow-run` for `command`.
+ *
+ * @param command The program (an absolute path).
+ * @param args Its arguments.
+ * @param options Working directory and forwarded signals.
+ * @returns Its exit code; 128 + n when signal n ended it.
+ * @throws {ProgramNotFoundError} when the program does not exist.
+ * @throws {Deno.errors.NotCapable} when this binary may not run it.
+ */
+export async function runInForeground(
+  command: string,
+  args: readonly string[],
+  options: RunInForegroundOptions = {},
+): Promise<number> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args: [...args],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ProgramNotFoundError(command, { cause: error });
+    }
+    throw error;
+  }
+  const forwarders = (options.forward ?? FOREGROUND_SIGNALS).map((signal) => {
+    const forward = () => {
+      try {
+        child.kill(signal);
+      } catch (error) {
+        // The child has exited between the signal and now.
+        if (!(error instanceof TypeError)) throw error;
+      }
+    };
+    Deno.addSignalListener(signal, forward);
+    return () => Deno.removeSignalListener(signal, forward);
+  });
+  try {
+    // After a signal Deno reports the shell's convention, 128 + its number.
+    return (await child.status).code;
+  } finally {
+    for (const remove of forwarders) remove();
+  }
+}
+
+/** The signals a foreground child receives from its parent. */
+const FOREGROUND_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /**
  * Lists the live (non-zombie) processes of a process group, from `/proc`.
  * Linux only; returns an empty list elsewhere. Used by tests and the sweep.

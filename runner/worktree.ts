@@ -7,9 +7,17 @@
  * - A firing's worktree is `ALFRED_HOME/worktrees/eng-<codename>-<repo>-<issue>-<ts>`
  *   on branch `agent/<codename>/<issue>-<short-firing-id>`, made from
  *   `origin/<base>` right after a fetch.
- * - Every git command of the runner runs through runner/process.ts with hooks
- *   disabled (`-c core.hooksPath=/dev/null`), no terminal prompt, and a fixed
- *   author and committer per codename (`Lucius (Alfred) <lucius@alfred.invalid>`).
+ * - Every git command of the runner runs through runner/process.ts with no
+ *   terminal prompt, a fixed author and committer per codename
+ *   (`Lucius (Alfred) <lucius@alfred.invalid>`), and no repository code: an
+ *   empty hooks path, no fsmonitor, and no filter, ssh command or other
+ *   program that the repository's own configuration names
+ *   (runner/git_isolation.ts).
+ * - In a firing's worktree, git is pointed at the worktree's git dirs as the
+ *   runner made them (`GIT_DIR`, `GIT_COMMON_DIR`, `GIT_WORK_TREE`), never
+ *   through the worktree's `.git` file or the admin dir's `commondir`, which
+ *   the engine can rewrite; a `config.worktree` in the admin dir (which Alfred
+ *   never writes) is removed before each command.
  * - A push gets the token from a credential helper that reads it from the
  *   child's environment (`ALFRED_GIT_TOKEN`): the token is never in a URL, an
  *   argument or a log line.
@@ -19,9 +27,17 @@
  * @module
  */
 import { AlfredError } from "./errors.ts";
+import {
+  FIXED_GIT_OVERRIDES,
+  gitConfigEnv,
+  needsConfigScan,
+  parseGitConfigList,
+  repositoryConfigOverrides,
+} from "./git_isolation.ts";
 import type { Layout } from "./paths.ts";
 import { basenameOf, pathExists } from "./paths.ts";
 import { type CaptureResult, runCapture } from "./process.ts";
+import { NotAWorktreeError, readGitWorktreeParts } from "./sandbox/policy.ts";
 
 /** The author and committer of the runner's commits. */
 export interface GitIdentity {
@@ -79,14 +95,18 @@ export interface GitContext {
 export const GIT_TOKEN_VARIABLE = "ALFRED_GIT_TOKEN";
 
 /**
- * The environment of one git command (pure): identity, no prompts, and the
- * credential helper when a token is given (through `GIT_CONFIG_*`, so no
- * argument carries it).
+ * The environment of one git command (pure): identity, no prompts, the given
+ * configuration settings, and the credential helper when a token is given
+ * (all through `GIT_CONFIG_*`, so no argument carries the token).
  *
  * @param context Base environment, identity and token.
+ * @param settings Configuration `[key, value]` pairs applied first (later wins).
  * @returns The complete environment.
  */
-export function gitEnvOf(context: GitContext): Record<string, string> {
+export function gitEnvOf(
+  context: GitContext,
+  settings: readonly (readonly [string, string])[] = [],
+): Record<string, string> {
   const env: Record<string, string> = {
     ...context.baseEnv,
     LANG: "C",
@@ -97,36 +117,75 @@ export function gitEnvOf(context: GitContext): Record<string, string> {
     GIT_COMMITTER_NAME: context.identity.name,
     GIT_COMMITTER_EMAIL: context.identity.email,
   };
+  const all = [...settings];
   if (context.token) {
     env[GIT_TOKEN_VARIABLE] = context.token;
-    env.GIT_CONFIG_COUNT = "2";
-    env.GIT_CONFIG_KEY_0 = "credential.helper";
-    env.GIT_CONFIG_VALUE_0 = "";
-    env.GIT_CONFIG_KEY_1 = "credential.helper";
-    env.GIT_CONFIG_VALUE_1 =
-      `!f() { test "$1" = get || exit 0; echo username=x-access-token; echo "password=$${GIT_TOKEN_VARIABLE}"; }; f`;
+    all.push(
+      ["credential.helper", ""],
+      [
+        "credential.helper",
+        `!f() { test "$1" = get || exit 0; echo username=x-access-token; echo "password=$${GIT_TOKEN_VARIABLE}"; }; f`,
+      ],
+    );
   }
-  return env;
+  return { ...env, ...gitConfigEnv(all) };
+}
+
+/** Where a worktree's git data lives, as the runner made it (never re-read from the worktree). */
+export interface GitDirs {
+  /** The worktree's admin dir, `<common>/worktrees/<name>` (`GIT_DIR`). */
+  readonly gitDir: string;
+  /** The repository's common dir, the main `.git` (`GIT_COMMON_DIR`). */
+  readonly commonDir: string;
+  /** The worktree folder (`GIT_WORK_TREE`). */
+  readonly workTree: string;
 }
 
 /**
- * Runs one git command with hooks disabled; fails on a non-zero exit.
+ * The variables that point git at a worktree's own git dirs (pure).
+ *
+ * @param dirs The worktree's git dirs.
+ * @returns `GIT_DIR`, `GIT_COMMON_DIR` and `GIT_WORK_TREE`.
+ */
+export function pinnedGitEnv(dirs: GitDirs): Record<string, string> {
+  return { GIT_DIR: dirs.gitDir, GIT_COMMON_DIR: dirs.commonDir, GIT_WORK_TREE: dirs.workTree };
+}
+
+/**
+ * Runs one git command without repository code (no hooks, no fsmonitor, no
+ * program the repository's configuration names: runner/git_isolation.ts);
+ * fails on a non-zero exit.
  *
  * Requires `--allow-run=git`.
  *
  * @param args The git arguments (after `git`).
- * @param options The working directory, the git context, and `allowFailure`.
+ * @param options The working directory, the git context, `allowFailure`, and
+ *   `dirs` to point git at a worktree's own git dirs.
  * @returns The captured output.
- * @throws {GitError} when git exits non-zero (unless `allowFailure`).
+ * @throws {GitError} when git exits non-zero (unless `allowFailure`), or when
+ *   the configuration cannot be read.
  */
 export async function git(
   args: string[],
-  options: { cwd: string; context: GitContext; allowFailure?: boolean; stdin?: string },
+  options: {
+    cwd: string;
+    context: GitContext;
+    allowFailure?: boolean;
+    stdin?: string;
+    dirs?: GitDirs;
+  },
 ): Promise<CaptureResult> {
-  const result = await runCapture("git", ["-c", "core.hooksPath=/dev/null", ...args], {
+  const timeoutMs = options.context.timeoutMs ?? 5 * 60_000;
+  const pinned = options.dirs ? pinnedGitEnv(options.dirs) : {};
+  if (options.dirs) await removePlantedWorktreeConfig(options.dirs.gitDir);
+  const settings: (readonly [string, string])[] = [...FIXED_GIT_OVERRIDES];
+  if (needsConfigScan(args)) {
+    settings.push(...await repositoryOverrides({ ...options, timeoutMs, pinned }));
+  }
+  const result = await runCapture("git", args, {
     cwd: options.cwd,
-    env: gitEnvOf(options.context),
-    timeoutMs: options.context.timeoutMs ?? 5 * 60_000,
+    env: { ...gitEnvOf(options.context, settings), ...pinned },
+    timeoutMs,
     stdin: options.stdin,
   });
   if (result.code !== 0 && !options.allowFailure) {
@@ -139,6 +198,61 @@ export async function git(
     );
   }
   return result;
+}
+
+/** The last scan of a repository's configuration, by working folder and git dir. */
+const configScans = new Map<string, { stamp: string; overrides: [string, string][] }>();
+
+/**
+ * The overrides of the repository's command-running settings
+ * (runner/git_isolation.ts), from `git config --list --show-scope`. A scan is
+ * reused while the repository's config file is unchanged (same modification
+ * time, size and inode), so a firing's many git commands cost one scan per
+ * repository; without a config file to watch, every command scans.
+ */
+async function repositoryOverrides(
+  options: {
+    cwd: string;
+    context: GitContext;
+    dirs?: GitDirs;
+    pinned: Record<string, string>;
+    timeoutMs: number;
+  },
+): Promise<[string, string][]> {
+  const key = `${options.cwd}\0${options.dirs?.gitDir ?? ""}`;
+  const configFile = options.dirs
+    ? `${options.dirs.commonDir}/config`
+    : `${options.cwd}/.git/config`;
+  const stamp = await fileStamp(configFile);
+  const cached = configScans.get(key);
+  if (stamp && cached?.stamp === stamp) return cached.overrides;
+  const listed = await runCapture("git", ["config", "--list", "--show-scope", "-z"], {
+    cwd: options.cwd,
+    env: { ...gitEnvOf(options.context, FIXED_GIT_OVERRIDES), ...options.pinned },
+    timeoutMs: options.timeoutMs,
+  });
+  if (listed.code !== 0) {
+    throw new GitError(
+      `git cannot read the configuration in ${options.cwd}: ${listed.stderr.trim().slice(-600)}`,
+      { code: listed.code },
+    );
+  }
+  const overrides = repositoryConfigOverrides(parseGitConfigList(listed.stdout));
+  if (stamp) configScans.set(key, { stamp, overrides });
+  return overrides;
+}
+
+/** A file's modification time, size and inode, or `undefined` when it cannot be read. */
+async function fileStamp(path: string): Promise<string | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    return `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -243,6 +357,59 @@ export interface Worktree {
   readonly branch: string;
   /** The base branch it starts from. */
   readonly base: string;
+  /**
+   * Its git dirs as the runner made them (before any engine ran in it); when
+   * absent (a worktree found again after a crash) {@linkcode gitDirsOf}
+   * derives them from the checkout and checks them.
+   */
+  readonly dirs?: GitDirs;
+}
+
+/**
+ * The git dirs the runner uses for a worktree: those recorded when it was
+ * made, else its `.git` file's admin dir, accepted only when it is one of the
+ * checkout's own `worktrees/` (the engine can rewrite that file).
+ *
+ * Requires read access to the checkout and the worktree.
+ *
+ * @param worktree The worktree.
+ * @returns Its admin dir, the checkout's common dir, and the folder.
+ * @throws {GitError} when the worktree's `.git` does not point into its checkout's git dir.
+ */
+export async function gitDirsOf(worktree: Worktree): Promise<GitDirs> {
+  if (worktree.dirs) return worktree.dirs;
+  const common = await Deno.realPath((await readGitWorktreeParts(worktree.checkout)).commonDir);
+  let admin: string | undefined;
+  try {
+    const parts = await readGitWorktreeParts(worktree.dir);
+    if (!parts.isMainCheckout) admin = parts.adminDir;
+  } catch (error) {
+    // No `.git`, an admin dir that is gone, or a pointer that is not one: not a usable worktree.
+    if (
+      !(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory ||
+        error instanceof NotAWorktreeError)
+    ) throw error;
+  }
+  if (!admin || admin.slice(0, admin.lastIndexOf("/")) !== `${common}/worktrees`) {
+    throw new GitError(
+      `${worktree.dir}/.git does not point into ${common}/worktrees: the runner will not run git there`,
+      {
+        code: null,
+        hint: `Look at ${worktree.dir} by hand; its branch ${worktree.branch} is kept in ` +
+          `${worktree.checkout}.`,
+      },
+    );
+  }
+  return { gitDir: admin, commonDir: common, workTree: worktree.dir };
+}
+
+/** Removes a `config.worktree` from a worktree's admin dir: Alfred never writes one. */
+async function removePlantedWorktreeConfig(gitDir: string): Promise<void> {
+  try {
+    await Deno.remove(`${gitDir}/config.worktree`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
 }
 
 /**
@@ -302,7 +469,8 @@ export async function addWorktree(
     ["worktree", "add", "--quiet", "-b", options.branch, options.dir, `origin/${options.base}`],
     { cwd: checkout, context: options.context },
   );
-  return { checkout, dir: options.dir, branch: options.branch, base: options.base };
+  const made = { checkout, dir: options.dir, branch: options.branch, base: options.base };
+  return { ...made, dirs: await gitDirsOf(made) };
 }
 
 /**
@@ -413,11 +581,19 @@ export async function inspectWorktreeDir(
   const marker = "/.git/worktrees/";
   if (!admin || !admin.includes(marker)) return undefined;
   const checkout = admin.slice(0, admin.indexOf(marker));
+  let dirs: GitDirs;
+  try {
+    dirs = await gitDirsOf({ checkout, dir, branch: "", base: "" });
+  } catch (error) {
+    if (error instanceof GitError || error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
   const head = await git(["symbolic-ref", "--quiet", "--short", "HEAD"], {
     cwd: dir,
     context: options.context,
     allowFailure: true,
+    dirs,
   });
   if (head.code !== 0) return undefined;
-  return { checkout, dir, branch: head.stdout.trim(), base: "" };
+  return { checkout, dir, branch: head.stdout.trim(), base: "", dirs };
 }

@@ -32,6 +32,7 @@ import {
   normaliseHost,
   type PermissionOptions,
   PermissionSet,
+  sandboxHostsOf,
   wideFlagsIn,
 } from "../runner/permissions.ts";
 import { buildInfoModuleSource } from "../runner/build_info.ts";
@@ -455,9 +456,12 @@ export function parseBuildArgs(
     }
   }
   let custom: PermissionOptions["custom"];
+  let sandboxHosts: PermissionOptions["sandboxHosts"];
   if (values.fleet) {
     const file = values.fleet;
-    custom = customNeedsOf(parseFleet(options.readFile(file), file), { file });
+    const fleet = parseFleet(options.readFile(file), file);
+    custom = customNeedsOf(fleet, { file });
+    sandboxHosts = sandboxHostsOf(fleet, { file });
   }
   return {
     targets,
@@ -474,6 +478,7 @@ export function parseBuildArgs(
       engines: engines as EngineName[] | undefined,
       fsPaths: values["fs-allow"]?.split(",").map((path) => path.trim()).filter(Boolean),
       custom,
+      sandboxHosts,
     },
   };
 }
@@ -490,7 +495,8 @@ export const BUILD_USAGE = `Usage: deno task build [options]
   --sentry-host HOST    self-hosted Sentry API host for Gordon (env ALFRED_BUILD_SENTRY_HOST)
   --engines LIST        engines the agents may run (default claude,codex)
   --fs-allow PATHS      limit file access to these absolute paths (one-machine builds)
-  --fleet FILE          read custom agents' programs/hosts/env from this fleet.yaml
+  --fleet FILE          read custom agents' programs/hosts/env and every agent's sandbox
+                        hosts (network:, Huntress's staging_url) from this fleet.yaml
   --no-bundle           skip --bundle --minify (--exclude-unused-npm stays on)
   --no-archive          compile only: no .tar.gz or SHA256SUMS
   --check               type-check while compiling

@@ -18,6 +18,7 @@ import {
 import {
   declarationsOf,
   embeddedPermissionsOf,
+  FORBIDDEN_PROGRAMS,
   permissionsOf,
   runFlagsOf,
   wideFlagsIn,
@@ -26,7 +27,74 @@ import { ConfigError, UsageError } from "../runner/errors.ts";
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
-Deno.test("every available binary, built offline, embeds exactly its declared permissions", async () => {
+/**
+ * The `alfred` manifest before repository code moved into the sandbox: the
+ * union of every agent, code runners included (`alfred fire` ran any agent in
+ * its own process).
+ */
+const ALFRED_MANIFEST_BEFORE = {
+  run: [
+    "/usr/bin/sandbox-exec",
+    "aws",
+    "bwrap",
+    "claude",
+    "codex",
+    "deno",
+    "df",
+    "gh",
+    "git",
+    "kill",
+    "launchctl",
+    "loginctl",
+    "make",
+    "node",
+    "npm",
+    "npx",
+    "pnpm",
+    "systemctl",
+    "yarn",
+  ],
+  net: [
+    "127.0.0.1:0",
+    "127.0.0.1:6379",
+    "api.anthropic.com:443",
+    "api.github.com:443",
+    "api.openai.com:443",
+    "hooks.slack.com:443",
+    "localhost:6379",
+    "sentry.io:443",
+    ...["bane", "batman", "drake", "lucius", "nightwing", "rasalghul", "robin"].map((codename) =>
+      `unix:/tmp/alfred-sandbox-${codename}/proxy.sock`
+    ),
+  ],
+  env: [
+    "ALFRED_*",
+    "ANTHROPIC_*",
+    "API_TIMEOUT_MS",
+    "CLAUDE_CODE_*",
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "GITHUB_TOKEN",
+    "HOME",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "LOGNAME",
+    "OPENAI_*",
+    "PATH",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "USER",
+    "XDG_*",
+  ],
+};
+
+/** Shells and runners of arbitrary code the issue names; the full list is FORBIDDEN_PROGRAMS. */
+const RUNNERS = ["sh", "bash", "node", "npm", "npx", "pnpm", "yarn", "deno", "make", "python"];
+
+Deno.test("every binary, built offline, embeds exactly its declared permissions: no shell or code runner, and a narrower alfred", async () => {
   const outDir = await Deno.makeTempDir({ prefix: "alfred-build-" });
   try {
     const logs: string[] = [];
@@ -34,14 +102,20 @@ Deno.test("every available binary, built offline, embeds exactly its declared pe
       outDir,
       offline: true,
       archive: false,
-      binaries: ["alfred", "alfred-echo"],
+      // The permissions do not depend on bundling (the last test runs the bundled code); unbundled
+      // compiles take half the time, and this test builds all eleven binaries.
+      bundle: false,
       log: (line) => logs.push(line),
     });
     const saved = BuildManifest.parse(
       JSON.parse(await Deno.readTextFile(`${outDir}/manifest.json`)),
     );
     assertEquals(saved, manifest);
-    assertEquals(manifest.binaries.map((b) => b.binary), ["alfred", "alfred-echo"]);
+    assertEquals(
+      manifest.binaries.map((b) => b.binary),
+      declarationsOf().map((d) => d.binary),
+      "every binary is built",
+    );
     assertEquals(Object.keys(manifest.declared).length, declarationsOf().length);
     for (const built of manifest.binaries) {
       assertEquals(built.target, Deno.build.target);
@@ -65,7 +139,34 @@ Deno.test("every available binary, built offline, embeds exactly its declared pe
       // The build facts `alfred version` reads are embedded as a preload module.
       assertEquals((metadata.preload_modules as string[]).length, 1);
       assertEquals(metadata.log_level, "ERROR");
+      // Repository code runs only inside the sandbox: no binary may start a runner itself.
+      const allowRun = (embedded.allow_run as string[] | null) ?? [];
+      const runners = allowRun.filter((program) =>
+        RUNNERS.includes(program) || FORBIDDEN_PROGRAMS.includes(program)
+      );
+      assertEquals(runners, [], `${built.binary} may start a shell or code runner`);
     }
+    const alfred = manifest.binaries.find((b) => b.binary === "alfred")!;
+    const embedded = embeddedMetadataOf(await Deno.readFile(`${outDir}/${alfred.file}`))!
+      .permissions as Record<string, string[]>;
+    const own = embedded.allow_run.filter((program) => !program.startsWith("alfred-"));
+    const narrower = (now: string[], before: string[], what: string) => {
+      assert(now.every((item) => before.includes(item)), `${what}: ${now} not within ${before}`);
+      assert(
+        now.length < before.length,
+        `${what}: not narrower (${now.length} of ${before.length})`,
+      );
+    };
+    narrower(own, ALFRED_MANIFEST_BEFORE.run, "alfred's own programs");
+    narrower(embedded.allow_net, ALFRED_MANIFEST_BEFORE.net, "alfred's hosts");
+    narrower(embedded.allow_env, ALFRED_MANIFEST_BEFORE.env, "alfred's variables");
+    assertEquals(
+      embedded.allow_run.filter((program) => program.startsWith("alfred-")).sort(),
+      declarationsOf().filter((d) => d.codename).map((d) => d.binary).sort(),
+      "the rest are the agents' binaries, which a compiled `alfred fire` runs",
+    );
+    console.log(`alfred before: ${JSON.stringify(ALFRED_MANIFEST_BEFORE)}`);
+    console.log(`alfred now: ${JSON.stringify(embedded)}`);
     assertEquals(
       manifest.binaries.find((b) => b.binary === "alfred-echo")?.permissions.run,
       [],
@@ -122,9 +223,20 @@ Deno.test("the build's command line: targets, Enterprise host, engines, custom a
   const custom = parse(
     ["--fleet", "fleet.yaml"],
     {},
-    "version: 1\nagents:\n  docs:\n    programs: [make]\n",
+    "version: 1\nagents:\n  docs:\n    programs: [pandoc]\n",
   );
-  assertEquals(custom?.permissions?.custom, { docs: { programs: ["make"] } });
+  assertEquals(custom?.permissions?.custom, { docs: { programs: ["pandoc"] } });
+  const staging = parse(
+    ["--fleet", "fleet.yaml"],
+    {},
+    "version: 1\nagents:\n  huntress:\n    staging_url: https://staging.acme.dev\n",
+  );
+  assertEquals(staging?.permissions?.sandboxHosts, { huntress: ["staging.acme.dev:443"] });
+  assertThrows(
+    () => parse(["--fleet", "f.yaml"], {}, "agents:\n  x:\n    programs: [npm]\n"),
+    ConfigError,
+    "code runner",
+  );
   assertThrows(() => parse(["--target", "x86_64-pc-windows-msvc"]), UsageError, "unknown target");
   assertThrows(() => parse(["--engines", "gpt"]), UsageError, "unknown engine");
   assertThrows(() => parse(["--bogus"]), UsageError);

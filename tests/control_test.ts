@@ -34,24 +34,31 @@ function contextOf(home: { layout: Layout; env(): (name: string) => string | und
 }
 
 Deno.test("a compiled binary fires an agent through the agent's own binary; deno run through the CLI", () => {
+  const compiled = {
+    buildInfo: { binary: "alfred-serve" },
+    mainModule: "",
+    sourceRoot: "file:///x/",
+  };
   assertEquals(
-    agentFireCommand("lucius", {
-      execPath: "/opt/alfred/bin/alfred-serve",
-      sourceRoot: "file:///x/",
-    }),
+    agentFireCommand("lucius", { ...compiled, execPath: "/opt/alfred/bin/alfred-serve" }),
     ["/opt/alfred/bin/alfred-lucius"],
   );
-  assertEquals(
-    agentFireCommand("echo", { execPath: "/usr/local/bin/alfred", sourceRoot: "file:///x/" }),
-    ["/usr/local/bin/alfred-echo"],
-  );
   const [program, ...args] = agentFireCommand("echo", {
+    buildInfo: undefined,
+    mainModule: "file:///src/alfred/agents/alfred.ts",
     execPath: "/usr/bin/deno",
     sourceRoot: "file:///src/alfred/",
   });
   assertEquals(program, "/usr/bin/deno");
   assertEquals(args.slice(0, 1), ["run"]);
   assertEquals(args.slice(-3), ["/src/alfred/agents/alfred.ts", "fire", "echo"]);
+  let thrown: unknown;
+  try {
+    agentFireCommand("../sh", { ...compiled, execPath: "/opt/alfred/bin/alfred" });
+  } catch (error) {
+    thrown = error;
+  }
+  assert(thrown instanceof UsageError);
 });
 
 Deno.test("a fleet target names something valid, or the operator is told what to give", () => {

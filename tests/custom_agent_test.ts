@@ -36,7 +36,7 @@ function fleetYaml(world: LuciusWorld, extra: string[] = []): string {
     "    max_turns: 8",
     "    timeout_minutes: 1",
     "    caps: { firings_per_day: 4 }",
-    "    programs: [make]",
+    "    programs: [pandoc]",
     ...extra,
     "",
   ].join("\n");
@@ -68,7 +68,7 @@ Deno.test("a custom codename from fleet.yaml claims its queue, runs claude with 
     engineHosts: { claude: [host(world.anthropic.baseUrl)] },
     custom: customNeedsOf(parseYaml(fleet), { file: "fleet.yaml" }),
   });
-  assert(flags.some((f) => f.startsWith("--allow-run=") && f.includes("make")), flags.join(" "));
+  assert(flags.some((f) => f.startsWith("--allow-run=") && f.includes("pandoc")), flags.join(" "));
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/custom.ts`, "docs"],
     cwd: REPO_ROOT,
@@ -157,7 +157,7 @@ Deno.test("the build compiles a custom codename's binary from fleet.yaml, and it
   const outDir = await Deno.makeTempDir({ prefix: "alfred-build-custom-" });
   try {
     const fleet = "version: 1\nagents:\n  docs:\n    enabled: false\n    schedule: every 2h\n" +
-      "    programs: [make]\n    hosts: [docs.example.com]\n";
+      "    programs: [pandoc]\n    hosts: [docs.example.com]\n";
     const custom = customNeedsOf(parseYaml(fleet), { file: "fleet.yaml" });
     const manifest = await buildRelease({
       outDir,
@@ -171,7 +171,7 @@ Deno.test("the build compiles a custom codename's binary from fleet.yaml, and it
     assertEquals(built.entry, "agents/custom.ts");
     assertEquals(built.permissions, permissionsOf("alfred-docs", { custom }));
     assert(
-      built.permissions.run.includes("make") &&
+      built.permissions.run.includes("pandoc") &&
         built.permissions.net.includes("docs.example.com:443"),
     );
     // The binary is agents/custom.ts plus a preload naming it: that name is its codename.

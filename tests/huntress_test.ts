@@ -8,33 +8,61 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { failureOf, secretEnvOf } from "../agents/huntress_work.ts";
 import { startFakeAws } from "./fake_aws.ts";
-import { listDir } from "./helpers.ts";
+import { listDir, runAlfred } from "./helpers.ts";
 import { createLuciusWorld, type LuciusWorld } from "./lucius_world.ts";
 import { fireUnderFlags, firingEvents, fleetHead, setUpAws } from "./reader_firing.ts";
 
 const SECRET_PASSWORD = "s3cret-staging-password";
 
-const SMOKE_JS = `
+/**
+ * An HTTP GET that honours `http_proxy`, as curl, npm, pip and Deno do (Node 20's
+ * own fetch does not; Node 24+ does with NODE_USE_ENV_PROXY=1, which Alfred sets).
+ * Inside the sandbox the egress proxy is the only way out.
+ */
+const PROXIED_GET = `
+const http = require("node:http");
+function get(url, headers = {}) {
+  const target = new URL(url);
+  const proxy = process.env.http_proxy ? new URL(process.env.http_proxy) : undefined;
+  const request = proxy
+    ? { host: proxy.hostname, port: proxy.port, path: target.href, headers: { ...headers, host: target.host } }
+    : { host: target.hostname, port: target.port, path: target.pathname, headers };
+  return new Promise((resolve, reject) => {
+    const req = http.request(request, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+`;
+
+const SMOKE_JS = `${PROXIED_GET}
 const fs = require("node:fs");
 const url = process.env.STAGING_URL;
 const auth = Buffer.from(process.env.SMOKE_USERNAME + ":" + process.env.SMOKE_PASSWORD).toString("base64");
 console.log("smoke: checking " + url + " as " + process.env.SMOKE_USERNAME);
 console.log("debug: password is " + process.env.SMOKE_PASSWORD);
 console.log("leak check: " + (process.env.ANTHROPIC_API_KEY ? "engine key visible" : "no engine key"));
-fetch(url + "/health", { headers: { authorization: "Basic " + auth } }).then(async (res) => {
+get(url + "/health", { authorization: "Basic " + auth }).then((status) => {
   fs.mkdirSync("test-results", { recursive: true });
-  fs.writeFileSync("test-results/report.txt", "status " + res.status + "\\n");
-  if (res.status !== 200) {
-    console.error("FAIL health returned " + res.status);
+  fs.writeFileSync("test-results/report.txt", "status " + status + "\\n");
+  if (status !== 200) {
+    console.error("FAIL health returned " + status);
     process.exit(1);
   }
   console.log("PASS health");
 });
 `;
 
-async function huntressWorld(staging: string, aws: string): Promise<LuciusWorld> {
+async function huntressWorld(
+  staging: string,
+  aws: string,
+  options: { smoke?: string; lines?: string[] } = {},
+): Promise<LuciusWorld> {
   const world = await createLuciusWorld();
-  await Deno.writeTextFile(`${world.checkout}/smoke.js`, SMOKE_JS);
+  await Deno.writeTextFile(`${world.checkout}/smoke.js`, options.smoke ?? SMOKE_JS);
   await world.git(world.checkout, ["add", "smoke.js"]);
   await world.git(world.checkout, ["commit", "--quiet", "-m", "Add the smoke test"]);
   await world.git(world.checkout, ["push", "--quiet", "origin", "HEAD:main"]);
@@ -50,10 +78,31 @@ async function huntressWorld(staging: string, aws: string): Promise<LuciusWorld>
       "    smoke_secret_id: staging/smoke-user",
       "    smoke_artifacts: [test-results]",
       `    aws_endpoint_url: ${aws}`,
+      ...(options.lines ?? []).map((line) => `    ${line}`),
       "",
     ].join("\n"),
   );
   return world;
+}
+
+/**
+ * Fires Huntress under exactly alfred-huntress's permissions, with its own AWS
+ * profile, built with `hosts` (the URLs of the staging and `network:` hosts).
+ */
+async function fireHuntress(
+  world: LuciusWorld,
+  options: { hosts: string[]; env?: Record<string, string> },
+) {
+  const bin = await setUpAws(world, {
+    name: "huntress-smoke",
+    accessKeyId: "AKIAHUNTRESSTEST0001",
+  });
+  return await fireUnderFlags(world, {
+    codename: "huntress",
+    binDir: bin,
+    env: { ALFRED_HUNTRESS_AWS_PROFILE: "huntress-smoke", ...options.env },
+    permissions: { sandboxHosts: { huntress: options.hosts.map((url) => new URL(url).host) } },
+  });
 }
 
 function startStaging(status: () => number) {
@@ -74,17 +123,9 @@ Deno.test("a passing smoke run is silent: no Slack post, no artefacts, no worktr
   });
   await using world = await huntressWorld(staging.url, aws.url);
   try {
-    const bin = await setUpAws(world, {
-      name: "huntress-smoke",
-      accessKeyId: "AKIAHUNTRESSTEST0001",
-    });
-    const result = await fireUnderFlags(world, {
-      codename: "huntress",
-      binDir: bin,
-      env: {
-        ALFRED_HUNTRESS_AWS_PROFILE: "huntress-smoke",
-        AWS_ACCESS_KEY_ID: "AKIAPARENTLEAK000001",
-      },
+    const result = await fireHuntress(world, {
+      hosts: [staging.url],
+      env: { AWS_ACCESS_KEY_ID: "AKIAPARENTLEAK000001" },
     });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(
@@ -124,15 +165,7 @@ Deno.test("a failing smoke run posts one Slack message with the tail and artefac
   });
   await using world = await huntressWorld(staging.url, aws.url);
   try {
-    const bin = await setUpAws(world, {
-      name: "huntress-smoke",
-      accessKeyId: "AKIAHUNTRESSTEST0001",
-    });
-    const result = await fireUnderFlags(world, {
-      codename: "huntress",
-      binDir: bin,
-      env: { ALFRED_HUNTRESS_AWS_PROFILE: "huntress-smoke" },
-    });
+    const result = await fireHuntress(world, { hosts: [staging.url] });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(result.stdout, /\[HUNTRESS-SMOKE-FAILED\] smoke exited 1 after \d+ s/);
     const [event] = (await firingEvents(world)).filter((e) => e.agent === "huntress");
@@ -158,6 +191,77 @@ Deno.test("a failing smoke run posts one Slack message with the tail and artefac
     assertEquals(await listDir(world.layout.worktreesDir), []);
   } finally {
     await staging.close();
+  }
+});
+
+/** A smoke test that also tries a declared host and an undeclared one, through the proxy and around it. */
+const reachJs = (declared: string, undeclared: string) =>
+  `${PROXIED_GET}
+const net = require("node:net");
+const [declared, undeclared] = ["${declared}", "${undeclared}"];
+function direct(url) {
+  const target = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(target.port), target.hostname, () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.on("error", (error) => resolve(error.code));
+  });
+}
+(async () => {
+  console.log("staging " + await get(process.env.STAGING_URL + "/health"));
+  console.log("declared " + await get(declared + "/x"));
+  console.log("undeclared " + await get(undeclared + "/x"));
+  console.log("undeclared-direct " + await direct(undeclared));
+})();
+`;
+
+Deno.test("the smoke command runs in the sandbox: it reaches its declared hosts, and an undeclared one is denied and recorded", async () => {
+  const staging = startStaging(() => 200);
+  const declared = startStaging(() => 202);
+  const undeclared = startStaging(() => 200);
+  await using aws = startFakeAws({ secrets: { "staging/smoke-user": "plain-secret" } });
+  await using world = await huntressWorld(staging.url, aws.url, {
+    smoke: reachJs(declared.url, undeclared.url),
+    lines: [`network: ["${new URL(declared.url).host}"]`],
+  });
+  try {
+    const result = await fireHuntress(world, { hosts: [staging.url, declared.url] });
+    assertEquals(result.code, 0, result.stderr + result.stdout);
+    assertMatch(result.stdout, /\[SILENT\] huntress: smoke passed/);
+    const [event] = (await firingEvents(world)).filter((e) => e.agent === "huntress");
+    const log = await Deno.readTextFile(
+      `${world.layout.logsDir}/huntress/${(await listDir(`${world.layout.logsDir}/huntress`))[0]}`,
+    );
+    assertEquals(staging.seen.length, 1, "the staging URL's host is declared by staging_url");
+    assertEquals(declared.seen.length, 1, "a host in network: is reached");
+    assertEquals(
+      undeclared.seen.length,
+      0,
+      "an undeclared host is never reached, through the proxy or around it",
+    );
+    const denials = event.denials as { kind: string; detail: string }[];
+    const port = new URL(undeclared.url).port;
+    assert(
+      denials.some((d) =>
+        d.kind === "network" && d.detail === `GET 127.0.0.1:${port} (not on the allowlist)`
+      ),
+      JSON.stringify(denials),
+    );
+    assert(
+      !denials.some((d) => d.detail.includes(new URL(declared.url).port)),
+      JSON.stringify(denials),
+    );
+    assertStringIncludes(log, "sandbox refused");
+    const status = await runAlfred(["status", "--json"], { home: world.home });
+    assertEquals(status.code, 0, status.stderr);
+    const row = JSON.parse(status.stdout).agents.find((a: { agent: string }) =>
+      a.agent === "huntress"
+    );
+    assertEquals(row.lastFiring.denials, denials.length);
+  } finally {
+    await Promise.all([staging.close(), declared.close(), undeclared.close()]);
   }
 });
 

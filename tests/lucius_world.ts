@@ -73,13 +73,15 @@ export async function createLuciusWorld(
     extraRepos?: string[];
     /** More top-level lines of fleet.yaml (e.g. a `github:` section). */
     fleetLines?: string[];
+    /** Put the operator's checkout under the home folder (`~/src/web`), as on a workstation. */
+    checkoutInHome?: boolean;
   } = {},
 ): Promise<LuciusWorld> {
   const codename = options.codename ?? "lucius";
   const root = await Deno.makeTempDir({ prefix: "alfred-lucius-" });
   const home = `${root}/home`;
   const origin = `${root}/origin.git`;
-  const checkout = `${root}/checkout`;
+  const checkout = options.checkoutInHome ? `${home}/src/web` : `${root}/checkout`;
   const seed = `${root}/seed`;
   const gitEnv = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
@@ -110,8 +112,8 @@ export async function createLuciusWorld(
   await git(seed, ["add", "."]);
   await git(seed, ["commit", "--quiet", "-m", "Initial commit"]);
   await git(seed, ["push", "--quiet", "origin", "main"]);
-  await git(root, ["clone", "--quiet", origin, checkout]);
   await Deno.mkdir(home, { recursive: true });
+  await git(root, ["clone", "--quiet", origin, checkout]);
   await Deno.writeTextFile(
     `${home}/fleet.yaml`,
     [

@@ -9,10 +9,12 @@ import {
   BUILT_IN_CODENAMES,
   customNeedsOf,
   declarationsOf,
+  FORBIDDEN_PROGRAMS,
   KILL_PROGRAM,
   normaliseHost,
   permissionsOf,
   runFlagsOf,
+  sandboxHostsOf,
   wideFlagsIn,
 } from "../runner/permissions.ts";
 import {
@@ -61,28 +63,31 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
       sys: ["hostname"],
     }],
     ["alfred", {
+      // Its own commands, and the agents' binaries that a compiled `alfred fire` runs.
       run: [
         "/usr/bin/sandbox-exec",
-        "aws",
+        ...BUILT_IN_CODENAMES.map((codename) => `alfred-${codename}`).sort(),
         "bwrap",
-        "claude",
-        "codex",
-        "deno",
-        "df",
         "gh",
-        "git",
         "kill",
         "launchctl",
         "loginctl",
-        "make",
-        "node",
-        "npm",
-        "npx",
-        "pnpm",
         "systemctl",
-        "yarn",
       ],
+      net: ["127.0.0.1:6379", "api.github.com:443", "hooks.slack.com:443", "localhost:6379"],
       sys: ["hostname", "uid"],
+    }],
+    ["alfred-bane", {
+      run: ["/usr/bin/sandbox-exec", "bwrap", "claude", "codex", "df", "gh", "git", KILL_PROGRAM],
+    }],
+    ["alfred-huntress", {
+      run: ["/usr/bin/sandbox-exec", "aws", "bwrap", "df", "gh", "git", KILL_PROGRAM],
+      net: [
+        "127.0.0.1:0",
+        "api.github.com:443",
+        "hooks.slack.com:443",
+        "unix:/tmp/alfred-sandbox-huntress/proxy.sock",
+      ],
     }],
   ];
   for (const [binary, expected] of cases) {
@@ -92,6 +97,21 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
     }
     assertEquals(set.read, "all");
   }
+  for (const { binary, permissions } of declarationsOf()) {
+    const runners = permissions.run.filter((program) => FORBIDDEN_PROGRAMS.includes(program));
+    assertEquals(runners, [], `${binary} may start no shell or code runner`);
+  }
+  for (
+    const runner of ["sh", "bash", "node", "npm", "npx", "pnpm", "yarn", "deno", "make", "python"]
+  ) {
+    assert(FORBIDDEN_PROGRAMS.includes(runner), runner);
+  }
+  assert(!permissionsOf("alfred").env.includes("ANTHROPIC_*"), "alfred runs no engine itself");
+  const withStaging = permissionsOf("alfred-huntress", {
+    sandboxHosts: { huntress: ["staging.example.com:443"] },
+  });
+  assert(withStaging.net.includes("staging.example.com:443"), "its proxy may reach staging");
+  assert(!permissionsOf("alfred-gordon").net.some((host) => host.startsWith("unix:")));
   const echoEnv = permissionsOf("alfred-echo").env;
   assert(!echoEnv.includes("ANTHROPIC_*"), "echo runs no engine, so no engine variables");
   assert(permissionsOf("alfred-lucius").env.includes("ANTHROPIC_*"));
@@ -126,7 +146,7 @@ Deno.test("custom agents from fleet.yaml declare programs, hosts and env, valida
       lucius: { enabled: true, programs: ["curl"] },
       docs: {
         schedule: "every 1h",
-        programs: ["make"],
+        programs: ["pandoc"],
         hosts: ["docs.example.com"],
         env: ["GOPATH"],
       },
@@ -135,12 +155,15 @@ Deno.test("custom agents from fleet.yaml declare programs, hosts and env, valida
   const custom = customNeedsOf(fleet, { file: "fleet.yaml" });
   assertEquals(Object.keys(custom), ["docs"], "built-in agents cannot widen themselves");
   const set = permissionsOf("alfred-docs", { custom });
-  assertEquals(set.run, [...permissionsOf("alfred-lucius").run, "make"].sort());
+  assertEquals(set.run, [...permissionsOf("alfred-lucius").run, "pandoc"].sort());
   assert(set.net.includes("docs.example.com:443") && set.env.includes("GOPATH"));
-  assert(permissionsOf("alfred", { custom }).run.includes("make"), "alfred can fire it too");
+  const alfred = permissionsOf("alfred", { custom }).run;
+  assert(alfred.includes("alfred-docs") && !alfred.includes("pandoc"), "alfred fires its binary");
   assertEquals(declarationsOf({ custom }).at(-1)?.entry, "agents/custom.ts");
   const bad: [unknown, string][] = [
     [{ agents: { x: { programs: ["sh"] } } }, "agents.x.programs.0: may not be a shell"],
+    [{ agents: { x: { programs: ["node"] } } }, "agents.x.programs.0: may not be a shell"],
+    [{ agents: { x: { programs: ["make"] } } }, "code runner"],
     [{ agents: { x: { programs: ["/usr/bin/curl"] } } }, "agents.x.programs.0: must be a bare"],
     [{ agents: { x: { hosts: ["*"] } } }, "agents.x.hosts.0: must be a host"],
     [{ agents: { x: { env: ["lower"] } } }, "agents.x.env.0: must be an upper-case"],
@@ -149,6 +172,36 @@ Deno.test("custom agents from fleet.yaml declare programs, hosts and env, valida
   for (const [doc, message] of bad) {
     assertThrows(() => customNeedsOf(doc, { file: "fleet.yaml" }), ConfigError, message);
   }
+});
+
+Deno.test("each agent's sandbox hosts come from fleet.yaml, validated like custom agents' hosts", () => {
+  const fleet = {
+    version: 1,
+    agents: {
+      huntress: { staging_url: "http://staging.example.com:8080/app", network: ["api.stripe.com"] },
+      bane: { network: ["registry.npmjs.org:443"] },
+      lucius: { enabled: true },
+    },
+  };
+  assertEquals(sandboxHostsOf(fleet, { file: "fleet.yaml" }), {
+    huntress: ["api.stripe.com:443", "staging.example.com:8080"],
+    bane: ["registry.npmjs.org:443"],
+  });
+  assertEquals(
+    sandboxHostsOf({ agents: { huntress: { staging_url: "https://s.example.com" } } }, {
+      file: "f",
+    }),
+    { huntress: ["s.example.com:443"] },
+  );
+  const bad: [unknown, string][] = [
+    [{ agents: { huntress: { network: ["*.example.com"] } } }, "agents.huntress.network.0"],
+    [{ agents: { bane: { network: ["https://x.com"] } } }, "agents.bane.network.0"],
+    [{ agents: { huntress: { staging_url: "ftp://x" } } }, "agents.huntress.staging_url"],
+  ];
+  for (const [doc, message] of bad) {
+    assertThrows(() => sandboxHostsOf(doc, { file: "fleet.yaml" }), ConfigError, message);
+  }
+  assertEquals(sandboxHostsOf({ version: 1 }, { file: "f" }), {});
 });
 
 Deno.test("file access is all, or only the absolute paths of a one-machine build", () => {

@@ -1,7 +1,11 @@
 /** The bubblewrap command line and the git parts of a worktree (argv as data; git for real). */
 import { bwrapArgs, forwarderScript, shellQuote } from "../runner/sandbox/bwrap.ts";
 import { wrapEngineCommand } from "../runner/sandbox/mod.ts";
-import { gitWritableParts, readGitWorktreeParts } from "../runner/sandbox/policy.ts";
+import {
+  gitReadOnlyParts,
+  gitWritableParts,
+  readGitWorktreeParts,
+} from "../runner/sandbox/policy.ts";
 import { runCapture } from "../runner/process.ts";
 import { assert, assertEquals } from "./assert.ts";
 
@@ -143,6 +147,25 @@ Deno.test("git parts of a linked worktree: objects, own admin dir, the branch's 
   });
   assertEquals(main.writable, ["/r/.git"]);
   assertEquals(main.protect, ["/r/.git/hooks", "/r/.git/config"]);
+});
+
+Deno.test("git parts of a command that only reads the repository: nothing writable, its own admin dir shown", () => {
+  const linked = { commonDir: "/r/.git", adminDir: "/r/.git/worktrees/f-1", isMainCheckout: false };
+  assertEquals(gitReadOnlyParts({ ...linked, branchRef: "refs/heads/agent/bane/x-1" }), {
+    readOnly: ["/r/.git"],
+    writable: [],
+    protect: ["/r/.git/worktrees/f-1"],
+    mustExist: [],
+    otherWorktrees: "/r/.git/worktrees",
+  });
+  const main = gitReadOnlyParts({
+    commonDir: "/w/.git",
+    adminDir: "/w/.git",
+    branchRef: "refs/heads/main",
+    isMainCheckout: true,
+  });
+  // `.git` lies inside the writable worktree: it is made read-only again on top.
+  assertEquals([main.writable, main.protect], [[], ["/w/.git"]]);
 });
 
 Deno.test("the sandbox of a real worktree binds only its own git parts and hides the rest", async () => {

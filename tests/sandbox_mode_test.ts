@@ -43,6 +43,14 @@ for (const [mode, check, expected, warns] of modeCases) {
   });
 }
 
+Deno.test("an auto fallback says what runs unconfined: the engine, or a repository command", () => {
+  assertMatch(decideSandbox("auto", broken).warning ?? "", /; the engine runs unconfined$/);
+  assertMatch(
+    decideSandbox("auto", broken, { subject: "pre-push npm" }).warning ?? "",
+    /^sandbox: auto and no working sandbox \(no bwrap\); pre-push npm runs unconfined$/,
+  );
+});
+
 Deno.test("the default mode is required on Linux and macOS", () => {
   assertEquals(defaultSandboxMode("linux"), "required");
   assertEquals(defaultSandboxMode("darwin"), "required");

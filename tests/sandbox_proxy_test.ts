@@ -2,6 +2,7 @@
 import {
   type AllowRule,
   isAllowed,
+  NOT_IN_BINARY,
   parseProxyRequest,
   startEgressProxy,
 } from "../runner/sandbox/proxy.ts";
@@ -171,4 +172,42 @@ Deno.test("a malformed request is answered 403 and recorded", async () => {
   assertMatch(answer, /403 Forbidden/);
   assertEquals(proxy.denials().length, 1);
   assertMatch(proxy.denials()[0].reason, /malformed request/);
+});
+
+Deno.test("a declared host the binary was not built for is refused and recorded, not a crash", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alfred-proxy-perm-" });
+  try {
+    const path = `${dir}/proxy.sock`;
+    const script = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { startEgressProxy } from "${
+        new URL("../runner/sandbox/proxy.ts", import.meta.url).href
+      }";
+const proxy = startEgressProxy({ allow: [{ host: "127.0.0.1", port: 9 }], listen: { transport: "unix", path: ${
+        JSON.stringify(path)
+      } } });
+const conn = await Deno.connect({ transport: "unix", path: ${JSON.stringify(path)} });
+await conn.write(new TextEncoder().encode("GET http://127.0.0.1:9/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"));
+const buffer = new Uint8Array(4096);
+const n = await conn.read(buffer);
+conn.close();
+console.log(JSON.stringify({ answer: new TextDecoder().decode(buffer.subarray(0, n ?? 0)), denials: proxy.denials() }));
+await proxy.close();
+`,
+    );
+    // Exactly what a compiled binary has: its socket, and no other host.
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--allow-read", "--allow-write", `--allow-net=unix:${path}`, script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assertEquals(output.code, 0, stderr);
+    const result = JSON.parse(new TextDecoder().decode(output.stdout));
+    assertMatch(result.answer, /^HTTP\/1\.1 403 Forbidden/);
+    assertEquals(result.denials.map((d: { reason: string }) => d.reason), [NOT_IN_BINARY]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

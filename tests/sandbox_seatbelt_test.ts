@@ -97,3 +97,28 @@ Deno.test("seatbelt strings escape quotes and backslashes", () => {
   });
   assert(tricky.includes('(subpath "/w\\")(allow default")'));
 });
+
+Deno.test("seatbelt: a repository command sees its own admin dir read-only inside the hidden worktrees", () => {
+  const readOnly = seatbeltProfile({
+    policy: {
+      worktree: "/Users/op/.alfred/worktrees/bane/f-1",
+      readOnly: ["/Users/op/code/repo/.git"],
+      emptied: ["/Users/op/code/repo/.git/worktrees"],
+      writable: ["/Users/op/.alfred/worktrees/bane/f-1", "/Users/op/.alfred/sandbox-cache/bane/f"],
+      protect: ["/Users/op/code/repo/.git/worktrees/f-1"],
+      home: "/Users/op",
+      denied: [],
+    },
+    proxyPort: 50123,
+    hidden: ["/Users/op/.alfred", "/Users/op"],
+  }).split("\n");
+  const admin = '(subpath "/Users/op/code/repo/.git/worktrees/f-1")';
+  const hide = readOnly.indexOf(
+    '(deny file-read* file-write* (subpath "/Users/op/code/repo/.git/worktrees"))',
+  );
+  const shown = readOnly.indexOf(`(allow file-read* ${admin})`);
+  assert(hide >= 0 && shown > hide, readOnly.join("\n"));
+  assertEquals(readOnly.filter((line) => line.includes("file-write") && line.includes(admin)), [
+    `(deny file-write* ${admin})`,
+  ]);
+});

@@ -9,6 +9,7 @@ import { parseCommandArgs } from "./args.ts";
 import { AlfredError } from "../../runner/errors.ts";
 import { type FleetConfig, loadFleetConfig } from "../../runner/config.ts";
 import { validateScheduleText } from "../../runner/schedule_check.ts";
+import { sandboxOffWarning, unconfinedAgents } from "../../runner/sandbox/opt_out.ts";
 
 /** One check's result. */
 export interface Check {
@@ -104,6 +105,14 @@ export async function runChecks(context: CommandContext): Promise<Check[]> {
   if (Deno.build.os === "linux" && enabled.length) checks.push(await checkLingerForUser(context));
   const sandboxed = enabled.filter((agent) => agent.codename !== "echo" && agent.sandbox !== "off");
   if (sandboxed.length) checks.push(await checkEngineSandbox(sandboxed, path));
+  const unconfined = unconfinedAgents(enabled);
+  if (unconfined.length) {
+    checks.push({
+      name: "sandbox: off",
+      status: "warn",
+      detail: unconfined.map(sandboxOffWarning).join("; "),
+    });
+  }
   if (config) {
     checks.push(
       config.slackWebhookUrl

@@ -9,6 +9,7 @@
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { readFleetView } from "../../runner/control/fleet_view.ts";
+import { sandboxOffWarning } from "../../runner/sandbox/opt_out.ts";
 
 const HELP = `Usage: alfred status [--json]
 
@@ -91,6 +92,17 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
         `SANDBOX ${row.agent}: ${row.lastFiring.denials} action(s) refused in its last firing ` +
           `(\`alfred logs ${row.agent}\`, events/ for details)`,
       );
+    }
+  }
+  for (const agent of report.unconfined) {
+    context.stdout(`UNCONFINED ${sandboxOffWarning(agent)}`);
+  }
+  for (const row of rows) {
+    const shown = row.sandbox === "off" ? [sandboxOffWarning(row.agent)] : [];
+    for (const warning of row.lastFiring?.warnings ?? []) {
+      if (!shown.includes(warning)) {
+        context.stdout(`WARNING ${row.agent} (last firing): ${warning}`);
+      }
     }
   }
   for (

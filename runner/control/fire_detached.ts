@@ -16,7 +16,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { newFiringId } from "../events.ts";
-import { agentLogDir, basenameOf, dirnameOf, type EnvReader } from "../paths.ts";
+import { currentProcessFacts, fireRouteOf, type ProcessFacts } from "../../agents/fire_route.ts";
+import { UsageError } from "../errors.ts";
+import { agentLogDir, type EnvReader } from "../paths.ts";
 import { ProcessSpawnError } from "../process.ts";
 import type { OperatorContext } from "./context.ts";
 
@@ -32,10 +34,8 @@ export interface DetachedFiring {
   exited: Promise<number | null>;
 }
 
-/** How this process was started: a compiled `alfred…` binary, or `deno run`. */
-export interface Runtime {
-  /** `Deno.execPath()`. */
-  execPath: string;
+/** How this process was started, and where its sources are under `deno run`. */
+export interface Runtime extends ProcessFacts {
   /** The URL of this repository's root, under `deno run` (for the CLI's entry file). */
   sourceRoot: string;
 }
@@ -53,20 +53,26 @@ const DENO_RUN_FLAGS = [
 /**
  * The command that fires `codename` by itself (pure). A compiled binary
  * (`alfred`, `alfred-serve`, …) runs the agent's own binary next to it, with
- * the permissions baked into that binary; under `deno run` it is
- * `deno run … agents/alfred.ts fire <codename>`.
+ * the permissions baked into that binary (agents/fire_route.ts decides);
+ * under `deno run` it is `deno run … agents/alfred.ts fire <codename>`.
  *
  * @param codename The agent.
- * @param runtime This process's executable and source root.
+ * @param runtime How this process was started.
  * @returns The program and its arguments.
+ * @throws {UsageError} when `codename` cannot name a binary.
  */
 export function agentFireCommand(codename: string, runtime: Runtime): string[] {
-  const executable = basenameOf(runtime.execPath);
-  if (/^alfred(-[a-z0-9-]+)?(\.exe)?$/.test(executable)) {
-    return [`${dirnameOf(runtime.execPath)}/alfred-${codename}`];
+  const route = fireRouteOf(runtime, codename);
+  switch (route.kind) {
+    case "sibling":
+      return [route.program];
+    case "invalid":
+      throw new UsageError(route.reason);
+    case "in-process": {
+      const entry = new URL("agents/alfred.ts", runtime.sourceRoot).pathname;
+      return [runtime.execPath, "run", ...DENO_RUN_FLAGS, entry, "fire", codename];
+    }
   }
-  const entry = new URL("agents/alfred.ts", runtime.sourceRoot).pathname;
-  return [runtime.execPath, "run", ...DENO_RUN_FLAGS, entry, "fire", codename];
 }
 
 /**
@@ -110,7 +116,7 @@ const INHERITED_VARIABLES = [
 
 /** The runtime this module runs in. */
 export function currentRuntime(): Runtime {
-  return { execPath: Deno.execPath(), sourceRoot: new URL("../../", import.meta.url).href };
+  return { ...currentProcessFacts(), sourceRoot: new URL("../../", import.meta.url).href };
 }
 
 /**

@@ -19,6 +19,7 @@ import { peekState } from "../state.ts";
 import { dayOf, Ledger } from "../spend.ts";
 import { validateScheduleText } from "../schedule_check.ts";
 import { openCoordination } from "../coordination/mod.ts";
+import { unconfinedAgents } from "../sandbox/opt_out.ts";
 import { describeMissedRuns, detectMissedRuns } from "../../scheduler/missed_run_watch.ts";
 import { readManifest } from "../../scheduler/manifest.ts";
 import { schedulerStatus } from "../../scheduler/status.ts";
@@ -40,6 +41,8 @@ export interface AgentView {
   pausedUntil: string | null;
   /** Its schedule. */
   schedule: string;
+  /** How its engine and repository commands are confined (`off`: not at all). */
+  sandbox: string;
   /** Its next firing by the installed scheduler, if known. */
   nextFiring: string | null;
   /** Its last firing, if any. */
@@ -50,8 +53,10 @@ export interface AgentView {
     outcome: string;
     error: string | null;
     costUsd: number;
-    /** How many actions the engine's sandbox refused in that firing. */
+    /** How many actions the sandbox refused in that firing. */
     denials: number;
+    /** The warnings of that firing (e.g. it ran unconfined). */
+    warnings: string[];
   } | null;
   /** Today's figures against the caps, or why the ledger is unreadable. */
   today: {
@@ -87,6 +92,8 @@ export interface FleetView {
   missedRuns: { agent: string; lastFiring: string | null; overdueSince: string }[];
   /** The missed runs, one line each for a person. */
   missedRunLines: string[];
+  /** Enabled agents that run unconfined by their setting (`sandbox: off`). */
+  unconfined: string[];
   /** Every agent, in fleet.yaml order. */
   agents: AgentView[];
 }
@@ -123,6 +130,7 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
       pausedBy: paused?.by ?? null,
       pausedUntil: paused?.until ?? null,
       schedule: agent.schedule,
+      sandbox: agent.sandbox,
       nextFiring: next.times.get(agent.codename) ?? null,
       lastFiring: last.kind === "ok"
         ? {
@@ -133,6 +141,7 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
           error: last.value.error,
           costUsd: last.value.cost_usd,
           denials: last.value.denials?.length ?? 0,
+          warnings: last.value.warnings ?? [],
         }
         : null,
       today: ledger.kind === "corrupt" ? { unreadable: ledger.reason } : {
@@ -166,6 +175,7 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
       overdueSince: miss.overdueSince.toISOString(),
     })),
     missedRunLines: describeMissedRuns(missed),
+    unconfined: unconfinedAgents(Object.values(config.agents)),
     agents,
   };
 }

@@ -14,6 +14,7 @@
  * @module
  */
 import { z } from "zod";
+import type { DenialRecord } from "../agent.ts";
 import type { PermissionDenial } from "../engines/agent_result.ts";
 import type { NetworkDenial } from "./proxy.ts";
 
@@ -52,10 +53,15 @@ export interface DenialScannerOptions {
   now?: () => Date;
 }
 
-/** Reads engine output lines and collects file denials. */
+/** Reads engine output lines (or a plain command's) and collects file denials. */
 export interface DenialScanner {
-  /** Feeds one stdout line of the engine. */
+  /** Feeds one stdout line of the engine (stream JSON). */
   line(text: string): void;
+  /**
+   * Feeds one output line of a plain command (a test runner, a smoke test):
+   * the line itself is read for a denial.
+   */
+  plain(tool: string, text: string): void;
   /** The file denials so far. */
   denials(): FileDenial[];
 }
@@ -78,7 +84,8 @@ const StreamMessage = z.looseObject({
 
 /**
  * Creates a scanner of `claude` stream-json lines (assistant `tool_use` and
- * user `tool_result` blocks) and of Codex `command_execution` items.
+ * user `tool_result` blocks), of Codex `command_execution` items, and of a
+ * plain command's output lines.
  *
  * @param options The hidden paths and the clock.
  * @returns The scanner.
@@ -145,6 +152,7 @@ export function createDenialScanner(options: DenialScannerOptions): DenialScanne
       const item = CodexCommand.safeParse(json);
       if (item.success) inspect("exec_command", item.data.item.aggregated_output ?? "");
     },
+    plain: (tool, text) => inspect(tool, text),
     denials: () => found.map((d) => ({ ...d })),
   };
 }
@@ -198,4 +206,29 @@ function textOf(content: unknown): string {
     ).join("\n");
   }
   return "";
+}
+
+/**
+ * One denial as the firing record keeps it: a kind and one line (pure).
+ *
+ * @param denial A denial of the sandbox, the proxy or the engine.
+ * @returns The record.
+ */
+export function denialRecordOf(denial: SandboxDenial): DenialRecord {
+  switch (denial.kind) {
+    case "network":
+      return {
+        kind: "network",
+        detail: `${denial.method} ${denial.host}:${denial.port} (${denial.reason})`,
+      };
+    case "file":
+      return {
+        kind: "file",
+        detail: `${denial.tool ?? "tool"}: ${denial.message}${
+          denial.path ? ` (${denial.path})` : ""
+        }`,
+      };
+    case "permission":
+      return { kind: "permission", detail: `${denial.tool} ${denial.input}` };
+  }
 }

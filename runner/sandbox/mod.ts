@@ -1,7 +1,10 @@
 /**
- * Sandboxed engine execution: confines the engine's whole process tree to its
- * worktree (bubblewrap on Linux, `sandbox-exec` on macOS), sends its network
- * through an allowlisting proxy, and collects every denial of the firing.
+ * Sandboxed execution: confines the engine's whole process tree, and every
+ * command that runs repository code (runner/repo_command.ts), to its worktree
+ * (bubblewrap on Linux, `sandbox-exec` on macOS), sends its network through an
+ * allowlisting proxy, and collects every denial of the firing. One policy
+ * builder, {@linkcode wrapCommand}, serves both; {@linkcode wrapEngineCommand}
+ * adds the engine's API host and config folder.
  *
  * ```ts ignore
  * const wrapped = await wrapEngineCommand(claudePath, args, {
@@ -34,6 +37,7 @@ import {
   CREDENTIAL_PATHS,
   type DeniedPath,
   type FilePolicy,
+  gitReadOnlyParts,
   gitWritableParts,
   isUnder,
   readGitWorktreeParts,
@@ -184,21 +188,23 @@ export async function checkSandbox(options: CheckSandboxOptions): Promise<Sandbo
  *
  * @param mode The agent's setting.
  * @param check The result of {@linkcode checkSandbox}.
- * @param options The agent, for the error message.
+ * @param options The agent, for the error message; what runs (default `the engine`), for the warning.
  * @returns Whether to sandbox, and a warning for the log when `auto` falls back.
  * @throws {SandboxUnavailableError} for `required` without a working sandbox.
  */
 export function decideSandbox(
   mode: SandboxMode,
   check: SandboxCheck,
-  options: { agent?: string } = {},
+  options: { agent?: string; subject?: string } = {},
 ): { sandboxed: boolean; warning: string | undefined } {
   if (mode === "off") return { sandboxed: false, warning: undefined };
   if (check.ok) return { sandboxed: true, warning: undefined };
   if (mode === "auto") {
     return {
       sandboxed: false,
-      warning: `sandbox: auto and no working sandbox (${check.detail}); the engine runs unconfined`,
+      warning: `sandbox: auto and no working sandbox (${check.detail}); ${
+        options.subject ?? "the engine"
+      } runs unconfined`,
     };
   }
   throw new SandboxUnavailableError(check.detail, { agent: options.agent });
@@ -226,14 +232,29 @@ export function engineApiRules(
   engine: SandboxedEngine,
   options: { apiUrl?: string } = {},
 ): AllowRule[] {
-  if (options.apiUrl) {
-    const url = new URL(options.apiUrl);
-    const port = url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
-    return [{ host: url.hostname.replace(/^\[|\]$/g, ""), port }];
-  }
+  if (options.apiUrl) return [urlRule(options.apiUrl)];
   return engine === "claude"
     ? [{ host: "api.anthropic.com" }]
     : [{ host: "api.openai.com" }, { host: "chatgpt.com" }, { host: "auth.openai.com" }];
+}
+
+/**
+ * The allow rule of a URL's host and port (pure).
+ *
+ * @example Usage
+ * ```ts
+ * import { urlRule } from "./mod.ts";
+ * urlRule("https://staging.example.com/app"); // { host: "staging.example.com", port: 443 }
+ * urlRule("http://127.0.0.1:8080"); // { host: "127.0.0.1", port: 8080 }
+ * ```
+ *
+ * @param url An `http:` or `https:` URL.
+ * @returns Its host (without IPv6 brackets) and port (80 or 443 unless given).
+ */
+export function urlRule(url: string): AllowRule {
+  const parsed = new URL(url);
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443;
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ""), port };
 }
 
 /**
@@ -288,31 +309,27 @@ export function engineConfigPaths(
   return { dirs: [dir], protect: [`${dir}/config.toml`, `${dir}/AGENTS.md`] };
 }
 
-/** Options of {@linkcode wrapEngineCommand}. */
-export interface WrapOptions {
+/** What every sandboxed command shares: the agent, its mode, and what stays hidden. */
+export interface SandboxBaseOptions {
   /** The agent's setting. */
   mode: SandboxMode;
-  /** The agent (error messages). */
+  /** The agent (error messages, its fixed socket folder in a compiled binary). */
   agent?: string;
-  /** Which engine runs (its API host and config folders). */
-  engine: SandboxedEngine;
   /** The worktree: writable and the working directory. */
   worktree: string;
   /** The operator's home folder (replaced by an empty one). */
   home: string;
   /** ALFRED_HOME: never visible. */
   alfredHome: string;
-  /** The engine environment (after the allowlist); `PATH` locates programs. */
+  /** The command's environment (after its allowlist); `PATH` locates programs. */
   env: Readonly<Record<string, string>>;
-  /** The API base URL when not the vendor's (tests: the loopback fake). */
-  apiUrl?: string;
   /** Hosts the agent declares, already parsed. */
   allowHosts?: readonly AllowRule[];
-  /** Extra folders the engine may read (e.g. a toolchain under the home folder). */
+  /** Extra folders the command may read (e.g. a toolchain under the home folder). */
   extraReadOnly?: readonly string[];
   /** A folder for the proxy socket (private to the runner). Default: a new temp dir. */
   runtimeDir?: string;
-  /** The forwarder command inside the sandbox. Default: this Deno running `eval`. */
+  /** The forwarder command inside the sandbox. Default: {@linkcode defaultForwarder}. */
   forwarder?: readonly string[];
   /** The platform. Default `Deno.build.os`. */
   os?: string;
@@ -322,23 +339,56 @@ export interface WrapOptions {
   now?: () => Date;
 }
 
+/** Options of {@linkcode wrapEngineCommand}. */
+export interface WrapOptions extends SandboxBaseOptions {
+  /** Which engine runs (its API host and config folders). */
+  engine: SandboxedEngine;
+  /** The API base URL when not the vendor's (tests: the loopback fake). */
+  apiUrl?: string;
+}
+
+/** Options of {@linkcode wrapCommand}: the one policy builder behind every sandboxed run. */
+export interface CommandSandboxOptions extends SandboxBaseOptions {
+  /** Every destination the proxy lets through (declared hosts are added). */
+  allow: readonly AllowRule[];
+  /** Folders writable besides the worktree (an engine's config folder, a private cache). */
+  writable?: readonly string[];
+  /** Files or folders inside `writable` kept read-only (engine settings). */
+  protect?: readonly string[];
+  /**
+   * `commit`: the git parts a commit from the worktree needs are writable (the
+   * engine). `read-only`: the repository's git data is only read (repository
+   * commands: tests, smoke tests), so the worktree is the one writable place.
+   */
+  git: "commit" | "read-only";
+  /**
+   * How file denials are read from the output: `engine-stream` (tool results in
+   * the engine's JSON stream) or `plain` (every output line of a command).
+   */
+  output: "engine-stream" | "plain";
+  /** What runs, for warnings and denial records, e.g. `the engine`, `pre-push npm`. */
+  subject: string;
+}
+
 /** A command ready for `runProcess`, with the sandbox's bookkeeping. */
 export interface WrappedCommand extends AsyncDisposable {
   /** Whether it runs sandboxed. */
   readonly sandboxed: boolean;
-  /** The program to start (`bwrap`, `sandbox-exec`, or the engine itself). */
+  /** The program to start (`bwrap`, `sandbox-exec`, or the command itself). */
   readonly command: string;
   /** Its arguments. */
   readonly args: string[];
-  /** The environment to start it with (the engine env plus the proxy variables). */
+  /** The environment to start it with (the command's env plus the proxy variables). */
   readonly env: Record<string, string>;
   /** A warning for the firing log (`auto` without a sandbox). */
   readonly warning: string | undefined;
-  /** Feed every stdout line of the engine: file denials are read from tool results. */
+  /** Feed every stdout line: file denials are read from it. */
   onStdoutLine(line: string): void;
+  /** Feed every stderr line (read for denials for plain commands only). */
+  onStderrLine(line: string): void;
   /**
-   * Every denial so far: network (proxy), file (tool results), and the
-   * engine's own permission denials when given.
+   * Every denial so far: network (proxy), file (output), and the engine's own
+   * permission denials when given.
    */
   denials(permissionDenials?: readonly PermissionDenial[]): SandboxDenial[];
   /** Stops the proxy and removes the socket folder. */
@@ -347,7 +397,8 @@ export interface WrappedCommand extends AsyncDisposable {
 
 /**
  * Wraps an engine command in the platform's sandbox, starting the firing's
- * egress proxy.
+ * egress proxy: {@linkcode wrapCommand} with the engine's API host, its
+ * config folder writable (settings read-only) and the git parts a commit needs.
  *
  * Requires `--allow-run` (bwrap), `--allow-net` (the proxy, on 127.0.0.1 or a
  * Unix socket), read access to the worktree's git dirs and write access to the
@@ -359,32 +410,66 @@ export interface WrappedCommand extends AsyncDisposable {
  * @returns The command to run, its environment, the denials accessor and a cleanup.
  * @throws {SandboxUnavailableError} for `required` without a working sandbox.
  */
-export async function wrapEngineCommand(
+export function wrapEngineCommand(
   command: string,
   args: readonly string[],
   options: WrapOptions,
+): Promise<WrappedCommand> {
+  const config = engineConfigPaths(options.engine, { home: options.home, env: options.env });
+  return wrapCommand(command, args, {
+    ...options,
+    allow: engineApiRules(options.engine, { apiUrl: options.apiUrl }),
+    writable: config.dirs,
+    protect: config.protect,
+    git: "commit",
+    output: "engine-stream",
+    subject: "the engine",
+  });
+}
+
+/**
+ * Wraps any command in the platform's sandbox (bubblewrap on Linux,
+ * `sandbox-exec` on macOS) and starts its egress proxy. Engines and every
+ * command that runs repository code (tests, smoke tests) go through here:
+ * one policy for all of them.
+ *
+ * Requires `--allow-run` (bwrap), `--allow-net` (the proxy, on 127.0.0.1 or a
+ * Unix socket), read access to the worktree's git dirs and write access to the
+ * runtime folder.
+ *
+ * @param command The program (a name on `env.PATH` or a path).
+ * @param args Its arguments.
+ * @param options Mode, paths, destinations, what is writable, how output is read.
+ * @returns The command to run, its environment, the denials accessor and a cleanup.
+ * @throws {SandboxUnavailableError} for `required` without a working sandbox.
+ */
+export async function wrapCommand(
+  command: string,
+  args: readonly string[],
+  options: CommandSandboxOptions,
 ): Promise<WrappedCommand> {
   const os = options.os ?? Deno.build.os;
   const path = options.env.PATH ?? "";
   const check = options.mode === "off"
     ? { ok: false, kind: "none" as const, program: undefined, detail: "off" }
     : options.check ?? await checkSandbox({ path, os });
-  const decision = decideSandbox(options.mode, check, { agent: options.agent });
+  const decision = decideSandbox(options.mode, check, {
+    agent: options.agent,
+    subject: options.subject,
+  });
   if (!decision.sandboxed) return unwrapped(command, args, options.env, decision.warning);
 
   const program = await resolveProgram(command, path);
-  const config = engineConfigPaths(options.engine, { home: options.home, env: options.env });
-  for (const dir of config.dirs) await Deno.mkdir(dir, { recursive: true });
-  const git = gitWritableParts(await readGitWorktreeParts(options.worktree));
+  const extraWritable = options.writable ?? [];
+  for (const dir of extraWritable) await Deno.mkdir(dir, { recursive: true });
+  const gitParts = await readGitWorktreeParts(options.worktree);
+  const git = options.git === "commit" ? gitWritableParts(gitParts) : gitReadOnlyParts(gitParts);
   for (const dir of git.mustExist) await Deno.mkdir(dir, { recursive: true });
 
-  const rules = [
-    ...engineApiRules(options.engine, { apiUrl: options.apiUrl }),
-    ...(options.allowHosts ?? []),
-  ];
+  const rules = [...options.allow, ...(options.allowHosts ?? [])];
   // A binary with a network allowlist may open only the socket it was built
   // for: the agent's fixed folder (runner/sandbox/runtime_dir.ts). With
-  // unrestricted network access (`deno run -A`, tests) each firing gets a
+  // unrestricted network access (`deno run -A`, tests) each run gets a
   // fresh private folder, so several homes on one host never share a socket.
   const fixed = options.runtimeDir === undefined && options.agent !== undefined &&
     Deno.permissions.querySync({ name: "net" }).state !== "granted";
@@ -402,14 +487,14 @@ export async function wrapEngineCommand(
     ...pathDirs(path, options),
     ...(options.extraReadOnly ?? []),
   ]);
-  const writable = [options.worktree, ...git.writable, ...config.dirs];
+  const writable = [options.worktree, ...git.writable, ...extraWritable];
   const bound = [...readOnly, ...writable];
   const policy: FilePolicy = {
     worktree: options.worktree,
     readOnly,
     emptied: git.otherWorktrees ? [git.otherWorktrees] : [],
     writable,
-    protect: [...git.protect, ...config.protect].filter(exists),
+    protect: [...git.protect, ...(options.protect ?? [])].filter(exists),
     home: options.home,
     denied: deniedInside(options, bound),
   };
@@ -455,13 +540,17 @@ export async function wrapEngineCommand(
     if (ownsRuntime) await Deno.remove(runtimeDir, { recursive: true });
     else await removeIfPresent(`${runtimeDir}/proxy.sock`);
   };
+  const plain = options.output === "plain";
   return {
     sandboxed: true,
     command: wrapped.command,
     args: wrapped.args,
     env,
     warning: undefined,
-    onStdoutLine: (line) => scanner.line(line),
+    onStdoutLine: (line) => plain ? scanner.plain(options.subject, line) : scanner.line(line),
+    onStderrLine: (line) => {
+      if (plain) scanner.plain(options.subject, line);
+    },
     denials: (permissionDenials = []) => [
       ...proxy.denials(),
       ...scanner.denials(),
@@ -537,6 +626,7 @@ function unwrapped(
     env: { ...env },
     warning,
     onStdoutLine: () => {},
+    onStderrLine: () => {},
     denials: (permissionDenials = []) => enginePermissionDenials(permissionDenials),
     close,
     [Symbol.asyncDispose]: close,
@@ -567,7 +657,7 @@ function gitSafetyEnv(): Record<string, string> {
   return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "gc.auto", GIT_CONFIG_VALUE_0: "0" };
 }
 
-function deniedInside(options: WrapOptions, bound: readonly string[]): DeniedPath[] {
+function deniedInside(options: SandboxBaseOptions, bound: readonly string[]): DeniedPath[] {
   const candidates: DeniedPath[] = [
     { path: options.alfredHome, kind: "dir" },
     ...CREDENTIAL_PATHS.map((p) => ({ path: `${options.home}/${p.path}`, kind: p.kind })),
@@ -591,7 +681,7 @@ function gitConfigFiles(home: string): string[] {
   return [`${home}/.gitconfig`, `${home}/.config/git/config`].filter(exists);
 }
 
-function pathDirs(path: string, options: WrapOptions): string[] {
+function pathDirs(path: string, options: SandboxBaseOptions): string[] {
   return path.split(":").filter((dir) =>
     dir.startsWith("/") && exists(dir) && !isUnder(dir, options.alfredHome) &&
     !CREDENTIAL_PATHS.some((c) => isUnder(dir, `${options.home}/${c.path}`)) &&

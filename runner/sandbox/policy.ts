@@ -60,6 +60,17 @@ export const CREDENTIAL_PATHS: readonly DeniedPath[] = [
   { path: ".npmrc", kind: "file" },
 ];
 
+/** A folder's `.git` is neither a git folder nor a worktree pointer. */
+export class NotAWorktreeError extends Error {
+  /**
+   * @param message What was found.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "NotAWorktreeError";
+  }
+}
+
 /**
  * Reads where a worktree's git data lives: the `.git` file's `gitdir:`, the
  * admin dir's `commondir`, and the branch in its `HEAD`.
@@ -68,7 +79,8 @@ export const CREDENTIAL_PATHS: readonly DeniedPath[] = [
  *
  * @param worktree The worktree folder.
  * @returns The common dir, admin dir and branch.
- * @throws {Error} when the folder is not a git checkout.
+ * @throws {Deno.errors.NotFound} when the folder has no `.git` or its admin dir is gone.
+ * @throws {NotAWorktreeError} when its `.git` file is not a worktree pointer.
  */
 export async function readGitWorktreeParts(worktree: string): Promise<GitWorktreeParts> {
   const dotGit = `${worktree}/.git`;
@@ -82,7 +94,9 @@ export async function readGitWorktreeParts(worktree: string): Promise<GitWorktre
     };
   }
   const pointer = /^gitdir:\s*(.+)$/m.exec(await Deno.readTextFile(dotGit));
-  if (!pointer) throw new Error(`${dotGit} is not a git worktree pointer ("gitdir: ..." missing)`);
+  if (!pointer) {
+    throw new NotAWorktreeError(`${dotGit} is not a git worktree pointer ("gitdir: ..." missing)`);
+  }
   const adminDir = await Deno.realPath(resolveFrom(worktree, pointer[1].trim()));
   let commonDir = adminDir;
   try {
@@ -145,6 +159,36 @@ export function gitWritableParts(parts: GitWorktreeParts): GitBindings {
     protect: [],
     mustExist,
     otherWorktrees: `${commonDir}/worktrees`,
+  };
+}
+
+/**
+ * The git paths of a command that only reads the repository (a test suite, a
+ * smoke test): the common dir read-only, the other worktrees' admin dirs
+ * hidden, and this worktree's own admin dir shown again read-only, so `git
+ * status` or `git rev-parse` inside still work and nothing in `.git` can be
+ * changed.
+ *
+ * @param parts Where the worktree's git data lives.
+ * @returns Bindings with nothing writable.
+ */
+export function gitReadOnlyParts(parts: GitWorktreeParts): GitBindings {
+  if (parts.isMainCheckout) {
+    // `.git` lies inside the (writable) worktree: read-only again on top of it.
+    return {
+      readOnly: [parts.commonDir],
+      writable: [],
+      protect: [parts.commonDir],
+      mustExist: [],
+      otherWorktrees: undefined,
+    };
+  }
+  return {
+    readOnly: [parts.commonDir],
+    writable: [],
+    protect: [parts.adminDir],
+    mustExist: [],
+    otherWorktrees: `${parts.commonDir}/worktrees`,
   };
 }
 

@@ -32,7 +32,7 @@ export interface NetworkDenial {
   method: string;
   /** When, as an ISO date-time. */
   at: string;
-  /** Why: `not on the allowlist` or `malformed request`. */
+  /** Why: `not on the allowlist`, `malformed request`, or {@linkcode NOT_IN_BINARY}. */
   reason: string;
 }
 
@@ -68,6 +68,9 @@ export interface EgressProxy extends AsyncDisposable {
 }
 
 const MAX_HEAD_BYTES = 16 * 1024;
+/** The reason of a denial by the runner's own Deno permissions rather than the allowlist. */
+export const NOT_IN_BINARY =
+  "declared, but not in this binary's network permission (rebuild with --fleet)";
 const HEAD_END = new Uint8Array([13, 10, 13, 10]);
 
 /** A parsed request head. */
@@ -208,6 +211,11 @@ export function startEgressProxy(options: EgressProxyOptions): EgressProxy {
       try {
         upstream = await Deno.connect({ hostname: parsed.host, port: parsed.port });
       } catch (error) {
+        if (error instanceof Deno.errors.NotCapable) {
+          // Declared, but the binary was built without it (its --allow-net is fixed at build time).
+          await deny(client, parsed, NOT_IN_BINARY);
+          return;
+        }
         if (!isNetworkError(error)) throw error;
         await writeAll(
           client,

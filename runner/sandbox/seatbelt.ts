@@ -78,11 +78,13 @@ export function seatbeltProfile(options: SeatbeltOptions): string {
   for (const path of policy.protect) lines.push(`(deny file-write* ${subpath(path)})`);
   for (const path of policy.emptied) lines.push(`(deny file-read* file-write* ${subpath(path)})`);
   if (policy.emptied.length) {
+    const inside = (path: string) => policy.emptied.some((e) => path.startsWith(`${e}/`));
     lines.push(";; This worktree's own admin dir, inside the hidden folder of all worktrees.");
-    for (
-      const path of policy.writable.filter((w) => policy.emptied.some((e) => w.startsWith(`${e}/`)))
-    ) {
+    for (const path of policy.writable.filter(inside)) {
       lines.push(`(allow file-read* file-write* ${subpath(path)})`);
+    }
+    for (const path of policy.protect.filter(inside)) {
+      lines.push(`(allow file-read* ${subpath(path)})`);
     }
   }
   lines.push(";; Credential stores: denied whatever came before.");
