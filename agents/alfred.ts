@@ -16,10 +16,14 @@ Usage: alfred <command> [options]
 
 Commands:
   init [--repo owner/name[=path]]...  write a commented fleet.yaml (never overwrites)
-  fire <codename> [--dry-run]          fire one agent once, now
+  repos list|add|remove                the repos the fleet serves (edits fleet.yaml)
+  enable|disable <codename>...         turn agents on or off (edits fleet.yaml)
+  config get|set <key> [value]         one value of fleet.yaml, e.g. agents.lucius.max_turns
+  fire <codename> [--dry-run] [--quiet|--json]
+                                       fire one agent once, now, and watch it
   status [--json]                      agents, last firings, today's spend, block, pauses
   pause [codename...|--all] [--repo owner/name] [--reason text] [--for 2h]
-  resume [codename...|--all] [--repo owner/name]
+  resume [codename...|--all] [--repo owner/name] [--override-today]
   block status|set|clear               the fleet-wide provider block
   logs <codename> [-f] [-n lines]      an agent's log
   doctor                               check tools, token, ALFRED_HOME and config
@@ -39,6 +43,10 @@ Exit codes: 0 ok (also a firing that stopped on purpose), 1 failure, 2 usage,
 const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import("./commands/init.ts").then((m) => m.initCommand),
   fire: () => import("./commands/fire.ts").then((m) => m.fireCommand),
+  repos: () => import("./commands/repos.ts").then((m) => m.reposCommand),
+  enable: () => import("./commands/enable.ts").then((m) => m.enableCommand),
+  disable: () => import("./commands/enable.ts").then((m) => m.disableCommand),
+  config: () => import("./commands/config.ts").then((m) => m.configCommand),
   status: () => import("./commands/status.ts").then((m) => m.statusCommand),
   pause: () => import("./commands/pause.ts").then((m) => m.pauseCommand),
   resume: () => import("./commands/pause.ts").then((m) => m.resumeCommand),
