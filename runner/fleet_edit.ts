@@ -30,7 +30,6 @@ import {
   type Scalar,
   stringify,
   type YAMLMap,
-  type YAMLSeq,
 } from "yaml";
 import { BUILT_IN_AGENTS, Codename, RepoName, resolveFleetConfig } from "./config.ts";
 import { AlfredError, ConfigError, UsageError } from "./errors.ts";
@@ -298,7 +297,6 @@ export function planRepoRemove(name: string): (current: FleetData) => FleetPlan 
 export function planConfigSet(key: string, valueText: string): (current: FleetData) => FleetPlan {
   return (current) => {
     const path = pathOfKey(key, current.root);
-    let value: unknown;
     const parsed = parseDocument(valueText);
     if (parsed.errors.length) {
       throw new UsageError(
@@ -306,7 +304,7 @@ export function planConfigSet(key: string, valueText: string): (current: FleetDa
         { hint: "Quote it for the shell, e.g. '\"every 10m\"' or '[acme/api, acme/web]'." },
       );
     }
-    value = parsed.toJS();
+    const value: unknown = parsed.toJS();
     const before = valueAt(current.root, path);
     if (isDeepStrictEqual(before, value)) {
       return { ops: [], changes: [], notes: [`${key} is already ${show(value)}.`] };
