@@ -82,10 +82,18 @@ export async function main(
   const debug = args.includes("--debug");
   const rest = args.filter((arg) => arg !== "--debug");
   const [name, ...commandArgs] = rest;
+  // The live progress line is drawn only on this process's own terminal.
+  const terminal = options.stdout === undefined && Deno.stdout.isTerminal() &&
+      env("TERM") !== "dumb"
+    ? {
+      write: (text: string) => void Deno.stdout.writeSync(new TextEncoder().encode(text)),
+      columns: () => Deno.consoleSize().columns,
+    }
+    : undefined;
   // Fast path: `alfred fire <codename>` with nothing else runs the guard first.
   if (name === "fire" && commandArgs.length === 1 && !commandArgs[0].startsWith("-")) {
     const { fireAgent } = await import("./fire_agent.ts");
-    return await fireAgent(commandArgs[0], { env, stdout, stderr, debug });
+    return await fireAgent(commandArgs[0], { env, stdout, stderr, debug, terminal });
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     stdout(USAGE);
@@ -110,6 +118,7 @@ export async function main(
       stderr,
       now: () => new Date(),
       debug,
+      terminal,
     };
     return await (await load())(commandArgs, context);
   } catch (error) {

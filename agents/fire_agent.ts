@@ -3,17 +3,24 @@
  * the guard lets the firing through. Built-in agents come from
  * agents/registry.ts; any other codename is a custom agent (agents/custom.ts).
  *
+ * A firing started here is a firing by hand (unless `ALFRED_FIRED_BY` says
+ * otherwise): the person sees its steps and a summary line
+ * (agents/commands/fire_progress.ts, loaded after the guard).
+ *
  * @module
  */
 import { AGENT_LOADERS } from "./registry.ts";
 import { fire } from "../runner/fire.ts";
 import type { EnvReader } from "../runner/paths.ts";
+import type { FiringDisplay, ProgressMode, Terminal } from "./commands/fire_progress.ts";
 
 /**
  * Fires the agent `codename` once.
  *
  * @param codename The agent.
- * @param options Environment, output, dry run, debug.
+ * @param options Environment, output, dry run, debug; how the person watches
+ *   it (`auto`: live on a terminal, else plain lines; `quiet`; `json`), and the
+ *   terminal standard output is, if it is one.
  * @returns The exit code.
  */
 export async function fireAgent(
@@ -24,11 +31,31 @@ export async function fireAgent(
     stderr: (line: string) => void;
     dryRun?: boolean;
     debug?: boolean;
+    progress?: ProgressMode;
+    terminal?: Terminal;
   },
 ): Promise<number> {
   // A codename with no built-in loader is a custom agent from fleet.yaml
   // (the lifecycle has already checked that fleet.yaml defines it).
   const loadAgent = AGENT_LOADERS[codename] ??
     (() => import("./custom.ts").then((module) => module.customAgentFor(codename)));
-  return await fire(codename, { ...options, loadAgent });
+  const firedBy = options.env("ALFRED_FIRED_BY") ?? "hand";
+  if (firedBy !== "hand") return await fire(codename, { ...options, loadAgent });
+  const mode = options.progress ?? "auto";
+  let display: FiringDisplay | undefined;
+  const load = async () => {
+    const { createFiringDisplay } = await import("./commands/fire_progress.ts");
+    return display ??= createFiringDisplay(codename, { ...options, mode });
+  };
+  // --quiet and --json hold even the guard's line; the default loads its display after the guard.
+  if (mode !== "auto") await load();
+  const code = await fire(codename, {
+    ...options,
+    stdout: display?.stdout ?? options.stdout,
+    firedBy,
+    loadAgent,
+    presenter: load,
+  });
+  display?.finish(code);
+  return code;
 }

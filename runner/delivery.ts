@@ -28,6 +28,8 @@
  *
  * @module
  */
+import type { FiringStep } from "./agent.ts";
+import { committedStep, pushedStep } from "./firing_steps.ts";
 import type { GitHubClient } from "./github/client.ts";
 import { createPull, findOpenPulls, type PullRequest } from "./github/pulls.ts";
 import type { Repo } from "./github/rest.ts";
@@ -224,11 +226,46 @@ export async function inspectWork(
 ): Promise<WorkState> {
   const { context } = options;
   // Both only read (status's index refresh is opportunistic and skipped when locked): at once.
-  const [count, status] = await Promise.all([
-    git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], { cwd: worktree.dir, context }),
+  const [commits, status] = await Promise.all([
+    commitsAhead(worktree, options),
     git(["status", "--porcelain", "--untracked-files=all"], { cwd: worktree.dir, context }),
   ]);
-  return { commits: Number(count.stdout.trim()), dirty: status.stdout.trim() !== "" };
+  return { commits, dirty: status.stdout.trim() !== "" };
+}
+
+/**
+ * Counts the commits on the worktree's branch that `origin/<base>` does not have.
+ *
+ * @param worktree The worktree.
+ * @param options The git context.
+ * @returns The count.
+ */
+export async function commitsAhead(
+  worktree: Worktree,
+  options: { context: GitContext },
+): Promise<number> {
+  const count = await git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], {
+    cwd: worktree.dir,
+    context: options.context,
+  });
+  return Number(count.stdout.trim());
+}
+
+/**
+ * Pushes the worktree's committed work, reporting the firing's `committed`
+ * and `pushed` steps (shared by every agent that pushes a branch).
+ *
+ * @param worktree The worktree.
+ * @param options The git context and the firing's step reporter.
+ * @throws {GitError} when the push fails.
+ */
+export async function pushWork(
+  worktree: Worktree,
+  options: { context: GitContext; progress: (step: FiringStep) => Promise<void> },
+): Promise<void> {
+  await options.progress(committedStep(await commitsAhead(worktree, options), worktree.branch));
+  await pushBranch(worktree, options);
+  await options.progress(pushedStep(worktree.branch));
 }
 
 /**

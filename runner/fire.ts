@@ -8,6 +8,7 @@
  * @module
  */
 import type { AgentDefinition } from "./agent.ts";
+import type { LifecycleOptions } from "./lifecycle.ts";
 import { guard, readGuardInput, verdictLine } from "./guard.ts";
 import { alfredHome, type EnvReader, layoutOf } from "./paths.ts";
 
@@ -34,7 +35,18 @@ export interface FireOptions {
   firingId?: string;
   /** Who started the firing (else `ALFRED_FIRED_BY`, else the scheduler). */
   firedBy?: "scheduler" | "hand";
+  /**
+   * For a firing by hand: loads what shows it to the person (its output, steps
+   * and record go there), once the guard has let it through, so a blocked or
+   * paused firing loads nothing more.
+   */
+  presenter?: () => Promise<FiringPresenter>;
 }
+
+/** What shows a firing to the person who started it (agents/commands/fire_progress.ts). */
+export type FiringPresenter = Required<
+  Pick<LifecycleOptions, "stdout" | "stderr" | "onStep" | "onEnded">
+>;
 
 /**
  * Fires one agent once and returns the process exit code.
@@ -66,11 +78,13 @@ export async function fire(codename: string, options: FireOptions): Promise<numb
     );
     return 2;
   }
+  const presenter = await options.presenter?.();
   const { runLifecycle } = await import("./lifecycle.ts");
   return await runLifecycle(codename, {
     ...options,
+    ...presenter,
     now,
-    stdout,
+    stdout: presenter?.stdout ?? stdout,
     layout,
     suspect: verdict.kind === "suspect",
     firingId,
