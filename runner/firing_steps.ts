@@ -147,3 +147,141 @@ function figures(progress: { turns?: number; costUsd?: number }): Partial<Firing
     ...(progress.costUsd === undefined ? {} : { costUsd: progress.costUsd }),
   };
 }
+
+/**
+ * An agent without a claim picked what it works on (Bane's file, Nightwing's
+ * pull request, Ra's al Ghul's review).
+ *
+ * @param what What was picked, in a few words.
+ * @param links The issue or pull request it concerns.
+ * @returns `picked …`.
+ */
+export function pickedStep(what: string, links: { issue?: string; pr?: string } = {}): FiringStep {
+  return { step: "picked", text: `picked ${what}`, ...links };
+}
+
+/**
+ * Ra's al Ghul posted its review of a pull request.
+ *
+ * @param pull `owner/name#n`, its head commit and URL.
+ * @param findings How many findings, and how many block the merge.
+ * @returns `reviewed acme/web#5 at 1a2b3c4: 3 findings, 1 blocking`.
+ */
+export function reviewedStep(
+  pull: { ref: string; sha: string; url: string },
+  findings: { total: number; blocking: number },
+): FiringStep {
+  return {
+    step: "reviewed",
+    text: `reviewed ${pull.ref} at ${pull.sha.slice(0, 7)}: ${findings.total} finding${
+      findings.total === 1 ? "" : "s"
+    }, ${findings.blocking} blocking`,
+    pr: pull.url,
+  };
+}
+
+/**
+ * Issues were filed (Drake's gaps, Batman's children).
+ *
+ * @param where Where or what for: `in acme/web`, `for acme/web#9`.
+ * @param issues The issues filed: how to name each (`#7`, `acme/api#7`) and its URL.
+ * @returns `filed 2 issues in acme/web: #7, #8`.
+ */
+export function filedStep(
+  where: string,
+  issues: readonly { name: string; url: string }[],
+): FiringStep {
+  return {
+    step: "filed",
+    text: `filed ${issues.length} issue${issues.length === 1 ? "" : "s"} ${where}: ${
+      issues.map((issue) => issue.name).join(", ")
+    }`,
+    ...(issues.length ? { issue: issues[0].url } : {}),
+  };
+}
+
+/**
+ * Robin triaged issues.
+ *
+ * @param repo The repo.
+ * @param issues Each issue's number, severity and verdict.
+ * @returns `triaged 2 issues in acme/web: #4 P1 ready, #5 P3 needs-info`.
+ */
+export function triagedStep(
+  repo: string,
+  issues: readonly { number: number; severity: string; verdict: string; url: string }[],
+): FiringStep {
+  return {
+    step: "triaged",
+    text: `triaged ${issues.length} issue${issues.length === 1 ? "" : "s"} in ${repo}: ${
+      issues.map((issue) => `#${issue.number} ${issue.severity} ${issue.verdict}`).join(", ")
+    }`,
+    ...(issues.length === 1 ? { issue: issues[0].url } : {}),
+  };
+}
+
+/**
+ * Batman posted a plan for approval.
+ *
+ * @param issue `owner/name#n` of the feature.
+ * @param children How many child issues it proposes.
+ * @returns `planned acme/web#9: 4 child issues, waiting for approval`.
+ */
+export function plannedStep(issue: string, children: number): FiringStep {
+  return {
+    step: "planned",
+    text: `planned ${issue}: ${children} child issue${
+      children === 1 ? "" : "s"
+    }, waiting for approval`,
+    issue,
+  };
+}
+
+/**
+ * Huntress ran the smoke test.
+ *
+ * @param target What was tested (the staging URL, or `staging`).
+ * @param result Whether it passed, and how long it took or why it failed.
+ * @returns `smoke test passed on https://staging.example.com (42 s)`.
+ */
+export function smokeTestedStep(
+  target: string,
+  result: { passed: boolean; detail: string },
+): FiringStep {
+  return {
+    step: "smoke-tested",
+    text: result.passed
+      ? `smoke test passed on ${target} (${result.detail})`
+      : `smoke test failed on ${target}: ${result.detail}`,
+  };
+}
+
+/**
+ * Gordon checked what staging runs.
+ *
+ * @param line What it found, in one line.
+ * @returns `checked staging: …`.
+ */
+export function checkedStep(line: string): FiringStep {
+  return { step: "checked", text: `checked staging: ${line}` };
+}
+
+/**
+ * Nightwing answered a review: the findings it fixed, in which commit.
+ *
+ * @param pull `owner/name#n` and its URL.
+ * @param fix The finding numbers fixed and the commit pushed.
+ * @returns `answered the review of acme/web#5: fixed 1, 3 in 1a2b3c4`.
+ */
+export function answeredStep(
+  pull: { ref: string; url: string },
+  fix: { findings: readonly number[]; sha: string },
+): FiringStep {
+  return {
+    step: "answered",
+    text: `answered the review of ${pull.ref}: fixed ${fix.findings.join(", ")} in ${
+      fix.sha.slice(0, 7)
+    }`,
+    pr: pull.url,
+  };
+}
