@@ -96,13 +96,22 @@ export type SpendVerdict =
   | { kind: "ok" }
   | {
     kind: "over-cap";
+    /** The cap reached. */
     cap: keyof Caps;
+    /** Today's figure (since the override, when there is one). */
     used: number;
+    /** The cap. */
     limit: number;
     /** The caps count from the operator's override given at this time (else from midnight). */
     since?: string;
   }
-  | { kind: "failure-streak"; streak: number; threshold: number };
+  | {
+    kind: "failure-streak";
+    /** Failures in a row. */
+    streak: number;
+    /** The threshold. */
+    threshold: number;
+  };
 
 /**
  * Decides whether an agent may start another paid firing today. After an

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { DENO, denoDir, REPO_ROOT, withHome } from "./helpers.ts";
+import { DENO, REPO_ROOT, subprocessEnv, withHome } from "./helpers.ts";
 
 Deno.test("deno task start, the README's first command, prints no permission-resolution noise", async () => {
   await using home = await withHome();
@@ -9,14 +9,7 @@ Deno.test("deno task start, the README's first command, prints no permission-res
     args: ["task", "start"],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: {
-      ALFRED_HOME: home.home,
-      HOME: home.home,
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-      TZ: "UTC",
-    },
+    env: subprocessEnv(home.home),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -12,36 +12,26 @@ import type { Coordination } from "../coordination/coordination.ts";
 import { AlfredError } from "../errors.ts";
 import { newFiringId } from "../events.ts";
 import { openAgentLog } from "../log.ts";
-import { checkSpend, dayOf, formatUsd, type Ledger, nextDayStart, peekLedger } from "../spend.ts";
+import {
+  checkSpend,
+  dayOf,
+  formatUsd,
+  type Ledger,
+  nextDayStart,
+  peekLedger,
+  type SpendVerdict,
+} from "../spend.ts";
 import type { OperatorContext } from "./context.ts";
 
-/** Why an agent's next firing would stop before any work. */
+/**
+ * Why an agent's next firing would stop before any work: the spend decision
+ * (runner/spend.ts), with when a cap lifts by itself (the operator's next
+ * midnight), or a ledger that cannot be read.
+ */
 export type AgentHold =
-  | {
-    kind: "over-cap";
-    /** The cap reached. */
-    cap: keyof Caps;
-    /** Today's figure (since the override, when there is one). */
-    used: number;
-    /** The cap. */
-    limit: number;
-    /** When the operator's override was given, if the caps count from it. */
-    since?: string;
-    /** When the cap lifts by itself: the operator's next midnight. */
-    liftsAt: string;
-  }
-  | {
-    kind: "failure-streak";
-    /** Failures in a row. */
-    streak: number;
-    /** The threshold. */
-    threshold: number;
-  }
-  | {
-    kind: "ledger-unreadable";
-    /** Why today's ledger cannot be read. */
-    reason: string;
-  };
+  | (Extract<SpendVerdict, { kind: "over-cap" }> & { liftsAt: string })
+  | Extract<SpendVerdict, { kind: "failure-streak" }>
+  | { kind: "ledger-unreadable"; reason: string };
 
 /** One agent and what holds it. */
 export interface HeldAgent {
