@@ -40,6 +40,7 @@ Deno.test("resume over a cap names the cap, a dry run prints the sentinel, and -
     /^\[AGENT-AUTO-PAUSED\] lucius: daily cap cost_usd_per_day reached \(0\.017775 of 0\.01\); resumes at the next day$/m,
   );
   assertEquals(fired.stderr, "", "a person reads the sentinel, not an error line");
+  assertEquals(fired.stdout.trimEnd().split("\n").length, 1, "the sentinel is the whole answer");
 
   const resumed = await runAlfred(["resume", "lucius"], { home: home.home });
   assertEquals(resumed.code, 0, resumed.stderr);

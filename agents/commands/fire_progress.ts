@@ -157,8 +157,12 @@ export function createFiringDisplay(
         }
         return;
       }
-      if (record) options.stdout(summaryLine(record, { wallMs: clock() - started }));
-      else for (const line of held) options.stdout(line);
+      // A firing that paused itself said so in its sentinel line: that line is its summary.
+      if (record && record.outcome !== "auto-paused") {
+        options.stdout(summaryLine(record, { wallMs: clock() - started }));
+      } else {
+        for (const line of held) options.stdout(line);
+      }
     },
   };
 }
