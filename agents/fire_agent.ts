@@ -40,8 +40,10 @@ export async function fireAgent(
   const loadAgent = AGENT_LOADERS[codename] ??
     (() => import("./custom.ts").then((module) => module.customAgentFor(codename)));
   const firedBy = options.env("ALFRED_FIRED_BY") ?? "hand";
-  if (firedBy !== "hand") return await fire(codename, { ...options, loadAgent });
   const mode = options.progress ?? "auto";
+  // A firing a scheduler starts through `alfred fire` prints what scheduled firings print,
+  // unless --quiet or --json asks otherwise.
+  if (firedBy !== "hand" && mode === "auto") return await fire(codename, { ...options, loadAgent });
   let display: FiringDisplay | undefined;
   const load = async () => {
     const { createFiringDisplay } = await import("./commands/fire_progress.ts");
@@ -52,7 +54,8 @@ export async function fireAgent(
   const code = await fire(codename, {
     ...options,
     stdout: display?.stdout ?? options.stdout,
-    firedBy,
+    // Otherwise fire() reads ALFRED_FIRED_BY itself, and refuses a bad value.
+    firedBy: firedBy === "hand" ? "hand" : undefined,
     loadAgent,
     presenter: load,
   });

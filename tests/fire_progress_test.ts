@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { committingReplies, createLuciusWorld, REPO } from "./lucius_world.ts";
-import { runAlfred } from "./helpers.ts";
+import { runAlfred, withHome } from "./helpers.ts";
 import { readActivity } from "../runner/activity.ts";
 import { LABELS } from "../runner/github/labels.ts";
 import type { FiringEvent } from "../runner/events.ts";
@@ -192,4 +192,19 @@ Deno.test("--quiet holds the lines of a firing that stopped on purpose and print
   assertEquals(lines, []);
   display.finish(0);
   assertEquals(lines, ["[AGENT-LOCKED] lucius is already firing"]);
+});
+
+Deno.test("alfred fire started by a scheduler (ALFRED_FIRED_BY=scheduler) prints what scheduled firings print", async () => {
+  await using home = await withHome();
+  const env = { ALFRED_FIRED_BY: "scheduler" };
+  const fired = await runAlfred(["fire", "echo"], { home: home.home, env });
+  assertEquals(fired.code, 0, fired.stderr);
+  assertMatch(fired.stdout, /^Fleet summary/);
+  assert(!/summarised|echo: success/.test(fired.stdout), fired.stdout);
+  const bad = await runAlfred(["fire", "echo"], {
+    home: home.home,
+    env: { ALFRED_FIRED_BY: "robot" },
+  });
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.stderr, 'ALFRED_FIRED_BY must be "scheduler" or "hand" (got "robot")');
 });
