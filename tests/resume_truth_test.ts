@@ -42,6 +42,13 @@ Deno.test("resume over a cap names the cap, a dry run prints the sentinel, and -
   assertEquals(fired.stderr, "", "a person reads the sentinel, not an error line");
   assertEquals(fired.stdout.trimEnd().split("\n").length, 1, "the sentinel is the whole answer");
 
+  const paused = await runAlfred(["status"], { home: home.home });
+  assertMatch(paused.stdout, /^lucius\s+auto-paused\s/m);
+  assertMatch(
+    paused.stdout,
+    /^lucius paused itself \(until \d{4}-\d\d-\d\d 00:00 UTC\): daily cap cost_usd_per_day reached/m,
+  );
+
   const resumed = await runAlfred(["resume", "lucius"], { home: home.home });
   assertEquals(resumed.code, 0, resumed.stderr);
   assertEquals(resumed.stdout.split("\n")[0], "Resumed lucius.");
