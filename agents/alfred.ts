@@ -8,6 +8,7 @@
  * @module
  */
 import type { Command, CommandContext } from "./commands/context.ts";
+import { stdoutTerminal } from "./agent_main.ts";
 
 /** The top-level usage text. */
 export const USAGE = `alfred: run and control a fleet of narrow coding agents
@@ -16,10 +17,14 @@ Usage: alfred <command> [options]
 
 Commands:
   init [--repo owner/name[=path]]...  write a commented fleet.yaml (never overwrites)
-  fire <codename> [--dry-run]          fire one agent once, now
+  repos list|add|remove                the repos the fleet serves (edits fleet.yaml)
+  enable|disable <codename>...         turn agents on or off (edits fleet.yaml)
+  config get|set <key> [value]         one value of fleet.yaml, e.g. agents.lucius.max_turns
+  fire <codename> [--dry-run] [--quiet|--json]
+                                       fire one agent once, now, and watch it
   status [--json]                      agents, last firings, today's spend, block, pauses
   pause [codename...|--all] [--repo owner/name] [--reason text] [--for 2h]
-  resume [codename...|--all] [--repo owner/name]
+  resume [codename...|--all] [--repo owner/name] [--override-today]
   block status|set|clear               the fleet-wide provider block
   logs <codename> [-f] [-n lines]      an agent's log
   doctor                               check tools, token, ALFRED_HOME and config
@@ -39,6 +44,10 @@ Exit codes: 0 ok (also a firing that stopped on purpose), 1 failure, 2 usage,
 const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import("./commands/init.ts").then((m) => m.initCommand),
   fire: () => import("./commands/fire.ts").then((m) => m.fireCommand),
+  repos: () => import("./commands/repos.ts").then((m) => m.reposCommand),
+  enable: () => import("./commands/enable.ts").then((m) => m.enableCommand),
+  disable: () => import("./commands/enable.ts").then((m) => m.disableCommand),
+  config: () => import("./commands/config.ts").then((m) => m.configCommand),
   status: () => import("./commands/status.ts").then((m) => m.statusCommand),
   pause: () => import("./commands/pause.ts").then((m) => m.pauseCommand),
   resume: () => import("./commands/pause.ts").then((m) => m.resumeCommand),
@@ -74,10 +83,12 @@ export async function main(
   const debug = args.includes("--debug");
   const rest = args.filter((arg) => arg !== "--debug");
   const [name, ...commandArgs] = rest;
+  // The live progress line is drawn only on this process's own terminal.
+  const terminal = options.stdout === undefined ? stdoutTerminal(env) : undefined;
   // Fast path: `alfred fire <codename>` with nothing else runs the guard first.
   if (name === "fire" && commandArgs.length === 1 && !commandArgs[0].startsWith("-")) {
     const { fireAgent } = await import("./fire_agent.ts");
-    return await fireAgent(commandArgs[0], { env, stdout, stderr, debug });
+    return await fireAgent(commandArgs[0], { env, stdout, stderr, debug, terminal });
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     stdout(USAGE);
@@ -102,6 +113,7 @@ export async function main(
       stderr,
       now: () => new Date(),
       debug,
+      terminal,
     };
     return await (await load())(commandArgs, context);
   } catch (error) {

@@ -23,10 +23,9 @@ export const baneAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("bane", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("bane", Deno.args, {
       loadAgent: () => Promise.resolve(baneAgent),
     }),
   );

@@ -46,6 +46,7 @@ import type { CoverageCandidate } from "../runner/coverage.ts";
 import type { EngineOutcome } from "../runner/result.ts";
 import type { Worktree } from "../runner/worktree.ts";
 import { DEFAULT_PROMPT } from "./bane_prompt.ts";
+import { pickedStep, pullOpenedStep, worktreeStep } from "../runner/firing_steps.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -392,12 +393,20 @@ async function workTarget(
     firingId: context.firingId,
     now: context.now(),
   });
+  await context.progress(
+    pickedStep(
+      `${target.repo.name}:${path} (${
+        target.candidate.percent.toFixed(1)
+      }% of ${target.candidate.linesFound} lines covered)`,
+    ),
+  );
   const worktree = await timed(
     firing,
     "worktree",
     () =>
       wt.addWorktree(target.checkout, { ...names, base: target.repo.base, context: firing.git }),
   );
+  await context.progress(worktreeStep(worktree.branch));
   let declined = false;
   try {
     const result = await deliver(firing, { ...options, worktree });
@@ -483,7 +492,11 @@ async function deliver(
     });
     await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
   });
-  await timed(firing, "push", () => delivery.pushBranch(worktree, { context: firing.git }));
+  await timed(
+    firing,
+    "push",
+    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
+  );
   const pull = await timed(firing, "pr", () =>
     openPull(firing, {
       target,
@@ -496,6 +509,7 @@ async function deliver(
       detail: classification.detail,
     }));
   const ready = plan.kind === "ready";
+  await context.progress(pullOpenedStep(pull.html_url, { draft: !ready }));
   return {
     declined: false,
     result: {

@@ -24,10 +24,9 @@ export const batmanAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("batman", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("batman", Deno.args, {
       loadAgent: () => Promise.resolve(batmanAgent),
     }),
   );

@@ -33,6 +33,7 @@ import type { Comment, Issue, IssueRef } from "../runner/github/rest.ts";
 import type { IssueText } from "../runner/prompt.ts";
 import type { Notice } from "../runner/notify.ts";
 import { DEFAULT_PROMPT } from "./batman_prompt.ts";
+import { claimedStep, filedStep, plannedStep, releasedStep } from "../runner/firing_steps.ts";
 
 /** The codename. */
 const CODENAME = "batman";
@@ -187,7 +188,7 @@ async function runFiring(
       if (state.stage !== "approved" && state.stage !== "done") continue;
       await rest.removeLabel(client, ref, LABELS.planPendingApproval);
       if (state.stage === "done") continue;
-      const ticket = await claimParent(kit, ref);
+      const ticket = await claimParent(kit, ref, issue);
       if (!ticket) continue;
       const work = { kit, ticket, issue, repoConfig, requireApproval, parentEnv };
       return await guarded(work, () => fileChildren(work, { plan: state.plan! }));
@@ -216,7 +217,7 @@ async function runFiring(
         await rest.addLabels(client, ref, [LABELS.planPendingApproval]);
         continue;
       }
-      const ticket = await claimParent(kit, ref);
+      const ticket = await claimParent(kit, ref, issue);
       if (!ticket) continue;
       const work = { kit, ticket, issue, repoConfig, requireApproval, parentEnv };
       return await guarded(
@@ -230,7 +231,11 @@ async function runFiring(
   return { outcome: "idle", turns: 0, costUsd: 0, summary: "nothing to do" };
 }
 
-async function claimParent(kit: AgentKit, ref: IssueRef): Promise<ClaimTicket | undefined> {
+async function claimParent(
+  kit: AgentKit,
+  ref: IssueRef,
+  issue: { title: string; html_url: string },
+): Promise<ClaimTicket | undefined> {
   const { context, client } = kit;
   const { claimIssue } = await import("../runner/github/claims.ts");
   const { LABELS } = await import("../runner/github/labels.ts");
@@ -242,7 +247,15 @@ async function claimParent(kit: AgentKit, ref: IssueRef): Promise<ClaimTicket | 
     now: context.now,
     trusted: await kit.trust.get(),
   });
-  if (result.status === "claimed") return result.ticket;
+  if (result.status === "claimed") {
+    await context.progress(claimedStep({
+      repo: `${ref.repo.owner}/${ref.repo.name}`,
+      number: ref.number,
+      title: issue.title,
+      url: issue.html_url,
+    }));
+    return result.ticket;
+  }
   await context.log.info(`#${ref.number}: ${result.winner} claimed it first`);
   return undefined;
 }
@@ -391,6 +404,7 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
     transitionTo: LABELS.largeFeature,
     now: context.now,
   });
+  await context.progress(plannedStep(parentRef, plan.value.children.length));
   context.stdout(`[BATMAN-PLAN-POSTED] ${parentRef}: ${plan.value.children.length} children`);
   return {
     ...base,
@@ -491,12 +505,16 @@ async function fileChildren(
       reused: existing !== undefined,
     });
   }
+  await context.progress(
+    filedStep(`for ${parentRef}`, filed.map((child) => ({ name: child.ref, url: child.url }))),
+  );
   await rest.createComment(client, ticket.issue, childrenComment(filed));
-  await releaseClaim(client, ticket, {
+  const released = await releaseClaim(client, ticket, {
     outcome: "success",
     transitionTo: LABELS.childrenFiled,
     now: context.now,
   });
+  await context.progress(releasedStep(parentRef, released.label));
   const list = filed.map((child) => child.ref).join(", ");
   context.stdout(`[BATMAN-CHILDREN-FILED] ${parentRef}: ${list}`);
   return {

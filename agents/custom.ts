@@ -125,10 +125,9 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain(codename, flags, {
-      env: (name) => Deno.env.get(name),
+    await agentMain(codename, flags, {
       loadAgent: () => customAgentFor(codename),
     }),
   );

@@ -23,10 +23,9 @@ export const drakeAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("drake", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("drake", Deno.args, {
       loadAgent: () => Promise.resolve(drakeAgent),
     }),
   );

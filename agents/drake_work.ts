@@ -27,6 +27,7 @@ import type { RepoConfig } from "../runner/config.ts";
 import type { EngineRun } from "../runner/engine_run.ts";
 import { IssueProposal } from "../runner/issue_proposals.ts";
 import { DEFAULT_PROMPT } from "./drake_prompt.ts";
+import { filedStep } from "../runner/firing_steps.ts";
 
 /** The codename. */
 const CODENAME = "drake";
@@ -351,6 +352,12 @@ async function fileProposals(
     return { ...base, outcome: "silent", summary: why };
   }
   const list = filed.map((issue) => `#${issue.number}`).join(", ");
+  await context.progress(
+    filedStep(
+      `in ${repoName}`,
+      filed.map((issue) => ({ name: `#${issue.number}`, url: issue.url })),
+    ),
+  );
   context.stdout(`[DRAKE-FILED] ${filed.length} in ${repoName}: ${list}`);
   return {
     ...base,

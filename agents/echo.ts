@@ -61,10 +61,9 @@ async function summariseFleet(context: FiringContext): Promise<WorkResult> {
 }
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("echo", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("echo", Deno.args, {
       loadAgent: () => Promise.resolve(echoAgent),
     }),
   );

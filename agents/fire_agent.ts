@@ -5,18 +5,25 @@
  * A compiled `alfred` hands the firing to the agent's own binary instead
  * (agents/fire_route.ts, agents/fire_sibling.ts).
  *
+ * A firing started here is a firing by hand (unless `ALFRED_FIRED_BY` says
+ * otherwise): the person sees its steps and a summary line
+ * (agents/commands/fire_progress.ts, loaded after the guard).
+ *
  * @module
  */
 import { AGENT_LOADERS } from "./registry.ts";
 import { currentProcessFacts, fireRouteOf } from "./fire_route.ts";
-import { fire } from "../runner/fire.ts";
+import { fireWatched } from "./agent_main.ts";
 import type { EnvReader } from "../runner/paths.ts";
+import type { ProgressMode, Terminal } from "./commands/fire_progress.ts";
 
 /**
  * Fires the agent `codename` once.
  *
  * @param codename The agent.
- * @param options Environment, output, dry run, debug.
+ * @param options Environment, output, dry run, debug; how the person watches
+ *   it (`auto`: live on a terminal, else plain lines; `quiet`; `json`), and the
+ *   terminal standard output is, if it is one.
  * @returns The exit code.
  */
 export async function fireAgent(
@@ -27,6 +34,8 @@ export async function fireAgent(
     stderr: (line: string) => void;
     dryRun?: boolean;
     debug?: boolean;
+    progress?: ProgressMode;
+    terminal?: Terminal;
   },
 ): Promise<number> {
   const route = fireRouteOf(currentProcessFacts(), codename);
@@ -36,8 +45,15 @@ export async function fireAgent(
   }
   if (route.kind === "sibling") {
     const { runSiblingFiring } = await import("./fire_sibling.ts");
+    const progress = options.progress ?? "auto";
     return await runSiblingFiring(route.program, {
-      args: [...(options.dryRun ? ["--dry-run"] : []), ...(options.debug ? ["--debug"] : [])],
+      args: [
+        ...(options.dryRun ? ["--dry-run"] : []),
+        ...(options.debug ? ["--debug"] : []),
+        ...(progress === "auto" ? [] : [`--${progress}`]),
+      ],
+      // A firing through `alfred fire` is a firing by hand, unless the caller says otherwise.
+      env: { ALFRED_FIRED_BY: options.env("ALFRED_FIRED_BY") ?? "hand" },
       stderr: options.stderr,
       debug: options.debug,
     });
@@ -46,5 +62,9 @@ export async function fireAgent(
   // (the lifecycle has already checked that fleet.yaml defines it).
   const loadAgent = AGENT_LOADERS[codename] ??
     (() => import("./custom.ts").then((module) => module.customAgentFor(codename)));
-  return await fire(codename, { ...options, loadAgent });
+  return await fireWatched(codename, {
+    ...options,
+    loadAgent,
+    firedBy: options.env("ALFRED_FIRED_BY") === undefined ? "hand" : undefined,
+  });
 }

@@ -29,12 +29,18 @@ export class SiblingBinaryError extends AlfredError {
  * `alfred-<codename>` by name, which Deno resolves through `PATH` at start).
  *
  * @param program The agent's binary.
- * @param options Its arguments, where errors go, and whether to show stack traces.
+ * @param options Its arguments, variables set on top of this process's
+ *   environment, where errors go, and whether to show stack traces.
  * @returns The exit code.
  */
 export async function runSiblingFiring(
   program: string,
-  options: { args: readonly string[]; stderr: (line: string) => void; debug?: boolean },
+  options: {
+    args: readonly string[];
+    env?: Record<string, string>;
+    stderr: (line: string) => void;
+    debug?: boolean;
+  },
 ): Promise<number> {
   const name = program.slice(program.lastIndexOf("/") + 1);
   const dir = program.slice(0, program.lastIndexOf("/")) || "/";
@@ -55,7 +61,7 @@ export async function runSiblingFiring(
     );
   }
   try {
-    return await runInForeground(program, options.args);
+    return await runInForeground(program, options.args, { env: options.env });
   } catch (error) {
     if (!(error instanceof Deno.errors.NotCapable)) throw error;
     return report(

@@ -23,10 +23,9 @@ export const gordonAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("gordon", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("gordon", Deno.args, {
       loadAgent: () => Promise.resolve(gordonAgent),
     }),
   );

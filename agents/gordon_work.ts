@@ -29,6 +29,7 @@ import type { AgentDefinition, FiringContext, WorkResult } from "../runner/agent
 import type { SentrySettings } from "../runner/config.ts";
 import type { ServiceImages } from "../runner/aws_cli.ts";
 import type { Notice } from "../runner/notify.ts";
+import { checkedStep } from "../runner/firing_steps.ts";
 
 /** The codename. */
 const CODENAME = "gordon";
@@ -330,6 +331,7 @@ async function checkHealth(
       ? `; sentry ${findings.errors.groups.reduce((s, g) => s + g.events, 0)} events`
       : "");
   await context.log.info(`health: ${line}`);
+  await context.progress(checkedStep(line));
   if (!problems.length) {
     context.stdout(`[SILENT] gordon: ${line}`);
     return { outcome: "silent", turns: 0, costUsd: 0, summary: line };

@@ -23,10 +23,9 @@ export const huntressAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("huntress", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("huntress", Deno.args, {
       loadAgent: () => Promise.resolve(huntressAgent),
     }),
   );

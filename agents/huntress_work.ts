@@ -27,6 +27,7 @@
 import type { AgentDefinition, FiringContext, WorkResult } from "../runner/agent.ts";
 import type { SmokeSettings } from "../runner/config.ts";
 import type { Notice } from "../runner/notify.ts";
+import { smokeTestedStep } from "../runner/firing_steps.ts";
 
 /** The codename. */
 const CODENAME = "huntress";
@@ -253,6 +254,12 @@ async function smokeIn(
     log.close();
   }
   const reason = end ? failureOf(end) : "nothing ran";
+  await context.progress(
+    smokeTestedStep(smoke.stagingUrl ?? "staging", {
+      passed: !reason,
+      detail: reason || `${end?.seconds ?? 0} s`,
+    }),
+  );
   if (!reason) {
     await Deno.remove(runDir, { recursive: true });
     const summary = `smoke passed${smoke.stagingUrl ? ` against ${smoke.stagingUrl}` : ""} in ${

@@ -40,6 +40,7 @@ import type { PullKind } from "../runner/delivery.ts";
 import type { Worktree } from "../runner/worktree.ts";
 import { type AgentKit, EDITING_TOOLS } from "../runner/agent_kit.ts";
 import { pathExists } from "../runner/paths.ts";
+import { claimedStep, pullOpenedStep, releasedStep, worktreeStep } from "../runner/firing_steps.ts";
 
 /** The codename. */
 const CODENAME = "lucius";
@@ -352,6 +353,12 @@ async function workIssue(
     cost_usd: 0,
   };
   await writeInflight(firing, record);
+  await context.progress(claimedStep({
+    repo: record.repo,
+    number: ticket.issue.number,
+    title: issue.title,
+    url: issue.html_url,
+  }));
   try {
     const worktree = await timed(firing, "worktree", async () => {
       const checkout = await wt.ensureCheckout(repoConfig, {
@@ -382,6 +389,7 @@ async function workIssue(
         context: firing.git,
       });
     });
+    await context.progress(worktreeStep(worktree.branch));
     const result = await deliverIssue(firing, {
       ...options,
       worktree,
@@ -444,13 +452,14 @@ async function deliverIssue(
   );
   if (existing.length) {
     const pull = existing[0];
-    await timed(firing, "release", () =>
+    const released = await timed(firing, "release", () =>
       releaseClaim(client, ticket, {
         outcome: "success",
         transitionTo: LABELS.prOpen,
         prUrl: pull.html_url,
         now: context.now,
       }));
+    await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
     await dropInflight(firing);
     await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
     return {
@@ -507,12 +516,13 @@ async function deliverIssue(
           `${sentinelLine ?? ""}\n\n${summary || "(no summary)"}`.trim(),
         ));
     }
-    await timed(firing, "release", () =>
+    const released = await timed(firing, "release", () =>
       releaseClaim(client, ticket, {
         outcome: plan.outcome,
         transitionTo: plan.transitionTo,
         now: context.now,
       }));
+    await context.progress(releasedStep(issueRef, released.label));
     await dropInflight(firing);
     await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
     if (plan.outcome === "success") {
@@ -625,7 +635,11 @@ async function shipWork(
       await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
     }
   });
-  await timed(firing, "push", () => delivery.pushBranch(worktree, { context: firing.git }));
+  await timed(
+    firing,
+    "push",
+    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
+  );
   record = { ...record, phase: "pushed" };
   await writeInflight(firing, record);
   const text = {
@@ -657,15 +671,17 @@ async function shipWork(
       }),
   );
   if (reused) await context.log.info(`reused the open pull request ${pull.html_url}`);
+  await context.progress(pullOpenedStep(pull.html_url, { reused, draft: kind !== "ready" }));
   record = { ...record, phase: "pr-open", pr_url: pull.html_url };
   await writeInflight(firing, record);
-  await timed(firing, "release", () =>
+  const released = await timed(firing, "release", () =>
     releaseClaim(client, ticket, {
       outcome: "success",
       transitionTo: LABELS.prOpen,
       prUrl: pull.html_url,
       now: context.now,
     }));
+  await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
   await writeInflight(firing, { ...record, phase: "released" });
   await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
   await dropInflight(firing);

@@ -24,10 +24,9 @@ export const nightwingAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("nightwing", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("nightwing", Deno.args, {
       loadAgent: () => Promise.resolve(nightwingAgent),
     }),
   );

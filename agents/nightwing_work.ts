@@ -46,6 +46,7 @@ import type { EngineOutcome } from "../runner/result.ts";
 import type { FoundReview, NewFinding, ReviewFinding } from "../runner/review_findings.ts";
 import type { Worktree } from "../runner/worktree.ts";
 import { DEFAULT_PROMPT } from "./nightwing_prompt.ts";
+import { answeredStep, pickedStep, worktreeStep } from "../runner/firing_steps.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -337,6 +338,11 @@ async function workJob(
   await context.log.info(
     `${job.key}: fixing findings ${job.items.map((item) => item.number).join(",")} on ${branch}`,
   );
+  await context.progress(
+    pickedStep(`${job.key}: ${job.items.length} review finding(s) to fix`, {
+      pr: job.pull.html_url,
+    }),
+  );
   const worktree = await timed(firing, "worktree", async () => {
     const checkout = await wt.ensureCheckout(job.repo, {
       layout: context.layout,
@@ -374,6 +380,7 @@ async function workJob(
       context: firing.git,
     });
   });
+  await context.progress(worktreeStep(worktree.branch));
   try {
     return await deliver(firing, { ...options, worktree });
   } finally {
@@ -458,13 +465,20 @@ async function deliver(
     });
     await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
   });
-  await timed(firing, "push", () => delivery.pushBranch(worktree, { context: firing.git }));
+  await timed(
+    firing,
+    "push",
+    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
+  );
   const pushed = (await git(["rev-parse", "HEAD"], { cwd: worktree.dir, context: firing.git }))
     .stdout.trim();
   await timed(
     firing,
     "reply",
     () => reply(firing, { job, fixed: plan.fixed, sha: pushed, summary: run.result?.text ?? "" }),
+  );
+  await context.progress(
+    answeredStep({ ref: job.key, url: job.pull.html_url }, { findings: plan.fixed, sha: pushed }),
   );
   return {
     ...spent,

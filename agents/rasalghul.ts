@@ -24,10 +24,9 @@ export const rasalghulAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("rasalghul", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("rasalghul", Deno.args, {
       loadAgent: () => Promise.resolve(rasalghulAgent),
     }),
   );

@@ -26,6 +26,7 @@ import type { RepoConfig } from "../runner/config.ts";
 import type { PullRequest } from "../runner/github/pulls.ts";
 import type { Repo } from "../runner/github/rest.ts";
 import type { ReviewState } from "../runner/review_queue.ts";
+import { pickedStep, quoteTitle, reviewedStep } from "../runner/firing_steps.ts";
 
 /** The codename. */
 const CODENAME = "rasalghul";
@@ -161,6 +162,9 @@ async function reviewPull(
   const key = queue.reviewKey(repoConfig.name, pull.number);
   const ref = `${repoConfig.name}#${pull.number}`;
   await context.log.info(`reviewing ${ref} at ${sha} (${pull.head.ref} → ${pull.base.ref})`);
+  await context.progress(
+    pickedStep(`${ref} ${quoteTitle(pull.title)} at ${sha.slice(0, 7)}`, { pr: pull.html_url }),
+  );
 
   const run = await withReviewWorktree(firing, { repoConfig, pull }, async (worktree) => {
     const prompt = queue.buildReviewPrompt({
@@ -247,6 +251,10 @@ async function reviewPull(
     }),
   );
   const blocking = findings.blockingFindings(review.findings);
+  await context.progress(reviewedStep({ ref, sha, url: pull.html_url }, {
+    total: review.findings.length,
+    blocking: blocking.length,
+  }));
   const counts = findings.SEVERITIES.map((severity) =>
     `${severity}=${review.findings.filter((f) => f.severity === severity).length}`
   ).join(" ");

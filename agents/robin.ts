@@ -24,10 +24,9 @@ export const robinAgent: AgentDefinition = {
 };
 
 if (import.meta.main) {
-  const { fireMain } = await import("../runner/fire.ts");
+  const { agentMain } = await import("./agent_main.ts");
   Deno.exit(
-    await fireMain("robin", Deno.args, {
-      env: (name) => Deno.env.get(name),
+    await agentMain("robin", Deno.args, {
       loadAgent: () => Promise.resolve(robinAgent),
     }),
   );

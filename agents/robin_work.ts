@@ -22,6 +22,7 @@ import type { RepoConfig } from "../runner/config.ts";
 import type { Issue, Repo } from "../runner/github/rest.ts";
 import type { IssueText } from "../runner/prompt.ts";
 import type { IssueVerdict } from "../runner/triage.ts";
+import { triagedStep } from "../runner/firing_steps.ts";
 
 /** The codename. */
 const CODENAME = "robin";
@@ -200,6 +201,7 @@ async function triageBatch(
     context.stdout("[SILENT] robin: the issues were triaged by someone else meanwhile");
     return { ...base, outcome: "silent", summary: `${name}: nothing left to apply` };
   }
+  await context.progress(triagedStep(name, applied));
   for (const line of applied) {
     context.stdout(
       `[${triage.TRIAGED_SENTINEL}] ${name}#${line.number} ${line.severity} ${line.verdict}`,

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import type { FiringContext } from "./agent.ts";
+import type { FiringContext, FiringStep } from "./agent.ts";
+import { engineDoneStep, engineStep } from "./firing_steps.ts";
 import { denialRecordOf } from "./sandbox/audit.ts";
 import { closingNotesOf } from "./prompt.ts";
 import {
@@ -175,6 +176,8 @@ export async function runAgentEngine(
   const agent = context.agent;
   const tier = context.config.tiers[agent.tier];
   const identity = kit.git.identity;
+  const progress = engineProgress(context);
+  await progress.started();
   const run = await runEngine({
     agent: context.codename,
     firingId: context.firingId,
@@ -201,12 +204,54 @@ export async function runAgentEngine(
       GIT_TERMINAL_PROMPT: "0",
     },
     now: context.now,
+    onProgress: progress.update,
   });
+  await progress.finished(run);
   context.recordDenials(run.denials.map(denialRecordOf));
   for (const attempt of run.attempts) if (attempt.warning) context.recordWarning(attempt.warning);
   const notes = closingNotesOf(run.result?.text ?? "");
   if (notes) context.recordNotes(notes);
   return run;
+}
+
+/** The engine's reports to the firing's steps: started, turns and cost so far, finished. */
+interface EngineProgressReporter {
+  started(): Promise<void>;
+  update(progress: { engine: string; turns: number; costUsd?: number }): void;
+  finished(run: EngineRun): Promise<void>;
+}
+
+/**
+ * Engine updates are reported at most this often: each is an activity-log
+ * line, and the person's live line redraws its elapsed time by itself.
+ */
+export const ENGINE_STEP_SPACING_MS = 10_000;
+
+function engineProgress(context: FiringContext): EngineProgressReporter {
+  const agent = context.agent;
+  let reported = Number.NEGATIVE_INFINITY;
+  // Reports are chained so they reach the activity log in order.
+  let pending = Promise.resolve();
+  const report = (step: FiringStep) => {
+    pending = pending.then(() => context.progress(step));
+    return pending;
+  };
+  return {
+    started: () => report(engineStep({ engine: agent.engine, model: agent.model })),
+    update(progress) {
+      const at = context.now().getTime();
+      if (at - reported < ENGINE_STEP_SPACING_MS) return;
+      reported = at;
+      const model = progress.engine === agent.engine ? agent.model : undefined;
+      void report(engineStep({ engine: progress.engine, model }, progress));
+    },
+    async finished(run) {
+      await report(engineDoneStep(run.classification.outcome, {
+        turns: run.result?.turns ?? 0,
+        costUsd: run.result?.costUsd ?? 0,
+      }));
+    },
+  };
 }
 
 /**

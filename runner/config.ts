@@ -416,31 +416,76 @@ export interface FleetConfig {
   coordination: CoordinationSettings;
 }
 
-/** The codenames Alfred ships, with their one-sentence job and default schedule. */
-export const BUILT_IN_AGENTS: Readonly<Record<string, { job: string; schedule: string }>> = {
-  echo: { job: "Summarises the fleet's last 24 hours; no LLM, no network.", schedule: "every 24h" },
+/**
+ * The codenames Alfred ships, with their one-sentence job, default schedule,
+ * and whether their work costs money (paid agents stop at the spend caps and
+ * the failure streak; it matches each agent's definition, tests/registry_test.ts).
+ */
+export const BUILT_IN_AGENTS: Readonly<
+  Record<string, { job: string; schedule: string; paid: boolean }>
+> = {
+  echo: {
+    job: "Summarises the fleet's last 24 hours; no LLM, no network.",
+    schedule: "every 24h",
+    paid: false,
+  },
   lucius: {
     job: "Turns the oldest agent:implement issue into a pull request.",
     schedule: "every 20m",
+    paid: true,
   },
   batman: {
     job: "Plans large multi-repo features and files scoped child issues.",
     schedule: "every 2h",
+    paid: true,
   },
-  drake: { job: "Files well-scoped issues for the next gap in the roadmap.", schedule: "every 6h" },
-  bane: { job: "Adds tests for recently changed, under-tested files.", schedule: "every 12h" },
+  drake: {
+    job: "Files well-scoped issues for the next gap in the roadmap.",
+    schedule: "every 6h",
+    paid: true,
+  },
+  bane: {
+    job: "Adds tests for recently changed, under-tested files.",
+    schedule: "every 12h",
+    paid: true,
+  },
   rasalghul: {
     job: "Reviews open pull requests and posts ranked findings.",
     schedule: "every 30m",
+    paid: true,
   },
-  robin: { job: "Triages new bug reports and hands ready ones to Lucius.", schedule: "every 1h" },
-  nightwing: { job: "Fixes P0/P1 review findings on agent pull requests.", schedule: "every 30m" },
-  huntress: { job: "Runs post-deploy smoke tests against staging.", schedule: "every 1h" },
+  robin: {
+    job: "Triages new bug reports and hands ready ones to Lucius.",
+    schedule: "every 1h",
+    paid: true,
+  },
+  nightwing: {
+    job: "Fixes P0/P1 review findings on agent pull requests.",
+    schedule: "every 30m",
+    paid: true,
+  },
+  huntress: {
+    job: "Runs post-deploy smoke tests against staging.",
+    schedule: "every 1h",
+    paid: false,
+  },
   gordon: {
     job: "Checks that staging runs the newest main and reports drift.",
     schedule: "every 1h",
+    paid: false,
   },
 };
+
+/**
+ * Whether an agent's work costs money: built-in agents as declared, custom
+ * codenames always (they run an engine).
+ *
+ * @param codename The agent.
+ * @returns Whether the spend caps and the failure streak apply to it.
+ */
+export function isPaidAgent(codename: string): boolean {
+  return BUILT_IN_AGENTS[codename]?.paid ?? true;
+}
 
 const DEFAULT_TIERS: FleetConfig["tiers"] = {
   fast: { engine: "claude", model: "haiku" },

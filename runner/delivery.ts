@@ -28,11 +28,13 @@
  *
  * @module
  */
+import type { FiringStep } from "./agent.ts";
+import { committedStep, pushedStep } from "./firing_steps.ts";
 import type { GitHubClient } from "./github/client.ts";
 import { createPull, findOpenPulls, type PullRequest } from "./github/pulls.ts";
 import type { Repo } from "./github/rest.ts";
 import type { EngineOutcome } from "./result.ts";
-import { git, type GitContext, gitDirsOf, type Worktree } from "./worktree.ts";
+import { git, type GitContext, type GitDirs, gitDirsOf, type Worktree } from "./worktree.ts";
 
 /** What a worktree holds after the engine. */
 export interface WorkState {
@@ -225,15 +227,47 @@ export async function inspectWork(
   const { context } = options;
   const dirs = await gitDirsOf(worktree);
   // Both only read (status's index refresh is opportunistic and skipped when locked): at once.
-  const [count, status] = await Promise.all([
-    git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], {
-      cwd: worktree.dir,
-      context,
-      dirs,
-    }),
+  const [commits, status] = await Promise.all([
+    commitsAhead(worktree, { context, dirs }),
     git(["status", "--porcelain", "--untracked-files=all"], { cwd: worktree.dir, context, dirs }),
   ]);
-  return { commits: Number(count.stdout.trim()), dirty: status.stdout.trim() !== "" };
+  return { commits, dirty: status.stdout.trim() !== "" };
+}
+
+/**
+ * Counts the commits on the worktree's branch that `origin/<base>` does not have.
+ *
+ * @param worktree The worktree.
+ * @param options The git context, and the worktree's git dirs when already read.
+ * @returns The count.
+ */
+export async function commitsAhead(
+  worktree: Worktree,
+  options: { context: GitContext; dirs?: GitDirs },
+): Promise<number> {
+  const count = await git(["rev-list", "--count", `origin/${worktree.base}..HEAD`], {
+    cwd: worktree.dir,
+    context: options.context,
+    dirs: options.dirs ?? await gitDirsOf(worktree),
+  });
+  return Number(count.stdout.trim());
+}
+
+/**
+ * Pushes the worktree's committed work, reporting the firing's `committed`
+ * and `pushed` steps (shared by every agent that pushes a branch).
+ *
+ * @param worktree The worktree.
+ * @param options The git context and the firing's step reporter.
+ * @throws {GitError} when the push fails.
+ */
+export async function pushWork(
+  worktree: Worktree,
+  options: { context: GitContext; progress: (step: FiringStep) => Promise<void> },
+): Promise<void> {
+  await options.progress(committedStep(await commitsAhead(worktree, options), worktree.branch));
+  await pushBranch(worktree, options);
+  await options.progress(pushedStep(worktree.branch));
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   type CodexRequest,
   createCodexParser,
 } from "./engines/codex.ts";
-import type { EngineOutputParser, ParsedOutput } from "./engines/parser.ts";
+import type { EngineOutputParser, EngineProgress, ParsedOutput } from "./engines/parser.ts";
 import { buildEngineEnv } from "./engine_env.ts";
 import { chooseEngine, type EngineChoice, type TierRoute } from "./orchestrator.ts";
 import type { Layout } from "./paths.ts";
@@ -82,6 +82,11 @@ export interface EngineRunOptions {
   now?: () => Date;
   /** Write the fleet-wide block on rate_limited/budget_exhausted with no route left. Default true. */
   applyBlock?: boolean;
+  /**
+   * Sees how far each attempt has got, as the engine streams it: called when
+   * its turns or cost so far change.
+   */
+  onProgress?: (progress: EngineProgress & { engine: EngineName }) => void;
   /**
    * Run each attempt through `wrapEngineCommand` (runner/sandbox/mod.ts): the
    * mode, home, ALFRED_HOME and declared hosts. Unset: the engine runs as before.
@@ -251,6 +256,7 @@ async function runAttempt(
     });
   }
   let process: ProcessResult;
+  let seen = { turns: 0, costUsd: undefined as number | undefined };
   try {
     process = await runProcess(wrapped?.command ?? program, wrapped?.args ?? args, {
       cwd: request.cwd,
@@ -262,6 +268,11 @@ async function runAttempt(
       onStdoutLine: (line) => {
         parser.line(line);
         wrapped?.onStdoutLine(line);
+        const now = parser.progress();
+        if (now.turns !== seen.turns || now.costUsd !== seen.costUsd) {
+          seen = { turns: now.turns, costUsd: now.costUsd };
+          options.onProgress?.({ ...now, engine: choice.engine });
+        }
       },
     });
   } finally {

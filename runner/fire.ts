@@ -8,6 +8,7 @@
  * @module
  */
 import type { AgentDefinition } from "./agent.ts";
+import type { LifecycleOptions } from "./lifecycle.ts";
 import { guard, readGuardInput, verdictLine } from "./guard.ts";
 import { alfredHome, type EnvReader, layoutOf } from "./paths.ts";
 
@@ -34,7 +35,18 @@ export interface FireOptions {
   firingId?: string;
   /** Who started the firing (else `ALFRED_FIRED_BY`, else the scheduler). */
   firedBy?: "scheduler" | "hand";
+  /**
+   * For a firing by hand: loads what shows it to the person (its output, steps
+   * and record go there), once the guard has let it through, so a blocked or
+   * paused firing loads nothing more.
+   */
+  presenter?: () => Promise<FiringPresenter>;
 }
+
+/** What shows a firing to the person who started it (agents/commands/fire_progress.ts). */
+export type FiringPresenter = Required<
+  Pick<LifecycleOptions, "stdout" | "stderr" | "onStep" | "onEnded">
+>;
 
 /**
  * Fires one agent once and returns the process exit code.
@@ -66,69 +78,16 @@ export async function fire(codename: string, options: FireOptions): Promise<numb
     );
     return 2;
   }
+  const presenter = await options.presenter?.();
   const { runLifecycle } = await import("./lifecycle.ts");
   return await runLifecycle(codename, {
     ...options,
+    ...presenter,
     now,
-    stdout,
+    stdout: presenter?.stdout ?? stdout,
     layout,
     suspect: verdict.kind === "suspect",
     firingId,
     firedBy,
   });
-}
-
-/** What an agent binary's command line asks for, from {@linkcode parseFireArgs}. */
-export type FireArgs =
-  | { kind: "fire"; dryRun: boolean; debug: boolean }
-  | { kind: "help" }
-  | { kind: "usage-error"; message: string };
-
-/**
- * Parses the command line of an agent binary (`alfred-<codename>
- * [--dry-run] [--debug]`), which is also what a compiled `alfred fire
- * <codename>` passes on (pure).
- *
- * @param args The arguments after the program.
- * @returns What to do.
- */
-export function parseFireArgs(args: readonly string[]): FireArgs {
-  let dryRun = false;
-  let debug = false;
-  for (const arg of args) {
-    if (arg === "--dry-run") dryRun = true;
-    else if (arg === "--debug") debug = true;
-    else if (arg === "--help" || arg === "-h") return { kind: "help" };
-    else return { kind: "usage-error", message: `unknown argument "${arg}"` };
-  }
-  return { kind: "fire", dryRun, debug };
-}
-
-/**
- * The `main` of an agent binary: parses its arguments and fires the agent.
- *
- * @param codename The agent.
- * @param args The command line (`Deno.args`).
- * @param options How to load the agent, the environment and output.
- * @returns The exit code (2 for a bad command line).
- */
-export async function fireMain(
-  codename: string,
-  args: readonly string[],
-  options: Omit<FireOptions, "dryRun" | "debug">,
-): Promise<number> {
-  const parsed = parseFireArgs(args);
-  const stdout = options.stdout ?? ((line: string) => console.log(line));
-  const stderr = options.stderr ?? ((line: string) => console.error(line));
-  const usage = `Usage: alfred-${codename} [--dry-run] [--debug]\n\nFires ${codename} once, ` +
-    `through the guard and the lifecycle (the same as \`alfred fire ${codename}\`).`;
-  if (parsed.kind === "help") {
-    stdout(usage);
-    return 0;
-  }
-  if (parsed.kind === "usage-error") {
-    stderr(`error: ${parsed.message}\nhint: ${usage.split("\n")[0]}`);
-    return 2;
-  }
-  return await fire(codename, { ...options, dryRun: parsed.dryRun, debug: parsed.debug });
 }

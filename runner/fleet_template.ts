@@ -22,14 +22,14 @@ export interface InitRepo {
 export function renderFleetTemplate(repos: InitRepo[]): string {
   const d = BUILT_IN_DEFAULTS;
   const repoLines = repos.length
-    ? repos.map((repo) =>
+    ? "repos:\n" + repos.map((repo) =>
       [
         `  - name: ${JSON.stringify(repo.name)}`,
         ...(repo.path ? [`    path: ${JSON.stringify(repo.path)}`] : []),
         `    base: main`,
       ].join("\n")
     ).join("\n")
-    : "  []  # e.g. - name: owner/name\n  #          path: ~/code/name   # your checkout; else a managed clone\n  #          base: main";
+    : "repos: []";
   const agentLines = Object.entries(BUILT_IN_AGENTS).map(([codename, agent]) => {
     const enabled = codename === "echo" || (codename === "lucius" && repos.length > 0);
     return [
@@ -65,11 +65,14 @@ tiers:
   standard: { engine: claude, model: sonnet }
   deep: { engine: claude, model: opus }
 
-# The repos the fleet serves.
-repos:
+# The repos the fleet serves; \`alfred repos add owner/name[=path]\` adds one:
+#   - name: owner/name
+#     path: ~/code/name   # your checkout; else a managed clone
+#     base: main
 ${repoLines}
 
-# One entry per agent. An agent serves every repo unless it lists \`repos\`.
+# One entry per agent; \`alfred enable <codename>\` turns one on, \`alfred disable\` off.
+# An agent serves every repo unless it lists \`repos\`.
 # Each may override: engine, tier, model, max_turns, timeout_minutes, caps,
 # failure_streak_threshold, sandbox, network. Schedules: "every 20m", "daily 02:30",
 # "weekdays 09:00", ... (docs/SCHEDULER.md). Each agent's own keys (Drake's roadmap,

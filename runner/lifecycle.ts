@@ -37,6 +37,7 @@ import {
   type FiringTally,
   type Ledger,
   nextDayStart,
+  spendStopReason,
 } from "./spend.ts";
 import { validateScheduleText } from "./schedule_check.ts";
 import { sandboxOffWarning } from "./sandbox/opt_out.ts";
@@ -67,6 +68,8 @@ export interface LifecycleOptions {
   firedBy?: "scheduler" | "hand";
   /** Sees each step of the firing as the agent reports it (a person's progress display). */
   onStep?: (step: FiringStep) => void;
+  /** Sees the firing's record once it is written (a person's summary line). */
+  onEnded?: (record: FiringEvent) => void;
 }
 
 /**
@@ -285,13 +288,24 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     if (agent.paid) {
       const spend = checkSpend(ledger, agentConfig);
       if (spend.kind !== "ok") {
-        const overCap = spend.kind === "over-cap";
-        const reason = overCap
-          ? `daily cap ${spend.cap} reached (${spend.used} of ${spend.limit}); resumes at the next day`
-          : `${spend.streak} failures in a row (threshold ${spend.threshold}); check the log, then \`alfred resume ${codename}\``;
-        const until = overCap ? nextDayStart(startedAt, config.timezone) : undefined;
+        const reason = spendStopReason(spend, codename);
+        if (options.dryRun) {
+          // A dry run says what a firing would do, and pauses nothing.
+          stdout(`[AGENT-AUTO-PAUSED] ${codename}: ${reason} (dry run: nothing was paused)`);
+          return 0;
+        }
+        const until = spend.kind === "over-cap"
+          ? nextDayStart(startedAt, config.timezone)
+          : undefined;
         if (until) await coordination.setBlockedUntil(codename, { day, until });
         return await autoPause(codename, { ...options, host, reason, until });
+      }
+      if (ledger.override) {
+        await log.info(
+          `today's caps count from the operator's override at ${ledger.override.at} ` +
+            `(${ledger.override.firings} firings, ${ledger.override.turns} turns, ` +
+            `$${ledger.override.cost_usd.toFixed(4)} before it)`,
+        );
       }
     }
     if (options.dryRun) {
@@ -396,13 +410,15 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     });
     await shareEngineBlock(coordination, { layout, since: startedAt, now: endedAt, log });
     const event = eventOf(codename, { firingId, host, startedAt, endedAt, result });
-    await recordFiring(layout, {
+    const record: FiringEvent = {
       ...event,
       ...(denials.length
         ? { denials: denials.map((d) => ({ kind: d.kind, detail: redact(d.detail) })) }
         : {}),
       ...(warnings.size ? { warnings: [...warnings].map(redact) } : {}),
-    });
+    };
+    await recordFiring(layout, record);
+    options.onEnded?.(record);
     await activity({
       type: "firing-ended",
       at: event.ended_at,
@@ -542,7 +558,16 @@ async function autoPause(
     until: Date | undefined;
   },
 ): Promise<number> {
-  const { log, reason } = options;
+  const { reason } = options;
+  // A person firing by hand reads the sentinel below; the error line is for the log.
+  const log = options.firedBy === "hand"
+    ? openAgentLog(options.layout, codename, {
+      now: options.now,
+      firingId: options.firingId,
+      echo: null,
+      redact: options.redact,
+    })
+    : options.log;
   await options.coordination.pause({
     agents: [codename],
     reason,
@@ -561,10 +586,12 @@ async function autoPause(
     notice: { severity: "error", agent: codename, title: "paused itself", text: reason },
   };
   const unconfined = options.config.agents[codename]?.sandbox === "off";
-  await recordFiring(options.layout, {
+  const record = {
     ...eventOf(codename, { ...options, endedAt: options.now(), result }),
     ...(unconfined ? { warnings: [sandboxOffWarning(codename)] } : {}),
-  });
+  };
+  await recordFiring(options.layout, record);
+  options.onEnded?.(record);
   await notify(result.notice!, options);
   return 0;
 }

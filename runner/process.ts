@@ -294,6 +294,8 @@ export interface RunInForegroundOptions {
   cwd?: string;
   /** Signals passed on to the child while it runs. Default SIGINT, SIGTERM, SIGHUP. */
   forward?: readonly Deno.Signal[];
+  /** Variables set in the child on top of the inherited environment. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -323,6 +325,7 @@ export async function runInForeground(
     child = new Deno.Command(command, {
       args: [...args],
       ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {}),
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",

@@ -16,6 +16,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import {
+  claudeCli,
+  gnuTime,
+  linuxSandbox,
+  program,
+  requirePrerequisites,
+} from "./prerequisites.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
@@ -100,6 +107,16 @@ async function measure(
 }
 
 async function main(): Promise<void> {
+  requirePrerequisites("deno task bench", [
+    program("git", { testTools: true }),
+    claudeCli(),
+    linuxSandbox(),
+    gnuTime(),
+    program("redis-server", {
+      testTools: true,
+      optionalWithout: "the Redis coordination section is skipped",
+    }),
+  ]);
   const { values } = parseArgs({
     args: Deno.args,
     options: { runs: { type: "string", default: "15" } },
@@ -259,12 +276,7 @@ async function benchLucius(): Promise<void> {
 
 /** The cost of Redis coordination per firing against the file-based default. */
 async function benchRedis(): Promise<void> {
-  const hasRedis = await new Deno.Command("sh", {
-    args: ["-c", "command -v redis-server"],
-    stdout: "null",
-  })
-    .output().then((o) => o.success);
-  if (!hasRedis) {
+  if (!program("redis-server").present()) {
     console.log("redis coordination: skipped (redis-server is not installed)");
     return;
   }

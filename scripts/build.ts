@@ -587,6 +587,11 @@ if (import.meta.main) {
     if (!options) {
       console.log(BUILD_USAGE);
     } else {
+      const { program, requirePrerequisites } = await import("./prerequisites.ts");
+      requirePrerequisites(
+        "deno task build",
+        options.archive === false ? [] : [program("tar"), program("gzip")],
+      );
       const manifest = await buildRelease(options);
       for (const binary of manifest.binaries) {
         console.log(`${binary.target}\t${binary.binary}\t${binary.size}`);

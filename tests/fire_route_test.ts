@@ -7,7 +7,7 @@
 import { assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
 import { denoDir, REPO_ROOT, withHome } from "./helpers.ts";
 import { fireRouteOf, isCompiledBinary } from "../agents/fire_route.ts";
-import { parseFireArgs } from "../runner/fire.ts";
+import { parseFireArgs } from "../agents/agent_main.ts";
 
 Deno.test("a compiled alfred hands the firing to the agent's binary next to it; deno run stays in process", () => {
   const script = { buildInfo: undefined, mainModule: `file://${REPO_ROOT}/agents/alfred.ts` };
@@ -63,12 +63,29 @@ Deno.test("a compiled alfred hands the firing to the agent's binary next to it; 
   );
 });
 
-Deno.test("an agent binary takes --dry-run and --debug, which a compiled alfred fire passes on", () => {
-  assertEquals(parseFireArgs([]), { kind: "fire", dryRun: false, debug: false });
+Deno.test("an agent binary takes --dry-run, --debug, --quiet and --json, which a compiled alfred fire passes on", () => {
+  assertEquals(parseFireArgs([]), { kind: "fire", dryRun: false, debug: false, progress: "auto" });
   assertEquals(parseFireArgs(["--dry-run", "--debug"]), {
     kind: "fire",
     dryRun: true,
     debug: true,
+    progress: "auto",
+  });
+  assertEquals(parseFireArgs(["--quiet"]), {
+    kind: "fire",
+    dryRun: false,
+    debug: false,
+    progress: "quiet",
+  });
+  assertEquals(parseFireArgs(["--json", "--dry-run"]), {
+    kind: "fire",
+    dryRun: true,
+    debug: false,
+    progress: "json",
+  });
+  assertEquals(parseFireArgs(["--json", "--quiet"]), {
+    kind: "usage-error",
+    message: "give --quiet or --json, not both",
   });
   assertEquals(parseFireArgs(["-h"]), { kind: "help" });
   assertEquals(parseFireArgs(["lucius"]), {
@@ -83,6 +100,7 @@ async function handOver(bin: string, program: string, path: string) {
 import { runSiblingFiring } from "${REPO_ROOT}/agents/fire_sibling.ts";
 Deno.exit(await runSiblingFiring(${JSON.stringify(program)}, {
   args: ["--dry-run"],
+  env: { ALFRED_FIRED_BY: "hand" },
   stderr: (line) => console.error(line),
 }));
 `;
@@ -106,12 +124,12 @@ Deno.test("the hand-over runs the sibling with the same arguments and environmen
     await Deno.mkdir(bin);
     await Deno.writeTextFile(
       `${bin}/alfred-lucius`,
-      '#!/bin/sh\necho "alfred-lucius $* home=$ALFRED_HOME"\nexit 7\n',
+      '#!/bin/sh\necho "alfred-lucius $* home=$ALFRED_HOME by=$ALFRED_FIRED_BY"\nexit 7\n',
       { mode: 0o755 },
     );
     const systemPath = Deno.env.get("PATH") ?? "/usr/bin:/bin";
     const ran = await handOver(bin, `${bin}/alfred-lucius`, `${bin}:${systemPath}`);
-    assertEquals(ran.stdout, "alfred-lucius --dry-run home=/srv/alfred-home\n");
+    assertEquals(ran.stdout, "alfred-lucius --dry-run home=/srv/alfred-home by=hand\n");
     assertEquals(ran.code, 7, "its exit code is alfred's");
 
     const missing = await handOver(bin, `${bin}/alfred-robin`, `${bin}:${systemPath}`);
@@ -132,11 +150,11 @@ Deno.test("the hand-over runs the sibling with the same arguments and environmen
 
 Deno.test("an agent's own entry point honours --dry-run and refuses an unknown argument", async () => {
   await using home = await withHome();
-  const run = async (args: string[]) => {
+  const run = async (args: string[], env: Record<string, string> = {}) => {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", "-A", `${REPO_ROOT}/agents/echo.ts`, ...args],
       clearEnv: true,
-      env: { ALFRED_HOME: home.home, HOME: home.home, DENO_DIR: denoDir(), NO_COLOR: "1" },
+      env: { ALFRED_HOME: home.home, HOME: home.home, DENO_DIR: denoDir(), NO_COLOR: "1", ...env },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -150,4 +168,12 @@ Deno.test("an agent's own entry point honours --dry-run and refuses an unknown a
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.stderr, 'error: unknown argument "--bogus"');
   assertStringIncludes(bad.stderr, "Usage: alfred-echo [--dry-run] [--debug]");
+  // What a compiled `alfred fire echo` hands over: the binary shows the person its steps.
+  const byHand = await run([], { ALFRED_FIRED_BY: "hand" });
+  assertEquals(byHand.code, 0, byHand.stderr);
+  assertMatch(byHand.stdout, /summarised \d+ firings/);
+  assertMatch(byHand.stdout, /^echo: success .*\d+(\.\d+)?s$/m);
+  const quiet = await run(["--quiet"], { ALFRED_FIRED_BY: "hand" });
+  assertEquals(quiet.code, 0, quiet.stderr);
+  assertEquals(quiet.stdout.trim().split("\n").length, 1, quiet.stdout);
 });

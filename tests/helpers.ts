@@ -109,19 +109,34 @@ export function alfredCommand(
     ],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: {
-      ALFRED_HOME: options.home,
-      HOME: options.home,
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-      TZ: "UTC",
-      ...options.env,
-    },
+    env: subprocessEnv(options.home, options.env),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });
+}
+
+/**
+ * The clean environment of a CLI subprocess in tests: its own ALFRED_HOME and
+ * HOME, this PATH, the shared Deno cache, no colours, UTC.
+ *
+ * @param home The ALFRED_HOME (also HOME).
+ * @param extra More variables.
+ * @returns The environment.
+ */
+export function subprocessEnv(
+  home: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ALFRED_HOME: home,
+    HOME: home,
+    PATH: Deno.env.get("PATH") ?? "",
+    DENO_DIR: denoDir(),
+    NO_COLOR: "1",
+    TZ: "UTC",
+    ...extra,
+  };
 }
 
 /**

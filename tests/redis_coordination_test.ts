@@ -388,6 +388,38 @@ Deno.test("the failure streak is shared and carries over to the next day", async
   );
 });
 
+Deno.test("an override of today's caps is shared by every host and survives later spend", async () => {
+  await using redis = await startRedis();
+  await using fleet = await openHosts(redis, ["host-a", "host-b"]);
+  const [a, b] = fleet.hosts;
+  for (const id of ["y1", "y2"]) {
+    await a.coordination.addSpend("bane", {
+      day: DAY,
+      entry: { firingId: id, turns: 4, costUsd: 0.5, tally: "failure" },
+    });
+  }
+  const overridden = await b.coordination.overrideToday("bane", {
+    day: DAY,
+    at: NOW,
+    by: "operator",
+  });
+  assertEquals(overridden.consecutive_failures, 0);
+  assertEquals(overridden.override, {
+    at: NOW.toISOString(),
+    by: "operator",
+    firings: 2,
+    turns: 8,
+    cost_usd: 1,
+    streak: 2,
+  });
+  await a.coordination.addSpend("bane", {
+    day: DAY,
+    entry: { firingId: "y3", turns: 1, costUsd: 0.25, tally: "success" },
+  });
+  const later = await a.coordination.readLedger("bane", { day: DAY });
+  assertEquals([later.firings, later.cost_usd, later.override?.cost_usd], [3, 1.25, 1]);
+});
+
 Deno.test("the file backend keeps the single-host behaviour", async () => {
   await using home = await withHome();
   const coordination = fileCoordination(home.layout);

@@ -6,9 +6,13 @@
  * @module
  */
 import type { OperatorContext } from "../../runner/control/context.ts";
+import type { Terminal } from "./fire_progress.ts";
 
-/** The world a command runs in (the same as any operator action's). */
-export type CommandContext = OperatorContext;
+/**
+ * The world a command runs in: any operator action's, and the terminal
+ * standard output is, when it is one (`alfred fire` draws its live line there).
+ */
+export type CommandContext = OperatorContext & { readonly terminal?: Terminal };
 
 /**
  * A sub-command: takes the arguments after its name and returns the exit code.

@@ -7,19 +7,30 @@ import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 
-const HELP = `Usage: alfred fire <codename> [--dry-run]
+const HELP = `Usage: alfred fire <codename> [--dry-run] [--quiet | --json]
 
 Fires one agent once, through the same lifecycle as a scheduled firing: guard
-(block, pause), lock, spend caps, work, record, notify. It prints one line
-starting with [AGENT-...] when it stops on purpose, and exits 0 then.
+(block, pause), lock, spend caps, work, record, notify. It shows each step as
+it happens (claimed, worktree, engine with turns and cost so far, committed,
+pushed, pull request, released): one live line on a terminal, plain lines
+otherwise. It ends with one summary line: outcome, link, turns, cost, wall time.
+A firing that stops on purpose prints one line starting with [AGENT-...] and
+exits 0.
 
-  --dry-run   check everything and say what would happen; do no work`;
+  --dry-run   check everything and say what would happen; do no work
+  --quiet     print only the summary line (or the [AGENT-...] line)
+  --json      print only the firing record, as JSON, with its steps`;
 
 /** The `fire` command. */
 export async function fireCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     command: "fire",
-    options: { "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      "dry-run": { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
     allowPositionals: true,
   });
   if (values.help) {
@@ -31,6 +42,9 @@ export async function fireCommand(args: string[], context: CommandContext): Prom
       hint: "e.g. `alfred fire echo`; `alfred status` lists the agents.",
     });
   }
+  if (values.quiet && values.json) {
+    throw new UsageError("alfred fire: give --quiet or --json, not both");
+  }
   const { fireAgent } = await import("../fire_agent.ts");
   return await fireAgent(positionals[0], {
     env: context.env,
@@ -38,5 +52,7 @@ export async function fireCommand(args: string[], context: CommandContext): Prom
     stderr: context.stderr,
     dryRun: values["dry-run"] ?? false,
     debug: context.debug,
+    progress: values.json ? "json" : values.quiet ? "quiet" : "auto",
+    terminal: context.terminal,
   });
 }

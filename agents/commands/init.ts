@@ -55,8 +55,11 @@ export async function initCommand(args: string[], context: CommandContext): Prom
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     if (repos.length) {
       throw new AlfredError(`${layout.fleetFile} already exists; --repo was not applied`, {
-        hint:
-          "Add the repos to its `repos:` list by hand, or move the file away and run init again.",
+        hint: `Add ${repos.length === 1 ? "it" : "them"} to the existing file with ${
+          repos.map((repo) =>
+            `\`alfred repos add ${repo.name}${repo.path ? `=${repo.path}` : ""}\``
+          ).join(", then ")
+        }.`,
       });
     }
     context.stdout(`${layout.fleetFile} already exists; left unchanged.`);
@@ -67,7 +70,11 @@ export async function initCommand(args: string[], context: CommandContext): Prom
       repos.length ? ` with ${repos.map((r) => r.name).join(", ")} served by lucius` : ""
     }.`,
   );
-  context.stdout("Next: `alfred doctor`, then `alfred fire echo`.");
+  context.stdout(
+    repos.length
+      ? "Next: `alfred doctor`, then `alfred fire lucius --dry-run`."
+      : "Next: `alfred repos add owner/name[=path]`, `alfred enable lucius`, then `alfred doctor`.",
+  );
   return 0;
 }
 

@@ -14,6 +14,8 @@ import {
   pauseFleet,
   resumeFleet,
 } from "../../runner/control/actions.ts";
+import { describeHold } from "../../runner/control/holds.ts";
+import { UsageError } from "../../runner/errors.ts";
 
 const PAUSE_HELP =
   `Usage: alfred pause [codename...|--all] [--repo owner/name]... [--reason text] [--for 2h]
@@ -22,9 +24,16 @@ Pauses agents (or the whole fleet with --all, or work on a repo with --repo).
 A paused agent's firing prints [AGENT-PAUSED] and exits 0. Pauses last until
 \`alfred resume\`, or for the --for duration.`;
 
-const RESUME_HELP = `Usage: alfred resume [codename...|--all] [--repo owner/name]...
+const RESUME_HELP =
+  `Usage: alfred resume [codename...|--all] [--repo owner/name]... [--override-today]
 
-Lifts pauses. --all lifts every pause: the fleet-wide one and each agent's.`;
+Lifts pauses. --all lifts every pause: the fleet-wide one and each agent's.
+Then says which of the agents are still held: over a daily cap (which cap,
+today's figure against it, when it lifts) or stopped by their failure streak.
+
+  --override-today   let the held agents fire again today: their caps count
+                     again from today's figures and their failure streak
+                     starts again (recorded in the ledger and the agent's log)`;
 
 /** The `pause` command. */
 export async function pauseCommand(args: string[], context: CommandContext): Promise<number> {
@@ -66,6 +75,7 @@ export async function resumeCommand(args: string[], context: CommandContext): Pr
     options: {
       all: { type: "boolean" },
       repo: { type: "string", multiple: true },
+      "override-today": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -79,8 +89,28 @@ export async function resumeCommand(args: string[], context: CommandContext): Pr
     repos: values.repo,
     agents: positionals,
   });
-  const { warnings } = await resumeFleet(target, context);
+  const overrideToday = values["override-today"] ?? false;
+  if (overrideToday && !target.all && !target.agents.length) {
+    throw new UsageError("--override-today needs codenames or --all", {
+      hint: "e.g. `alfred resume lucius --override-today`.",
+    });
+  }
+  const outcome = await resumeFleet(target, context, { overrideToday });
   context.stdout(`Resumed ${describeFleetTarget(target)}.`);
-  for (const warning of warnings) context.stderr(`warning: ${warning}`);
+  const timezone = outcome.timezone ?? "UTC";
+  for (const { agent, ledger } of outcome.overridden) {
+    const before = ledger.override!;
+    context.stdout(
+      `${agent} may fire again today: its caps count again from now (${before.firings} firings, ` +
+        `${before.turns} turns, $${before.cost_usd.toFixed(4)} so far today)` +
+        (before.streak ? ` and its failure streak of ${before.streak} starts again` : "") +
+        "; recorded in its ledger and its log.",
+    );
+  }
+  for (const held of outcome.held) context.stdout(describeHold(held, { timezone }));
+  if (overrideToday && !outcome.overridden.length && !outcome.held.length) {
+    context.stdout("Nothing to override: no cap or failure streak holds them today.");
+  }
+  for (const warning of outcome.warnings) context.stderr(`warning: ${warning}`);
   return 0;
 }

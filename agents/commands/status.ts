@@ -10,11 +10,15 @@ import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { readFleetView } from "../../runner/control/fleet_view.ts";
 import { sandboxOffWarning } from "../../runner/sandbox/opt_out.ts";
+import { describeHold, localTime } from "../../runner/control/holds.ts";
 
 const HELP = `Usage: alfred status [--json]
 
-Shows every agent: enabled or paused, schedule, last firing and its outcome,
-today's firings, turns and cost against the caps; then the fleet-wide block.`;
+Shows every agent: enabled, disabled, paused (by the operator), auto-paused
+(by itself: a daily cap or its failure streak) or held (resumed, but a cap or
+the streak stops its next firing); schedule, last firing and its outcome,
+today's firings, turns and cost against the caps; then the fleet-wide block,
+and why each paused agent is paused.`;
 
 /** The `status` command. */
 export async function statusCommand(args: string[], context: CommandContext): Promise<number> {
@@ -51,7 +55,11 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     const cap = (used: string, limit: number | null) => limit === null ? used : `${used}/${limit}`;
     table.push([
       row.agent,
-      row.state,
+      row.pausedBy === "auto"
+        ? "auto-paused"
+        : row.state === "enabled" && row.hold
+        ? "held"
+        : row.state,
       row.schedule,
       row.nextFiring?.replace("T", " ").slice(0, 16) ?? (report.scheduler ? "?" : "-"),
       row.lastFiring ? row.lastFiring.endedAt.replace("T", " ").slice(0, 19) : "never",
@@ -74,7 +82,17 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   if (report.fleetPaused) context.stdout(`Whole fleet paused: ${report.fleetPaused}`);
   for (const row of rows) {
     if (row.pausedReason && !report.fleetPaused) {
-      context.stdout(`${row.agent} paused: ${row.pausedReason}`);
+      const until = row.pausedUntil
+        ? `until ${localTime(row.pausedUntil, report.timezone)}`
+        : `until \`alfred resume ${row.agent}\``;
+      context.stdout(
+        `${row.agent} ${
+          row.pausedBy === "auto" ? "paused itself" : "paused by the operator"
+        } (${until}): ${row.pausedReason}`,
+      );
+    }
+    if (row.hold && row.pausedBy !== "auto") {
+      context.stdout(describeHold({ agent: row.agent, hold: row.hold }, report));
     }
   }
   if (!report.scheduler) {

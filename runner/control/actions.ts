@@ -7,10 +7,13 @@
  *
  * @module
  */
-import { Codename, RepoName } from "../config.ts";
+import { Codename, type FleetConfig, loadFleetConfig, RepoName } from "../config.ts";
 import type { BlockFile } from "../block.ts";
-import { UsageError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
 import type { PauseFile } from "../pause.ts";
+import { validateScheduleText } from "../schedule_check.ts";
+import type { Ledger } from "../spend.ts";
+import { type HeldAgent, overrideToday, readHolds } from "./holds.ts";
 import { applySchedulerPause } from "../../scheduler/pause_hook.ts";
 import type { OperatorContext } from "./context.ts";
 import { coordinationOf } from "./coordination_of.ts";
@@ -107,23 +110,69 @@ export async function pauseFleet(
   return { state, warnings };
 }
 
+/** What a resume did, and what still stops the agents it named. */
+export interface ResumeOutcome extends PauseOutcome {
+  /**
+   * Agents the resume named (every enabled agent with `all`) whose next
+   * firing would still stop: a daily cap reached, or the failure streak.
+   */
+  held: HeldAgent[];
+  /** Agents whose caps and failure streak the operator overrode for the rest of today. */
+  overridden: { agent: string; ledger: Ledger }[];
+  /** The operator's time zone (when the caps lift), when the configuration could be read. */
+  timezone?: string;
+}
+
 /**
- * Lifts pauses, and restarts the scheduler's timers of agents no longer paused.
+ * Lifts pauses, and restarts the scheduler's timers of agents no longer
+ * paused. Then tells the truth about the agents it named: which are still
+ * held by a daily cap or their failure streak. With `overrideToday`, each held
+ * agent's caps count again from today's figures and its streak starts again
+ * (recorded in its ledger and its log), so its next firing works.
  *
  * @param target What to resume (see {@linkcode parseFleetTarget}).
  * @param context The world the action runs in.
- * @returns The new pause state and any scheduler warnings.
+ * @param options `overrideToday`: let the named held agents fire again today.
+ * @returns The new pause state, scheduler warnings, the agents still held, and the overrides.
+ * @throws {ConfigError} with `overrideToday` when fleet.yaml is invalid (the pauses are lifted).
  */
 export async function resumeFleet(
   target: FleetTarget,
   context: OperatorContext,
-): Promise<PauseOutcome> {
+  options: { overrideToday?: boolean } = {},
+): Promise<ResumeOutcome> {
   const state = await withCoordination(
     context,
     (coordination) => coordination.resume({ ...target, now: context.now() }),
   );
   const warnings = await applySchedulerPause("resume", target, context);
-  return { state, warnings };
+  if (!target.all && !target.agents.length) return { state, warnings, held: [], overridden: [] };
+  let config: FleetConfig;
+  try {
+    config = await loadFleetConfig(context.layout.fleetFile, {
+      env: context.env,
+      validateSchedule: validateScheduleText,
+    });
+  } catch (error) {
+    if (options.overrideToday || !(error instanceof ConfigError)) throw error;
+    warnings.push(`caps not checked: ${error.message}`);
+    return { state, warnings, held: [], overridden: [] };
+  }
+  const agents = target.all
+    ? Object.values(config.agents).filter((agent) => agent.enabled)
+    : target.agents.flatMap((name) => config.agents[name] ? [config.agents[name]] : []);
+  return await withCoordination(context, async (coordination) => {
+    const world = { config, coordination, context };
+    let held = await readHolds(agents, world);
+    const overridden: ResumeOutcome["overridden"] = [];
+    if (options.overrideToday) {
+      for (const { agent } of held) {
+        overridden.push({ agent, ledger: await overrideToday(agent, world) });
+      }
+      held = await readHolds(agents, world);
+    }
+    return { state, warnings, held, overridden, timezone: config.timezone };
+  });
 }
 
 /**

@@ -13,10 +13,10 @@
 import { BlockFile } from "../block.ts";
 import { type FleetConfig, loadFleetConfig } from "../config.ts";
 import { FiringEvent } from "../events.ts";
-import { agentStateDir, spendFile } from "../paths.ts";
+import { agentStateDir } from "../paths.ts";
 import { NOTHING_PAUSED, PauseFile, pauseOf } from "../pause.ts";
 import { peekState } from "../state.ts";
-import { dayOf, Ledger } from "../spend.ts";
+import { dayOf, peekLedger } from "../spend.ts";
 import { validateScheduleText } from "../schedule_check.ts";
 import { openCoordination } from "../coordination/mod.ts";
 import { unconfinedAgents } from "../sandbox/opt_out.ts";
@@ -26,6 +26,7 @@ import { schedulerStatus } from "../../scheduler/status.ts";
 import { parseSchedule } from "../../scheduler/schedule.ts";
 import { processRunner } from "../../agents/commands/scheduler.ts";
 import type { OperatorContext } from "./context.ts";
+import { type AgentHold, holdOf } from "./holds.ts";
 
 /** One agent in the fleet view. */
 export interface AgentView {
@@ -39,6 +40,8 @@ export interface AgentView {
   pausedBy: "operator" | "auto" | null;
   /** When its pause lifts by itself, if it does. */
   pausedUntil: string | null;
+  /** What would stop its next firing once any pause is lifted (a daily cap, the failure streak). */
+  hold: AgentHold | null;
   /** Its schedule. */
   schedule: string;
   /** How its engine and repository commands are confined (`off`: not at all). */
@@ -122,13 +125,19 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
       `${agentStateDir(layout, agent.codename)}/last-firing.json`,
       FiringEvent,
     );
-    const ledger = await peekState(spendFile(layout, agent.codename, { day }), Ledger);
+    const peeked = await peekLedger(layout, agent.codename, { day });
+    const ledger = "unreadable" in peeked
+      ? { kind: "corrupt" as const, reason: peeked.unreadable }
+      : { kind: "ok" as const, value: peeked.ledger };
     agents.push({
       agent: agent.codename,
       state: paused ? "paused" : agent.enabled ? "enabled" : "disabled",
       pausedReason: paused?.reason ?? null,
       pausedBy: paused?.by ?? null,
       pausedUntil: paused?.until ?? null,
+      hold: agent.enabled || paused
+        ? holdOf(peeked, { agent, now, timezone: config.timezone })
+        : null,
       schedule: agent.schedule,
       sandbox: agent.sandbox,
       nextFiring: next.times.get(agent.codename) ?? null,
@@ -145,15 +154,15 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
         }
         : null,
       today: ledger.kind === "corrupt" ? { unreadable: ledger.reason } : {
-        firings: ledger.kind === "ok" ? ledger.value.firings : 0,
-        turns: ledger.kind === "ok" ? ledger.value.turns : 0,
-        costUsd: ledger.kind === "ok" ? ledger.value.cost_usd : 0,
+        firings: ledger.value.firings,
+        turns: ledger.value.turns,
+        costUsd: ledger.value.cost_usd,
         caps: {
           firings: agent.caps.firings_per_day ?? null,
           turns: agent.caps.turns_per_day ?? null,
           costUsd: agent.caps.cost_usd_per_day ?? null,
         },
-        consecutiveFailures: ledger.kind === "ok" ? ledger.value.consecutive_failures : 0,
+        consecutiveFailures: ledger.value.consecutive_failures,
       },
     });
   }

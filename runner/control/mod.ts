@@ -18,8 +18,18 @@ export {
   type PauseOutcome,
   readFleetBlock,
   resumeFleet,
+  type ResumeOutcome,
   setFleetBlock,
 } from "./actions.ts";
+export {
+  type AgentHold,
+  describeHold,
+  type HeldAgent,
+  holdOf,
+  localTime,
+  overrideToday,
+  readHolds,
+} from "./holds.ts";
 export { type AgentView, type FleetView, readFleetView } from "./fleet_view.ts";
 export {
   agentFireCommand,

@@ -94,6 +94,15 @@ export interface Coordination {
     agent: string,
     options: { day: string; entry: SpendEntry; warn?: (message: string) => void },
   ): Promise<SpendResult>;
+  /**
+   * Records the operator's override of the day's caps on its ledger (the caps
+   * count again from the day's figures, the failure streak starts again).
+   * Call it while holding the agent's lock.
+   */
+  overrideToday(
+    agent: string,
+    options: { day: string; at: Date; by: string; warn?: (message: string) => void },
+  ): Promise<Ledger>;
   /** Notes on the day's ledger that a daily cap stops the agent until `until`. */
   setBlockedUntil(agent: string, options: { day: string; until: Date }): Promise<void>;
   /** Reads the fleet-wide block. */

@@ -15,7 +15,7 @@ import {
 import { acquireAgentLock } from "../lock.ts";
 import { type Layout, lockFile } from "../paths.ts";
 import { pause, readPauseState, resume } from "../pause.ts";
-import { addFiring, readLedger, writeLedger } from "../spend.ts";
+import { addFiring, overrideLedger, readLedger, writeLedger } from "../spend.ts";
 import type { Coordination } from "./coordination.ts";
 
 /**
@@ -54,6 +54,11 @@ export function fileCoordination(layout: Layout): Coordination {
       const after = addFiring(before, options.entry);
       await writeLedger(layout, after);
       return { ledger: after, synced: true };
+    },
+    async overrideToday(agent, options) {
+      const ledger = overrideLedger(await readLedger(layout, agent, options), options);
+      await writeLedger(layout, ledger);
+      return ledger;
     },
     async setBlockedUntil(agent, options) {
       const ledger = await readLedger(layout, agent, { day: options.day });

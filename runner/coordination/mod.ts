@@ -73,6 +73,7 @@ function recordingActivity(
     acquireLock: (agent, holder) => backend.acquireLock(agent, holder),
     readLedger: (agent, o) => backend.readLedger(agent, o),
     addSpend: (agent, o) => backend.addSpend(agent, o),
+    overrideToday: (agent, o) => backend.overrideToday(agent, o),
     setBlockedUntil: (agent, o) => backend.setBlockedUntil(agent, o),
     readBlock: (o) => backend.readBlock(o),
     readPause: (o) => backend.readPause(o),

@@ -8,7 +8,7 @@
  * | `alfred:lock:<agent>` | string, PX | `<token> <lock record JSON>`; expires unless renewed |
  * | `alfred:fence:<agent>` | counter | fencing tokens (`INCR`) |
  * | `alfred:lock-last:<agent>` | string | the last holder, removed on a clean release |
- * | `alfred:spend:<agent>:<day>` | hash | firings, turns, cost_micro, successes, failures, blocked_until |
+ * | `alfred:spend:<agent>:<day>` | hash | firings, turns, cost_micro, successes, failures, blocked_until, override_* |
  * | `alfred:spend-applied:<agent>:<day>` | set | firing ids already counted |
  * | `alfred:streak:<agent>` | counter | consecutive failures (carries over days) |
  * | `alfred:block` | hash, PX | `json` (the block record) and `until_ms` |
@@ -121,6 +121,19 @@ redis.call('HSET', KEYS[1], 'json', ARGV[1], 'until_ms', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return ARGV[1]`;
 
+const OVERRIDE_TODAY = `
+local firings = redis.call('HGET', KEYS[1], 'firings') or '0'
+local turns = redis.call('HGET', KEYS[1], 'turns') or '0'
+local cost = redis.call('HGET', KEYS[1], 'cost_micro') or '0'
+local streak = redis.call('GET', KEYS[2]) or '0'
+redis.call('HSET', KEYS[1], 'override_at', ARGV[1], 'override_by', ARGV[2],
+  'override_firings', firings, 'override_turns', turns, 'override_cost_micro', cost,
+  'override_streak', streak)
+redis.call('HDEL', KEYS[1], 'blocked_until')
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[2], 0)
+return 1`;
+
 const READ_GATE = `return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}`;
 
 const PAUSE = `
@@ -185,6 +198,18 @@ export function ledgerOfHash(
     failures: int("failures"),
     consecutive_failures: Math.max(0, Number.parseInt(streak || "0", 10)),
     blocked_until: fields.blocked_until || null,
+    ...(fields.override_at
+      ? {
+        override: {
+          at: fields.override_at,
+          by: fields.override_by,
+          firings: int("override_firings"),
+          turns: int("override_turns"),
+          cost_usd: int("override_cost_micro") / 1e6,
+          streak: int("override_streak"),
+        },
+      }
+      : {}),
   });
 }
 
@@ -316,6 +341,17 @@ export function redisCoordination(
         );
         return { ledger: undefined, synced: false };
       }
+    },
+    async overrideToday(agent, overrideOptions) {
+      // The journal first, so the override counts from every firing this host knows.
+      await syncLedger(agent, overrideOptions.day);
+      await run(
+        "record the override of today's caps",
+        OVERRIDE_TODAY,
+        [key("spend", agent, overrideOptions.day), key("streak", agent)],
+        [overrideOptions.at.toISOString(), overrideOptions.by, LEDGER_TTL_SECONDS],
+      );
+      return await syncLedger(agent, overrideOptions.day);
     },
     async setBlockedUntil(agent, blockedOptions) {
       await run(

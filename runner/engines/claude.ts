@@ -106,6 +106,7 @@ const InitLine = z.looseObject({
 const AssistantLine = z.looseObject({
   type: z.literal("assistant"),
   message: z.looseObject({
+    id: z.string().optional(),
     content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
   }),
 });
@@ -168,6 +169,9 @@ export function createClaudeParser(): EngineOutputParser {
   let badResult: string | undefined;
   let lines = 0;
   let unparsable = 0;
+  // One assistant message is one turn; the CLI may stream a message as several lines.
+  let turns = 0;
+  let lastMessageId: string | undefined;
   return {
     line(text: string): void {
       if (!text.trim()) return;
@@ -196,12 +200,19 @@ export function createClaudeParser(): EngineOutputParser {
       } else if (type === "assistant") {
         const message = AssistantLine.safeParse(json);
         if (message.success) {
+          const id = message.data.message.id;
+          if (id === undefined || id !== lastMessageId) turns++;
+          lastMessageId = id;
           const texts = message.data.message.content.flatMap((c) =>
             c.type === "text" && c.text ? [c.text] : []
           );
           if (texts.length) lastText = texts.join("\n");
         }
       }
+    },
+    progress() {
+      // Claude's stream carries the cost only in its final result line.
+      return result ? { turns: result.num_turns, costUsd: result.total_cost_usd } : { turns };
     },
     finish(): ParsedOutput {
       if (result) return { ok: true, result: claudeResultOf(result, { model, lastText }) };

@@ -239,6 +239,9 @@ export function createCodexParser(options: { model?: string } = {}): EngineOutpu
           break;
       }
     },
+    progress() {
+      return { turns, costUsd: estimateCodexCost(options.model, usage) };
+    },
     finish(): ParsedOutput {
       if (!sawEvent || (turns === 0 && !failed)) {
         return {

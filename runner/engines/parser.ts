@@ -17,10 +17,20 @@ export type ParsedOutput =
     sessionId?: string;
   };
 
+/** How far an engine run has got, as its output streams it. */
+export interface EngineProgress {
+  /** Turns so far. */
+  turns: number;
+  /** Money spent so far, in USD, when the output says (Codex: estimated from tokens). */
+  costUsd?: number;
+}
+
 /** Parses one engine's output incrementally, keeping bounded state. */
 export interface EngineOutputParser {
   /** Takes one stdout line (without the newline). */
   line(text: string): void;
   /** Returns the result once the output has ended. */
   finish(): ParsedOutput;
+  /** How far the run has got so far (read after each line). */
+  progress(): EngineProgress;
 }
