@@ -29,6 +29,7 @@ Commands:
   labels bootstrap <owner/repo>        create the agent labels in a repo (idempotent)
   memory list|forget|export            the lessons agents remember between firings
   report [--days N] [--json]           reliability per agent and repo
+  serve [--port N] [--host A] [--open] the dashboard: web page, JSON API, live events
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   labels: () => import("./commands/labels.ts").then((m) => m.labelsCommand),
   memory: () => import("./commands/memory.ts").then((m) => m.memoryCommand),
   report: () => import("./commands/report.ts").then((m) => m.reportCommand),
+  serve: () => import("./commands/serve.ts").then((m) => m.serveCommand),
 };
 
 /**
@@ -90,6 +92,34 @@ export async function main(
     );
     return 2;
   }
+  return await runCommand(load, commandArgs, { env, stdout, stderr, debug });
+}
+
+/**
+ * Runs one sub-command with the process's world, turning errors into a
+ * message and an exit code (used by `alfred` and by binaries that run one
+ * command, such as `alfred-serve`).
+ *
+ * @param load Loads the command.
+ * @param args The command's arguments (`--debug` anywhere turns on stack traces).
+ * @param options Environment, output, and the binary's name for permission errors.
+ * @returns The exit code.
+ */
+export async function runCommand(
+  load: () => Promise<Command>,
+  args: string[],
+  options: {
+    env?: (name: string) => string | undefined;
+    stdout?: (line: string) => void;
+    stderr?: (line: string) => void;
+    debug?: boolean;
+    binary?: string;
+  } = {},
+): Promise<number> {
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
+  const stdout = options.stdout ?? ((line: string) => console.log(line));
+  const stderr = options.stderr ?? ((line: string) => console.error(line));
+  const debug = options.debug ?? args.includes("--debug");
   const [{ alfredHome, layoutOf }, { exitCodeOf, formatError }] = await Promise.all([
     import("../runner/paths.ts"),
     import("../runner/errors.ts"),
@@ -103,10 +133,10 @@ export async function main(
       now: () => new Date(),
       debug,
     };
-    return await (await load())(commandArgs, context);
+    return await (await load())(args.filter((arg) => arg !== "--debug"), context);
   } catch (error) {
     const { describePermissionDenial } = await import("../runner/permission_error.ts");
-    const shown = describePermissionDenial(error, { binary: "alfred" }) ?? error;
+    const shown = describePermissionDenial(error, { binary: options.binary ?? "alfred" }) ?? error;
     stderr(formatError(shown, { debug }));
     return exitCodeOf(shown);
   }

@@ -14,7 +14,7 @@ import { BlockFile } from "../block.ts";
 import { type FleetConfig, loadFleetConfig } from "../config.ts";
 import { FiringEvent } from "../events.ts";
 import { agentStateDir, spendFile } from "../paths.ts";
-import { NOTHING_PAUSED, PauseFile, pauseOf } from "../pause.ts";
+import { NOTHING_PAUSED, type PauseEntry, PauseFile, pauseOf } from "../pause.ts";
 import { peekState } from "../state.ts";
 import { dayOf, Ledger } from "../spend.ts";
 import { validateScheduleText } from "../schedule_check.ts";
@@ -30,6 +30,8 @@ import type { OperatorContext } from "./context.ts";
 export interface AgentView {
   /** Codename. */
   agent: string;
+  /** Whether fleet.yaml enables it (a paused agent may be enabled). */
+  enabled: boolean;
   /** enabled, disabled, or paused. */
   state: "enabled" | "disabled" | "paused";
   /** Why it is paused. */
@@ -81,6 +83,8 @@ export interface FleetView {
   pauseFileProblem: string | null;
   /** Why the fleet is paused, when it is. */
   fleetPaused: string | null;
+  /** The pauses in force: the whole fleet's, each agent's, each repo's. */
+  pauses: PauseFile;
   /** The installed scheduler, if any. */
   scheduler: { platform?: string; warnings: string[] } | null;
   /** Installed agents that stopped firing. */
@@ -118,6 +122,7 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
     const ledger = await peekState(spendFile(layout, agent.codename, { day }), Ledger);
     agents.push({
       agent: agent.codename,
+      enabled: agent.enabled,
       state: paused ? "paused" : agent.enabled ? "enabled" : "disabled",
       pausedReason: paused?.reason ?? null,
       pausedBy: paused?.by ?? null,
@@ -159,6 +164,7 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
     blockFileProblem: gate.blockProblem,
     pauseFileProblem: gate.pauseProblem,
     fleetPaused: gate.pause.all ? gate.pause.all.reason : null,
+    pauses: pausesInForce(gate.pause, now),
     scheduler: next.installed ? { platform: next.platform, warnings: next.warnings } : null,
     missedRuns: missed.map((miss) => ({
       agent: miss.codename,
@@ -167,6 +173,20 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
     })),
     missedRunLines: describeMissedRuns(missed),
     agents,
+  };
+}
+
+/** The pauses that have not lifted by themselves by `now`. */
+function pausesInForce(pause: PauseFile, now: Date): PauseFile {
+  const inForce = (entry: PauseEntry) =>
+    entry.until === null || Date.parse(entry.until) > now.getTime();
+  const filter = (entries: Record<string, PauseEntry>) =>
+    Object.fromEntries(Object.entries(entries).filter(([, entry]) => inForce(entry)));
+  return {
+    version: 1,
+    all: pause.all && inForce(pause.all) ? pause.all : null,
+    agents: filter(pause.agents),
+    repos: filter(pause.repos),
   };
 }
 
