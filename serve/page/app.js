@@ -3,7 +3,7 @@
 // modules served by `alfred serve`, no build step.
 
 import { actions, ApiError, call, setToken, signIn, token } from "./api.js";
-import { costChart, fitWidth, successChart } from "./charts.js";
+import { costChart, fitWidth, outcomeChart } from "./charts.js";
 import { clock, duration, h, money, outcomeClass, relative, replace } from "./dom.js";
 import { followEvents } from "./stream.js";
 
@@ -234,7 +234,19 @@ function agentRow(agent) {
     h(
       "td",
       { "data-label": "Next fire", title: agent.next_fire ?? "" },
-      agent.next_fire ? relative(agent.next_fire) : h("span.muted", null, "—"),
+      agent.next_fire ? relative(agent.next_fire) : h(
+        "span.muted",
+        {
+          title: state.fleet.scheduler.installed
+            ? "the scheduler does not say"
+            : "the scheduler is not installed (alfred scheduler install)",
+        },
+        agent.enabled && state.fleet.scheduler.installed
+          ? "unknown"
+          : agent.enabled
+          ? "by hand"
+          : "—",
+      ),
     ),
     h(
       "td",
@@ -766,9 +778,6 @@ async function renderCosts() {
   const withCost = agents.filter((a) =>
     daily.agents[a].firings.some((/** @type {number} */ n) => n > 0)
   );
-  const withWork = agents.filter((a) =>
-    daily.agents[a].worked.some((/** @type {number} */ n) => n > 0)
-  );
   const toggle = h(
     "div.segmented",
     { role: "group", "aria-label": "Days" },
@@ -783,26 +792,27 @@ async function renderCosts() {
     ),
   );
   const costTarget = h("div.chart");
-  const successTarget = h("div.chart");
   const perAgent = agents.map((agent) => {
     const rows = report.rows.filter((/** @type {any} */ r) => r.agent === agent);
     const sum = (/** @type {string} */ key) =>
       rows.reduce((/** @type {number} */ s, /** @type {any} */ r) => s + r[key], 0);
-    const worked = sum("worked");
     return {
       agent,
       firings: sum("firings"),
-      worked,
+      worked: sum("worked"),
       successes: sum("successes"),
       cost: sum("cost_usd"),
     };
   }).filter((row) => row.firings > 0);
+  const rate = (/** @type {{worked: number, successes: number}} */ row) =>
+    row.worked ? `${Math.round((row.successes / row.worked) * 100)}%` : "—";
+  const outcomeTargets = perAgent.map((row) => ({ row, target: h("div.chart") }));
   replace(
     view,
     h(
       "section.card",
       null,
-      h("div.toolbar", null, h("h2", null, "Cost per day"), toggle),
+      h("div.toolbar", null, h("h2", null, `Cost per day, last ${state.costDays} days`), toggle),
       withCost.length
         ? costTarget
         : h("p.empty", null, `No firings in the last ${state.costDays} days.`),
@@ -810,13 +820,40 @@ async function renderCosts() {
     h(
       "section.card",
       null,
-      h("h2", null, "Success rate per day"),
+      h("h2", null, "Success per agent"),
       h(
-        "p.sub",
+        "p.sub.legend",
         null,
-        "Successes over firings that did work (idle and silent firings are left out).",
+        h("span.key.ok"),
+        "succeeded ",
+        h("span.key.bad"),
+        "failed ",
+        h("span.key.quiet"),
+        "did nothing (idle, silent); the rate is successes over firings that did work",
       ),
-      withWork.length ? successTarget : h("p.empty", null, "No firing did work in this window."),
+      outcomeTargets.length
+        ? h(
+          "div.multiples",
+          null,
+          outcomeTargets.map(({ row, target }) =>
+            h(
+              "div.multiple",
+              { "data-agent": row.agent },
+              h(
+                "h3",
+                null,
+                row.agent,
+                h(
+                  "span.sub",
+                  null,
+                  ` ${rate(row)} success · ${row.firings} firings · ${money(row.cost)}`,
+                ),
+              ),
+              target,
+            )
+          ),
+        )
+        : h("p.empty", null, "No firings in this window."),
     ),
     h(
       "section.card.flush",
@@ -843,11 +880,7 @@ async function renderCosts() {
               h("td", { "data-label": "Agent" }, row.agent),
               h("td", { "data-label": "Firings" }, String(row.firings)),
               h("td", { "data-label": "Did work" }, String(row.worked)),
-              h(
-                "td",
-                { "data-label": "Success rate" },
-                row.worked ? `${Math.round((row.successes / row.worked) * 100)}%` : "—",
-              ),
+              h("td", { "data-label": "Success rate" }, rate(row)),
               h("td", { "data-label": "Cost" }, money(row.cost)),
             )
           ),
@@ -871,7 +904,9 @@ async function renderCosts() {
     ),
   );
   if (withCost.length) fitWidth(costChart(costTarget, daily, withCost), costTarget);
-  if (withWork.length) fitWidth(successChart(successTarget, daily, withWork), successTarget);
+  for (const { row, target } of outcomeTargets) {
+    fitWidth(outcomeChart(target, daily, row.agent), target);
+  }
 }
 
 // ---------------------------------------------------------------- actions

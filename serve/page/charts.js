@@ -46,13 +46,18 @@ export function costChart(target, daily, agents) {
     paths: bars,
     points: { show: false },
     /** @param {uPlot} _u @param {number | null} _v @param {number} _s @param {number | null} idx */
-    value: (_u, _v, _s, idx) =>
-      idx === null ? "—" : `$${daily.agents[agents[i]].cost_usd[idx].toFixed(2)}`,
+    value: (_u, _v, _s, idx) => {
+      const costs = daily.agents[agents[i]].cost_usd;
+      // Not hovering a day: the whole window's total.
+      return idx === null
+        ? `$${costs.reduce((sum, cost) => sum + cost, 0).toFixed(2)}`
+        : `$${costs[idx].toFixed(2)}`;
+    },
   }));
   return new uPlot(
     {
-      ...base(target, "US$"),
-      series: [{ value: dayLabel }, ...series],
+      ...base(target),
+      series: [{ label: "Day", value: dayLabel }, ...series],
       axes: axes((value) => `$${value.toFixed(2)}`),
     },
     [xs, ...order.map((i) => stacked[i])],
@@ -61,39 +66,49 @@ export function costChart(target, daily, agents) {
 }
 
 /**
- * Draws each agent's daily success rate.
+ * Draws one agent's daily firings, stacked: succeeded, failed, and did
+ * nothing (idle, silent), so its success shows day by day.
  * @param {HTMLElement} target The chart's container.
  * @param {Daily} daily The series.
- * @param {string[]} agents The agents to draw (those that did work).
+ * @param {string} agent The agent.
  * @returns {uPlot}
  */
-export function successChart(target, daily, agents) {
+export function outcomeChart(target, daily, agent) {
   const xs = daily.days.map((day) => Date.parse(`${day}T12:00:00Z`) / 1_000);
-  const series = agents.map((agent) => {
-    const i = Object.keys(daily.agents).indexOf(agent);
-    return {
-      label: agent,
-      stroke: PALETTE[i % PALETTE.length],
-      width: 2,
-      spanGaps: true,
-      points: { size: 6 },
-      /** @param {uPlot} _u @param {number | null} v */
-      value: (_u, v) => v === null ? "—" : `${Math.round(v)}%`,
-    };
-  });
+  const mine = daily.agents[agent];
+  const ok = mine.successes;
+  const failed = mine.worked.map((worked, i) => worked - ok[i]);
+  const idle = mine.firings.map((firings, i) => firings - mine.worked[i]);
+  const bars = uPlot.paths.bars?.({ size: [0.7, 32], align: 0 });
+  const layers = [
+    ["did nothing", "#c3cad8", idle],
+    ["failed", "#d64b6e", failed],
+    ["succeeded", "#3bb273", ok],
+  ];
+  // Stacked: each drawn series is the running total of the layers under it.
+  const totals = layers.map((_, i) =>
+    daily.days.map((_, day) =>
+      layers.slice(i).reduce((sum, layer) => sum + /** @type {number[]} */ (layer[2])[day], 0)
+    )
+  );
   return new uPlot(
     {
-      ...base(target, "%"),
-      scales: { x: { time: true }, y: { range: [0, 100] } },
-      series: [{ value: dayLabel }, ...series],
-      axes: axes((value) => `${value}%`),
+      ...base(target),
+      height: 130,
+      legend: { show: false },
+      series: [
+        {},
+        ...layers.map(([label, color]) => ({
+          label: String(label),
+          stroke: String(color),
+          fill: String(color),
+          paths: bars,
+          points: { show: false },
+        })),
+      ],
+      axes: axes((value) => Number.isInteger(value) ? String(value) : ""),
     },
-    [
-      xs,
-      ...agents.map((agent) =>
-        daily.agents[agent].success_rate.map((rate) => rate === null ? null : rate * 100)
-      ),
-    ],
+    [xs, ...totals],
     target,
   );
 }
@@ -101,17 +116,24 @@ export function successChart(target, daily, agents) {
 /**
  * The chart options every chart shares.
  * @param {HTMLElement} target
- * @param {string} unit
  */
-function base(target, unit) {
+function base(target) {
   return {
     width: Math.max(280, target.clientWidth),
     height: target.clientWidth < 500 ? 200 : 240,
     legend: { live: true },
     cursor: { points: { size: 6 } },
-    scales: { x: { time: true } },
-    title: undefined,
-    unit,
+    scales: {
+      x: {
+        time: true,
+        // Half a day either side, so the first and last bars are whole.
+        range: (
+          /** @type {uPlot} */ _u,
+          /** @type {number} */ min,
+          /** @type {number} */ max,
+        ) => [min - 43_200, max + 43_200],
+      },
+    },
   };
 }
 
@@ -122,6 +144,8 @@ function axes(format) {
     {
       grid,
       stroke: "#8a94a6",
+      // One tick a day at most.
+      incrs: [86_400, 2 * 86_400, 7 * 86_400],
       /** @param {uPlot} _u @param {number[]} splits */
       values: (_u, splits) =>
         splits.map((s) =>
@@ -140,7 +164,7 @@ function axes(format) {
 
 /** @param {uPlot} _u @param {number | null} value */
 function dayLabel(_u, value) {
-  return value === null ? "—" : new Date(value * 1_000).toLocaleDateString(undefined, {
+  return value === null ? "all days" : new Date(value * 1_000).toLocaleDateString(undefined, {
     weekday: "short",
     month: "short",
     day: "numeric",
