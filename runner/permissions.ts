@@ -105,6 +105,20 @@ export const SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl", 
 export const KILL_PROGRAM = "kill";
 
 /**
+ * Where the dashboard (`alfred-serve`) may listen: any port of the loopback
+ * addresses, and of all interfaces for `--allow-remote` (which the server
+ * refuses without that flag; serve/listen_address.ts). A host without a port
+ * allows every port, since `--port` is chosen when it starts.
+ */
+export const SERVE_LISTEN_HOSTS: readonly string[] = ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"];
+
+/** Programs `alfred-serve --open` starts to show the sign-in link in a browser. */
+export const BROWSER_OPENERS: readonly string[] = ["xdg-open", "open"];
+
+/** Programs the dashboard runs for the scheduler: timers' next fire times, pause and resume. */
+export const SERVE_SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl"];
+
+/**
  * Programs no declaration may list: each one can run any other program, which
  * would make the program list meaningless.
  */
@@ -267,9 +281,9 @@ export interface PermissionOptions {
 
 /** One binary the build can produce. */
 export interface BinaryDeclaration {
-  /** `alfred` or `alfred-<codename>`. */
+  /** `alfred`, `alfred-serve` or `alfred-<codename>`. */
   binary: string;
-  /** The agent's codename; undefined for `alfred`. */
+  /** The agent's codename; undefined for `alfred` and `alfred-serve`. */
   codename: string | undefined;
   /** The entry file, relative to the repository root. */
   entry: string;
@@ -278,7 +292,7 @@ export interface BinaryDeclaration {
 }
 
 /**
- * Lists every binary: `alfred`, each built-in `alfred-<codename>` and each custom one.
+ * Lists every binary: `alfred`, `alfred-serve`, each built-in `alfred-<codename>` and each custom one.
  *
  * @param options Host, engine, file and custom-agent options.
  * @returns The declarations, `alfred` first.
@@ -289,6 +303,7 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
   const unique = [...new Set(codenames)];
   return [
     { binary: "alfred", codename: undefined, entry: "agents/alfred.ts" },
+    { binary: "alfred-serve", codename: undefined, entry: "serve/main.ts" },
     ...unique.map((codename) => ({
       binary: `alfred-${codename}`,
       codename,
@@ -303,8 +318,8 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
  * The permissions of one binary.
  *
  * `alfred` holds the union of every agent (it can `alfred fire` any of them)
- * plus the scheduler's programs and variables; `alfred-<codename>` holds only
- * what its agent needs.
+ * plus the scheduler's programs and variables; `alfred-serve` what the
+ * dashboard needs; `alfred-<codename>` holds only what its agent needs.
  *
  * @example Usage
  * ```ts
@@ -331,6 +346,11 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
     }
     for (const program of SCHEDULER_PROGRAMS) acc.run.add(program);
     for (const name of SCHEDULER_ENV) acc.env.add(name);
+    // A compiled `alfred serve` hands the dashboard to its own binary.
+    acc.run.add("alfred-serve");
+    sys.add("uid");
+  } else if (binary === "alfred-serve") {
+    addServeNeeds(acc, { ...options, codenames: [...BUILT_IN_CODENAMES, ...Object.keys(custom)] });
     sys.add("uid");
   } else {
     const codename = binary.startsWith("alfred-") ? binary.slice("alfred-".length) : "";
@@ -582,6 +602,33 @@ function addNeeds(
   for (const program of needs.programs ?? []) acc.run.add(program);
   for (const host of needs.hosts ?? []) acc.net.add(normaliseHost(host));
   for (const name of needs.env ?? []) acc.env.add(name);
+}
+
+/**
+ * The dashboard's needs: listen on loopback (or everywhere, with
+ * `--allow-remote`), read ALFRED_HOME, start the agents' binaries (which hold
+ * their own permissions) and the scheduler's programs, read the claims board
+ * from GitHub, reach Redis under `coordination: redis`; and read the
+ * variables a firing it starts inherits.
+ */
+function addServeNeeds(
+  acc: { run: Set<string>; net: Set<string>; env: Set<string> },
+  options: PermissionOptions & { codenames: string[] },
+): void {
+  for (const host of SERVE_LISTEN_HOSTS) acc.net.add(host);
+  acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
+  for (const host of options.redisHosts ?? DEFAULT_REDIS_HOSTS) acc.net.add(normaliseHost(host));
+  for (const codename of options.codenames) acc.run.add(`alfred-${codename}`);
+  for (const program of [...SERVE_SCHEDULER_PROGRAMS, ...BROWSER_OPENERS, "gh"]) {
+    acc.run.add(program);
+  }
+  for (const name of [...RUNNER_ENV, ...SCHEDULER_ENV, "GH_TOKEN"]) acc.env.add(name);
+  for (const engine of options.engines ?? ENGINES) {
+    for (const name of ENGINE_ENV[engine]) acc.env.add(name);
+  }
+  for (const needs of Object.values(options.custom ?? {})) {
+    for (const name of needs.env ?? []) acc.env.add(name);
+  }
 }
 
 function validateFsPaths(paths: readonly string[]): string[] {

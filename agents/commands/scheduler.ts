@@ -1,7 +1,7 @@
 /**
  * `alfred scheduler install|uninstall|status`: puts every enabled agent into
  * systemd --user timers (Linux) or launchd agents (macOS), and the companion
- * services the operator opts into (`--slack`) into user services; takes them
+ * services the operator opts into (`--slack`, `--serve`) into user services; takes them
  * out, and shows what the scheduler says. Also the bridge `alfred pause` / `resume` use
  * to stop and start timers ({@linkcode schedulerPauseHook}).
  *
@@ -54,6 +54,13 @@ export const KNOWN_COMPANIONS: Readonly<Record<string, KnownCompanion>> = {
     args: [],
     restart: "always",
     help: "the Slack listener (alfred-slack), restarted always; docs/SLACK.md",
+  },
+  serve: {
+    description: "Alfred dashboard",
+    binary: "alfred-serve",
+    args: [],
+    restart: "on-failure",
+    help: "the dashboard (alfred-serve), restarted on failure; docs/API.md",
   },
 };
 
