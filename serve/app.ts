@@ -237,11 +237,13 @@ export function createApp(deps: AppDeps): Hono {
   api.post("/agents/:codename/resume", async (c) => {
     const codename = c.req.param("codename");
     await checkAgent(codename, context);
+    await noBody(c.req.raw);
     return c.json(await resumeAction(codename, context));
   });
   api.post("/agents/:codename/fire", async (c) => {
     const codename = c.req.param("codename");
     await checkAgent(codename, context);
+    await noBody(c.req.raw);
     const { firing: _firing, ...started } = await fireAction(codename, context, {
       fire: deps.fire,
       env: deps.fireEnv,
@@ -252,8 +254,14 @@ export function createApp(deps: AppDeps): Hono {
     const options = parsePauseBody(await jsonBody(c.req.raw), context.now());
     return c.json(await pauseAction("all", context, options));
   });
-  api.post("/fleet/resume", async (c) => c.json(await resumeAction("all", context)));
-  api.post("/block/clear", async (c) => c.json(await clearBlockAction(context)));
+  api.post("/fleet/resume", async (c) => {
+    await noBody(c.req.raw);
+    return c.json(await resumeAction("all", context));
+  });
+  api.post("/block/clear", async (c) => {
+    await noBody(c.req.raw);
+    return c.json(await clearBlockAction(context));
+  });
 
   app.route("/api/v1", api);
   return app;
@@ -295,6 +303,17 @@ async function jsonBody(request: Request): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`the body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** Refuses a body on an action that takes none (an empty body or `{}` is fine). */
+async function noBody(request: Request): Promise<void> {
+  const body = await jsonBody(request);
+  if (
+    typeof body === "object" && body !== null && !Array.isArray(body) && !Object.keys(body).length
+  ) {
+    return;
+  }
+  throw new UsageError("this action takes no body", { hint: "Send no body, or {}." });
 }
 
 async function agentsOf(context: OperatorContext): Promise<string[]> {
