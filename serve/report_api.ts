@@ -88,7 +88,9 @@ export function dailySeries(
   const groups = new Map<string, FiringEvent[]>();
   for (const event of events) {
     const key = `${event.agent}\u0000${dayOf(new Date(event.ended_at), options.timezone)}`;
-    groups.set(key, [...groups.get(key) ?? [], event]);
+    const group = groups.get(key);
+    if (group) group.push(event);
+    else groups.set(key, [event]);
   }
   const series: Record<string, AgentSeries> = {};
   for (const agent of agents) {
