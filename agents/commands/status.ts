@@ -10,12 +10,14 @@ import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { readFleetView } from "../../runner/control/fleet_view.ts";
 import { describeCompanion } from "./scheduler.ts";
+import { readServeRecord } from "../../serve/files.ts";
 
 const HELP = `Usage: alfred status [--json]
 
 Shows every agent: enabled or paused, schedule, last firing and its outcome,
 today's firings, turns and cost against the caps; then the fleet-wide block,
-and the companion services (the Slack listener) when installed.`;
+the companion services (the Slack listener, the dashboard) when installed, and
+the dashboard's address when it runs.`;
 
 /** The `status` command. */
 export async function statusCommand(args: string[], context: CommandContext): Promise<number> {
@@ -85,6 +87,13 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   }
   for (const companion of report.companions) {
     context.stdout(`Service ${describeCompanion(companion)}`);
+  }
+  const dashboard = await readServeRecord(context.layout);
+  if (dashboard) {
+    context.stdout(
+      `Dashboard ${dashboard.url} (pid ${dashboard.pid}, since ${dashboard.started_at}); ` +
+        "`alfred serve link` prints a sign-in link",
+    );
   }
   for (const warning of report.scheduler?.warnings ?? []) {
     context.stdout(`warning: scheduler: ${warning}`);
