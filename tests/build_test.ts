@@ -34,14 +34,14 @@ Deno.test("every available binary, built offline, embeds exactly its declared pe
       outDir,
       offline: true,
       archive: false,
-      binaries: ["alfred", "alfred-echo"],
+      binaries: ["alfred", "alfred-serve", "alfred-echo"],
       log: (line) => logs.push(line),
     });
     const saved = BuildManifest.parse(
       JSON.parse(await Deno.readTextFile(`${outDir}/manifest.json`)),
     );
     assertEquals(saved, manifest);
-    assertEquals(manifest.binaries.map((b) => b.binary), ["alfred", "alfred-echo"]);
+    assertEquals(manifest.binaries.map((b) => b.binary), ["alfred", "alfred-serve", "alfred-echo"]);
     assertEquals(Object.keys(manifest.declared).length, declarationsOf().length);
     for (const built of manifest.binaries) {
       assertEquals(built.target, Deno.build.target);
@@ -210,6 +210,73 @@ Deno.test("the bundled alfred (what --bundle --minify embeds) works under its na
     }).output();
     assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
     assertStringIncludes(new TextDecoder().decode(run.stdout), "Fleet summary");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the bundled alfred-serve serves its page and embedded assets under its narrow flags", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alfred-bundle-serve-" });
+  try {
+    const bundle = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--minify",
+        "--platform",
+        "deno",
+        "-o",
+        `${dir}/alfred-serve.js`,
+        "serve/main.ts",
+      ],
+      cwd: REPO_ROOT,
+    }).output();
+    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        ...runFlagsOf("alfred-serve"),
+        `${dir}/alfred-serve.js`,
+        "--port",
+        "0",
+      ],
+      cwd: dir,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: dir,
+        ALFRED_HOME: `${dir}/home`,
+        DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+        NO_COLOR: "1",
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    try {
+      const url = /^listening (\S+)/.exec(text)?.[1];
+      assert(url, `no address: ${text}`);
+      const page = await fetch(`${url}/`);
+      assertStringIncludes(await page.text(), "/assets/app.js");
+      const uplot = await fetch(`${url}/assets/uplot.js`);
+      assertEquals(uplot.headers.get("content-type"), "text/javascript; charset=utf-8");
+      assertStringIncludes(await uplot.text(), "uPlot");
+      const app = await fetch(`${url}/assets/app.js`);
+      assertStringIncludes(await app.text(), "followEvents");
+    } finally {
+      child.kill("SIGTERM");
+      await reader.cancel();
+      await child.stderr.cancel();
+      assertEquals((await child.status).code, 0);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

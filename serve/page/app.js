@@ -47,6 +47,10 @@ if (location.pathname === "/login") {
   await refreshFleet();
   await render();
   setInterval(() => refreshFleet(), 30_000);
+  // An open claims board re-reads once a minute (the server asks GitHub at most that often).
+  setInterval(() => {
+    if (state.route === "claims" && !document.hidden) render();
+  }, 60_000);
 }
 
 async function login() {
