@@ -3,7 +3,7 @@
  * text, so `deno compile` (and `deno bundle`) carry them inside the binary
  * and the page works offline with no CDN. The page is plain ES modules
  * (serve/page/), served as written: there is no build step. uPlot comes from
- * npm (`uplot`), as its ES module build.
+ * npm (`uplot`), as its minified browser build (it defines the global `uPlot`).
  *
  * @module
  */
@@ -15,7 +15,7 @@ import dom from "./page/dom.js" with { type: "text" };
 import stream from "./page/stream.js" with { type: "text" };
 import style from "./page/style.css" with { type: "text" };
 import favicon from "./page/favicon.svg" with { type: "text" };
-import uplot from "uplot/dist/uPlot.esm.js" with { type: "text" };
+import uplot from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 
 /** One embedded asset. */

@@ -1,6 +1,8 @@
-// The cost and success charts (uPlot, served from the executable).
+// The cost and success charts. uPlot (served from the executable as
+// /assets/uplot.js, its minified browser build) defines the global `uPlot`.
 
-import uPlot from "./uplot.js";
+/** @type {any} */
+const uPlot = /** @type {any} */ (globalThis).uPlot;
 
 /** One colour per agent, in fleet order. */
 const PALETTE = [
@@ -132,6 +134,14 @@ function base(target) {
           /** @type {number} */ min,
           /** @type {number} */ max,
         ) => [min - 43_200, max + 43_200],
+      },
+      // Bars stand on zero.
+      y: {
+        range: (
+          /** @type {uPlot} */ _u,
+          /** @type {number} */ _min,
+          /** @type {number} */ max,
+        ) => [0, max > 0 ? max * 1.1 : 1],
       },
     },
   };
