@@ -22,7 +22,8 @@ import { layoutOf } from "../runner/paths.ts";
 import { serveEtagFile } from "../serve/files.ts";
 import { startServer } from "../serve/mod.ts";
 import { fakeClient, startFakeGitHub } from "../tests/fake_github.ts";
-import { ALFRED_FLAGS, denoDir, REPO_ROOT } from "../tests/helpers.ts";
+import { ALFRED_FLAGS, REPO_ROOT } from "../tests/helpers.ts";
+import { startServeProcess } from "../tests/serve_helpers.ts";
 import { seedDemoWorld } from "../tests/serve_world.ts";
 
 /** What {@linkcode benchServe} measured. */
@@ -69,68 +70,38 @@ export async function benchServe(options: { requests?: number } = {}): Promise<S
 }
 
 async function fleetLatency(home: string, requests: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      ...ALFRED_FLAGS,
-      `${REPO_ROOT}/agents/alfred.ts`,
-      "serve",
-      "--port",
-      "0",
-    ],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: {
-      ALFRED_HOME: home,
-      HOME: home,
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) text += (await reader.read()).value ?? "";
-  const url = /^listening (\S+)/.exec(text)?.[1];
-  try {
-    if (!url) throw new Error(`alfred serve printed no address: ${text}`);
-    const get = async () => {
-      const response = await fetch(`${url}/api/v1/fleet`);
-      if (!response.ok) throw new Error(`GET /api/v1/fleet: ${response.status}`);
-      await response.arrayBuffer();
-    };
-    for (let i = 0; i < 20; i++) await get();
-    const samples: number[] = [];
-    for (let i = 0; i < requests; i++) {
-      const started = performance.now();
-      await get();
-      samples.push(performance.now() - started);
-    }
-    samples.sort((a, b) => a - b);
-    // Idle: no request for a moment, the collector has run.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const idleRssMiB = await rssMiB(child.pid);
-    const stream = await fetch(`${url}/api/v1/events`);
-    const events = stream.body!.getReader();
-    await events.read();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const streamRssMiB = await rssMiB(child.pid);
-    await events.cancel();
-    return {
-      fleetP50: samples[Math.floor(samples.length * 0.5)],
-      fleetP99: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))],
-      idleRssMiB,
-      streamRssMiB,
-    };
-  } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await reader.cancel();
+  await using serve = await startServeProcess(
+    [...ALFRED_FLAGS, `${REPO_ROOT}/agents/alfred.ts`, "serve", "--port", "0"],
+    { home },
+  );
+  const get = async () => {
+    const response = await fetch(`${serve.url}/api/v1/fleet`);
+    if (!response.ok) throw new Error(`GET /api/v1/fleet: ${response.status}`);
+    await response.arrayBuffer();
+  };
+  for (let i = 0; i < 20; i++) await get();
+  const samples: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    const started = performance.now();
+    await get();
+    samples.push(performance.now() - started);
   }
+  samples.sort((a, b) => a - b);
+  // Idle: no request for a moment.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const idleRssMiB = await rssMiB(serve.pid);
+  const stream = await fetch(`${serve.url}/api/v1/events`);
+  const events = stream.body!.getReader();
+  await events.read();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const streamRssMiB = await rssMiB(serve.pid);
+  await events.cancel();
+  return {
+    fleetP50: samples[Math.floor(samples.length * 0.5)],
+    fleetP99: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))],
+    idleRssMiB,
+    streamRssMiB,
+  };
 }
 
 async function rssMiB(pid: number): Promise<number> {

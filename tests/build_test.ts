@@ -23,6 +23,7 @@ import {
   wideFlagsIn,
 } from "../runner/permissions.ts";
 import { ConfigError, UsageError } from "../runner/errors.ts";
+import { startServeProcess } from "./serve_helpers.ts";
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -182,20 +183,7 @@ Deno.test("archives hold the binaries at the top level and SHA256SUMS-style sums
 Deno.test("the bundled alfred (what --bundle --minify embeds) works under its narrow flags", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alfred-bundle-" });
   try {
-    const bundle = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--minify",
-        "--platform",
-        "deno",
-        "-o",
-        `${dir}/alfred.js`,
-        "agents/alfred.ts",
-      ],
-      cwd: REPO_ROOT,
-    }).output();
-    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    await bundle("agents/alfred.ts", `${dir}/alfred.js`);
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", ...runFlagsOf("alfred"), `${dir}/alfred.js`, "quickstart"],
       cwd: dir,
@@ -218,66 +206,29 @@ Deno.test("the bundled alfred (what --bundle --minify embeds) works under its na
 Deno.test("the bundled alfred-serve serves its page and embedded assets under its narrow flags", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alfred-bundle-serve-" });
   try {
-    const bundle = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--minify",
-        "--platform",
-        "deno",
-        "-o",
-        `${dir}/alfred-serve.js`,
-        "serve/main.ts",
-      ],
-      cwd: REPO_ROOT,
-    }).output();
-    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        ...runFlagsOf("alfred-serve"),
-        `${dir}/alfred-serve.js`,
-        "--port",
-        "0",
-      ],
-      cwd: dir,
-      clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: dir,
-        ALFRED_HOME: `${dir}/home`,
-        DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
-        NO_COLOR: "1",
-      },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
-    try {
-      const url = /^listening (\S+)/.exec(text)?.[1];
-      assert(url, `no address: ${text}`);
-      const page = await fetch(`${url}/`);
-      assertStringIncludes(await page.text(), "/assets/app.js");
-      const uplot = await fetch(`${url}/assets/uplot.js`);
-      assertEquals(uplot.headers.get("content-type"), "text/javascript; charset=utf-8");
-      assertStringIncludes(await uplot.text(), "uPlot");
-      const app = await fetch(`${url}/assets/app.js`);
-      assertStringIncludes(await app.text(), "followEvents");
-    } finally {
-      child.kill("SIGTERM");
-      await reader.cancel();
-      await child.stderr.cancel();
-      assertEquals((await child.status).code, 0);
-    }
+    await bundle("serve/main.ts", `${dir}/alfred-serve.js`);
+    await using serve = await startServeProcess(
+      [...runFlagsOf("alfred-serve"), `${dir}/alfred-serve.js`, "--port", "0"],
+      { home: `${dir}/home`, cwd: dir },
+    );
+    const page = await fetch(`${serve.url}/`);
+    assertStringIncludes(await page.text(), "/assets/app.js");
+    const uplot = await fetch(`${serve.url}/assets/uplot.js`);
+    assertEquals(uplot.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assertStringIncludes(await uplot.text(), "uPlot");
+    const app = await fetch(`${serve.url}/assets/app.js`);
+    assertStringIncludes(await app.text(), "followEvents");
+    assertEquals((await serve.stop()).code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** What `--bundle --minify` embeds: `deno bundle` of an entry point. */
+async function bundle(entry: string, output: string): Promise<void> {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--minify", "--platform", "deno", "-o", output, entry],
+    cwd: REPO_ROOT,
+  }).output();
+  assertEquals(result.code, 0, new TextDecoder().decode(result.stderr));
+}

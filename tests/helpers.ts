@@ -107,19 +107,31 @@ export function alfredCommand(
     ],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: {
-      ALFRED_HOME: options.home,
-      HOME: options.home,
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-      TZ: "UTC",
-      ...options.env,
-    },
+    env: cleanEnv(options.home, options.env),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });
+}
+
+/**
+ * The whole environment of an Alfred subprocess in a test: its home, `PATH`,
+ * the shared Deno cache, no colours, UTC.
+ *
+ * @param home The ALFRED_HOME (also HOME).
+ * @param extra More variables.
+ * @returns The environment.
+ */
+export function cleanEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ALFRED_HOME: home,
+    HOME: home,
+    PATH: Deno.env.get("PATH") ?? "",
+    DENO_DIR: denoDir(),
+    NO_COLOR: "1",
+    TZ: "UTC",
+    ...extra,
+  };
 }
 
 /**

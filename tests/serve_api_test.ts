@@ -13,8 +13,14 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "./assert.ts";
-import { alfredCommand, denoDir, REPO_ROOT, runAlfred, withHome } from "./helpers.ts";
-import { jsonOf, rawRequest, startTestServer, type TestServer } from "./serve_helpers.ts";
+import { ALFRED_FLAGS, REPO_ROOT, runAlfred, withHome } from "./helpers.ts";
+import {
+  jsonOf,
+  rawRequest,
+  startServeProcess,
+  startTestServer,
+  type TestServer,
+} from "./serve_helpers.ts";
 import { seedDemoWorld } from "./serve_world.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { readPauseState } from "../runner/pause.ts";
@@ -245,85 +251,50 @@ Deno.test("the token file is made once, mode 600; one readable by others is refu
 Deno.test("alfred serve prints its address first, and SIGTERM ends it cleanly", async () => {
   await using home = await withHome();
   await initialised(home.home);
-  const child = alfredCommand(["serve", "--port", "0"], { home: home.home }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (text.split("\n").length < 3) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    text += value;
-  }
-  const [first, second] = text.split("\n");
+  await using serve = await startServeProcess(
+    [...ALFRED_FLAGS, `${REPO_ROOT}/agents/alfred.ts`, "serve", "--port", "0"],
+    { home: home.home },
+  );
+  const [first, second] = serve.firstLines;
   const match = /^listening (http:\/\/127\.0\.0\.1:(\d+))$/.exec(first);
   assert(match, `first line: ${first}`);
   assert(Number(match[2]) > 0);
   assertMatch(second, new RegExp(`^sign in .*: ${match[1]}/login#code=`));
-  const fleet = await fetch(`${match[1]}/api/v1/fleet`);
+  const fleet = await fetch(`${serve.url}/api/v1/fleet`);
   assertEquals((await fleet.json()).agents.length, 10);
-  const events = await fetch(`${match[1]}/api/v1/events`);
+  // An open event stream does not hold the stop up.
+  const events = await fetch(`${serve.url}/api/v1/events`);
   assertEquals(events.headers.get("content-type"), "text/event-stream");
   assert(await Deno.stat(serveRecordFile(home.layout)));
-  child.kill("SIGTERM");
-  const status = await child.status;
+  const stopped = await serve.stop();
   await events.body?.cancel().catch(() => {});
-  for (;;) {
-    const { done } = await lines.read();
-    if (done) break;
-  }
-  await child.stderr.cancel();
-  assertEquals(status.code, 0);
+  assertEquals(stopped.code, 0, stopped.stderr);
   await assertRejects(() => Deno.stat(serveRecordFile(home.layout)), Deno.errors.NotFound);
 });
 
 Deno.test("alfred-serve does its job under exactly its declared permissions", async () => {
   await using home = await withHome();
   await initialised(home.home);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...runFlagsOf("alfred-serve"), "serve/main.ts", "--port", "0"],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: {
-      ALFRED_HOME: home.home,
-      HOME: home.home,
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const url = /^listening (\S+)/.exec(text)?.[1];
-  try {
-    assert(url, `no address printed: ${text}`);
-    const token = (await Deno.readTextFile(serveTokenFile(home.layout))).trim();
-    const fleet = await fetch(`${url}/api/v1/fleet`);
-    assertEquals((await fleet.json()).agents.length, 10);
-    const paused = await fetch(`${url}/api/v1/agents/echo/pause`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-      body: "{}",
-    });
-    assertEquals(paused.status, 200, await paused.clone().text());
-    await paused.body?.cancel();
-    assertEquals(Object.keys((await readPauseState(home.layout)).agents), ["echo"]);
-    const firings = await fetch(`${url}/api/v1/firings`);
-    assertEquals(firings.status, 200);
-    await firings.body?.cancel();
-  } finally {
-    child.kill("SIGTERM");
-    const status = await child.status;
-    await reader.cancel();
-    const stderr = await new Response(child.stderr).text();
-    assertEquals(status.code, 0, stderr);
-  }
+  await using serve = await startServeProcess(
+    [...runFlagsOf("alfred-serve"), "serve/main.ts", "--port", "0"],
+    { home: home.home },
+  );
+  const token = (await Deno.readTextFile(serveTokenFile(home.layout))).trim();
+  const fleet = await fetch(`${serve.url}/api/v1/fleet`);
+  assertEquals((await fleet.json()).agents.length, 10);
+  const paused = await fetch(`${serve.url}/api/v1/agents/echo/pause`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: "{}",
+  });
+  assertEquals(paused.status, 200, await paused.clone().text());
+  await paused.body?.cancel();
+  assertEquals(Object.keys((await readPauseState(home.layout)).agents), ["echo"]);
+  const firings = await fetch(`${serve.url}/api/v1/firings`);
+  assertEquals(firings.status, 200);
+  await firings.body?.cancel();
+  const stopped = await serve.stop();
+  assertEquals(stopped.code, 0, stopped.stderr);
 });
 
 // ------------------------------------------------------------------ the OpenAPI file

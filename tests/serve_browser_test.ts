@@ -6,10 +6,12 @@
  * phone's width; and nothing the page does trips its Content-Security-Policy.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { DENO, denoDir, REPO_ROOT, runAlfred } from "./helpers.ts";
+import { cleanEnv, DENO, REPO_ROOT, runAlfred } from "./helpers.ts";
 import { launchBrowser } from "./browser.ts";
 import { startTestServer } from "./serve_helpers.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
+import { BUILT_IN_CODENAMES, runFlagsOf } from "../runner/permissions.ts";
+import type { RunningServer } from "../serve/mod.ts";
+import type { Page } from "playwright-core";
 
 /** How much wider than the window the page is (run in the page). */
 const OVERFLOW = "document.documentElement.scrollWidth - innerWidth";
@@ -21,19 +23,19 @@ async function initialised(home: string): Promise<void> {
   assertEquals((await runAlfred(["init"], { home })).code, 0);
 }
 
+/** Signs the page in with a one-time link, as the operator does. */
+async function signIn(page: Page, server: RunningServer): Promise<void> {
+  await page.goto(await server.loginUrl());
+  await page.waitForURL(`${server.url}/`);
+}
+
 /** Runs echo's next firing the way the scheduler does: its own entry point, its own flags. */
 async function scheduledEchoFiring(home: string): Promise<string> {
   const output = await new Deno.Command(DENO, {
     args: ["run", "--quiet", ...runFlagsOf("alfred-echo"), `${REPO_ROOT}/agents/echo.ts`],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: {
-      ALFRED_HOME: home,
-      HOME: home,
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-    },
+    env: cleanEnv(home),
     stdin: "null",
   }).output();
   const stdout = new TextDecoder().decode(output.stdout);
@@ -53,18 +55,7 @@ Deno.test({
     const agents = await page.locator("table.fleet tbody tr").evaluateAll((rows) =>
       rows.map((row) => row.getAttribute("data-agent"))
     );
-    assertEquals(agents, [
-      "echo",
-      "lucius",
-      "batman",
-      "drake",
-      "bane",
-      "rasalghul",
-      "robin",
-      "nightwing",
-      "huntress",
-      "gordon",
-    ]);
+    assertEquals(agents, [...BUILT_IN_CODENAMES], "every agent, in fleet.yaml order");
     assertEquals(
       await page.locator('tr[data-agent="echo"] .badge').first().textContent(),
       "enabled",
@@ -96,9 +87,7 @@ Deno.test({
     await using t = await startTestServer({ prepare: initialised });
     await using browser = await launchBrowser();
     const { page } = browser;
-    // Sign in with the one-time link, as the operator does.
-    await page.goto(await t.server.loginUrl());
-    await page.waitForURL(`${t.server.url}/`);
+    await signIn(page, t.server);
     assert(await page.evaluate(() => localStorage.getItem("alfred-serve-token")));
     await page.waitForSelector('tr[data-agent="echo"] button[data-action="pause"]');
     await page.click('tr[data-agent="echo"] button[data-action="pause"]');
@@ -164,8 +153,7 @@ Deno.test({
     await using t = await startTestServer({ prepare: initialised });
     await using browser = await launchBrowser();
     const { page } = browser;
-    await page.goto(await t.server.loginUrl());
-    await page.waitForURL(`${t.server.url}/`);
+    await signIn(page, t.server);
     await page.click('tr[data-agent="echo"] button[data-action="fire"]');
     const link = page.locator(".toast a");
     await link.waitFor();

@@ -8,7 +8,7 @@
 import type { OperatorContext } from "../runner/control/mod.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { type RunningServer, type ServeOptions, startServer } from "../serve/mod.ts";
-import { denoDir, withHome } from "./helpers.ts";
+import { cleanEnv, denoDir, REPO_ROOT, withHome } from "./helpers.ts";
 
 /** A running test server and its home. */
 export interface TestServer extends AsyncDisposable {
@@ -126,4 +126,79 @@ export async function rawRequest(
   const text = await new Response(connection.readable).text();
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
   return { status, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
+}
+
+/** A dashboard running as its own process. */
+export interface ServeProcess extends AsyncDisposable {
+  /** Its address, from its first line (`listening <url>`). */
+  readonly url: string;
+  /** The lines it printed on standard output until it started listening (and the next one). */
+  readonly firstLines: string[];
+  /** Its process id. */
+  readonly pid: number;
+  /** Sends SIGTERM and waits: its exit code and standard error. */
+  stop(): Promise<{ code: number; stderr: string }>;
+}
+
+/**
+ * Runs `deno run <args>` (a dashboard entry point and its flags) with a clean
+ * environment, and waits for its first two lines (`listening …`, `sign in …`).
+ *
+ * @param args The arguments after `deno run`.
+ * @param options The ALFRED_HOME, the working directory.
+ * @returns The process; disposing it stops it.
+ * @throws {Error} when it ends or prints something else before listening.
+ */
+export async function startServeProcess(
+  args: string[],
+  options: { home: string; cwd?: string },
+): Promise<ServeProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...args],
+    cwd: options.cwd ?? REPO_ROOT,
+    clearEnv: true,
+    env: cleanEnv(options.home),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const stderr = new Response(child.stderr).text();
+  let text = "";
+  while (text.split("\n").length < 3) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  // Whatever it prints from now on is drained, so it never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })();
+  let stopped: Promise<{ code: number; stderr: string }> | undefined;
+  const stop = () =>
+    stopped ??= (async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch (error) {
+        // It had already ended.
+        if (!(error instanceof TypeError)) throw error;
+      }
+      const status = await child.status;
+      await drained;
+      return { code: status.code, stderr: await stderr };
+    })();
+  const url = /^listening (\S+)$/m.exec(text)?.[1];
+  if (!url) {
+    const ended = await stop();
+    throw new Error(`the dashboard printed no address: ${text}\n${ended.stderr}`);
+  }
+  return {
+    url,
+    firstLines: text.split("\n").slice(0, 2),
+    pid: child.pid,
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop();
+    },
+  };
 }
