@@ -22,6 +22,8 @@ import {
   type TestServer,
 } from "./serve_helpers.ts";
 import { seedDemoWorld } from "./serve_world.ts";
+import { startRedis } from "./redis_server.ts";
+import { siblingServeBinary } from "../agents/commands/serve.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { readPauseState } from "../runner/pause.ts";
 import { UsageError } from "../runner/errors.ts";
@@ -470,4 +472,55 @@ Deno.test("every documented response matches serve/openapi.json, and every one i
     if (body?.status === "ended") break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+});
+
+Deno.test("under coordination: redis the dashboard reads and acts on the fleet's shared state", async () => {
+  await using redis = await startRedis();
+  const fleet = `version: 1\nredis:\n  url: ${JSON.stringify(redis.url)}\ncoordination: redis\n`;
+  await using other = await withHome();
+  await Deno.writeTextFile(other.layout.fleetFile, fleet);
+  await using t = await startTestServer({
+    prepare: (home) => Deno.writeTextFile(`${home}/fleet.yaml`, fleet),
+  });
+  // A block set on another host shows here, and is cleared from here for every host.
+  assertEquals((await runAlfred(["block", "set", "--for", "1h"], { home: other.home })).code, 0);
+  assertEquals((await jsonOf(await t.request("/api/v1/fleet"))).body.block.set_by, "operator");
+  const cleared = await jsonOf(await t.request("/api/v1/block/clear", { method: "POST" }));
+  assertEquals(cleared.body.cleared, true);
+  // A pause from here stops the other host's firing.
+  const paused = await t.request("/api/v1/agents/echo/pause", { method: "POST", body: {} });
+  assertEquals(paused.status, 200);
+  await paused.body?.cancel();
+  const run = await runAlfred(["fire", "echo"], { home: other.home });
+  assertMatch(run.stdout, /^\[AGENT-PAUSED\] echo: paused from the dashboard/);
+  const view = await jsonOf(await t.request("/api/v1/fleet"));
+  assertEquals(view.body.pauses.agents.echo.reason, "paused from the dashboard");
+});
+
+Deno.test("--open hands the sign-in link to the desktop's opener; a compiled alfred hands serve to alfred-serve", async () => {
+  await using home = await withHome();
+  await initialised(home.home);
+  const bin = `${home.home}/bin`;
+  await Deno.mkdir(bin);
+  const opened = `${home.home}/opened`;
+  // The desktop's opener: xdg-open on Linux, open on macOS.
+  for (const opener of ["xdg-open", "open"]) {
+    await Deno.writeTextFile(`${bin}/${opener}`, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, {
+      mode: 0o755,
+    });
+  }
+  await using serve = await startServeProcess(
+    [...ALFRED_FLAGS, `${REPO_ROOT}/agents/alfred.ts`, "serve", "--port", "0", "--open"],
+    { home: home.home, env: { PATH: `${bin}:${Deno.env.get("PATH")}` } },
+  );
+  let link = "";
+  for (let i = 0; i < 100 && !link; i++) {
+    link = await Deno.readTextFile(opened).catch(() => "");
+    if (!link) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assertEquals(link, serve.firstLines[1].replace(/^sign in [^:]*: /, ""));
+  assertMatch(link, /\/login#code=/);
+  assertEquals(siblingServeBinary("/opt/alfred/bin/alfred"), "/opt/alfred/bin/alfred-serve");
+  assertEquals(siblingServeBinary("/opt/alfred/bin/alfred-serve"), undefined);
+  assertEquals(siblingServeBinary("/usr/bin/deno"), undefined);
 });

@@ -145,19 +145,19 @@ export interface ServeProcess extends AsyncDisposable {
  * environment, and waits for its first two lines (`listening …`, `sign in …`).
  *
  * @param args The arguments after `deno run`.
- * @param options The ALFRED_HOME, the working directory.
+ * @param options The ALFRED_HOME, the working directory, more environment.
  * @returns The process; disposing it stops it.
  * @throws {Error} when it ends or prints something else before listening.
  */
 export async function startServeProcess(
   args: string[],
-  options: { home: string; cwd?: string },
+  options: { home: string; cwd?: string; env?: Record<string, string> },
 ): Promise<ServeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...args],
     cwd: options.cwd ?? REPO_ROOT,
     clearEnv: true,
-    env: cleanEnv(options.home),
+    env: cleanEnv(options.home, options.env),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
