@@ -2,7 +2,8 @@
  * Regenerates the dashboard's screenshots in docs/img/ with the test browser
  * (tests/browser.ts): the fleet page of the demo world (tests/serve_world.ts)
  * at desktop width (`serve-fleet.png`, shown in the README) and at phone width
- * (`serve-fleet-phone.png`), plus a firing's detail page and the cost charts.
+ * (`serve-fleet-phone.png`), plus a firing's detail page, the cost charts and
+ * the claims board (read from the loopback GitHub fake).
  *
  * Usage: ./scripts/deno.sh run -A scripts/serve_screenshot.ts
  *
@@ -11,7 +12,10 @@
 import type { Page } from "playwright-core";
 import { appendActivity } from "../runner/activity.ts";
 import { newFiringId } from "../runner/events.ts";
+import { LABELS } from "../runner/github/labels.ts";
+import { serveEtagFile } from "../serve/files.ts";
 import { launchBrowser } from "../tests/browser.ts";
+import { fakeClient, startFakeGitHub } from "../tests/fake_github.ts";
 import { seedDemoWorld } from "../tests/serve_world.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { startServer } from "../serve/mod.ts";
@@ -24,11 +28,28 @@ async function main(): Promise<void> {
     const layout = layoutOf(home);
     const now = new Date();
     const world = await seedDemoWorld(layout, { now, runningPid: Deno.pid });
-    const env = (name: string) =>
-      ({ ALFRED_HOME: home, HOME: home, PATH: Deno.env.get("PATH") ?? "" })[name];
+    // The claims board reads the loopback GitHub fake, with a few issues in each state.
+    await using github = startFakeGitHub();
+    for (const [repo, title, labels] of DEMO_ISSUES) github.addIssue(repo, { title, labels });
+    const values: Record<string, string> = {
+      ALFRED_HOME: home,
+      HOME: home,
+      PATH: Deno.env.get("PATH") ?? "",
+      ALFRED_GITHUB_API_URL: github.url,
+    };
     const server = await startServer(
-      { env, layout, stdout: () => {}, stderr: () => {}, now: () => new Date(), debug: false },
-      { address: { hostname: "127.0.0.1", port: 0, loopback: true } },
+      {
+        env: (name) => values[name],
+        layout,
+        stdout: () => {},
+        stderr: () => {},
+        now: () => new Date(),
+        debug: false,
+      },
+      {
+        address: { hostname: "127.0.0.1", port: 0, loopback: true },
+        claimsClient: (context) => fakeClient(github, { etagFile: serveEtagFile(context.layout) }),
+      },
     );
     try {
       await Deno.mkdir(OUT, { recursive: true });
@@ -42,6 +63,7 @@ async function main(): Promise<void> {
           ".timeline",
         ],
         ["serve-costs.png", "/#/costs", { width: 1280, height: 1000 }, ".chart canvas"],
+        ["serve-claims.png", "/#/claims", { width: 1280, height: 760 }, ".board"],
       ];
       for (const [file, path, viewport, ready] of shots) {
         await using browser = await launchBrowser({ viewport });
@@ -49,7 +71,10 @@ async function main(): Promise<void> {
         await browser.page.goto(await server.loginUrl());
         await browser.page.waitForURL(`${server.url}/`);
         await browser.page.goto(`${server.url}${path}`);
-        await browser.page.waitForSelector(ready);
+        await browser.page.waitForSelector(ready, { timeout: 10_000 }).catch(async (error) => {
+          console.log(browser.console.join("\n"), await browser.page.content());
+          throw error;
+        });
         if (path === "/") await liveActivity(layout, browser.page);
         await browser.page.waitForTimeout(300);
         await browser.page.screenshot({ path: `${OUT}${file}`, fullPage: file.includes("phone") });
@@ -63,6 +88,19 @@ async function main(): Promise<void> {
     await Deno.remove(home, { recursive: true });
   }
 }
+
+/** The claims board's issues: repo, title, labels. */
+const DEMO_ISSUES: [string, string, string[]][] = [
+  ["acme/api", "Rate-limit the login endpoint", [LABELS.prOpen]],
+  ["acme/api", "CSV export drops the last row", [LABELS.inFlight]],
+  ["acme/api", "Paginate /v2/invoices", [LABELS.implement]],
+  ["acme/api", "Retry webhooks with backoff", [LABELS.implement]],
+  ["acme/api", "Migrate sessions to Redis", [LABELS.needsHumanScope]],
+  ["acme/api", "Rewrite the billing engine", [LABELS.doNotPickup]],
+  ["acme/web", "Dark mode for the settings page", [LABELS.prOpen]],
+  ["acme/web", "Broken footer links on mobile", [LABELS.implement]],
+  ["acme/web", "Keyboard shortcuts for the inbox", [LABELS.inFlight]],
+];
 
 /** A few moments happen while the page is open, so its live feed shows them. */
 async function liveActivity(layout: ReturnType<typeof layoutOf>, page: Page): Promise<void> {

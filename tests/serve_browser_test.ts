@@ -71,10 +71,13 @@ Deno.test({
     );
     assert(cardWidth <= 390, `an agent's card is ${cardWidth}px wide`);
     for (const view of ["#/firings", "#/claims", "#/costs"]) {
+      // Opened afresh on each view (a bookmark), not by following the navigation.
+      await page.goto("about:blank");
       await page.goto(`${t.server.url}/${view}`);
       await page.waitForSelector("main#view section");
       const wide = Number(await page.evaluate(OVERFLOW));
       assert(wide <= 0, `${view} is ${wide}px wider than a phone`);
+      assertEquals(await page.locator("text=Something went wrong").count(), 0, view);
     }
     assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },

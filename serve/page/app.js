@@ -22,37 +22,6 @@ const state = {
   /** @type {any} */ firingsFilter: "",
 };
 
-// ---------------------------------------------------------------- start
-
-if (location.pathname === "/login") {
-  await login();
-} else {
-  addEventListener("hashchange", () => render());
-  document.getElementById("pause-all")?.addEventListener(
-    "click",
-    () => act(() => actions.pauseFleet()),
-  );
-  document.getElementById("resume-all")?.addEventListener(
-    "click",
-    () => act(() => actions.resumeFleet()),
-  );
-  followEvents(onEvent, (status, resumed) => {
-    liveDot.className = `live ${status}`;
-    liveDot.title = status === "live"
-      ? "live: following the event stream"
-      : "offline: reconnecting";
-    liveDot.textContent = status === "live" ? "live" : "offline";
-    if (status === "live" && resumed) refreshFleet();
-  });
-  await refreshFleet();
-  await render();
-  setInterval(() => refreshFleet(), 30_000);
-  // An open claims board re-reads once a minute (the server asks GitHub at most that often).
-  setInterval(() => {
-    if (state.route === "claims" && !document.hidden) render();
-  }, 60_000);
-}
-
 async function login() {
   const code = new URLSearchParams(location.hash.slice(1)).get("code") ?? "";
   replace(view, h("section.card.narrow", null, h("h2", null, "Signing in…")));
@@ -743,7 +712,12 @@ async function renderClaims() {
           "h3",
           null,
           repo.repo,
-          repo.truncated ? h("span.sub", null, " (more open issues than shown)") : null,
+          h(
+            "span.sub",
+            null,
+            ` · ${repo.counts.other} other open issue${repo.counts.other === 1 ? "" : "s"}`,
+            repo.truncated ? " (more open issues than were read)" : "",
+          ),
         ),
         repo.error ? h("p.notice.bad", null, repo.error) : null,
         h(
@@ -1002,4 +976,36 @@ function signInCard(problem) {
       h("button.primary", { type: "submit" }, "Sign in"),
     ),
   );
+}
+
+// ---------------------------------------------------------------- start
+// Last, so that every declaration above exists before the first render.
+
+if (location.pathname === "/login") {
+  await login();
+} else {
+  addEventListener("hashchange", () => render());
+  document.getElementById("pause-all")?.addEventListener(
+    "click",
+    () => act(() => actions.pauseFleet()),
+  );
+  document.getElementById("resume-all")?.addEventListener(
+    "click",
+    () => act(() => actions.resumeFleet()),
+  );
+  followEvents(onEvent, (status, resumed) => {
+    liveDot.className = `live ${status}`;
+    liveDot.title = status === "live"
+      ? "live: following the event stream"
+      : "offline: reconnecting";
+    liveDot.textContent = status === "live" ? "live" : "offline";
+    if (status === "live" && resumed) refreshFleet();
+  });
+  await refreshFleet();
+  await render();
+  setInterval(() => refreshFleet(), 30_000);
+  // An open claims board re-reads once a minute (the server asks GitHub at most that often).
+  setInterval(() => {
+    if (state.route === "claims" && !document.hidden) render();
+  }, 60_000);
 }
