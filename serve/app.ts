@@ -6,6 +6,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
@@ -34,6 +35,9 @@ import { apiError, hostGuard, originGuard, tokenGuard } from "./guards.ts";
 import openapi from "./openapi.json" with { type: "json" };
 import { readApiReport } from "./report_api.ts";
 import type { LoginCodes } from "./token.ts";
+
+/** The largest request body accepted (the API's bodies are a few fields). */
+export const MAX_BODY_BYTES = 16 * 1024;
 
 /** The interval of the stream's keep-alive `ping` events by default. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -94,6 +98,18 @@ export function createApp(deps: AppDeps): Hono {
       baseUri: ["'none'"],
     },
   }));
+  // Bodies are small JSON objects; a large one is refused before anything reads it.
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          apiError("too-large", `a request body may hold at most ${MAX_BODY_BYTES} bytes`),
+          413,
+        ),
+    }),
+  );
   app.use("/api/*", tokenGuard(deps.token, { everything: deps.remote }));
 
   app.onError((error, c) => {

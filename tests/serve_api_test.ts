@@ -261,7 +261,8 @@ Deno.test("alfred serve prints its address first, and SIGTERM ends it cleanly", 
   const match = /^listening (http:\/\/127\.0\.0\.1:(\d+))$/.exec(first);
   assert(match, `first line: ${first}`);
   assert(Number(match[2]) > 0);
-  assertMatch(second, new RegExp(`^sign in .*: ${match[1]}/login#code=`));
+  // Not a terminal (a pipe, as a service's log): no working link is printed.
+  assertEquals(second, "sign in: `alfred serve link` prints a one-time link");
   const fleet = await fetch(`${serve.url}/api/v1/fleet`);
   assertEquals((await fleet.json()).agents.length, 10);
   // An open event stream does not hold the stop up.
@@ -436,6 +437,16 @@ Deno.test("every documented response matches serve/openapi.json, and every one i
   await post("/fleet/pause", "/api/v1/fleet/pause", 400, { until: "tomorrow" });
   await post("/fleet/resume", "/api/v1/fleet/resume", 400, [1]);
   await post("/block/clear", "/api/v1/block/clear", 400, "x");
+  // 413 on every POST with a body over 16 KiB, before anything reads it.
+  for (const [path, item] of Object.entries(paths)) {
+    if (!item.post) continue;
+    const concrete = `/api/v1${path.replace("{codename}", "echo")}`;
+    await contract.check(t, path, {
+      path: concrete,
+      method: "POST",
+      body: { reason: "x".repeat(20_000) },
+    }, 413);
+  }
   // 401 on every mutation without a token; 403 on every path from another origin.
   for (const [path, item] of Object.entries(paths)) {
     for (const method of Object.keys(item).filter((m) => m !== "parameters")) {
@@ -518,8 +529,7 @@ Deno.test("--open hands the sign-in link to the desktop's opener; a compiled alf
     link = await Deno.readTextFile(opened).catch(() => "");
     if (!link) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  assertEquals(link, serve.firstLines[1].replace(/^sign in [^:]*: /, ""));
-  assertMatch(link, /\/login#code=/);
+  assertMatch(link, new RegExp(`^${serve.url}/login#code=`));
   assertEquals(siblingServeBinary("/opt/alfred/bin/alfred"), "/opt/alfred/bin/alfred-serve");
   assertEquals(siblingServeBinary("/opt/alfred/bin/alfred-serve"), undefined);
   assertEquals(siblingServeBinary("/usr/bin/deno"), undefined);

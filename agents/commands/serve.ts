@@ -32,7 +32,8 @@ cost and success charts, with pause, resume and fire buttons; a JSON API
 under /api/v1/ and a live event stream (docs/API.md).
 
 The first line printed is "listening http://HOST:PORT" (--port 0 lets the
-system choose); the second is a one-time sign-in link for a browser. Reads
+system choose). On a terminal the second is a one-time sign-in link for a
+browser; elsewhere (a service's log) \`alfred serve link\` prints one. Reads
 need no token on loopback; every action needs the token in
 ALFRED_HOME/serve.token (docs/SECURITY.md). SIGTERM or Ctrl-C stops it.
 
@@ -74,7 +75,11 @@ export async function serveCommand(args: string[], context: CommandContext): Pro
   });
   const sibling = siblingServeBinary(Deno.execPath());
   if (sibling) return await runSibling(sibling, args, context);
-  return await serveHere(context, { address, open: values.open ?? false });
+  return await serveHere(context, {
+    address,
+    open: values.open ?? false,
+    terminal: Deno.stdout.isTerminal(),
+  });
 }
 
 /**
@@ -91,7 +96,7 @@ export function siblingServeBinary(execPath: string): string | undefined {
 
 async function serveHere(
   context: CommandContext,
-  options: { address: ReturnType<typeof parseListenAddress>; open: boolean },
+  options: { address: ReturnType<typeof parseListenAddress>; open: boolean; terminal: boolean },
 ): Promise<number> {
   const server = await startServer(context, {
     address: options.address,
@@ -99,7 +104,12 @@ async function serveHere(
   });
   context.stdout(`listening ${server.url}`);
   const link = await server.loginUrl();
-  context.stdout(`sign in (once, within 15 minutes): ${link}`);
+  // A working link goes to a person's terminal, never into a log file (a service's output).
+  context.stdout(
+    options.terminal
+      ? `sign in (once, within 15 minutes): ${link}`
+      : "sign in: `alfred serve link` prints a one-time link",
+  );
   if (!options.address.loopback) {
     context.stderr(
       `warning: listening beyond loopback on ${server.url}: every request needs the token, ` +
