@@ -91,7 +91,8 @@ export async function listFirings(
   }
   const days = await eventDays(layout);
   // Older day files hold firings that ended, so started, before that day: once a file's
-  // day is not after the limit-th firing's start day, no older file can add a newer one.
+  // day is not after the start day of the firing just past this page, no older file can
+  // add one that sorts before it (and that one's presence says a next page exists).
   for (const day of days) {
     for (const event of await readEventDay(layout, day)) {
       if (wanted(event.firing_id, event.agent)) {
@@ -99,7 +100,7 @@ export async function listFirings(
       }
     }
     const sorted = [...found.keys()].sort().reverse();
-    if (sorted.length >= limit && day <= dayOfId(sorted[limit - 1])!) break;
+    if (sorted.length > limit && day <= dayOfId(sorted[limit])!) break;
   }
   const firings = [...found.values()].sort((a, b) => b.id.localeCompare(a.id));
   const page = firings.slice(0, limit);

@@ -9,7 +9,8 @@ import { withHome } from "./helpers.ts";
 import { jsonOf, startTestServer } from "./serve_helpers.ts";
 import { seedDemoWorld } from "./serve_world.ts";
 import type { ActivityEvent } from "../runner/activity.ts";
-import { layoutOf } from "../runner/paths.ts";
+import { type Layout, layoutOf } from "../runner/paths.ts";
+import { readEvents } from "../runner/events.ts";
 import { createRedactor } from "../runner/redact.ts";
 import { openTranscript } from "../runner/transcripts.ts";
 import { phasesOf } from "../serve/firing_detail.ts";
@@ -23,23 +24,23 @@ Deno.test("firings page newest first through the whole log, with no firing twice
   await using home = await withHome();
   const world = await seedDemoWorld(home.layout, { now: NOW });
   const agents = ["echo", "lucius", "rasalghul"];
-  const seen: string[] = [];
-  let before: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const result = await listFirings(home.layout, {
-      limit: 37,
-      before,
-      agents,
-      now: NOW,
-      webUrl: "https://github.com",
-    });
-    seen.push(...result.firings.map((firing) => firing.id));
-    if (!result.next_before) break;
-    before = result.next_before;
+  // Page sizes that end a page exactly where a day's file ends, and ones that do not.
+  const { events } = await readEvents(home.layout, {
+    since: new Date(NOW.getTime() - 31 * 86_400_000),
+    until: NOW,
+  });
+  const perDay = new Map<string, number>();
+  for (const event of events) {
+    const day = event.ended_at.slice(0, 10);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
   }
-  assertEquals(seen.length, world.firings);
-  assertEquals(new Set(seen).size, seen.length);
-  assertEquals(seen, [...seen].sort().reverse());
+  let cumulative = 0;
+  const boundaries = [...perDay].sort(([a], [b]) => b.localeCompare(a)).slice(0, 8).map((
+    [, count],
+  ) => cumulative += count);
+  for (const limit of [1, 7, 37, ...boundaries, world.firings - 1, world.firings, 500]) {
+    await pagesCoverTheLog(home.layout, { limit, agents, expected: world.firings });
+  }
   const lucius = await listFirings(home.layout, {
     agent: "lucius",
     limit: 500,
@@ -52,6 +53,30 @@ Deno.test("firings page newest first through the whole log, with no firing twice
   assertEquals(dayOfId(lucius.firings[0].id), lucius.firings[0].started_at.slice(0, 10));
   assertEquals(startOfId(world.luciusFiring)?.getTime(), NOW.getTime() - 20 * 60_000);
 });
+
+async function pagesCoverTheLog(
+  layout: Layout,
+  options: { limit: number; agents: string[]; expected: number },
+): Promise<void> {
+  const seen: string[] = [];
+  let before: string | undefined;
+  for (let page = 0; page <= options.expected; page++) {
+    const result = await listFirings(layout, {
+      limit: options.limit,
+      before,
+      agents: options.agents,
+      now: NOW,
+      webUrl: "https://github.com",
+    });
+    assert(result.firings.length <= options.limit);
+    seen.push(...result.firings.map((firing) => firing.id));
+    if (!result.next_before) break;
+    before = result.next_before;
+  }
+  assertEquals(seen.length, options.expected, `pages of ${options.limit}`);
+  assertEquals(new Set(seen).size, seen.length, `pages of ${options.limit}: a firing twice`);
+  assertEquals(seen, [...seen].sort().reverse(), `pages of ${options.limit}: out of order`);
+}
 
 Deno.test("a firing in full: phases with durations, engine result, redacted transcript, denials, links", async () => {
   let world: Awaited<ReturnType<typeof seedDemoWorld>> | undefined;
