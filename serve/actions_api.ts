@@ -51,7 +51,11 @@ export interface FireStarted {
 
 /** The agent named in the path is not one of the fleet's. */
 export class UnknownAgentError extends AlfredError {
-  /** @param codename The name asked for. */
+  /**
+   * Makes the error.
+   *
+   * @param codename The name asked for.
+   */
   constructor(codename: string) {
     super(`"${codename}" is not an agent of this fleet`, {
       hint: "GET /api/v1/fleet lists the agents.",

@@ -49,6 +49,8 @@ export class ActivityTail {
   #polling: Promise<void> | undefined;
 
   /**
+   * Makes the tail; it polls only while someone subscribes.
+   *
    * @param layout The home layout.
    * @param options The clock and the poll interval.
    */

@@ -93,6 +93,8 @@ export class ClaimsBoard {
   #reading: Promise<ApiClaims> | undefined;
 
   /**
+   * Makes the board; nothing is read from GitHub until it is asked for.
+   *
    * @param context The operator's world (env for the token, home, clock).
    * @param options Refresh interval and client factory.
    */

@@ -62,6 +62,8 @@ export interface RunningServer {
 /** The port is taken, or the address cannot be bound. */
 export class ListenError extends AlfredError {
   /**
+   * Makes the error.
+   *
    * @param message What failed.
    * @param options The fix and the cause.
    */

@@ -25,6 +25,8 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** The token file cannot be used; the message says how to fix it. */
 export class ServeTokenError extends AlfredError {
   /**
+   * Makes the error.
+   *
    * @param message What is wrong with the file.
    * @param options The fix.
    */
@@ -113,7 +115,11 @@ export class LoginCodes {
   #token: string;
   #used = new Map<string, number>();
 
-  /** @param token The dashboard token (the HMAC key). */
+  /**
+   * Starts with no code spent.
+   *
+   * @param token The dashboard token (the HMAC key).
+   */
   constructor(token: string) {
     this.#token = token;
   }
