@@ -29,7 +29,7 @@ Commands:
   labels bootstrap <owner/repo>        create the agent labels in a repo (idempotent)
   memory list|forget|export            the lessons agents remember between firings
   report [--days N] [--json]           reliability per agent and repo
-  serve [--port N] [--host A] [--open] the dashboard: web page, JSON API, live events
+  serve [--port N] [--open] | link     the dashboard (web page, JSON API, live events)
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
