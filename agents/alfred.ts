@@ -9,6 +9,7 @@
  */
 import type { Command, CommandContext } from "./commands/context.ts";
 import { stdoutTerminal } from "./agent_main.ts";
+import type { Terminal } from "./commands/fire_progress.ts";
 
 /** The top-level usage text. */
 export const USAGE = `alfred: run and control a fleet of narrow coding agents
@@ -34,6 +35,7 @@ Commands:
   labels bootstrap <owner/repo>        create the agent labels in a repo (idempotent)
   memory list|forget|export            the lessons agents remember between firings
   report [--days N] [--json]           reliability per agent and repo
+  serve [--port N] [--open] | link     the dashboard (web page, JSON API, live events)
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
@@ -60,6 +62,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   labels: () => import("./commands/labels.ts").then((m) => m.labelsCommand),
   memory: () => import("./commands/memory.ts").then((m) => m.memoryCommand),
   report: () => import("./commands/report.ts").then((m) => m.reportCommand),
+  serve: () => import("./commands/serve.ts").then((m) => m.serveCommand),
 };
 
 /**
@@ -101,6 +104,36 @@ export async function main(
     );
     return 2;
   }
+  return await runCommand(load, commandArgs, { env, stdout, stderr, debug, terminal });
+}
+
+/**
+ * Runs one sub-command with the process's world, turning errors into a
+ * message and an exit code (used by `alfred` and by binaries that run one
+ * command, such as `alfred-serve`).
+ *
+ * @param load Loads the command.
+ * @param args The command's arguments (`--debug` anywhere turns on stack traces).
+ * @param options Environment, output, the binary's name for permission errors, and the
+ *   terminal standard output is (a command's live progress line).
+ * @returns The exit code.
+ */
+export async function runCommand(
+  load: () => Promise<Command>,
+  args: string[],
+  options: {
+    env?: (name: string) => string | undefined;
+    stdout?: (line: string) => void;
+    stderr?: (line: string) => void;
+    debug?: boolean;
+    binary?: string;
+    terminal?: Terminal;
+  } = {},
+): Promise<number> {
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
+  const stdout = options.stdout ?? ((line: string) => console.log(line));
+  const stderr = options.stderr ?? ((line: string) => console.error(line));
+  const debug = options.debug ?? args.includes("--debug");
   const [{ alfredHome, layoutOf }, { exitCodeOf, formatError }] = await Promise.all([
     import("../runner/paths.ts"),
     import("../runner/errors.ts"),
@@ -113,12 +146,12 @@ export async function main(
       stderr,
       now: () => new Date(),
       debug,
-      terminal,
+      terminal: options.terminal,
     };
-    return await (await load())(commandArgs, context);
+    return await (await load())(args.filter((arg) => arg !== "--debug"), context);
   } catch (error) {
     const { describePermissionDenial } = await import("../runner/permission_error.ts");
-    const shown = describePermissionDenial(error, { binary: "alfred" }) ?? error;
+    const shown = describePermissionDenial(error, { binary: options.binary ?? "alfred" }) ?? error;
     stderr(formatError(shown, { debug }));
     return exitCodeOf(shown);
   }

@@ -108,6 +108,20 @@ export const SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl", 
 export const KILL_PROGRAM = "kill";
 
 /**
+ * Where the dashboard (`alfred-serve`) may listen: any port of the loopback
+ * addresses, and of all interfaces for `--allow-remote` (which the server
+ * refuses without that flag; serve/listen_address.ts). A host without a port
+ * allows every port, since `--port` is chosen when it starts.
+ */
+export const SERVE_LISTEN_HOSTS: readonly string[] = ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"];
+
+/** Programs `alfred-serve --open` starts to show the sign-in link in a browser. */
+export const BROWSER_OPENERS: readonly string[] = ["xdg-open", "open"];
+
+/** Programs the dashboard runs for the scheduler: timers' next fire times, pause and resume. */
+export const SERVE_SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl"];
+
+/**
  * Shells and programs that start other programs: each one can run any
  * program, which would make the program list meaningless.
  */
@@ -307,9 +321,9 @@ export interface PermissionOptions {
 
 /** One binary the build can produce. */
 export interface BinaryDeclaration {
-  /** `alfred` or `alfred-<codename>`. */
+  /** `alfred`, `alfred-serve` or `alfred-<codename>`. */
   binary: string;
-  /** The agent's codename; undefined for `alfred`. */
+  /** The agent's codename; undefined for `alfred` and `alfred-serve`. */
   codename: string | undefined;
   /** The entry file, relative to the repository root. */
   entry: string;
@@ -318,7 +332,7 @@ export interface BinaryDeclaration {
 }
 
 /**
- * Lists every binary: `alfred`, each built-in `alfred-<codename>` and each custom one.
+ * Lists every binary: `alfred`, `alfred-serve`, each built-in `alfred-<codename>` and each custom one.
  *
  * @param options Host, engine, file and custom-agent options.
  * @returns The declarations, `alfred` first.
@@ -329,6 +343,7 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
   const unique = [...new Set(codenames)];
   return [
     { binary: "alfred", codename: undefined, entry: "agents/alfred.ts" },
+    { binary: "alfred-serve", codename: undefined, entry: "serve/main.ts" },
     ...unique.map((codename) => ({
       binary: `alfred-${codename}`,
       codename,
@@ -344,9 +359,11 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
  *
  * `alfred` holds what its own commands need (scheduler, `doctor`'s sandbox
  * check, `labels`, `memory`, `report`) and may start each `alfred-<codename>`
- * binary, which a compiled `alfred fire <codename>` runs (agents/fire_route.ts):
- * not the union of every agent. `alfred-<codename>` holds only what its agent
- * needs. No binary may start a shell or a code runner ({@linkcode FORBIDDEN_PROGRAMS}).
+ * binary, which a compiled `alfred fire <codename>` runs (agents/fire_route.ts),
+ * and `alfred-serve`, which a compiled `alfred serve` runs: not the union of
+ * every agent. `alfred-serve` holds what the dashboard needs; `alfred-<codename>`
+ * holds only what its agent needs. No binary may start a shell or a code runner
+ * ({@linkcode FORBIDDEN_PROGRAMS}).
  *
  * @example Usage
  * ```ts
@@ -373,13 +390,18 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
     for (const codename of [...BUILT_IN_CODENAMES, ...Object.keys(custom)]) {
       acc.run.add(`alfred-${codename}`);
     }
+    // A compiled `alfred serve` hands the dashboard to its own binary.
+    acc.run.add("alfred-serve");
+    sys.add("uid");
+  } else if (binary === "alfred-serve") {
+    addServeNeeds(acc, { ...options, codenames: [...BUILT_IN_CODENAMES, ...Object.keys(custom)] });
     sys.add("uid");
   } else {
     const codename = binary.startsWith("alfred-") ? binary.slice("alfred-".length) : "";
     const needs = needsOf(codename);
     if (!needs) {
       throw new ConfigError(`unknown binary "${binary}"`, {
-        hint: `Binaries: alfred, ${
+        hint: `Binaries: alfred, alfred-serve, ${
           [...BUILT_IN_CODENAMES, ...Object.keys(custom)].map((c) => `alfred-${c}`).join(", ")
         }. A custom agent needs an entry under agents: in fleet.yaml.`,
       });
@@ -715,6 +737,33 @@ function addNeeds(
   for (const program of needs.programs ?? []) acc.run.add(program);
   for (const host of needs.hosts ?? []) acc.net.add(normaliseHost(host));
   for (const name of needs.env ?? []) acc.env.add(name);
+}
+
+/**
+ * The dashboard's needs: listen on loopback (or everywhere, with
+ * `--allow-remote`), read ALFRED_HOME, start the agents' binaries (which hold
+ * their own permissions) and the scheduler's programs, read the claims board
+ * from GitHub, reach Redis under `coordination: redis`; and read the
+ * variables a firing it starts inherits.
+ */
+function addServeNeeds(
+  acc: { run: Set<string>; net: Set<string>; env: Set<string> },
+  options: PermissionOptions & { codenames: string[] },
+): void {
+  for (const host of SERVE_LISTEN_HOSTS) acc.net.add(host);
+  acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
+  for (const host of options.redisHosts ?? DEFAULT_REDIS_HOSTS) acc.net.add(normaliseHost(host));
+  for (const codename of options.codenames) acc.run.add(`alfred-${codename}`);
+  for (const program of [...SERVE_SCHEDULER_PROGRAMS, ...BROWSER_OPENERS, "gh"]) {
+    acc.run.add(program);
+  }
+  for (const name of [...RUNNER_ENV, ...SCHEDULER_ENV, "GH_TOKEN"]) acc.env.add(name);
+  for (const engine of options.engines ?? ENGINES) {
+    for (const name of ENGINE_ENV[engine]) acc.env.add(name);
+  }
+  for (const needs of Object.values(options.custom ?? {})) {
+    for (const name of needs.env ?? []) acc.env.add(name);
+  }
 }
 
 function validateFsPaths(paths: readonly string[]): string[] {

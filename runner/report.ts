@@ -100,7 +100,7 @@ export function buildReport(
   const rows = [...groups.entries()]
     .map(([id, group]) => {
       const [agent, repo] = id.split("\u0000");
-      return { agent, repo, ...tally(group) };
+      return { agent, repo, ...tallyFirings(group) };
     })
     .sort((a, b) => a.agent.localeCompare(b.agent) || a.repo.localeCompare(b.repo));
   return Report.parse({
@@ -108,12 +108,19 @@ export function buildReport(
     since: options.since.toISOString(),
     until: options.until.toISOString(),
     rows,
-    totals: tally(events),
+    totals: tallyFirings(events),
     bad_lines: options.badLines ?? 0,
   });
 }
 
-function tally(events: FiringEvent[]): Omit<ReportRow, "agent" | "repo"> {
+/**
+ * Tallies some firings as one report row (pure): the totals, and what the
+ * dashboard's charts plot per agent and day.
+ *
+ * @param events The firings.
+ * @returns Firings, worked, successes, success rate, outcomes, turns, cost, median duration, escalations.
+ */
+export function tallyFirings(events: FiringEvent[]): Omit<ReportRow, "agent" | "repo"> {
   const outcomes: Partial<Record<Outcome, number>> = {};
   let worked = 0;
   let successes = 0;

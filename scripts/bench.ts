@@ -6,7 +6,8 @@
  * Figures: median wall time and peak RSS (from `/usr/bin/time -f %M`) of a
  * globally blocked firing and a paused firing, each through the agent's own
  * entry point (what the scheduler runs: the `alfred-lucius` binary) and
- * through `alfred fire` by hand; an echo firing; `alfred status`. deno.json's
+ * through `alfred fire` by hand; an echo firing; `alfred status`; then the
+ * extra sections, the dashboard's among them (scripts/bench_serve.ts). deno.json's
  * `lazy-dynamic-imports` keeps `deno run` from loading every command's module
  * graph at start-up. Runs are interleaved so that load on the machine hits every
  * case alike.
@@ -225,12 +226,13 @@ async function main(): Promise<void> {
   }
 }
 
-/** Further sections (idle GitHub requests, Lucius phases, binary sizes, Redis overhead). */
+/** Further sections (idle GitHub requests, Lucius phases, binary sizes, Redis overhead, the dashboard). */
 const EXTRA_SECTIONS: ((work: string) => Promise<void>)[] = [
   benchIdleFiring,
   benchLucius,
   benchRedis,
   benchSizes,
+  benchDashboard,
 ];
 
 /** GitHub requests of an idle Lucius firing (nothing labelled): the goal is one, answered 304. */
@@ -293,6 +295,29 @@ async function benchSizes(): Promise<void> {
     rows.push([size.binary, size.target, (size.size / 2 ** 20).toFixed(1), String(size.bundle)]);
   }
   printTable(rows);
+}
+
+/** The dashboard: fleet latency, idle memory, GitHub requests of an open page per hour. */
+async function benchDashboard(): Promise<void> {
+  const { benchServe } = await import("./bench_serve.ts");
+  const bench = await benchServe();
+  const mib = (value: number) => Number.isNaN(value) ? "n/a" : value.toFixed(1);
+  printTable([
+    ["dashboard (alfred serve)", "figure"],
+    [
+      `GET /api/v1/fleet p50 (${bench.requests} requests, 10 agents)`,
+      `${bench.fleetP50.toFixed(1)} ms`,
+    ],
+    ["GET /api/v1/fleet p99", `${bench.fleetP99.toFixed(1)} ms`],
+    ["idle RSS", `${mib(bench.idleRssMiB)} MiB`],
+    ["RSS with a page on the event stream", `${mib(bench.streamRssMiB)} MiB`],
+    [
+      `GitHub requests per idle hour, claims board open (${bench.repos} repos, ${bench.pageReads} page reads)`,
+      String(bench.githubRequests),
+    ],
+    ["  of them answered 304 Not Modified", String(bench.githubNotModified)],
+    ["  of them charged to the rate limit", String(bench.githubCharged)],
+  ]);
 }
 
 function printTable(rows: string[][]): void {

@@ -28,6 +28,9 @@ command -v hyperfine >/dev/null 2>&1 || need_apt="$need_apt hyperfine"
 command -v shellcheck >/dev/null 2>&1 || need_apt="$need_apt shellcheck"
 [ -x /usr/bin/aws ] || need_apt="$need_apt awscli"
 command -v mkfifo >/dev/null 2>&1 || need_apt="$need_apt coreutils"
+# The dashboard's browser tests drive Debian's Chromium with playwright-core (npm, through
+# deno.json), which cannot download a browser of its own.
+[ -x /usr/bin/chromium ] || need_apt="$need_apt chromium"
 if [ -n "$need_apt" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq >&2

@@ -24,6 +24,7 @@ import {
   wideFlagsIn,
 } from "../runner/permissions.ts";
 import { ConfigError, UsageError } from "../runner/errors.ts";
+import { startServeProcess } from "./serve_helpers.ts";
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -103,7 +104,7 @@ Deno.test("every binary, built offline, embeds exactly its declared permissions:
       offline: true,
       archive: false,
       // The permissions do not depend on bundling (the last test runs the bundled code); unbundled
-      // compiles take half the time, and this test builds all eleven binaries.
+      // compiles take half the time, and this test builds every binary.
       bundle: false,
       log: (line) => logs.push(line),
     });
@@ -294,20 +295,7 @@ Deno.test("archives hold the binaries at the top level and SHA256SUMS-style sums
 Deno.test("the bundled alfred (what --bundle --minify embeds) works under its narrow flags", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alfred-bundle-" });
   try {
-    const bundle = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--minify",
-        "--platform",
-        "deno",
-        "-o",
-        `${dir}/alfred.js`,
-        "agents/alfred.ts",
-      ],
-      cwd: REPO_ROOT,
-    }).output();
-    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    await bundle("agents/alfred.ts", `${dir}/alfred.js`);
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", ...runFlagsOf("alfred"), `${dir}/alfred.js`, "quickstart"],
       cwd: dir,
@@ -326,3 +314,33 @@ Deno.test("the bundled alfred (what --bundle --minify embeds) works under its na
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the bundled alfred-serve serves its page and embedded assets under its narrow flags", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alfred-bundle-serve-" });
+  try {
+    await bundle("serve/main.ts", `${dir}/alfred-serve.js`);
+    await using serve = await startServeProcess(
+      [...runFlagsOf("alfred-serve"), `${dir}/alfred-serve.js`, "--port", "0"],
+      { home: `${dir}/home`, cwd: dir },
+    );
+    const page = await fetch(`${serve.url}/`);
+    assertStringIncludes(await page.text(), "/assets/app.js");
+    const uplot = await fetch(`${serve.url}/assets/uplot.js`);
+    assertEquals(uplot.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assertStringIncludes(await uplot.text(), "uPlot");
+    const app = await fetch(`${serve.url}/assets/app.js`);
+    assertStringIncludes(await app.text(), "followEvents");
+    assertEquals((await serve.stop()).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** What `--bundle --minify` embeds: `deno bundle` of an entry point. */
+async function bundle(entry: string, output: string): Promise<void> {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--minify", "--platform", "deno", "-o", output, entry],
+    cwd: REPO_ROOT,
+  }).output();
+  assertEquals(result.code, 0, new TextDecoder().decode(result.stderr));
+}

@@ -30,6 +30,7 @@ Deno.test("no binary has --allow-all, a bare --allow-run or a bare --allow-net, 
   const declarations = declarationsOf();
   assertEquals(declarations.map((d) => d.binary), [
     "alfred",
+    "alfred-serve",
     ...BUILT_IN_CODENAMES.map((codename) => `alfred-${codename}`),
   ]);
   for (const { binary } of declarations) {
@@ -67,6 +68,7 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
       run: [
         "/usr/bin/sandbox-exec",
         ...BUILT_IN_CODENAMES.map((codename) => `alfred-${codename}`).sort(),
+        "alfred-serve",
         "bwrap",
         "gh",
         "kill",
@@ -88,6 +90,29 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
         "hooks.slack.com:443",
         "unix:/tmp/alfred-sandbox-huntress/proxy.sock",
       ],
+    }],
+    // The dashboard: listen on loopback (or everywhere with --allow-remote), start the
+    // agents' binaries and the scheduler's programs, read the claims board from GitHub.
+    ["alfred-serve", {
+      run: [
+        ...BUILT_IN_CODENAMES.map((codename) => `alfred-${codename}`).sort(),
+        "gh",
+        KILL_PROGRAM,
+        "launchctl",
+        "open",
+        "systemctl",
+        "xdg-open",
+      ],
+      net: [
+        "0.0.0.0",
+        "127.0.0.1",
+        "127.0.0.1:6379",
+        "[::1]",
+        "api.github.com:443",
+        "localhost",
+        "localhost:6379",
+      ],
+      sys: ["hostname", "uid"],
     }],
   ];
   for (const [binary, expected] of cases) {

@@ -11,6 +11,8 @@ import { parseCommandArgs } from "./args.ts";
 import { readFleetView } from "../../runner/control/fleet_view.ts";
 import { sandboxOffWarning } from "../../runner/sandbox/opt_out.ts";
 import { describeHold, localTime } from "../../runner/control/holds.ts";
+import { describeCompanion } from "./scheduler.ts";
+import { readServeRecord } from "../../serve/files.ts";
 
 const HELP = `Usage: alfred status [--json]
 
@@ -18,7 +20,8 @@ Shows every agent: enabled, disabled, paused (by the operator), auto-paused
 (by itself: a daily cap or its failure streak) or held (resumed, but a cap or
 the streak stops its next firing); schedule, last firing and its outcome,
 today's firings, turns and cost against the caps; then the fleet-wide block,
-and why each paused agent is paused.`;
+why each paused agent is paused, the companion services (the Slack listener,
+the dashboard) when installed, and the dashboard's address when it runs.`;
 
 /** The `status` command. */
 export async function statusCommand(args: string[], context: CommandContext): Promise<number> {
@@ -98,6 +101,16 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   if (!report.scheduler) {
     context.stdout(
       "Scheduler not installed (`alfred scheduler install`); agents fire only by hand.",
+    );
+  }
+  for (const companion of report.companions) {
+    context.stdout(`Service ${describeCompanion(companion)}`);
+  }
+  const dashboard = await readServeRecord(context.layout);
+  if (dashboard) {
+    context.stdout(
+      `Dashboard ${dashboard.url} (pid ${dashboard.pid}, since ${dashboard.started_at}); ` +
+        "`alfred serve link` prints a sign-in link",
     );
   }
   for (const warning of report.scheduler?.warnings ?? []) {

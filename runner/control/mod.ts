@@ -30,7 +30,7 @@ export {
   overrideToday,
   readHolds,
 } from "./holds.ts";
-export { type AgentView, type FleetView, readFleetView } from "./fleet_view.ts";
+export { type AgentView, type CompanionView, type FleetView, readFleetView } from "./fleet_view.ts";
 export {
   agentFireCommand,
   currentRuntime,

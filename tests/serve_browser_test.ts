@@ -1,0 +1,169 @@
+/**
+ * The dashboard in a real headless browser (Debian's chromium, driven by
+ * playwright-core): the fleet page shows the ten agents; pausing echo from the
+ * page makes its next firing print [AGENT-PAUSED]; a firing started elsewhere
+ * appears in the page's live feed within 2 s of its start; the page fits a
+ * phone's width; and nothing the page does trips its Content-Security-Policy.
+ */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { DENO, REPO_ROOT, runAlfred, subprocessEnv } from "./helpers.ts";
+import { launchBrowser } from "./browser.ts";
+import { startTestServer } from "./serve_helpers.ts";
+import { BUILT_IN_CODENAMES, runFlagsOf } from "../runner/permissions.ts";
+import type { RunningServer } from "../serve/mod.ts";
+import type { Page } from "playwright-core";
+
+/** How much wider than the window the page is (run in the page). */
+const OVERFLOW = "document.documentElement.scrollWidth - innerWidth";
+
+/** Browser tests hold a browser process and its sockets across awaits by design. */
+const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
+
+async function initialised(home: string): Promise<void> {
+  assertEquals((await runAlfred(["init"], { home })).code, 0);
+}
+
+/** Signs the page in with a one-time link, as the operator does. */
+async function signIn(page: Page, server: RunningServer): Promise<void> {
+  await page.goto(await server.loginUrl());
+  await page.waitForURL(`${server.url}/`);
+}
+
+/** Runs echo's next firing the way the scheduler does: its own entry point, its own flags. */
+async function scheduledEchoFiring(home: string): Promise<string> {
+  const output = await new Deno.Command(DENO, {
+    args: ["run", "--quiet", ...runFlagsOf("alfred-echo"), `${REPO_ROOT}/agents/echo.ts`],
+    cwd: REPO_ROOT,
+    clearEnv: true,
+    env: subprocessEnv(home),
+    stdin: "null",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+  return stdout;
+}
+
+Deno.test({
+  name: "the fleet page lists the ten agents, and works at a phone's width",
+  ...BROWSER_TEST,
+  async fn() {
+    await using t = await startTestServer({ prepare: initialised });
+    await using browser = await launchBrowser();
+    const { page } = browser;
+    await page.goto(t.server.url);
+    await page.waitForSelector("table.fleet tbody tr");
+    const agents = await page.locator("table.fleet tbody tr").evaluateAll((rows) =>
+      rows.map((row) => row.getAttribute("data-agent"))
+    );
+    assertEquals(agents, [...BUILT_IN_CODENAMES], "every agent, in fleet.yaml order");
+    assertEquals(
+      await page.locator('tr[data-agent="echo"] .badge').first().textContent(),
+      "enabled",
+    );
+    await page.waitForSelector(".live.live");
+    // A phone: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(100);
+    const overflow = Number(await page.evaluate(OVERFLOW));
+    assert(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    const cardWidth = await page.locator('tr[data-agent="echo"]').evaluate((row) =>
+      row.getBoundingClientRect().width
+    );
+    assert(cardWidth <= 390, `an agent's card is ${cardWidth}px wide`);
+    for (const view of ["#/firings", "#/claims", "#/costs"]) {
+      // Opened afresh on each view (a bookmark), not by following the navigation.
+      await page.goto("about:blank");
+      await page.goto(`${t.server.url}/${view}`);
+      await page.waitForSelector("main#view section");
+      const wide = Number(await page.evaluate(OVERFLOW));
+      assert(wide <= 0, `${view} is ${wide}px wider than a phone`);
+      assertEquals(await page.locator("text=Something went wrong").count(), 0, view);
+    }
+    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
+  },
+});
+
+Deno.test({
+  name: "pause on echo in the page: echo's next firing prints [AGENT-PAUSED]; resume lets it fire",
+  ...BROWSER_TEST,
+  async fn() {
+    await using t = await startTestServer({ prepare: initialised });
+    await using browser = await launchBrowser();
+    const { page } = browser;
+    await signIn(page, t.server);
+    assert(await page.evaluate(() => localStorage.getItem("alfred-serve-token")));
+    await page.waitForSelector('tr[data-agent="echo"] button[data-action="pause"]');
+    await page.click('tr[data-agent="echo"] button[data-action="pause"]');
+    await page.waitForSelector('tr[data-agent="echo"] .badge.state-paused');
+    await page.waitForSelector('ol.feed li[data-kind="warn"]');
+    assertStringIncludes(
+      (await page.locator("ol.feed li").first().textContent())!,
+      "Paused echo: paused from the dashboard",
+    );
+    assertMatch(
+      await scheduledEchoFiring(t.home),
+      /^\[AGENT-PAUSED\] echo: paused from the dashboard/,
+    );
+    await page.click('tr[data-agent="echo"] button[data-action="resume"]');
+    await page.waitForSelector('tr[data-agent="echo"] .badge.state-enabled');
+    assertStringIncludes(await scheduledEchoFiring(t.home), "Fleet summary");
+    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
+  },
+});
+
+Deno.test({
+  name: "a firing of echo appears live in the page within 2 s of its start, then its end",
+  ...BROWSER_TEST,
+  async fn() {
+    await using t = await startTestServer({ prepare: initialised });
+    await using browser = await launchBrowser();
+    const { page } = browser;
+    await page.goto(t.server.url);
+    await page.waitForSelector(".live.live");
+    // Started elsewhere (by hand in a terminal): the page learns of it only from the stream.
+    const fired = await runAlfred(["fire", "echo"], { home: t.home });
+    assertEquals(fired.code, 0, fired.stderr);
+    const started = page.locator('ol.feed li[data-kind="run"]');
+    await started.waitFor();
+    const at = Date.parse((await started.getAttribute("data-at"))!);
+    const received = Number(await started.getAttribute("data-received"));
+    assert(
+      received - at <= 2_000,
+      `the firing started at ${new Date(at).toISOString()} and was shown ${received - at} ms later`,
+    );
+    assertStringIncludes((await started.textContent())!, "echo started");
+    await page.waitForSelector('ol.feed li[data-kind="ok"]');
+    assertStringIncludes(
+      (await page.locator('ol.feed li[data-kind="ok"]').textContent())!,
+      "echo ended: success",
+    );
+    // The table caught up: echo's last firing is this one.
+    const firing = await started.getAttribute("data-firing");
+    await page.waitForSelector(`tr[data-agent="echo"] a.last[href="#/firings/${firing}"]`);
+    // Its detail page draws the phase timeline.
+    await page.click(`ol.feed li[data-kind="run"] a`);
+    await page.waitForSelector(".timeline .segment");
+    const phases = await page.locator("ol.phases li strong").allTextContents();
+    assertEquals(phases, ["summarised", "finished"]);
+    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
+  },
+});
+
+Deno.test({
+  name: "the Fire button starts echo and links to its firing",
+  ...BROWSER_TEST,
+  async fn() {
+    await using t = await startTestServer({ prepare: initialised });
+    await using browser = await launchBrowser();
+    const { page } = browser;
+    await signIn(page, t.server);
+    await page.click('tr[data-agent="echo"] button[data-action="fire"]');
+    const link = page.locator(".toast a");
+    await link.waitFor();
+    const id = (await link.textContent())!;
+    assertMatch(id, /^\d{8}T\d{9}Z-[0-9a-f]{6}$/);
+    await page.waitForSelector(`ol.feed li[data-firing="${id}"][data-kind="ok"]`);
+    const detail = await (await fetch(`${t.server.url}/api/v1/firings/${id}`)).json();
+    assertEquals([detail.status, detail.outcome, detail.by], ["ended", "success", "hand"]);
+  },
+});
