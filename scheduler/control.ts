@@ -14,6 +14,11 @@
  *   (`bootout` first when it is loaded with an older plist).
  * - launchd pause: `launchctl disable gui/<uid>/<label>` (so login does not load
  *   it again) then `bootout gui/<uid>/<label>`. Resume: `enable` then `bootstrap`.
+ * - companion services (scheduler/companion.ts), after the agents: systemd
+ *   `enable <service>` then `restart <service>`, so it runs the binary installed
+ *   now; launchd `enable`, then `bootstrap` when it is not loaded, `kickstart -k`
+ *   when it is (`bootout` and `bootstrap` when its plist changed). Pausing never
+ *   touches them: the Slack listener is how an operator resumes from chat.
  *
  * The pause state file (runner/pause.ts) is the source of truth: pause and
  * resume here never throw for a failed scheduler command, they return warnings.
@@ -23,9 +28,18 @@
 import { AlfredError, ConfigError, UsageError } from "../runner/errors.ts";
 import { agentLogDir, type EnvReader, type Layout } from "../runner/paths.ts";
 import { writeFileAtomic } from "../runner/state.ts";
-import { launchAgentOf, launchAgentsDir, launchdLabel, serializePlist } from "./launchd.ts";
+import { checkCompanion, type CompanionService } from "./companion.ts";
+import {
+  launchAgentOf,
+  launchAgentsDir,
+  launchCompanionOf,
+  launchdLabel,
+  serializePlist,
+} from "./launchd.ts";
 import {
   type ManifestAgent,
+  type ManifestCompanion,
+  type ManifestFile,
   type Platform,
   readManifest,
   removeManifest,
@@ -41,6 +55,7 @@ import {
 } from "./runner.ts";
 import { parseSchedule } from "./schedule.ts";
 import {
+  companionUnitOf,
   serializeUnit,
   serviceUnitOf,
   systemdUnitName,
@@ -94,12 +109,28 @@ export interface PlannedFile {
   readonly text: string;
 }
 
-/** What install would write, per agent. */
+/** What install would write, per agent and per companion service. */
 export interface InstallPlan {
   /** The scheduler. */
   readonly platform: Platform;
   /** Per agent: the timer or label, and its files. */
   readonly agents: readonly { codename: string; unit: string; files: PlannedFile[] }[];
+  /** Per companion service: the service or label, its restart policy, and its files. */
+  readonly companions: readonly {
+    name: string;
+    unit: string;
+    restart: CompanionService["restart"];
+    files: PlannedFile[];
+  }[];
+}
+
+/** What install and its plan take besides the agents. */
+export interface InstallOptions {
+  /**
+   * The companion services to install (scheduler/companion.ts). Companions in
+   * the manifest but not listed here are stopped and removed. Default: none.
+   */
+  companions?: readonly CompanionService[];
 }
 
 /** What an operation did (or, in a dry run, would do). */
@@ -159,7 +190,7 @@ export function secretsFileOf(target: Pick<SchedulerTarget, "layout" | "secretsF
  */
 export function planInstall(
   agents: readonly SchedulerAgent[],
-  target: SchedulerTarget,
+  target: SchedulerTarget & InstallOptions,
 ): InstallPlan {
   const seen = new Set<string>();
   const planned = agents.map((agent) => {
@@ -209,7 +240,46 @@ export function planInstall(
       }],
     };
   });
-  return { platform: target.platform, agents: planned };
+  const names = new Set<string>();
+  const companions = (target.companions ?? []).map((given) => {
+    const companion = checkCompanion(given, { codenames: [...seen] });
+    if (names.has(companion.name)) {
+      throw new ConfigError(`companion service "${companion.name}" is listed twice`);
+    }
+    names.add(companion.name);
+    const common = {
+      companion,
+      home: target.layout.home,
+      secretsFile: secretsFileOf(target),
+      logFile: `${agentLogDir(target.layout, companion.name)}/service.log`,
+      environment: target.environment,
+    };
+    if (target.platform === "systemd") {
+      const unit = companionUnitOf(common);
+      return {
+        name: companion.name,
+        unit: unit.name,
+        restart: companion.restart,
+        files: [{
+          codename: companion.name,
+          path: `${systemdUserUnitDir(target.env)}/${unit.name}`,
+          text: serializeUnit(unit),
+        }],
+      };
+    }
+    const label = launchdLabel(companion.name, { prefix: target.labelPrefix });
+    return {
+      name: companion.name,
+      unit: label,
+      restart: companion.restart,
+      files: [{
+        codename: companion.name,
+        path: `${launchAgentsDir(target.env)}/${label}.plist`,
+        text: serializePlist(launchCompanionOf({ ...common, label })),
+      }],
+    };
+  });
+  return { platform: target.platform, agents: planned, companions };
 }
 
 /**
@@ -231,7 +301,7 @@ export function planInstall(
  */
 export async function installScheduler(
   agents: readonly SchedulerAgent[],
-  target: SchedulerTarget & { paused?: readonly string[]; dryRun?: boolean },
+  target: SchedulerTarget & InstallOptions & { paused?: readonly string[]; dryRun?: boolean },
 ): Promise<SchedulerReport> {
   const plan = planInstall(agents, target);
   const report = emptyReport();
@@ -247,12 +317,18 @@ export async function installScheduler(
   const keep = new Set(plan.agents.map((agent) => agent.codename));
   const dropped = (previous?.agents ?? []).filter((agent) => !keep.has(agent.codename));
   for (const agent of dropped) await stopAndRemove(agent, target, exec, report);
+  const keepCompanions = new Set(plan.companions.map((companion) => companion.name));
+  const droppedCompanions = (previous?.companions ?? []).filter((companion) =>
+    !keepCompanions.has(companion.name)
+  );
+  for (const companion of droppedCompanions) {
+    await stopAndRemove(companion, target, exec, report);
+  }
 
   const changed = new Set<string>();
-  const manifestAgents: ManifestAgent[] = [];
-  for (const agent of plan.agents) {
-    const files = [];
-    for (const file of agent.files) {
+  const writeFiles = async (name: string, planned: readonly PlannedFile[]) => {
+    const files: ManifestFile[] = [];
+    for (const file of planned) {
       const current = await readTextIfExists(file.path);
       if (current === file.text) {
         report.unchanged.push(file.path);
@@ -264,9 +340,20 @@ export async function installScheduler(
       files.push({ path: file.path, sha256: await sha256Of(file.text) });
     }
     if (!target.dryRun) {
-      await Deno.mkdir(agentLogDir(target.layout, agent.codename), { recursive: true });
+      await Deno.mkdir(agentLogDir(target.layout, name), { recursive: true });
     }
+    return files;
+  };
+  const manifestAgents: ManifestAgent[] = [];
+  for (const agent of plan.agents) {
+    const files = await writeFiles(agent.codename, agent.files);
     manifestAgents.push({ codename: agent.codename, unit: agent.unit, files });
+  }
+  const manifestCompanions: ManifestCompanion[] = [];
+  for (const companion of plan.companions) {
+    const files = await writeFiles(companion.name, companion.files);
+    const { name, unit, restart } = companion;
+    manifestCompanions.push({ name, unit, restart, files });
   }
   if (!target.dryRun) {
     await writeManifest(target.layout, {
@@ -274,12 +361,13 @@ export async function installScheduler(
       platform: target.platform,
       installedAt: target.now().toISOString(),
       agents: manifestAgents,
+      companions: manifestCompanions,
     });
   }
 
   const paused = new Set(target.paused ?? []);
   if (target.platform === "systemd") {
-    if (changed.size > 0 || dropped.length > 0) {
+    if (changed.size > 0 || dropped.length > 0 || droppedCompanions.length > 0) {
       await exec.must("systemctl", ["--user", "daemon-reload"]);
     }
     for (const agent of plan.agents) {
@@ -296,14 +384,18 @@ export async function installScheduler(
         await exec.must("systemctl", ["--user", "restart", agent.unit]);
       }
     }
+    for (const companion of plan.companions) {
+      await exec.must("systemctl", ["--user", "enable", companion.unit]);
+      await exec.must("systemctl", ["--user", "restart", companion.unit]);
+    }
   } else {
     const domain = guiDomain(target);
+    const isLoaded = async (service: string) =>
+      target.dryRun ? false : (await exec.probe("launchctl", ["print", service])).code === 0;
     for (const agent of plan.agents) {
       const service = `${domain}/${agent.unit}`;
       const plistPath = agent.files[0].path;
-      const loaded = target.dryRun
-        ? false
-        : (await exec.probe("launchctl", ["print", service])).code === 0;
+      const loaded = await isLoaded(service);
       if (paused.has(agent.codename)) {
         await exec.must("launchctl", ["disable", service]);
         if (loaded) await exec.must("launchctl", ["bootout", service]);
@@ -314,13 +406,26 @@ export async function installScheduler(
       if (loaded) await exec.must("launchctl", ["bootout", service]);
       await bootstrap(exec, target, { domain, plistPath, retry: loaded });
     }
+    for (const companion of plan.companions) {
+      const service = `${domain}/${companion.unit}`;
+      const plistPath = companion.files[0].path;
+      const loaded = await isLoaded(service);
+      await exec.must("launchctl", ["enable", service]);
+      if (loaded && !changed.has(plistPath)) {
+        await exec.must("launchctl", ["kickstart", "-k", service]);
+        continue;
+      }
+      if (loaded) await exec.must("launchctl", ["bootout", service]);
+      await bootstrap(exec, target, { domain, plistPath, retry: loaded });
+    }
   }
   return report;
 }
 
 /**
- * Stops every agent the manifest lists and removes exactly the files it lists,
- * then the manifest. A file changed since install is removed too, with a warning.
+ * Stops every agent and companion service the manifest lists and removes
+ * exactly the files it lists, then the manifest. A file changed since install
+ * is removed too, with a warning.
  *
  * @param target The scheduler target and `dryRun`.
  * @returns What was removed and run; a warning when nothing was installed.
@@ -337,8 +442,9 @@ export async function uninstallScheduler(
   }
   checkPlatform(manifest, target);
   const exec = executor(target, report, { dryRun: target.dryRun });
-  for (const agent of manifest.agents) await stopAndRemove(agent, target, exec, report);
-  if (target.platform === "systemd" && manifest.agents.length > 0) {
+  const installed = [...manifest.agents, ...manifest.companions];
+  for (const unit of installed) await stopAndRemove(unit, target, exec, report);
+  if (target.platform === "systemd" && installed.length > 0) {
     await exec.tolerate("systemctl", ["--user", "daemon-reload"]);
   }
   if (!target.dryRun) await removeManifest(target.layout);
@@ -452,7 +558,7 @@ async function atScheduler(
 }
 
 async function stopAndRemove(
-  agent: ManifestAgent,
+  agent: { unit: string; files: readonly ManifestFile[] },
   target: SchedulerTarget & { dryRun?: boolean },
   exec: Exec,
   report: SchedulerReport,

@@ -12,6 +12,7 @@ import * as plist from "plist";
 import { z } from "zod";
 import { ConfigError } from "../runner/errors.ts";
 import type { EnvReader } from "../runner/paths.ts";
+import { COMPANION_STOP_SECONDS, type CompanionService } from "./companion.ts";
 import { launchdTriggerOf, type Schedule } from "./schedule.ts";
 
 /** The label prefix when none is configured; labels read `local.alfred.<codename>`. */
@@ -59,6 +60,79 @@ export interface LaunchdAgentSpec {
   readonly environment?: Readonly<Record<string, string>>;
   /** The parsed schedule. */
   readonly schedule: Schedule;
+}
+
+/**
+ * Schema of a companion service's plist: started at load, kept alive by its
+ * restart policy, its process group left alone when it ends (the firings it
+ * started go on).
+ */
+export const LaunchCompanionPlist = z.strictObject({
+  Label: z.string().min(1),
+  ProgramArguments: z.array(z.string()).min(1),
+  EnvironmentVariables: z.record(z.string(), z.string()),
+  /** `true` (restart always) or `{ SuccessfulExit: false }` (restart after a failure). */
+  KeepAlive: z.union([z.literal(true), z.strictObject({ SuccessfulExit: z.literal(false) })]),
+  RunAtLoad: z.literal(true),
+  AbandonProcessGroup: z.literal(true),
+  ExitTimeOut: z.number().int().positive(),
+  StandardOutPath: z.string(),
+  StandardErrorPath: z.string(),
+  ProcessType: z.literal("Standard"),
+});
+/** A companion service's plist as Alfred writes it. */
+export type LaunchCompanionPlist = z.infer<typeof LaunchCompanionPlist>;
+
+/** What a companion's launchd plist needs besides the companion itself. */
+export interface LaunchdCompanionSpec {
+  /** The companion: name, command, restart policy. */
+  readonly companion: CompanionService;
+  /** Its label, from {@linkcode launchdLabel}. */
+  readonly label: string;
+  /** `ALFRED_HOME`. */
+  readonly home: string;
+  /** The secrets file, passed as `ALFRED_SECRETS_FILE`. */
+  readonly secretsFile: string;
+  /** The file both output streams go to. */
+  readonly logFile: string;
+  /** More environment variables (e.g. `PATH`). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The plist of a companion service.
+ *
+ * @param spec The companion, label, home, secrets and log.
+ * @returns The plist dictionary, checked against {@linkcode LaunchCompanionPlist}.
+ * @throws {ConfigError} when the program path is not absolute or a string has
+ *   control characters.
+ */
+export function launchCompanionOf(spec: LaunchdCompanionSpec): LaunchCompanionPlist {
+  const [program] = spec.companion.command;
+  if (!program?.startsWith("/")) {
+    throw new ConfigError(
+      `${spec.label}: ProgramArguments needs an absolute path (got "${program}")`,
+      { hint: "Pass --bin-dir with an absolute folder." },
+    );
+  }
+  const companion: LaunchCompanionPlist = {
+    Label: spec.label,
+    ProgramArguments: [...spec.companion.command],
+    EnvironmentVariables: {
+      ...spec.environment,
+      ALFRED_HOME: spec.home,
+      ALFRED_SECRETS_FILE: spec.secretsFile,
+    },
+    KeepAlive: spec.companion.restart === "always" ? true : { SuccessfulExit: false },
+    RunAtLoad: true,
+    AbandonProcessGroup: true,
+    ExitTimeOut: COMPANION_STOP_SECONDS,
+    StandardOutPath: spec.logFile,
+    StandardErrorPath: spec.logFile,
+    ProcessType: "Standard",
+  };
+  rejectControl(companion, spec.label);
+  return LaunchCompanionPlist.parse(companion);
 }
 
 /**
@@ -137,7 +211,7 @@ export function launchAgentOf(spec: LaunchdAgentSpec): LaunchAgentPlist {
  * @param agent The plist dictionary.
  * @returns The XML text, ending with a newline.
  */
-export function serializePlist(agent: LaunchAgentPlist): string {
+export function serializePlist(agent: LaunchAgentPlist | LaunchCompanionPlist): string {
   return plist.build(agent as unknown as plist.PlistValue) + "\n";
 }
 

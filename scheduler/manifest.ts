@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { Layout } from "../runner/paths.ts";
 import { readState, writeState } from "../runner/state.ts";
+import { CompanionName, CompanionRestart } from "./companion.ts";
 
 /** The two schedulers Alfred installs into. */
 export const Platform = z.enum(["systemd", "launchd"]);
@@ -36,12 +37,25 @@ export const ManifestAgent = z.strictObject({
 /** One installed agent. */
 export type ManifestAgent = z.infer<typeof ManifestAgent>;
 
+/** One installed companion service (scheduler/companion.ts): its unit or label, and its files. */
+export const ManifestCompanion = z.strictObject({
+  name: CompanionName,
+  /** The systemd service name, or the launchd label. */
+  unit: z.string(),
+  restart: CompanionRestart,
+  files: z.array(ManifestFile),
+});
+/** One installed companion service. */
+export type ManifestCompanion = z.infer<typeof ManifestCompanion>;
+
 /** Schema of `state/scheduler-manifest.json`. */
 export const SchedulerManifest = z.strictObject({
   version: z.literal(1),
   platform: Platform,
   installedAt: z.iso.datetime({ offset: true }),
   agents: z.array(ManifestAgent),
+  /** Absent in manifests written before companion services existed. */
+  companions: z.array(ManifestCompanion).default([]),
 });
 /** The parsed manifest. */
 export type SchedulerManifest = z.infer<typeof SchedulerManifest>;

@@ -8,6 +8,7 @@
 export * from "./schedule.ts";
 export * from "./systemd.ts";
 export * from "./launchd.ts";
+export * from "./companion.ts";
 export * from "./manifest.ts";
 export * from "./runner.ts";
 export * from "./control.ts";

@@ -1,6 +1,6 @@
 /**
  * What the scheduler says about each agent: loaded or not, next and last
- * firing. Parses `systemctl --user list-timers --all --output=json` (systemd
+ * firing; and about each companion service: running or not. Parses `systemctl --user list-timers --all --output=json` (systemd
  * 246 and later print the timer table as JSON with times in microseconds since
  * the epoch) and `launchctl print gui/<uid>/<label>` (which has no next fire
  * time: it is computed from the schedule for calendar forms).
@@ -75,6 +75,8 @@ export interface LaunchctlPrint {
   readonly lastExitCode: number | undefined;
   /** `StartInterval` as launchd applied it, in seconds. */
   readonly runIntervalSeconds: number | undefined;
+  /** The process id, while it runs. */
+  readonly pid: number | undefined;
 }
 
 /**
@@ -95,6 +97,7 @@ export function parseLaunchctlPrint(stdout: string): LaunchctlPrint {
     runs: number(field("runs")),
     lastExitCode: number(field("last exit code")),
     runIntervalSeconds: number(field("run interval")),
+    pid: number(field("pid")),
   };
 }
 
@@ -197,4 +200,148 @@ function fromMicros(value: number | null | undefined): Date | undefined {
   // systemd's USEC_INFINITY (2^64-1) means "never".
   if (value >= Number.MAX_SAFE_INTEGER) return undefined;
   return new Date(Math.floor(value / 1000));
+}
+
+/** A companion service (scheduler/companion.ts) as the service manager sees it. */
+export interface CompanionStatus {
+  /** The companion's name. */
+  readonly name: string;
+  /** Its systemd service or launchd label. */
+  readonly unit: string;
+  /**
+   * `running`; `restarting` (waiting to be started again after it ended);
+   * `stopped`; `failed` (ended and will not be restarted); `absent` (not loaded);
+   * `unknown` (the service manager could not be asked).
+   */
+  readonly state: "running" | "restarting" | "stopped" | "failed" | "absent" | "unknown";
+  /** Its process id, while it runs. */
+  readonly pid: number | undefined;
+  /** When it entered its current state, as the service manager prints it, when known. */
+  readonly since: string | undefined;
+  /** More facts for the operator (restarts, last exit code). */
+  readonly detail: string[];
+}
+
+/** The properties `systemctl --user show` is asked for. */
+const SHOW_PROPERTIES = [
+  "LoadState",
+  "ActiveState",
+  "SubState",
+  "MainPID",
+  "NRestarts",
+  "ExecMainStatus",
+  "StateChangeTimestamp",
+];
+
+/**
+ * Parses the `Key=Value` lines of `systemctl show`.
+ *
+ * @param stdout The command's output.
+ * @returns The properties by name.
+ */
+export function parseSystemctlShow(stdout: string): Record<string, string> {
+  const properties: Record<string, string> = {};
+  for (const line of stdout.split("\n")) {
+    const at = line.indexOf("=");
+    if (at > 0) properties[line.slice(0, at)] = line.slice(at + 1).trim();
+  }
+  return properties;
+}
+
+/**
+ * The state of a systemd service from its `systemctl show` properties (pure).
+ *
+ * @param name The companion's name.
+ * @param unit Its service.
+ * @param properties From {@linkcode parseSystemctlShow}.
+ * @returns Its status.
+ */
+export function systemdCompanionStatus(
+  name: string,
+  unit: string,
+  properties: Record<string, string>,
+): CompanionStatus {
+  const pid = Number(properties.MainPID) > 0 ? Number(properties.MainPID) : undefined;
+  const since = properties.StateChangeTimestamp || undefined;
+  const detail: string[] = [];
+  if (Number(properties.NRestarts) > 0) detail.push(`restarts ${properties.NRestarts}`);
+  const exit = properties.ExecMainStatus;
+  const active = properties.ActiveState;
+  if (active !== "active" && exit && exit !== "0") detail.push(`last exit ${exit}`);
+  const state: CompanionStatus["state"] = properties.LoadState === "not-found"
+    ? "absent"
+    : active === "active"
+    ? "running"
+    : active === "activating" || active === "reloading"
+    ? (properties.SubState === "auto-restart" ? "restarting" : "running")
+    : active === "failed"
+    ? "failed"
+    : active === "inactive" || active === "deactivating"
+    ? "stopped"
+    : "unknown";
+  return { name, unit, state, pid: state === "running" ? pid : undefined, since, detail };
+}
+
+/**
+ * Asks the service manager about each companion service.
+ *
+ * @param companions The companions' names and units (from the manifest).
+ * @param options The platform, runner, and the uid for launchd's `gui/<uid>` domain.
+ * @returns One status per companion, in the given order, plus warnings.
+ */
+export async function companionStatus(
+  companions: readonly { name: string; unit: string }[],
+  options: { platform: Platform; runner: SchedulerRunner; uid?: number },
+): Promise<{ companions: CompanionStatus[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const statuses: CompanionStatus[] = [];
+  for (const { name, unit } of companions) {
+    const unknown: CompanionStatus = {
+      name,
+      unit,
+      state: "unknown",
+      pid: undefined,
+      since: undefined,
+      detail: [],
+    };
+    if (options.platform === "systemd") {
+      const args = ["--user", "show", unit, `--property=${SHOW_PROPERTIES.join(",")}`];
+      const result = await options.runner.run("systemctl", args);
+      if (result.code !== 0) {
+        warnings.push(
+          `systemctl --user show ${unit} failed (exit ${result.code}): ${
+            result.stderr.trim() || "no output"
+          }`,
+        );
+        statuses.push(unknown);
+        continue;
+      }
+      statuses.push(systemdCompanionStatus(name, unit, parseSystemctlShow(result.stdout)));
+      continue;
+    }
+    if (options.uid === undefined) {
+      warnings.push(`${name}: no uid to ask launchd with`);
+      statuses.push(unknown);
+      continue;
+    }
+    const result = await options.runner.run("launchctl", ["print", `gui/${options.uid}/${unit}`]);
+    if (result.code !== 0) {
+      statuses.push({ ...unknown, state: "absent" });
+      continue;
+    }
+    const facts = parseLaunchctlPrint(result.stdout);
+    const running = facts.state === "running";
+    const detail = [];
+    if (facts.runs !== undefined) detail.push(`runs ${facts.runs}`);
+    if (!running && facts.lastExitCode !== undefined) {
+      detail.push(`last exit ${facts.lastExitCode}`);
+    }
+    statuses.push({
+      ...unknown,
+      state: running ? "running" : "stopped",
+      pid: running ? facts.pid : undefined,
+      detail,
+    });
+  }
+  return { companions: statuses, warnings };
 }

@@ -18,6 +18,13 @@
  */
 import { ConfigError } from "../runner/errors.ts";
 import type { EnvReader } from "../runner/paths.ts";
+import {
+  COMPANION_RESTART_SECONDS,
+  COMPANION_STOP_SECONDS,
+  type CompanionService,
+  companionUnitName,
+  NO_RESTART_EXIT_CODES,
+} from "./companion.ts";
 import { type Schedule, systemdTriggerOf } from "./schedule.ts";
 
 /** A value that cannot be written into a unit file. */
@@ -263,6 +270,64 @@ export function timerUnitOf(spec: SystemdAgentSpec): UnitFile {
         ],
       },
       { name: "Install", entries: [{ key: "WantedBy", value: "timers.target" }] },
+    ],
+  };
+}
+
+/** What a companion's systemd unit needs besides the companion itself. */
+export interface SystemdCompanionSpec {
+  /** The companion: name, command, restart policy. */
+  readonly companion: CompanionService;
+  /** `ALFRED_HOME`. */
+  readonly home: string;
+  /** The secrets file, read through `EnvironmentFile=-…` (optional). */
+  readonly secretsFile: string;
+  /** The file both output streams are appended to. */
+  readonly logFile: string;
+  /** More environment variables (e.g. `PATH`). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The `alfred-<name>.service` unit of a companion: a long-running process,
+ * restarted by its policy (never after a usage, configuration or permission
+ * error), started with the user's session (`WantedBy=default.target`).
+ * `KillMode=process`: stopping it leaves the firings it started running.
+ *
+ * @param spec The companion, home, secrets and log.
+ * @returns The unit, for {@linkcode serializeUnit}.
+ * @throws {UnitValueError} when a path is not absolute.
+ */
+export function companionUnitOf(spec: SystemdCompanionSpec): UnitFile {
+  const name = companionUnitName(spec.companion.name);
+  const [program, ...args] = spec.companion.command;
+  if (!program?.startsWith("/")) {
+    throw new UnitValueError(`${name}: ExecStart= needs an absolute path (got "${program}")`);
+  }
+  if (!spec.secretsFile.startsWith("/") || !spec.logFile.startsWith("/")) {
+    throw new UnitValueError(`${name}: the secrets and log files need absolute paths`);
+  }
+  return {
+    name,
+    sections: [
+      { name: "Unit", entries: [{ key: "Description", value: spec.companion.description }] },
+      {
+        name: "Service",
+        entries: [
+          { key: "Type", value: "simple" },
+          { key: "ExecStart", value: { argv: [program, ...args] } },
+          { key: "Environment", value: { env: { ...spec.environment, ALFRED_HOME: spec.home } } },
+          { key: "EnvironmentFile", value: `-${spec.secretsFile}` },
+          { key: "StandardOutput", value: `append:${spec.logFile}` },
+          { key: "StandardError", value: `append:${spec.logFile}` },
+          { key: "Restart", value: spec.companion.restart },
+          { key: "RestartSec", value: `${COMPANION_RESTART_SECONDS}s` },
+          { key: "RestartPreventExitStatus", value: NO_RESTART_EXIT_CODES.join(" ") },
+          { key: "TimeoutStopSec", value: `${COMPANION_STOP_SECONDS}s` },
+          { key: "KillMode", value: "process" },
+        ],
+      },
+      { name: "Install", entries: [{ key: "WantedBy", value: "default.target" }] },
     ],
   };
 }

@@ -22,6 +22,7 @@ async function homeWithMissedEcho(home: Awaited<ReturnType<typeof withHome>>): P
       unit: `alfred-${codename}.timer`,
       files: [],
     })),
+    companions: [],
   });
   await recordFiring(
     home.layout,

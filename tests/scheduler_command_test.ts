@@ -201,3 +201,51 @@ Deno.test("the pause hook stops timers, and resume leaves agents that are still 
     assert.match(warnings[0], /bus down/);
   });
 });
+
+Deno.test("install --slack adds the Slack listener service, a plain install keeps it, --no-slack removes it", async () => {
+  await withWorld(async ({ dir, context, out, err }) => {
+    const { calls, runner } = recorder((args) =>
+      args.includes("show")
+        ? {
+          code: 0,
+          stdout: "LoadState=loaded\nActiveState=active\nSubState=running\nMainPID=4242\n",
+          stderr: "",
+        }
+        : undefined
+    );
+    const command = createSchedulerCommand(await depsIn(dir, runner));
+    await assert.rejects(
+      command(["install", "--slack"], context),
+      /no executable agent binary at .*alfred-slack/,
+    );
+    await Deno.writeTextFile(`${dir}/bin/alfred-slack`, "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal(await command(["install", "--slack"], context), 0);
+    const unit = `${dir}/user/.config/systemd/user/alfred-slack.service`;
+    const text = await Deno.readTextFile(unit);
+    assert.ok(text.includes(`ExecStart="${dir}/bin/alfred-slack"`));
+    assert.match(text, /^Restart=always$/m);
+    assert.ok(calls.includes("systemctl --user restart alfred-slack.service"));
+    assert.ok(out.includes("Companion services: slack."));
+
+    calls.length = 0;
+    assert.equal(await command(["install"], context), 0);
+    assert.ok(calls.includes("systemctl --user restart alfred-slack.service"), calls.join("\n"));
+    assert.ok((await Deno.stat(unit)).isFile);
+
+    out.length = 0;
+    assert.equal(await command(["status"], context), 0);
+    assert.ok(
+      out.includes("slack (alfred-slack.service): running, pid 4242"),
+      out.join("\n"),
+    );
+
+    calls.length = 0;
+    assert.equal(await command(["install", "--no-slack"], context), 0);
+    assert.ok(calls.includes("systemctl --user disable --now alfred-slack.service"));
+    await assert.rejects(Deno.stat(unit), Deno.errors.NotFound);
+    assert.deepEqual(err.filter((line) => /slack/.test(line)), []);
+
+    await assert.rejects(command(["install", "--slack", "--no-slack"], context), UsageError);
+    await assert.rejects(command(["status", "--slack"], context), UsageError);
+  });
+});

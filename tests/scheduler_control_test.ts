@@ -355,3 +355,149 @@ Deno.test("install refuses a manifest written for the other platform", async () 
     );
   });
 });
+
+function slackIn(dir: string, restart: "always" | "on-failure" = "always") {
+  return {
+    name: "slack",
+    description: "Alfred Slack listener",
+    command: [`${dir}/bin/alfred-slack`],
+    restart,
+  };
+}
+
+Deno.test("systemd install starts companion services, pause leaves them alone, uninstall removes them", async () => {
+  await withTempDir(async (dir) => {
+    const runner = recordingRunner();
+    const target = targetIn(dir, runner);
+    const agents = fleet(dir, { lucius: "every 20m" });
+    await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+    assert.deepEqual(runner.calls, [
+      "systemctl --user daemon-reload",
+      "systemctl --user enable --now alfred-lucius.timer",
+      "systemctl --user enable alfred-slack.service",
+      "systemctl --user restart alfred-slack.service",
+    ]);
+    const service = `${dir}/${UNITS}/alfred-slack.service`;
+    assert.match(await Deno.readTextFile(service), /^Restart=always$/m);
+    const manifest = await readManifest(target.layout);
+    assert.deepEqual(manifest?.companions.map((c) => [c.name, c.unit, c.restart]), [
+      ["slack", "alfred-slack.service", "always"],
+    ]);
+    assert.equal(manifest?.companions[0].files[0].path, service);
+    assert.ok((await Deno.stat(`${dir}/alfred home/logs/slack`)).isDirectory);
+
+    // Nothing changed: no reload, but the service restarts to run the binary installed now.
+    runner.calls.length = 0;
+    await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+    assert.deepEqual(runner.calls, [
+      "systemctl --user enable --now alfred-lucius.timer",
+      "systemctl --user enable alfred-slack.service",
+      "systemctl --user restart alfred-slack.service",
+    ]);
+
+    runner.calls.length = 0;
+    await pauseAtScheduler("all", target);
+    await resumeAtScheduler("all", target);
+    assert.deepEqual(runner.calls, [
+      "systemctl --user disable --now alfred-lucius.timer",
+      "systemctl --user enable --now alfred-lucius.timer",
+    ]);
+
+    runner.calls.length = 0;
+    await uninstallScheduler(target);
+    assert.deepEqual(runner.calls, [
+      "systemctl --user disable --now alfred-lucius.timer",
+      "systemctl --user disable --now alfred-slack.service",
+      "systemctl --user daemon-reload",
+    ]);
+    await assert.rejects(Deno.stat(service), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("an install without a companion stops and removes it; a changed policy rewrites the unit", async () => {
+  await withTempDir(async (dir) => {
+    const runner = recordingRunner();
+    const target = targetIn(dir, runner);
+    const agents = fleet(dir, { lucius: "every 20m" });
+    await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+    runner.calls.length = 0;
+    const report = await installScheduler(agents, {
+      ...target,
+      companions: [slackIn(dir, "on-failure")],
+    });
+    assert.deepEqual(report.written, [`${dir}/${UNITS}/alfred-slack.service`]);
+    assert.equal(runner.calls[0], "systemctl --user daemon-reload");
+    runner.calls.length = 0;
+    const dropped = await installScheduler(agents, target);
+    assert.deepEqual(dropped.removed, [`${dir}/${UNITS}/alfred-slack.service`]);
+    assert.deepEqual(runner.calls, [
+      "systemctl --user disable --now alfred-slack.service",
+      "systemctl --user daemon-reload",
+      "systemctl --user enable --now alfred-lucius.timer",
+    ]);
+    assert.deepEqual((await readManifest(target.layout))?.companions, []);
+  });
+});
+
+Deno.test("launchd install bootstraps a companion, then kickstarts it; a changed plist is reloaded", async () => {
+  await withTempDir(async (dir) => {
+    const loaded = new Set<string>();
+    const runner = recordingRunner((_, args) => {
+      const [verb, first, second] = args;
+      if (verb === "print") {
+        return loaded.has(first)
+          ? undefined
+          : { code: 113, stdout: "", stderr: "Could not find service" };
+      }
+      if (verb === "bootstrap") {
+        loaded.add(`${first}/${second.split("/").pop()!.replace(/\.plist$/, "")}`);
+      }
+      if (verb === "bootout") loaded.delete(first);
+      return undefined;
+    });
+    const target = targetIn(dir, runner, "launchd");
+    const plist = `${dir}/user/Library/LaunchAgents/local.alfred.slack.plist`;
+    await installScheduler([], { ...target, companions: [slackIn(dir)] });
+    assert.deepEqual(runner.calls, [
+      "launchctl print gui/501/local.alfred.slack",
+      "launchctl enable gui/501/local.alfred.slack",
+      `launchctl bootstrap gui/501 ${plist}`,
+    ]);
+    runner.calls.length = 0;
+    await installScheduler([], { ...target, companions: [slackIn(dir)] });
+    assert.deepEqual(runner.calls, [
+      "launchctl print gui/501/local.alfred.slack",
+      "launchctl enable gui/501/local.alfred.slack",
+      "launchctl kickstart -k gui/501/local.alfred.slack",
+    ]);
+    runner.calls.length = 0;
+    await installScheduler([], { ...target, companions: [slackIn(dir, "on-failure")] });
+    assert.deepEqual(runner.calls, [
+      "launchctl print gui/501/local.alfred.slack",
+      "launchctl enable gui/501/local.alfred.slack",
+      "launchctl bootout gui/501/local.alfred.slack",
+      `launchctl bootstrap gui/501 ${plist}`,
+    ]);
+    runner.calls.length = 0;
+    await uninstallScheduler(target);
+    assert.deepEqual(runner.calls, ["launchctl bootout gui/501/local.alfred.slack"]);
+    await assert.rejects(Deno.stat(plist), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("a manifest from before companion services reads as having none", async () => {
+  await withTempDir(async (dir) => {
+    const target = targetIn(dir, recordingRunner());
+    await Deno.mkdir(target.layout.stateDir, { recursive: true });
+    await Deno.writeTextFile(
+      manifestFile(target.layout),
+      JSON.stringify({
+        version: 1,
+        platform: "systemd",
+        installedAt: "2024-01-01T00:00:00.000Z",
+        agents: [],
+      }),
+    );
+    assert.deepEqual((await readManifest(target.layout))?.companions, []);
+  });
+});

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../runner/errors.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { planInstall } from "../scheduler/control.ts";
-import { launchdLabel, parseLaunchAgent } from "../scheduler/launchd.ts";
+import * as plist from "plist";
+import { LaunchCompanionPlist, launchdLabel, parseLaunchAgent } from "../scheduler/launchd.ts";
 
 const FLEET: [string, string][] = [
   ["batman", "every 2h"],
@@ -19,7 +20,7 @@ const FLEET: [string, string][] = [
 
 const HOME = "/Users/op & co/.alfred <100%>";
 
-function plan() {
+function plan(companions: Parameters<typeof planInstall>[1]["companions"] = []) {
   return planInstall(
     FLEET.map(([codename, schedule]) => ({
       codename,
@@ -36,6 +37,7 @@ function plan() {
       environment: { PATH: "/opt/homebrew/bin:/usr/bin:/bin" },
       uid: 501,
       now: () => new Date("2024-01-03T00:00:00Z"),
+      companions,
     },
   );
 }
@@ -101,4 +103,63 @@ Deno.test("launchd labels take a reverse-DNS prefix and reject anything else", (
   for (const prefix of ["", "com..example", "com example", "com/example", "."]) {
     assert.throws(() => launchdLabel("robin", { prefix }), ConfigError, prefix);
   }
+});
+
+Deno.test("a companion service's plist runs at load, keeps alive by its policy, and abandons its firings", () => {
+  const { companions } = plan([
+    {
+      name: "slack",
+      description: "Alfred Slack listener",
+      command: ["/Applications/Alfred Tools/alfred-slack"],
+      restart: "always",
+    },
+    {
+      name: "serve",
+      description: "Alfred dashboard",
+      command: ["/Applications/Alfred Tools/alfred-serve", "--port", "8080"],
+      restart: "on-failure",
+    },
+  ]);
+  assert.deepEqual(companions.map((c) => [c.name, c.unit, c.restart]), [
+    ["slack", "com.example.alfred.slack", "always"],
+    ["serve", "com.example.alfred.serve", "on-failure"],
+  ]);
+  const [slack, serve] = companions.map((companion) =>
+    LaunchCompanionPlist.parse(plist.parse(companion.files[0].text))
+  );
+  assert.equal(
+    companions[0].files[0].path,
+    "/Users/op/Library/LaunchAgents/com.example.alfred.slack.plist",
+  );
+  assert.deepEqual(slack.ProgramArguments, ["/Applications/Alfred Tools/alfred-slack"]);
+  assert.equal(slack.KeepAlive, true);
+  assert.deepEqual(serve.KeepAlive, { SuccessfulExit: false });
+  assert.deepEqual(serve.ProgramArguments.slice(1), ["--port", "8080"]);
+  for (const parsed of [slack, serve]) {
+    assert.equal(parsed.RunAtLoad, true);
+    assert.equal(parsed.AbandonProcessGroup, true);
+    assert.equal(parsed.ExitTimeOut, 10);
+    assert.equal(parsed.EnvironmentVariables.ALFRED_HOME, HOME);
+  }
+  assert.equal(slack.StandardOutPath, `${HOME}/logs/slack/service.log`);
+  assert.match(companions[0].files[0].text, /<key>KeepAlive<\/key>\s*<true\/>/);
+  assert.match(
+    companions[1].files[0].text,
+    /<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>/,
+  );
+});
+
+Deno.test("a companion service may not share an agent's name, nor use a relative program", () => {
+  const slack = {
+    name: "echo",
+    description: "x",
+    command: ["/bin/alfred-slack"],
+    restart: "always" as const,
+  };
+  assert.throws(() => plan([slack]), /the agent "echo" has the name of the companion service/);
+  assert.throws(
+    () => plan([{ ...slack, name: "slack", command: ["alfred-slack"] }]),
+    /needs an absolute program path/,
+  );
+  assert.throws(() => plan([{ ...slack, name: "Slack!" }]), ConfigError);
 });

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { checkLinger, parseLinger } from "../scheduler/linger.ts";
 import type { RunResult, SchedulerRunner } from "../scheduler/runner.ts";
 import { parseSchedule } from "../scheduler/schedule.ts";
-import { parseLaunchctlPrint, parseListTimers, schedulerStatus } from "../scheduler/status.ts";
+import {
+  companionStatus,
+  parseLaunchctlPrint,
+  parseListTimers,
+  parseSystemctlShow,
+  schedulerStatus,
+  systemdCompanionStatus,
+} from "../scheduler/status.ts";
 
 function replying(
   reply: (program: string, args: readonly string[]) => RunResult,
@@ -91,12 +98,14 @@ Deno.test("launchctl print is parsed for state, runs, last exit code and interva
     runs: 3,
     lastExitCode: 0,
     runIntervalSeconds: 1200,
+    pid: undefined,
   });
   assert.deepEqual(parseLaunchctlPrint("last exit code = (never exited)\n"), {
     state: undefined,
     runs: undefined,
     lastExitCode: undefined,
     runIntervalSeconds: undefined,
+    pid: undefined,
   });
 });
 
@@ -157,4 +166,77 @@ Deno.test("linger is read from loginctl, and a user unknown to logind is not lin
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a companion service's state is read from systemctl show", () => {
+  const show = (text: string) =>
+    systemdCompanionStatus("slack", "alfred-slack.service", parseSystemctlShow(text));
+  const running = show(
+    "LoadState=loaded\nActiveState=active\nSubState=running\nMainPID=4242\nNRestarts=2\n" +
+      "ExecMainStatus=0\nStateChangeTimestamp=Wed 2024-01-03 10:00:00 UTC\n",
+  );
+  assert.deepEqual(running, {
+    name: "slack",
+    unit: "alfred-slack.service",
+    state: "running",
+    pid: 4242,
+    since: "Wed 2024-01-03 10:00:00 UTC",
+    detail: ["restarts 2"],
+  });
+  const cases: [string, string][] = [
+    ["LoadState=not-found\nActiveState=inactive\nSubState=dead\nMainPID=0", "absent"],
+    ["LoadState=loaded\nActiveState=activating\nSubState=auto-restart\nMainPID=0", "restarting"],
+    ["LoadState=loaded\nActiveState=failed\nSubState=failed\nExecMainStatus=3", "failed"],
+    ["LoadState=loaded\nActiveState=inactive\nSubState=dead\nMainPID=0", "stopped"],
+    ["LoadState=loaded\nActiveState=maintenance\nSubState=x", "unknown"],
+  ];
+  for (const [text, state] of cases) assert.equal(show(text).state, state, text);
+  assert.deepEqual(show(cases[2][0]).detail, ["last exit 3"]);
+  assert.equal(show(cases[2][0]).pid, undefined);
+});
+
+Deno.test("companion status asks systemctl show or launchctl print, one service each", async () => {
+  const systemd = replying((_, args) =>
+    args.includes("alfred-slack.service")
+      ? { code: 0, stdout: "LoadState=loaded\nActiveState=active\nMainPID=7\n", stderr: "" }
+      : { code: 1, stdout: "", stderr: "Failed to connect to bus" }
+  );
+  const found = await companionStatus(
+    [{ name: "slack", unit: "alfred-slack.service" }, {
+      name: "serve",
+      unit: "alfred-serve.service",
+    }],
+    { platform: "systemd", runner: systemd },
+  );
+  assert.equal(
+    systemd.calls[0],
+    "systemctl --user show alfred-slack.service --property=LoadState,ActiveState,SubState," +
+      "MainPID,NRestarts,ExecMainStatus,StateChangeTimestamp",
+  );
+  assert.deepEqual(found.companions.map((c) => [c.state, c.pid]), [["running", 7], [
+    "unknown",
+    undefined,
+  ]]);
+  assert.match(
+    found.warnings.join("\n"),
+    /alfred-serve\.service failed \(exit 1\): Failed to connect/,
+  );
+
+  const launchd = replying((_, args) =>
+    args[1].endsWith(".slack")
+      ? { code: 0, stdout: "\tstate = running\n\tpid = 812\n\truns = 1\n", stderr: "" }
+      : { code: 113, stdout: "", stderr: "Could not find service" }
+  );
+  const mac = await companionStatus([
+    { name: "slack", unit: "local.alfred.slack" },
+    { name: "serve", unit: "local.alfred.serve" },
+  ], { platform: "launchd", runner: launchd, uid: 501 });
+  assert.deepEqual(launchd.calls, [
+    "launchctl print gui/501/local.alfred.slack",
+    "launchctl print gui/501/local.alfred.serve",
+  ]);
+  assert.deepEqual(mac.companions.map((c) => [c.state, c.pid, c.detail]), [
+    ["running", 812, ["runs 1"]],
+    ["absent", undefined, []],
+  ]);
 });

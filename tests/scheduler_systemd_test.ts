@@ -68,6 +68,9 @@ async function writeFleet(dir: string): Promise<{ files: string[]; home: string;
     await Deno.writeTextFile(binaryPath, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     agents.push({ codename, schedule, binaryPath, timeoutSeconds: 1920 });
   }
+  for (const name of ["slack", "serve"]) {
+    await Deno.writeTextFile(`${binDir}/alfred-${name}`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  }
   const env = (name: string) =>
     ({ HOME: `${dir}/user`, XDG_CONFIG_HOME: `${dir}/config` } as Record<string, string>)[name];
   const plan = planInstall(agents, {
@@ -77,9 +80,23 @@ async function writeFleet(dir: string): Promise<{ files: string[]; home: string;
     runner: { run: () => Promise.reject(new Error("planInstall must not run commands")) },
     environment: { PATH: "/usr/local/bin:/usr/bin:/bin" },
     now: () => new Date("2024-01-03T00:00:00Z"),
+    companions: [
+      {
+        name: "slack",
+        description: "Alfred Slack listener",
+        command: [`${binDir}/alfred-slack`],
+        restart: "always",
+      },
+      {
+        name: "serve",
+        description: "Alfred dashboard on 127.0.0.1:8080 (100% local)",
+        command: [`${binDir}/alfred-serve`, "--port", "8080"],
+        restart: "on-failure",
+      },
+    ],
   });
   const files: string[] = [];
-  for (const agent of plan.agents) {
+  for (const agent of [...plan.agents, ...plan.companions]) {
     for (const file of agent.files) {
       await Deno.mkdir(file.path.slice(0, file.path.lastIndexOf("/")), { recursive: true });
       await Deno.writeTextFile(file.path, file.text);
@@ -92,7 +109,7 @@ async function writeFleet(dir: string): Promise<{ files: string[]; home: string;
 Deno.test("every generated unit of the whole fleet passes the real systemd-analyze verify", async () => {
   await withTempDir(async (dir) => {
     const { files } = await writeFleet(dir);
-    assert.equal(files.length, FLEET.length * 2);
+    assert.equal(files.length, FLEET.length * 2 + 2);
     const result = await verify(dir, files);
     assert.equal(result.stderr, "", "systemd-analyze printed warnings");
     assert.equal(result.code, 0);
@@ -121,6 +138,41 @@ Deno.test("systemd reads back paths with spaces and % exactly as written", async
       ]
     ) {
       assert.ok(dump.includes(line), `systemd's dump lacks ${JSON.stringify(line)}`);
+    }
+  });
+});
+
+Deno.test("systemd reads back a companion service's restart policy, stop mode and command", async () => {
+  await withTempDir(async (dir) => {
+    const { files, home, binDir } = await writeFleet(dir);
+    for (
+      const [name, restart, command] of [
+        ["slack", "always", `"${binDir}/alfred-slack"`],
+        ["serve", "on-failure", `"${binDir}/alfred-serve" --port 8080`],
+      ]
+    ) {
+      const service = files.find((file) => file.endsWith(`alfred-${name}.service`))!;
+      const result = await verify(dir, [service], { logLevel: "debug" });
+      assert.equal(result.code, 0, result.stderr);
+      const dump = result.stdout + result.stderr;
+      const log = `${home}/logs/${name}/service.log`;
+      for (
+        const line of [
+          `Environment: ALFRED_HOME=${home}`,
+          `EnvironmentFile: -${home}/secrets.env`,
+          `StandardOutputFileToAppend: ${log}`,
+          `Command Line: ${command}`,
+          `Restart: ${restart}`,
+          "KillMode: process",
+          "Type: simple",
+          "RestartSec: 5s",
+        ]
+      ) {
+        assert.ok(dump.includes(line), `systemd's dump of ${name} lacks ${JSON.stringify(line)}`);
+      }
+      const text = await Deno.readTextFile(service);
+      assert.match(text, /^RestartPreventExitStatus=2 3 5$/m);
+      assert.match(text, /^WantedBy=default\.target$/m);
     }
   });
 });

@@ -7,6 +7,7 @@
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { AlfredError } from "../../runner/errors.ts";
+import { agentLogDir } from "../../runner/paths.ts";
 import { type FleetConfig, loadFleetConfig } from "../../runner/config.ts";
 import { validateScheduleText } from "../../runner/schedule_check.ts";
 
@@ -102,6 +103,7 @@ export async function runChecks(context: CommandContext): Promise<Check[]> {
     },
   );
   if (Deno.build.os === "linux" && enabled.length) checks.push(await checkLingerForUser(context));
+  checks.push(...await checkCompanions(context));
   const sandboxed = enabled.filter((agent) => agent.codename !== "echo" && agent.sandbox !== "off");
   if (sandboxed.length) checks.push(await checkEngineSandbox(sandboxed, path));
   if (config) {
@@ -135,6 +137,39 @@ async function checkLingerForUser(context: CommandContext): Promise<Check> {
     status: linger.linger ? "ok" : "warn",
     detail: linger.hint ? `${linger.message}; ${linger.hint}` : linger.message,
   };
+}
+
+/** One check per installed companion service (the Slack listener): does it run? */
+async function checkCompanions(context: CommandContext): Promise<Check[]> {
+  const { readManifest } = await import("../../scheduler/manifest.ts");
+  const { companionStatus } = await import("../../scheduler/status.ts");
+  const { describeCompanion, processRunner } = await import("./scheduler.ts");
+  let manifest;
+  try {
+    manifest = await readManifest(context.layout, { warn: context.stderr });
+  } catch (error) {
+    if (!(error instanceof AlfredError)) throw error;
+    return [{ name: "scheduler manifest", status: "warn", detail: error.message }];
+  }
+  if (!manifest?.companions.length) return [];
+  const { companions } = await companionStatus(manifest.companions, {
+    platform: manifest.platform,
+    runner: processRunner(context.env),
+    uid: manifest.platform === "launchd" ? Deno.uid() ?? undefined : undefined,
+  });
+  return companions.map((companion) => {
+    const log = `${agentLogDir(context.layout, companion.name)}/service.log`;
+    const look = manifest.platform === "systemd"
+      ? `\`systemctl --user status ${companion.unit}\``
+      : `\`launchctl print gui/$(id -u)/${companion.unit}\``;
+    return companion.state === "running"
+      ? { name: `service ${companion.name}`, status: "ok", detail: describeCompanion(companion) }
+      : {
+        name: `service ${companion.name}`,
+        status: "warn",
+        detail: `${describeCompanion(companion)}; see ${log} and ${look}`,
+      };
+  });
 }
 
 async function checkEngineSandbox(

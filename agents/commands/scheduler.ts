@@ -1,7 +1,8 @@
 /**
  * `alfred scheduler install|uninstall|status`: puts every enabled agent into
- * systemd --user timers (Linux) or launchd agents (macOS), takes them out, and
- * shows what the scheduler says. Also the bridge `alfred pause` / `resume` use
+ * systemd --user timers (Linux) or launchd agents (macOS), and the companion
+ * services the operator opts into (`--slack`) into user services; takes them
+ * out, and shows what the scheduler says. Also the bridge `alfred pause` / `resume` use
  * to stop and start timers ({@linkcode schedulerPauseHook}).
  *
  * @module
@@ -10,6 +11,7 @@ import type { Command, CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { dirnameOf, type EnvReader } from "../../runner/paths.ts";
+import type { CompanionRestart, CompanionService } from "../../scheduler/companion.ts";
 import {
   installScheduler,
   pauseAtScheduler,
@@ -25,14 +27,44 @@ import { Platform, readManifest } from "../../scheduler/manifest.ts";
 import { findMissedRuns } from "../../scheduler/missed_runs.ts";
 import { runnerFromSpawn, type SchedulerRunner } from "../../scheduler/runner.ts";
 import { intervalSecondsOf, parseSchedule } from "../../scheduler/schedule.ts";
-import { schedulerStatus } from "../../scheduler/status.ts";
+import { type CompanionStatus, companionStatus, schedulerStatus } from "../../scheduler/status.ts";
+
+/** A companion service `alfred scheduler install` can add, as its flag names it. */
+export interface KnownCompanion {
+  /** What it is, for a person (the unit's description). */
+  readonly description: string;
+  /** Its binary, beside the agents' (`alfred-slack`). */
+  readonly binary: string;
+  /** Arguments after the binary. */
+  readonly args: readonly string[];
+  /** When the service manager starts it again. */
+  readonly restart: CompanionRestart;
+  /** One line for the help text. */
+  readonly help: string;
+}
+
+/**
+ * The companion services `install` knows, by name: `--<name>` installs one,
+ * `--no-<name>` removes it, and a plain `install` keeps those already installed.
+ */
+export const KNOWN_COMPANIONS: Readonly<Record<string, KnownCompanion>> = {
+  slack: {
+    description: "Alfred Slack listener",
+    binary: "alfred-slack",
+    args: [],
+    restart: "always",
+    help: "the Slack listener (alfred-slack), restarted always; docs/SLACK.md",
+  },
+};
 
 const HELP = `Usage: alfred scheduler install|uninstall|status [options]
 
   install     Write a timer (systemd) or agent plist (launchd) for every enabled
               agent and start it. Idempotent; paused agents stay stopped.
+              Companion services already installed are kept and restarted.
   uninstall   Stop and remove exactly what install wrote (from its manifest).
-  status      Next fire time per agent from the scheduler; flags missed runs.
+  status      Next fire time per agent from the scheduler; flags missed runs;
+              whether each companion service runs.
 
 Options:
   --platform systemd|launchd   Default: systemd on Linux, launchd on macOS.
@@ -40,7 +72,11 @@ Options:
   --bin-dir DIR                Folder of the alfred-<codename> binaries
                                (default: the folder of this binary).
   --label-prefix PREFIX        launchd label prefix (default: local), e.g. com.example.
-  -h, --help                   This text.
+${
+  Object.entries(KNOWN_COMPANIONS).map(([name, known]) =>
+    `  --${name}, --no-${name}`.padEnd(31) + `install, or remove, ${known.help}\n`
+  ).join("")
+}  -h, --help                   This text.
 
 See docs/SCHEDULER.md.`;
 
@@ -102,9 +138,11 @@ export function createSchedulerCommand(deps: SchedulerCommandDeps = {}): Command
         "bin-dir": { type: "string" },
         "label-prefix": { type: "string" },
         help: { type: "boolean", short: "h" },
+        ...COMPANION_FLAGS,
       },
       allowPositionals: true,
     });
+    const flags = values as Record<string, string | boolean | undefined>;
     if (values.help) {
       context.stdout(HELP);
       return 0;
@@ -138,17 +176,34 @@ export function createSchedulerCommand(deps: SchedulerCommandDeps = {}): Command
       timeoutSeconds: input.timeoutSeconds + STOP_GRACE_SECONDS,
     }));
     if (action === "install") {
-      if (!values["dry-run"]) await requireBinaries(agents);
+      const wanted = await companionsWanted(flags, context);
+      const companions = wanted.names.map((name) => companionOf(name, binDir));
+      if (!values["dry-run"]) {
+        await requireBinaries([
+          ...agents.map((agent) => agent.binaryPath),
+          ...companions.map((companion) => companion.command[0]),
+        ]);
+      }
       const codenames = agents.map((agent) => agent.codename);
       const paused = await (deps.pausedAgents ?? pausedFromState)(context, codenames);
       const report = await installScheduler(agents, {
         ...target,
         paused,
+        companions,
         dryRun: values["dry-run"],
       });
+      report.warnings.push(...wanted.warnings);
       printReport(report, context, { dryRun: values["dry-run"] ?? false });
       if (paused.length) context.stdout(`Paused, left stopped: ${paused.join(", ")}.`);
+      if (companions.length) {
+        context.stdout(`Companion services: ${companions.map((c) => c.name).join(", ")}.`);
+      }
       return 0;
+    }
+    for (const name of Object.keys(KNOWN_COMPANIONS)) {
+      if (flags[name] || flags[`no-${name}`]) {
+        throw new UsageError(`--${name} and --no-${name} go with \`alfred scheduler install\``);
+      }
     }
     return await printStatus(agents, { context, target, deps });
   };
@@ -252,7 +307,39 @@ async function printStatus(
     );
   }
   for (const warning of status.warnings) context.stderr(`warning: ${warning}`);
+  if (manifest?.companions.length) {
+    const companions = await companionStatus(manifest.companions, {
+      platform: target.platform,
+      runner: target.runner,
+      uid: target.uid,
+    });
+    for (const companion of companions.companions) {
+      context.stdout(describeCompanion(companion));
+    }
+    for (const warning of companions.warnings) context.stderr(`warning: ${warning}`);
+  }
   return 0;
+}
+
+/**
+ * One line about a companion service, for `alfred scheduler status` and `alfred status` (pure).
+ *
+ * @param companion Its status.
+ * @returns e.g. `slack (alfred-slack.service): running, pid 4242, since …`.
+ */
+export function describeCompanion(
+  companion: Pick<CompanionStatus, "name" | "unit" | "state" | "detail"> & {
+    pid?: number | null;
+    since?: string | null;
+  },
+): string {
+  const facts = [
+    companion.state === "absent" ? "installed but not loaded" : companion.state,
+    ...(companion.pid ? [`pid ${companion.pid}`] : []),
+    ...(companion.since ? [`since ${companion.since}`] : []),
+    ...companion.detail,
+  ];
+  return `${companion.name} (${companion.unit}): ${facts.join(", ")}`;
 }
 
 function targetOf(
@@ -287,17 +374,64 @@ function parsePlatform(text: string | undefined, os: string | undefined): Platfo
   return parsed.data;
 }
 
-async function requireBinaries(agents: readonly SchedulerAgent[]): Promise<void> {
+/** `--<name>` and `--no-<name>` for every known companion service. */
+const COMPANION_FLAGS = Object.fromEntries(
+  Object.keys(KNOWN_COMPANIONS).flatMap((name) => [
+    [name, { type: "boolean" as const }],
+    [`no-${name}`, { type: "boolean" as const }],
+  ]),
+);
+
+/**
+ * The companion services an install should leave installed: those already in
+ * the manifest, plus the ones asked for with `--<name>`, minus `--no-<name>`.
+ */
+async function companionsWanted(
+  flags: Record<string, string | boolean | undefined>,
+  context: CommandContext,
+): Promise<{ names: string[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const manifest = await readManifest(context.layout, { warn: context.stderr });
+  const names = new Set<string>();
+  for (const installed of manifest?.companions ?? []) {
+    if (KNOWN_COMPANIONS[installed.name]) names.add(installed.name);
+    else {
+      warnings.push(
+        `companion service "${installed.name}" is not known to this alfred; removing it`,
+      );
+    }
+  }
+  for (const name of Object.keys(KNOWN_COMPANIONS)) {
+    if (flags[name] && flags[`no-${name}`]) {
+      throw new UsageError(`give --${name} or --no-${name}, not both`);
+    }
+    if (flags[name]) names.add(name);
+    if (flags[`no-${name}`]) names.delete(name);
+  }
+  return { names: [...names].sort(), warnings };
+}
+
+function companionOf(name: string, binDir: string): CompanionService {
+  const known = KNOWN_COMPANIONS[name];
+  return {
+    name,
+    description: known.description,
+    command: [`${binDir}/${known.binary}`, ...known.args],
+    restart: known.restart,
+  };
+}
+
+async function requireBinaries(paths: readonly string[]): Promise<void> {
   const missing: string[] = [];
-  for (const agent of agents) {
+  for (const path of paths) {
     try {
-      const info = await Deno.stat(agent.binaryPath);
+      const info = await Deno.stat(path);
       if (!info.isFile || (info.mode !== null && (info.mode & 0o111) === 0)) {
-        missing.push(agent.binaryPath);
+        missing.push(path);
       }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
-      missing.push(agent.binaryPath);
+      missing.push(path);
     }
   }
   if (missing.length) {

@@ -9,11 +9,13 @@
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { readFleetView } from "../../runner/control/fleet_view.ts";
+import { describeCompanion } from "./scheduler.ts";
 
 const HELP = `Usage: alfred status [--json]
 
 Shows every agent: enabled or paused, schedule, last firing and its outcome,
-today's firings, turns and cost against the caps; then the fleet-wide block.`;
+today's firings, turns and cost against the caps; then the fleet-wide block,
+and the companion services (the Slack listener) when installed.`;
 
 /** The `status` command. */
 export async function statusCommand(args: string[], context: CommandContext): Promise<number> {
@@ -80,6 +82,9 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     context.stdout(
       "Scheduler not installed (`alfred scheduler install`); agents fire only by hand.",
     );
+  }
+  for (const companion of report.companions) {
+    context.stdout(`Service ${describeCompanion(companion)}`);
   }
   for (const warning of report.scheduler?.warnings ?? []) {
     context.stdout(`warning: scheduler: ${warning}`);

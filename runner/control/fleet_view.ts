@@ -2,7 +2,7 @@
  * The fleet at a glance, for every surface that shows it (`alfred status`,
  * the dashboard's `/api/v1/fleet`, Slack's `status`): each agent's state,
  * schedule, next and last firing, today's spend against its caps; the
- * fleet-wide block; pauses; the scheduler; missed runs.
+ * fleet-wide block; pauses; the scheduler; missed runs; the companion services.
  *
  * Read-only: it never quarantines or rewrites a state file (a corrupt file is
  * reported and left for the next firing). With `coordination: redis` the block
@@ -21,7 +21,7 @@ import { validateScheduleText } from "../schedule_check.ts";
 import { openCoordination } from "../coordination/mod.ts";
 import { describeMissedRuns, detectMissedRuns } from "../../scheduler/missed_run_watch.ts";
 import { readManifest } from "../../scheduler/manifest.ts";
-import { schedulerStatus } from "../../scheduler/status.ts";
+import { type CompanionStatus, companionStatus, schedulerStatus } from "../../scheduler/status.ts";
 import { parseSchedule } from "../../scheduler/schedule.ts";
 import { processRunner } from "../../agents/commands/scheduler.ts";
 import type { OperatorContext } from "./context.ts";
@@ -63,6 +63,22 @@ export interface AgentView {
   } | { unreadable: string };
 }
 
+/** One installed companion service (scheduler/companion.ts). */
+export interface CompanionView {
+  /** Its name, e.g. `slack`. */
+  name: string;
+  /** Its systemd service or launchd label. */
+  unit: string;
+  /** running, restarting, stopped, failed, absent (installed but not loaded), or unknown. */
+  state: CompanionStatus["state"];
+  /** Its process id, while it runs. */
+  pid: number | null;
+  /** When it entered its state, as the service manager says it. */
+  since: string | null;
+  /** More facts (restarts, last exit code). */
+  detail: string[];
+}
+
 /** The whole fleet view. */
 export interface FleetView {
   /** `ALFRED_HOME`. */
@@ -83,6 +99,8 @@ export interface FleetView {
   fleetPaused: string | null;
   /** The installed scheduler, if any. */
   scheduler: { platform?: string; warnings: string[] } | null;
+  /** The installed companion services (the Slack listener, the dashboard) and whether they run. */
+  companions: CompanionView[];
   /** Installed agents that stopped firing. */
   missedRuns: { agent: string; lastFiring: string | null; overdueSince: string }[];
   /** The missed runs, one line each for a person. */
@@ -160,6 +178,7 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
     pauseFileProblem: gate.pauseProblem,
     fleetPaused: gate.pause.all ? gate.pause.all.reason : null,
     scheduler: next.installed ? { platform: next.platform, warnings: next.warnings } : null,
+    companions: next.companions,
     missedRuns: missed.map((miss) => ({
       agent: miss.codename,
       lastFiring: miss.lastFiring?.toISOString() ?? null,
@@ -211,11 +230,15 @@ async function readGateWithoutRepair(
 async function nextFireTimes(
   context: OperatorContext,
   options: { config: FleetConfig; now: Date },
-): Promise<
-  { installed: boolean; platform?: string; times: Map<string, string>; warnings: string[] }
-> {
+): Promise<{
+  installed: boolean;
+  platform?: string;
+  times: Map<string, string>;
+  companions: CompanionView[];
+  warnings: string[];
+}> {
   const manifest = await readManifest(context.layout, { warn: context.stderr });
-  if (!manifest) return { installed: false, times: new Map(), warnings: [] };
+  if (!manifest) return { installed: false, times: new Map(), companions: [], warnings: [] };
   const agents = manifest.agents
     .filter((agent) => options.config.agents[agent.codename])
     .map((agent) => ({
@@ -223,15 +246,33 @@ async function nextFireTimes(
       schedule: parseSchedule(options.config.agents[agent.codename].schedule),
       label: agent.unit,
     }));
+  const runner = processRunner(context.env);
+  const uid = manifest.platform === "launchd" ? Deno.uid() ?? undefined : undefined;
   const status = await schedulerStatus(agents, {
     platform: manifest.platform,
-    runner: processRunner(context.env),
-    uid: manifest.platform === "launchd" ? Deno.uid() ?? undefined : undefined,
+    runner,
+    uid,
     now: options.now,
   });
   const times = new Map<string, string>();
   for (const agent of status.agents) {
     if (agent.next) times.set(agent.codename, agent.next.toISOString());
   }
-  return { installed: true, platform: manifest.platform, times, warnings: status.warnings };
+  const companions = manifest.companions.length
+    ? await companionStatus(manifest.companions, { platform: manifest.platform, runner, uid })
+    : { companions: [], warnings: [] };
+  return {
+    installed: true,
+    platform: manifest.platform,
+    times,
+    companions: companions.companions.map((companion) => ({
+      name: companion.name,
+      unit: companion.unit,
+      state: companion.state,
+      pid: companion.pid ?? null,
+      since: companion.since ?? null,
+      detail: companion.detail,
+    })),
+    warnings: [...status.warnings, ...companions.warnings],
+  };
 }

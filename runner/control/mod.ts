@@ -20,7 +20,7 @@ export {
   resumeFleet,
   setFleetBlock,
 } from "./actions.ts";
-export { type AgentView, type FleetView, readFleetView } from "./fleet_view.ts";
+export { type AgentView, type CompanionView, type FleetView, readFleetView } from "./fleet_view.ts";
 export {
   agentFireCommand,
   currentRuntime,
