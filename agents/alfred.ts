@@ -29,10 +29,12 @@ Commands:
   labels bootstrap <owner/repo>        create the agent labels in a repo (idempotent)
   memory list|forget|export            the lessons agents remember between firings
   report [--days N] [--json]           reliability per agent and repo
+  slack                                the Slack listener, in the foreground (docs/SLACK.md)
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
-  ALFRED_GITHUB_API_URL, ALFRED_SLACK_WEBHOOK_URL.
+  ALFRED_GITHUB_API_URL, ALFRED_SLACK_WEBHOOK_URL, ALFRED_SLACK_APP_TOKEN,
+  ALFRED_SLACK_BOT_TOKEN, ALFRED_SLACK_API_URL.
 Exit codes: 0 ok (also a firing that stopped on purpose), 1 failure, 2 usage,
   3 config, 4 corrupt state, 5 permission denied. See docs/CLI.md.`;
 
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   labels: () => import("./commands/labels.ts").then((m) => m.labelsCommand),
   memory: () => import("./commands/memory.ts").then((m) => m.memoryCommand),
   report: () => import("./commands/report.ts").then((m) => m.reportCommand),
+  slack: () => import("./commands/slack.ts").then((m) => m.slackCommand),
 };
 
 /**

@@ -79,8 +79,12 @@ agents:
 ${agentLines}
 
 # Slack: the name of the environment variable that holds the webhook URL.
+# With a bot token (ALFRED_SLACK_BOT_TOKEN) and a channel, notices about one issue
+# go to one thread there; operators may command the fleet from Slack (docs/SLACK.md).
 slack:
   webhook_env: ${d.slackWebhookEnv}
+  # channel: C0123ABCD
+  # operators: [U0123ABCD]
 
 # GitHub Enterprise: the REST API base URL (ALFRED_GITHUB_API_URL overrides it).
 # github:

@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { DEFAULT_SLACK_API_URL } from "./notify.ts";
 import { sandboxSocketPath } from "./sandbox/runtime_dir.ts";
 import type { EngineName } from "./config.ts";
 
@@ -44,6 +45,8 @@ export const BUILT_IN_CODENAMES: readonly string[] = [
 export const DEFAULT_GITHUB_HOST = "api.github.com:443";
 /** The host of Slack incoming webhooks. */
 export const DEFAULT_SLACK_HOST = "hooks.slack.com:443";
+/** The Slack listener's binary (slack/main.ts). */
+export const SLACK_BINARY = "alfred-slack";
 /** Where the memory store (Redis) listens when memory is enabled: loopback only. */
 export const DEFAULT_REDIS_HOSTS: readonly string[] = ["127.0.0.1:6379", "localhost:6379"];
 
@@ -96,6 +99,26 @@ export const SCHEDULER_ENV: readonly string[] = ["DBUS_SESSION_BUS_ADDRESS"];
 
 /** Programs `alfred` runs for the scheduler (systemd, launchd, lingering). */
 export const SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl", "loginctl"];
+
+/**
+ * The hosts of Slack's Web API and of its Socket Mode connections, from the
+ * Web API's base URL (pure). Slack hands out Socket Mode URLs on varying
+ * hosts under its own domain (`wss-primary.slack.com`, …), so for slack.com
+ * that is `*.slack.com:443`; any other base URL (a proxy, a test fake) serves
+ * both on its own host.
+ *
+ * @param apiUrl The Web API base URL (`ALFRED_SLACK_API_URL` at run time,
+ *   `--slack-api-url` at build time). Default: Slack's own.
+ * @returns `api` and `socket` as `host:port`.
+ * @throws {ConfigError} when it is not a URL.
+ */
+export function slackHostsOf(
+  apiUrl: string = DEFAULT_SLACK_API_URL,
+): { api: string; socket: string } {
+  const api = normaliseHost(apiUrl);
+  const socket = api === "slack.com:443" ? "*.slack.com:443" : api;
+  return { api, socket };
+}
 
 /**
  * The program that signals a child's process group. `Deno.kill` (and node's
@@ -251,6 +274,8 @@ export interface PermissionOptions {
   githubHost?: string;
   /** The Slack webhook host. Default {@linkcode DEFAULT_SLACK_HOST}. */
   slackHost?: string;
+  /** Slack's Web API base URL (its hosts: {@linkcode slackHostsOf}). Default: Slack's own. */
+  slackApiUrl?: string;
   /** The Sentry API host Gordon reads. Default {@linkcode DEFAULT_SENTRY_HOST}. */
   sentryHost?: string;
   /** Where Redis listens. Default {@linkcode DEFAULT_REDIS_HOSTS}. */
@@ -278,7 +303,7 @@ export interface BinaryDeclaration {
 }
 
 /**
- * Lists every binary: `alfred`, each built-in `alfred-<codename>` and each custom one.
+ * Lists every binary: `alfred`, `alfred-slack`, each built-in `alfred-<codename>` and each custom one.
  *
  * @param options Host, engine, file and custom-agent options.
  * @returns The declarations, `alfred` first.
@@ -289,6 +314,7 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
   const unique = [...new Set(codenames)];
   return [
     { binary: "alfred", codename: undefined, entry: "agents/alfred.ts" },
+    { binary: SLACK_BINARY, codename: undefined, entry: "slack/main.ts" },
     ...unique.map((codename) => ({
       binary: `alfred-${codename}`,
       codename,
@@ -303,8 +329,11 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
  * The permissions of one binary.
  *
  * `alfred` holds the union of every agent (it can `alfred fire` any of them)
- * plus the scheduler's programs and variables; `alfred-<codename>` holds only
- * what its agent needs.
+ * plus the scheduler's programs and variables; `alfred-slack` holds Slack's
+ * Web API and Socket Mode hosts, GitHub (filing), Redis (a shared pause), the
+ * scheduler's programs (pause stops timers) and the agents' binaries (`fire`),
+ * with the variables those firings need passed on; `alfred-<codename>` holds
+ * only what its agent needs.
  *
  * @example Usage
  * ```ts
@@ -331,13 +360,20 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
     }
     for (const program of SCHEDULER_PROGRAMS) acc.run.add(program);
     for (const name of SCHEDULER_ENV) acc.env.add(name);
+    // `alfred slack` in a compiled `alfred` hands over to `alfred-slack` beside it.
+    acc.run.add(SLACK_BINARY);
     sys.add("uid");
+  } else if (binary === SLACK_BINARY) {
+    addSlackListenerNeeds(acc, [...BUILT_IN_CODENAMES, ...Object.keys(custom)], options);
+    sys.add("uid");
+    // @slack/web-api's User-Agent names the OS release.
+    sys.add("osRelease");
   } else {
     const codename = binary.startsWith("alfred-") ? binary.slice("alfred-".length) : "";
     const needs = needsOf(codename);
     if (!needs) {
       throw new ConfigError(`unknown binary "${binary}"`, {
-        hint: `Binaries: alfred, ${
+        hint: `Binaries: alfred, ${SLACK_BINARY}, ${
           [...BUILT_IN_CODENAMES, ...Object.keys(custom)].map((c) => `alfred-${c}`).join(", ")
         }. A custom agent needs an entry under agents: in fleet.yaml.`,
       });
@@ -542,6 +578,25 @@ function validateCustom(
   return result;
 }
 
+function addSlackListenerNeeds(
+  acc: { run: Set<string>; net: Set<string>; env: Set<string> },
+  codenames: readonly string[],
+  options: PermissionOptions,
+): void {
+  for (const name of RUNNER_ENV) acc.env.add(name);
+  for (const name of SCHEDULER_ENV) acc.env.add(name);
+  // Passed on to the firings it starts (runner/control/fire_detached.ts).
+  for (const engine of ENGINES) for (const name of ENGINE_ENV[engine]) acc.env.add(name);
+  const slack = slackHostsOf(options.slackApiUrl);
+  acc.net.add(slack.api);
+  acc.net.add(slack.socket);
+  acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
+  for (const host of options.redisHosts ?? DEFAULT_REDIS_HOSTS) acc.net.add(normaliseHost(host));
+  acc.run.add("gh");
+  for (const program of ["systemctl", "launchctl"]) acc.run.add(program);
+  for (const codename of codenames) acc.run.add(`alfred-${codename}`);
+}
+
 function addNeeds(
   acc: { run: Set<string>; net: Set<string>; env: Set<string> },
   needs: AgentNeeds,
@@ -549,6 +604,8 @@ function addNeeds(
 ): void {
   for (const name of RUNNER_ENV) acc.env.add(name);
   acc.net.add(normaliseHost(options.slackHost ?? DEFAULT_SLACK_HOST));
+  // Firing threads: notices through the bot token (runner/slack_threads.ts).
+  acc.net.add(slackHostsOf(options.slackApiUrl).api);
   if (needs.github) {
     acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
     acc.run.add("gh");

@@ -42,7 +42,7 @@ export interface RunProcessOptions {
   cwd: string;
   /** The complete environment of the child; nothing else is inherited. */
   env: Readonly<Record<string, string>>;
-  /** Wall-clock limit; the whole process group is ended after it. */
+  /** Wall-clock limit; the whole process group is ended after it. `Infinity`: none (a foreground service). */
   timeoutMs: number;
   /** Time between SIGTERM and SIGKILL. Defaults to {@linkcode DEFAULT_GRACE_MS}. */
   graceMs?: number;
@@ -175,10 +175,12 @@ export async function runProcess(
   let timedOut = false;
   let aborted = false;
   const ender = new GroupEnder(pid, graceMs);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ender.end();
-  }, options.timeoutMs);
+  const timer = Number.isFinite(options.timeoutMs)
+    ? setTimeout(() => {
+      timedOut = true;
+      ender.end();
+    }, options.timeoutMs)
+    : undefined;
   const onAbort = () => {
     aborted = true;
     ender.end();

@@ -32,6 +32,7 @@ import {
   normaliseHost,
   type PermissionOptions,
   PermissionSet,
+  slackHostsOf,
   wideFlagsIn,
 } from "../runner/permissions.ts";
 import { buildInfoModuleSource } from "../runner/build_info.ts";
@@ -421,6 +422,7 @@ export function parseBuildArgs(
         offline: { type: "boolean" },
         "github-host": { type: "string" },
         "sentry-host": { type: "string" },
+        "slack-api-url": { type: "string" },
         engines: { type: "string" },
         "fs-allow": { type: "string" },
         fleet: { type: "string" },
@@ -446,6 +448,9 @@ export function parseBuildArgs(
     (options.env("ALFRED_BUILD_GITHUB_HOST") || undefined);
   const sentryHost = values["sentry-host"] ??
     (options.env("ALFRED_BUILD_SENTRY_HOST") || undefined);
+  const slackApiUrl = values["slack-api-url"] ??
+    (options.env("ALFRED_BUILD_SLACK_API_URL") || undefined);
+  if (slackApiUrl) slackHostsOf(slackApiUrl);
   const engines = values.engines?.split(",").map((name) => name.trim()).filter(Boolean);
   for (const engine of engines ?? []) {
     if (!ENGINES.includes(engine as EngineName)) {
@@ -471,6 +476,7 @@ export function parseBuildArgs(
     permissions: {
       githubHost: githubHost ? normaliseHost(githubHost) : undefined,
       ...(sentryHost ? { sentryHost: normaliseHost(sentryHost) } : {}),
+      ...(slackApiUrl ? { slackApiUrl } : {}),
       engines: engines as EngineName[] | undefined,
       fsPaths: values["fs-allow"]?.split(",").map((path) => path.trim()).filter(Boolean),
       custom,
@@ -488,6 +494,8 @@ export const BUILD_USAGE = `Usage: deno task build [options]
   --offline             use this Deno as the runtime (DENORT_BIN); host target only
   --github-host HOST    GitHub Enterprise API host (env ALFRED_BUILD_GITHUB_HOST)
   --sentry-host HOST    self-hosted Sentry API host for Gordon (env ALFRED_BUILD_SENTRY_HOST)
+  --slack-api-url URL   Slack Web API base URL (env ALFRED_BUILD_SLACK_API_URL); its host
+                        serves Socket Mode too unless it is slack.com
   --engines LIST        engines the agents may run (default claude,codex)
   --fs-allow PATHS      limit file access to these absolute paths (one-machine builds)
   --fleet FILE          read custom agents' programs/hosts/env from this fleet.yaml
