@@ -80,7 +80,7 @@ export function helpMessage(options: { operatorsConfigured: boolean }): SlackMes
 export function statusMessage(view: FleetView): SlackMessage {
   const blocks: Block[] = [
     { type: "header", text: { type: "plain_text", text: "Fleet status" } },
-    context([`${view.day} (${view.timezone}) · ${view.config}`]),
+    context([`${view.day} (${view.timezone})`]),
   ];
   const gate: string[] = [];
   if (view.block) {
@@ -345,8 +345,13 @@ function escapeText(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
+/** mrkdwn without its marks, for the notification fallback: no emoji names, bold, code. */
 function plain(text: string): string {
-  return text.replace(/[*_`]/g, "").slice(0, 300);
+  return text
+    .replace(/:[a-z][a-z0-9_+-]*:\s*/g, "")
+    .replace(/[*`]/g, "")
+    .replace(/(^|\s)_([^_\n]+)_(?=$|[\s.,;:])/g, "$1$2")
+    .slice(0, 300);
 }
 
 function linkOf(ref: string): string {

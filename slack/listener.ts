@@ -48,6 +48,26 @@ export const SHUTDOWN_MS = 3_000;
 const API_TIMEOUT_MS = 10_000;
 const API_RETRIES = 2;
 
+/** The longest wait between two attempts to open a connection. */
+const MAX_RECONNECT_WAIT_MS = 5 * 60_000;
+
+/**
+ * Web API errors that mean a token is wrong or lacks a scope: a restart cannot
+ * fix them, so the listener exits with the configuration exit code (3).
+ */
+const AUTH_ERRORS = new Set([
+  "invalid_auth",
+  "not_authed",
+  "account_inactive",
+  "token_revoked",
+  "token_expired",
+  "no_permission",
+  "missing_scope",
+  "not_allowed_token_type",
+  "team_disabled",
+  "user_removed_from_team",
+]);
+
 /** Event ids remembered to drop Slack's retries of an event already answered. */
 const SEEN_EVENTS = 1_000;
 
@@ -160,7 +180,14 @@ export async function runSlackListener(options: ListenerOptions): Promise<number
     clientOptions: {
       slackApiUrl: settings.apiUrl,
       timeout: API_TIMEOUT_MS,
-      retryConfig: { retries: 10, factor: 2, minTimeout: options.reconnectMs ?? RECONNECT_MS },
+      // Opening a connection is retried for about 25 minutes (5 s, 10 s, … up to 5 min apart)
+      // before the listener gives up and exits 1 (a service is then restarted).
+      retryConfig: {
+        retries: 10,
+        factor: 2,
+        minTimeout: options.reconnectMs ?? RECONNECT_MS,
+        maxTimeout: MAX_RECONNECT_WAIT_MS,
+      },
     },
   });
   const seen = new Set<string>();
@@ -321,30 +348,51 @@ async function acknowledge(ack: () => Promise<void>, log: Logger): Promise<void>
 
 /** The bot's own user id (`auth.test`), to tell its messages and mentions apart. */
 async function whoAmI(web: WebClient): Promise<string> {
+  let reply;
   try {
-    const reply = await web.auth.test();
-    if (typeof reply.user_id !== "string") throw new Error("auth.test returned no user_id");
-    return reply.user_id;
+    reply = await web.auth.test();
   } catch (error) {
-    throw new ConfigError(`Slack refused ALFRED_SLACK_BOT_TOKEN: ${describe(error)}`, {
-      hint: "Check the bot token (OAuth & Permissions → Bot User OAuth Token) and that the app " +
-        "is installed in the workspace; docs/SLACK.md.",
-      cause: error,
+    throw slackError(error, {
+      what: "ALFRED_SLACK_BOT_TOKEN",
+      hint: "Check the bot token (OAuth & Permissions → Bot User OAuth Token) and that the " +
+        "app is installed in the workspace; docs/SLACK.md.",
     });
   }
+  if (typeof reply.user_id !== "string") {
+    throw new AlfredError("Slack's auth.test returned no user_id", {
+      hint: "Check ALFRED_SLACK_API_URL: it must be Slack's Web API (https://slack.com/api/).",
+    });
+  }
+  return reply.user_id;
 }
 
 function startError(error: unknown): AlfredError {
   if (error instanceof AlfredError) return error;
-  const code = (error as { data?: { error?: string } })?.data?.error;
-  return new ConfigError(
-    `Slack refused the Socket Mode connection${code ? ` (${code})` : ""}: ${describe(error)}`,
-    {
-      hint: "Check ALFRED_SLACK_APP_TOKEN (an app-level token with connections:write) and that " +
-        "Socket Mode is on in the app's settings; docs/SLACK.md.",
+  return slackError(error, {
+    what: "ALFRED_SLACK_APP_TOKEN",
+    hint: "Check the app-level token (connections:write) and that Socket Mode is on in the " +
+      "app's settings; docs/SLACK.md.",
+  });
+}
+
+/**
+ * A Slack failure for the operator: a refused token is a configuration error
+ * (exit 3: a service is not restarted in a loop); anything else (Slack or the
+ * network down, for longer than the retries) exits 1, and a service is restarted.
+ */
+function slackError(error: unknown, options: { what: string; hint: string }): AlfredError {
+  const code = (error as { data?: { error?: unknown } })?.data?.error;
+  if (typeof code === "string" && AUTH_ERRORS.has(code)) {
+    return new ConfigError(`Slack refused ${options.what} (${code})`, {
+      hint: options.hint,
       cause: error,
-    },
-  );
+    });
+  }
+  return new AlfredError(`Slack could not be reached: ${describe(error)}`, {
+    hint: "Check the network and ALFRED_SLACK_API_URL; as a service, the listener is started " +
+      "again in a few seconds.",
+    cause: error,
+  });
 }
 
 function webPort(web: WebClient): SlackPort {

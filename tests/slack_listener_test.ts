@@ -5,9 +5,21 @@
  * operators, pause and resume (a real firing then prints `[AGENT-PAUSED]`),
  * reconnects, firing from chat, and filing an issue from a message.
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { runAlfred } from "./helpers.ts";
-import { OPERATOR, REPO, STRANGER, withSlackWorld } from "./slack_world.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
+import { runAlfred, withHome } from "./helpers.ts";
+import {
+  APP_TOKEN,
+  BOT_TOKEN,
+  fleetYaml,
+  OPERATOR,
+  REPO,
+  STRANGER,
+  withSlackWorld,
+} from "./slack_world.ts";
+import { startFakeSlackApi } from "./fake_slack.ts";
+import { ConfigError, exitCodeOf, formatError } from "../runner/errors.ts";
+import { readSlackSettings } from "../slack/settings.ts";
+import { RECONNECT_MS, runSlackListener } from "../slack/listener.ts";
 import { APPROVE_ACTION, REJECT_ACTION } from "../slack/blocks.ts";
 import { readDraft } from "../slack/drafts.ts";
 import { draftIssueBody } from "../slack/filing.ts";
@@ -322,4 +334,79 @@ Deno.test({
       /^acme\/other is not one of the fleet's repos \(acme\/widget\)/,
     );
   },
+});
+
+Deno.test({
+  name:
+    "a token Slack refuses ends the listener with a configuration error naming the variable, never the token",
+  ...SDK,
+  async fn() {
+    await using home = await withHome();
+    await Deno.writeTextFile(home.layout.fleetFile, fleetYaml());
+    await using slack = startFakeSlackApi({ appToken: APP_TOKEN, botToken: BOT_TOKEN });
+    const wrong = { app: `${APP_TOKEN.slice(0, -4)}0000`, bot: `${BOT_TOKEN.slice(0, -4)}0000` };
+    for (
+      const [app, bot, variable] of [
+        [wrong.app, BOT_TOKEN, "ALFRED_SLACK_APP_TOKEN"],
+        [APP_TOKEN, wrong.bot, "ALFRED_SLACK_BOT_TOKEN"],
+      ]
+    ) {
+      const env: Record<string, string> = {
+        ALFRED_SLACK_APP_TOKEN: app,
+        ALFRED_SLACK_BOT_TOKEN: bot,
+        ALFRED_SLACK_API_URL: slack.apiUrl,
+      };
+      const error = await runSlackListener({
+        context: {
+          env: (name) => env[name],
+          layout: home.layout,
+          stdout: () => {},
+          stderr: () => {},
+          now: () => new Date(),
+          debug: false,
+        },
+        settings: readSlackSettings((name) => env[name]),
+        signal: new AbortController().signal,
+        reconnectMs: 1_000,
+      }).then(() => undefined, (thrown) => thrown);
+      assert(error instanceof ConfigError, String(error));
+      assertEquals(error.message, `Slack refused ${variable} (invalid_auth)`);
+      assertEquals(exitCodeOf(error), 3);
+      assert(!formatError(error).includes(app) && !formatError(error).includes(bot));
+    }
+  },
+});
+
+Deno.test("the listener's settings name a missing or malformed token, never its value", () => {
+  const settings = (env: Record<string, string>) => () => readSlackSettings((name) => env[name]);
+  assertThrows(settings({}), ConfigError, "ALFRED_SLACK_APP_TOKEN is not set");
+  assertThrows(
+    settings({ ALFRED_SLACK_APP_TOKEN: BOT_TOKEN, ALFRED_SLACK_BOT_TOKEN: BOT_TOKEN }),
+    ConfigError,
+    "ALFRED_SLACK_APP_TOKEN is not an app-level token (it must start with xapp-)",
+  );
+  assertThrows(
+    settings({ ALFRED_SLACK_APP_TOKEN: APP_TOKEN }),
+    ConfigError,
+    "ALFRED_SLACK_BOT_TOKEN is not set",
+  );
+  assertThrows(
+    settings({
+      ALFRED_SLACK_APP_TOKEN: APP_TOKEN,
+      ALFRED_SLACK_BOT_TOKEN: BOT_TOKEN,
+      ALFRED_SLACK_API_URL: "slack.com/api",
+    }),
+    ConfigError,
+    "ALFRED_SLACK_API_URL is not an http(s) URL",
+  );
+  assertEquals(
+    readSlackSettings((name) =>
+      ({ ALFRED_SLACK_APP_TOKEN: APP_TOKEN, ALFRED_SLACK_BOT_TOKEN: BOT_TOKEN } as Record<
+        string,
+        string
+      >)[name]
+    ).apiUrl,
+    "https://slack.com/api/",
+  );
+  assertEquals(RECONNECT_MS < 10_000, true, "the first reconnect comes well within 10 s");
 });
