@@ -39,6 +39,24 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
+/** A recording runner that keeps track of what launchd has loaded, as launchctl would. */
+function launchdRunner(): SchedulerRunner & { calls: string[] } {
+  const loaded = new Set<string>();
+  return recordingRunner((_, args) => {
+    const [verb, first, second] = args;
+    if (verb === "print") {
+      return loaded.has(first)
+        ? undefined
+        : { code: 113, stdout: "", stderr: "Could not find service" };
+    }
+    if (verb === "bootstrap") {
+      loaded.add(`${first}/${second.split("/").pop()!.replace(/\.plist$/, "")}`);
+    }
+    if (verb === "bootout") loaded.delete(first);
+    return undefined;
+  });
+}
+
 function targetIn(
   dir: string,
   runner: SchedulerRunner,
@@ -286,20 +304,7 @@ Deno.test("a dry run reports files and commands without touching anything", asyn
 
 Deno.test("launchd install bootstraps, pause disables and boots out, resume enables and bootstraps", async () => {
   await withTempDir(async (dir) => {
-    const loaded = new Set<string>();
-    const runner = recordingRunner((_, args) => {
-      const [verb, first, second] = args;
-      if (verb === "print") {
-        return loaded.has(first)
-          ? undefined
-          : { code: 113, stdout: "", stderr: "Could not find service" };
-      }
-      if (verb === "bootstrap") {
-        loaded.add(`${first}/${second.split("/").pop()!.replace(/\.plist$/, "")}`);
-      }
-      if (verb === "bootout") loaded.delete(first);
-      return undefined;
-    });
+    const runner = launchdRunner();
     const target = { ...targetIn(dir, runner, "launchd"), labelPrefix: "com.example" };
     const plist = (name: string) =>
       `${dir}/user/Library/LaunchAgents/com.example.alfred.${name}.plist`;
@@ -441,20 +446,7 @@ Deno.test("an install without a companion stops and removes it; a changed policy
 
 Deno.test("launchd install bootstraps a companion, then kickstarts it; a changed plist is reloaded", async () => {
   await withTempDir(async (dir) => {
-    const loaded = new Set<string>();
-    const runner = recordingRunner((_, args) => {
-      const [verb, first, second] = args;
-      if (verb === "print") {
-        return loaded.has(first)
-          ? undefined
-          : { code: 113, stdout: "", stderr: "Could not find service" };
-      }
-      if (verb === "bootstrap") {
-        loaded.add(`${first}/${second.split("/").pop()!.replace(/\.plist$/, "")}`);
-      }
-      if (verb === "bootout") loaded.delete(first);
-      return undefined;
-    });
+    const runner = launchdRunner();
     const target = targetIn(dir, runner, "launchd");
     const plist = `${dir}/user/Library/LaunchAgents/local.alfred.slack.plist`;
     await installScheduler([], { ...target, companions: [slackIn(dir)] });
