@@ -316,6 +316,8 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       pid: Deno.pid,
       by: options.firedBy ?? "scheduler",
     });
+    const tell = (notice: Notice, about: { subjects: (string | undefined)[]; quick?: boolean }) =>
+      notify(notice, { config, log, redact, layout, env: options.env, now, ...about });
     const denials: DenialRecord[] = [];
     await using memory = firingMemory({ layout, config, log, now });
     const engineNotes: string[] = [];
@@ -352,16 +354,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
         // With firing threads, a claim opens (or joins) its issue's thread; the webhook stays quiet.
         if (step.step === "claimed" && step.issue && firingThreadsOn(config, options.env)) {
           const notice: Notice = { severity: "info", agent: codename, title: text, text: "" };
-          await notify(notice, {
-            config,
-            log,
-            redact,
-            layout,
-            env: options.env,
-            now,
-            subjects: [step.issue],
-            quick: true,
-          });
+          await tell(notice, { subjects: [step.issue], quick: true });
         }
       },
     };
@@ -443,17 +436,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       }` +
         (result.error ? `, error: ${result.error}` : ""),
     );
-    if (result.notice) {
-      await notify(result.notice, {
-        config,
-        log,
-        redact,
-        layout,
-        env: options.env,
-        now,
-        subjects: [result.issue, result.pr],
-      });
-    }
+    if (result.notice) await tell(result.notice, { subjects: [result.issue, result.pr] });
     await warnMissedRuns({ layout, config, log, redact, now, env: options.env });
     return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
   } finally {

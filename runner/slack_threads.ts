@@ -17,7 +17,7 @@
  */
 import { z } from "zod";
 import type { FleetConfig } from "./config.ts";
-import { ConfigError, StateCorruptError } from "./errors.ts";
+import { ConfigError } from "./errors.ts";
 import { withFileLock } from "./lock.ts";
 import {
   type Notice,
@@ -27,7 +27,7 @@ import {
   slackApiUrlFrom,
 } from "./notify.ts";
 import type { EnvReader, Layout } from "./paths.ts";
-import { readState, writeState } from "./state.ts";
+import { readStateOr, writeState } from "./state.ts";
 
 /** How long a thread is remembered after its last notice. */
 export const THREAD_KEEP_DAYS = 30;
@@ -205,19 +205,14 @@ function isKey(key: string | undefined): key is string {
   return key !== undefined;
 }
 
-async function readThreads(
+function readThreads(
   file: string,
   options: { warn: (line: string) => void; now: () => Date },
 ): Promise<SlackThreadsFile> {
-  try {
-    return await readState(file, SlackThreadsFile, {
-      warn: options.warn,
-      now: options.now,
-      hint: "Notices about issues already under way start new threads.",
-    }) ?? { version: 1, threads: {} };
-  } catch (error) {
-    // Quarantined and reported: the safe choice is new threads, never a lost notice.
-    if (error instanceof StateCorruptError) return { version: 1, threads: {} };
-    throw error;
-  }
+  // Quarantined and reported: the safe choice is new threads, never a lost notice.
+  return readStateOr(file, SlackThreadsFile, {
+    ...options,
+    empty: { version: 1, threads: {} },
+    hint: "Notices about issues already under way start new threads.",
+  });
 }

@@ -178,15 +178,18 @@ export async function answerMessage(
   }
 }
 
+/** What running one command needs: the message, its thread, the fleet, the world, the reply. */
+interface CommandScope {
+  message: IncomingMessage;
+  thread: string;
+  config: FleetConfig;
+  deps: ConversationDeps;
+  reply: (answer: SlackMessage) => Promise<string>;
+}
+
 async function runCommand(
   command: ChatCommand,
-  options: {
-    message: IncomingMessage;
-    thread: string;
-    config: FleetConfig;
-    deps: ConversationDeps;
-    reply: (answer: SlackMessage) => Promise<string>;
-  },
+  options: CommandScope,
 ): Promise<void> {
   const { message, config, deps, reply } = options;
   const { context } = deps;
@@ -276,13 +279,7 @@ async function runCommand(
 
 async function draftIssue(
   command: Extract<ChatCommand, { kind: "file" }>,
-  options: {
-    message: IncomingMessage;
-    thread: string;
-    config: FleetConfig;
-    deps: ConversationDeps;
-    reply: (answer: SlackMessage) => Promise<string>;
-  },
+  options: CommandScope,
 ): Promise<void> {
   const { message, config, deps, reply } = options;
   const repo = config.repos.find((entry) =>

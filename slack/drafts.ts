@@ -14,10 +14,9 @@
  * @module
  */
 import { z } from "zod";
-import { StateCorruptError } from "../runner/errors.ts";
 import { withFileLock } from "../runner/lock.ts";
 import type { Layout } from "../runner/paths.ts";
-import { readState, writeState } from "../runner/state.ts";
+import { readStateOr, writeState } from "../runner/state.ts";
 
 /** How long a draft is kept after it was made or decided. */
 export const DRAFT_KEEP_DAYS = 30;
@@ -127,18 +126,13 @@ export async function updateDraft(
   });
 }
 
-async function readDrafts(
+function readDrafts(
   layout: Layout,
   options: { warn: (line: string) => void; now: () => Date },
 ): Promise<DraftsFile> {
-  try {
-    return await readState(draftsFile(layout), DraftsFile, {
-      warn: options.warn,
-      now: options.now,
-      hint: "Drafts posted before are forgotten; ask again with `file owner/repo: title`.",
-    }) ?? { version: 1, drafts: {} };
-  } catch (error) {
-    if (error instanceof StateCorruptError) return { version: 1, drafts: {} };
-    throw error;
-  }
+  return readStateOr(draftsFile(layout), DraftsFile, {
+    ...options,
+    empty: { version: 1, drafts: {} },
+    hint: "Drafts posted before are forgotten; ask again with `file owner/repo: title`.",
+  });
 }

@@ -14,10 +14,9 @@
  */
 import { z } from "zod";
 import { readActivity } from "../runner/activity.ts";
-import { StateCorruptError } from "../runner/errors.ts";
 import { readLockHolder, withFileLock } from "../runner/lock.ts";
 import { type Layout, lockFile } from "../runner/paths.ts";
-import { readState, writeState } from "../runner/state.ts";
+import { readStateOr, writeState } from "../runner/state.ts";
 import type { FiringEnd } from "./blocks.ts";
 
 /** How often the activity log is read for a watched firing's end. */
@@ -184,19 +183,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function readWatches(
+function readWatches(
   layout: Layout,
   options: { warn: (line: string) => void; now: () => Date },
 ): Promise<z.infer<typeof FiringWatchesFile>> {
-  try {
-    return await readState(firingWatchesFile(layout), FiringWatchesFile, {
-      warn: options.warn,
-      now: options.now,
-      hint:
-        "Outcomes of firings started from Slack before this are not posted; see `alfred status`.",
-    }) ?? { version: 1, firings: {} };
-  } catch (error) {
-    if (error instanceof StateCorruptError) return { version: 1, firings: {} };
-    throw error;
-  }
+  return readStateOr(firingWatchesFile(layout), FiringWatchesFile, {
+    ...options,
+    empty: { version: 1, firings: {} },
+    hint: "Outcomes of firings started from Slack before this are not posted; see `alfred status`.",
+  });
 }

@@ -6,15 +6,9 @@
  *
  * @module
  */
-import { z } from "zod";
 import { ConfigError } from "../runner/errors.ts";
 import { slackApiUrlFrom } from "../runner/notify.ts";
 import type { EnvReader } from "../runner/paths.ts";
-
-/** An app-level token with `connections:write`: `xapp-…`. */
-const AppToken = z.string().regex(/^xapp-[A-Za-z0-9-]{10,}$/);
-/** A bot token: `xoxb-…`. */
-const BotToken = z.string().regex(/^xoxb-[A-Za-z0-9-]{10,}$/);
 
 /** What the listener needs to connect. */
 export interface SlackSettings {
@@ -34,29 +28,35 @@ export interface SlackSettings {
  * @throws {ConfigError} naming the variable that is missing or malformed (never its value).
  */
 export function readSlackSettings(env: EnvReader): SlackSettings {
-  const appToken = env("ALFRED_SLACK_APP_TOKEN")?.trim() ?? "";
-  const botToken = env("ALFRED_SLACK_BOT_TOKEN")?.trim() ?? "";
-  if (!AppToken.safeParse(appToken).success) {
+  const [appToken, botToken] = TOKENS.map((token) => {
+    const value = env(token.variable)?.trim() ?? "";
+    if (token.shape.test(value)) return value;
     throw new ConfigError(
-      appToken
-        ? "ALFRED_SLACK_APP_TOKEN is not an app-level token (it must start with xapp-)"
-        : "ALFRED_SLACK_APP_TOKEN is not set",
-      {
-        hint: "Create an app-level token with the connections:write scope (your app's Basic " +
-          "Information page, App-Level Tokens) and put it in the secrets file; docs/SLACK.md.",
-      },
+      value
+        ? `${token.variable} is not ${token.kind} (it must start with ${token.prefix})`
+        : `${token.variable} is not set`,
+      { hint: token.hint },
     );
-  }
-  if (!BotToken.safeParse(botToken).success) {
-    throw new ConfigError(
-      botToken
-        ? "ALFRED_SLACK_BOT_TOKEN is not a bot token (it must start with xoxb-)"
-        : "ALFRED_SLACK_BOT_TOKEN is not set",
-      {
-        hint: "Install the app to your workspace and copy the Bot User OAuth Token (OAuth & " +
-          "Permissions) into the secrets file; docs/SLACK.md.",
-      },
-    );
-  }
+  });
   return { appToken, botToken, apiUrl: slackApiUrlFrom(env) };
 }
+
+/** The two tokens: where they come from, their shape, and how to get one. */
+const TOKENS = [
+  {
+    variable: "ALFRED_SLACK_APP_TOKEN",
+    kind: "an app-level token",
+    prefix: "xapp-",
+    shape: /^xapp-[A-Za-z0-9-]{10,}$/,
+    hint: "Create an app-level token with the connections:write scope (your app's Basic " +
+      "Information page, App-Level Tokens) and put it in the secrets file; docs/SLACK.md.",
+  },
+  {
+    variable: "ALFRED_SLACK_BOT_TOKEN",
+    kind: "a bot token",
+    prefix: "xoxb-",
+    shape: /^xoxb-[A-Za-z0-9-]{10,}$/,
+    hint: "Install the app to your workspace and copy the Bot User OAuth Token (OAuth & " +
+      "Permissions) into the secrets file; docs/SLACK.md.",
+  },
+] as const;

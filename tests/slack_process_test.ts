@@ -5,10 +5,10 @@
  * and no token appears in its output, its log or any file under ALFRED_HOME.
  */
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { DENO, denoDir, REPO_ROOT, withHome } from "./helpers.ts";
+import { DENO, REPO_ROOT, withHome } from "./helpers.ts";
 import { startFakeSlackApi } from "./fake_slack.ts";
 import { startFakeGitHub } from "./fake_github.ts";
-import { APP_TOKEN, BOT_TOKEN, fleetYaml, OPERATOR, REPO } from "./slack_world.ts";
+import { APP_TOKEN, BOT_TOKEN, fleetYaml, listenerEnv, OPERATOR, REPO } from "./slack_world.ts";
 import { runFlagsOf } from "../runner/permissions.ts";
 import { APPROVE_ACTION } from "../slack/blocks.ts";
 
@@ -28,18 +28,7 @@ Deno.test("alfred-slack under its own permissions answers, files once, ends on S
     args: ["run", "--quiet", ...flags, `${REPO_ROOT}/slack/main.ts`],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: {
-      ALFRED_HOME: home.home,
-      HOME: home.home,
-      PATH: Deno.env.get("PATH") ?? "",
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-      ALFRED_SLACK_APP_TOKEN: APP_TOKEN,
-      ALFRED_SLACK_BOT_TOKEN: BOT_TOKEN,
-      ALFRED_SLACK_API_URL: slack.apiUrl,
-      ALFRED_GITHUB_API_URL: github.url,
-      ALFRED_GITHUB_TOKEN: "test-token",
-    },
+    env: listenerEnv({ home: home.home, slack, github }),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

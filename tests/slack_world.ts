@@ -42,6 +42,29 @@ export function fleetYaml(options: { operators?: string[] } = {}): string {
   ].join("\n");
 }
 
+/**
+ * The environment of a listener (and the firings it starts) in a test world.
+ *
+ * @param world The home and the two fakes.
+ * @returns The variables.
+ */
+export function listenerEnv(
+  world: { home: string; slack: FakeSlackApi; github: FakeGitHub },
+): Record<string, string> {
+  return {
+    ALFRED_HOME: world.home,
+    HOME: world.home,
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    DENO_DIR: denoDir(),
+    NO_COLOR: "1",
+    ALFRED_SLACK_APP_TOKEN: APP_TOKEN,
+    ALFRED_SLACK_BOT_TOKEN: BOT_TOKEN,
+    ALFRED_SLACK_API_URL: world.slack.apiUrl,
+    ALFRED_GITHUB_API_URL: world.github.url,
+    ALFRED_GITHUB_TOKEN: "test-token",
+  };
+}
+
 /** A running world. */
 export interface SlackWorld extends AsyncDisposable {
   /** The home. */
@@ -77,18 +100,7 @@ export async function withSlackWorld(
   await Deno.writeTextFile(home.layout.fleetFile, fleetYaml(options));
   const slack = startFakeSlackApi({ appToken: APP_TOKEN, botToken: BOT_TOKEN });
   const github = startFakeGitHub();
-  const env: Record<string, string> = {
-    ALFRED_HOME: home.home,
-    HOME: home.home,
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    DENO_DIR: denoDir(),
-    NO_COLOR: "1",
-    ALFRED_SLACK_APP_TOKEN: APP_TOKEN,
-    ALFRED_SLACK_BOT_TOKEN: BOT_TOKEN,
-    ALFRED_SLACK_API_URL: slack.apiUrl,
-    ALFRED_GITHUB_API_URL: github.url,
-    ALFRED_GITHUB_TOKEN: "test-token",
-  };
+  const env = listenerEnv({ home: home.home, slack, github });
   const out: string[] = [];
   let running: { stop: AbortController; done: Promise<number> } | undefined;
   const world: SlackWorld = {
