@@ -153,7 +153,7 @@ export async function runSlackListener(options: ListenerOptions): Promise<number
   const port = webPort(web);
   const io = { warn: (line: string) => void log.warn(line), now: context.now };
   const follow = (watch: FiringWatch, exited?: Promise<number | null>) =>
-    track(followFiring(watch, { ...options, log, port, exited, stop: stopping.signal }));
+    followFiring(watch, { ...options, log, port, exited, stop: stopping.signal });
   let github: Promise<GitHubClient> | undefined;
   const deps: ConversationDeps = {
     context,
@@ -166,12 +166,11 @@ export async function runSlackListener(options: ListenerOptions): Promise<number
         log: (line) => void log.warn(redact(line)),
       }),
     fire: (codename) => fireDetached(codename, context, { runtime: options.runtime }),
-    follow: (watch, exited) => {
-      track(changeWatches(context.layout, { add: watch }, io));
-      follow(watch, exited);
-    },
+    // Recorded before it is followed: a quick end removes it only once it is there.
+    follow: (watch, exited) =>
+      track(changeWatches(context.layout, { add: watch }, io).then(() => follow(watch, exited))),
   };
-  for (const watch of await listWatches(context.layout, io)) follow(watch);
+  for (const watch of await listWatches(context.layout, io)) track(follow(watch));
 
   const socket = new SocketModeClient({
     appToken: settings.appToken,

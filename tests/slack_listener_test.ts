@@ -22,6 +22,8 @@ import { readSlackSettings } from "../slack/settings.ts";
 import { RECONNECT_MS, runSlackListener } from "../slack/listener.ts";
 import { APPROVE_ACTION, REJECT_ACTION } from "../slack/blocks.ts";
 import { readDraft } from "../slack/drafts.ts";
+import { changeWatches, listWatches } from "../slack/firing_watch.ts";
+import { appendActivity } from "../runner/activity.ts";
 import { draftIssueBody } from "../slack/filing.ts";
 import type { PostedMessage } from "./fake_slack.ts";
 import { parseMarkers } from "../runner/github/markers.ts";
@@ -409,4 +411,54 @@ Deno.test("the listener's settings name a missing or malformed token, never its 
     "https://slack.com/api/",
   );
   assertEquals(RECONNECT_MS < 10_000, true, "the first reconnect comes well within 10 s");
+});
+
+Deno.test({
+  name: "a firing started before a restart still gets its outcome posted, once",
+  ...SDK,
+  async fn() {
+    await using world = await withSlackWorld();
+    await world.stop();
+    const firingId = "20261201T090000000Z-abcdef";
+    const startedAt = new Date(Date.now() - 5 * 60_000);
+    await changeWatches(world.home.layout, {
+      add: {
+        firing_id: firingId,
+        codename: "echo",
+        channel: "DU0OPERATOR",
+        thread_ts: "1764239999.000100",
+        output_file: `${world.home.layout.logsDir}/echo/fire-${firingId}.out`,
+        started_at: startedAt.toISOString(),
+      },
+    }, { warn: () => {}, now: () => new Date() });
+    await appendActivity(world.home.layout, {
+      type: "firing-ended",
+      at: new Date(startedAt.getTime() + 60_000).toISOString(),
+      agent: "echo",
+      firing_id: firingId,
+      outcome: "success",
+      turns: 0,
+      cost_usd: 0,
+      issue: null,
+      pr: null,
+      error: null,
+    });
+    await world.start();
+    const posted = await world.slack.waitFor(
+      () => world.slack.messages.find((m) => m.thread_ts === "1764239999.000100"),
+      { what: "the outcome of the firing started before the restart" },
+    );
+    assertEquals(posted.text, `echo ${firingId}: success`);
+    await world.stop();
+    assertEquals(
+      (await listWatches(world.home.layout, { warn: () => {}, now: () => new Date() })).length,
+      0,
+    );
+    await world.start();
+    assertEquals(
+      world.slack.messages.filter((m) => m.thread_ts === "1764239999.000100").length,
+      1,
+      "posted once",
+    );
+  },
 });
