@@ -113,7 +113,11 @@ const BlockActions = z.looseObject({
     channel_id: z.string().optional(),
     message_ts: z.string().optional(),
   }).optional(),
-  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })),
+  actions: z.array(z.looseObject({
+    action_id: z.string(),
+    value: z.string().optional(),
+    action_ts: z.string().optional(),
+  })),
 });
 
 /**
@@ -227,19 +231,16 @@ export async function runSlackListener(options: ListenerOptions): Promise<number
     const channel = payload.data.channel?.id ?? payload.data.container?.channel_id;
     for (const action of actions) {
       if (!channel || !action.value || !action.action_id.startsWith("alfred_")) continue;
-      if (
-        !firstTime(
-          `${action.action_id}:${action.value}:${user.id}:${
-            (action as { action_ts?: string }).action_ts ?? ""
-          }`,
-        )
-      ) continue;
-      track(
-        answerButton(
-          { user: user.id, actionId: action.action_id, value: action.value, channel },
-          deps,
-        ),
-      );
+      if (!firstTime(`${action.action_id}:${action.value}:${user.id}:${action.action_ts ?? ""}`)) {
+        continue;
+      }
+      track(answerButton({
+        user: user.id,
+        actionId: action.action_id,
+        value: action.value,
+        channel,
+        messageTs: payload.data.container?.message_ts,
+      }, deps));
     }
   });
   socket.on("connected", () => {
