@@ -36,10 +36,12 @@ Commands:
   memory list|forget|export            the lessons agents remember between firings
   report [--days N] [--json]           reliability per agent and repo
   serve [--port N] [--open] | link     the dashboard (web page, JSON API, live events)
+  slack                                the Slack listener, in the foreground (docs/SLACK.md)
 
 Options: --help on any command; --debug for stack traces.
 Environment: ALFRED_HOME (default ~/.alfred), ALFRED_GITHUB_TOKEN or GITHUB_TOKEN,
-  ALFRED_GITHUB_API_URL, ALFRED_SLACK_WEBHOOK_URL.
+  ALFRED_GITHUB_API_URL, ALFRED_SLACK_WEBHOOK_URL, ALFRED_SLACK_APP_TOKEN,
+  ALFRED_SLACK_BOT_TOKEN, ALFRED_SLACK_API_URL.
 Exit codes: 0 ok (also a firing that stopped on purpose), 1 failure, 2 usage,
   3 config, 4 corrupt state, 5 permission denied. See docs/CLI.md.`;
 
@@ -63,6 +65,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   memory: () => import("./commands/memory.ts").then((m) => m.memoryCommand),
   report: () => import("./commands/report.ts").then((m) => m.reportCommand),
   serve: () => import("./commands/serve.ts").then((m) => m.serveCommand),
+  slack: () => import("./commands/slack.ts").then((m) => m.slackCommand),
 };
 
 /**

@@ -37,11 +37,13 @@ async function summariseFleet(context: FiringContext): Promise<WorkResult> {
     badLines,
   });
   const text = renderActivity(activity);
-  if (!context.config.slackWebhookUrl) context.stdout(text);
+  const { slackConfigured } = await import("../runner/slack_threads.ts");
+  const slack = slackConfigured(context.config, context.env);
+  if (!slack) context.stdout(text);
   // On Slack: the daily digest with per-agent reliability, and nothing at all
   // when nothing happened (quiet unless there is something to read).
   const { dailyDigest } = await import("../runner/report.ts");
-  const digest = context.config.slackWebhookUrl
+  const digest = slack
     ? await dailyDigest(context.layout, { now: until, config: context.config })
     : undefined;
   const summary = `${activity.totals.firings} firings, $${

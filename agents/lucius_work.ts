@@ -317,7 +317,13 @@ async function claimNext(
     await dropInflight(firing);
     return undefined;
   }
-  await context.log.info(`claimed ${repoString(options.repo)}#${ticket.issue.number}`);
+  const ref = `${repoString(options.repo)}#${ticket.issue.number}`;
+  await context.log.info(`claimed ${ref}`);
+  await context.progress({
+    step: "claimed",
+    text: `claimed ${ref} "${candidate.title}"`,
+    issue: ref,
+  });
   return ticket;
 }
 

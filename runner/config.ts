@@ -212,6 +212,16 @@ export const AgentEntry = z.strictObject({
   ...AgentSettings,
 });
 
+/** A Slack user id, as Slack shows it under a profile's "Copy member ID": `U0123ABCD`. */
+export const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, {
+  message: "must be a Slack member ID like U0123ABCD (a profile's ⋮ menu → Copy member ID)",
+});
+
+/** A Slack channel id, as a channel's details show it: `C0123ABCD`. */
+export const SlackChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, {
+  message: "must be a Slack channel ID like C0123ABCD (the channel's details, at the bottom)",
+});
+
 /** One repo under `repos:`. */
 export const RepoEntry = z.strictObject({
   name: RepoName,
@@ -260,7 +270,11 @@ export const FleetFile = z.strictObject({
     webhook_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
       message:
         "must be the NAME of an environment variable (e.g. ALFRED_SLACK_WEBHOOK_URL), not the URL",
-    }),
+    }).optional(),
+    /** Slack user ids that may command the fleet from Slack (docs/SLACK.md). */
+    operators: z.array(SlackUserId).optional(),
+    /** The channel id firing notices go to with the bot token, one thread per issue. */
+    channel: SlackChannelId.optional(),
   }).optional(),
   github: z.strictObject({
     api_url: z.url().optional(),
@@ -403,6 +417,10 @@ export interface FleetConfig {
   slackWebhookUrl: string | undefined;
   /** The name of the env var that holds it. */
   slackWebhookEnv: string;
+  /** Slack user ids that may command the fleet from Slack; none means read-only. */
+  slackOperators: string[];
+  /** The channel firing notices go to with the bot token (`ALFRED_SLACK_BOT_TOKEN`), if set. */
+  slackChannel: string | undefined;
   /** GitHub REST API base URL. */
   githubApiUrl: string;
   /**
@@ -655,6 +673,8 @@ export function resolveFleetConfig(
     agents,
     slackWebhookUrl,
     slackWebhookEnv,
+    slackOperators: file.slack?.operators ?? [],
+    slackChannel: file.slack?.channel,
     githubApiUrl: options.env("ALFRED_GITHUB_API_URL") || file.github?.api_url ||
       BUILT_IN_DEFAULTS.githubApiUrl,
     githubTrustedLogins: [...new Set(file.github?.trusted_logins ?? [])],

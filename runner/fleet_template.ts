@@ -82,8 +82,12 @@ agents:
 ${agentLines}
 
 # Slack: the name of the environment variable that holds the webhook URL.
+# With a bot token (ALFRED_SLACK_BOT_TOKEN) and a channel, notices about one issue
+# go to one thread there; operators may command the fleet from Slack (docs/SLACK.md).
 slack:
   webhook_env: ${d.slackWebhookEnv}
+  # channel: C0123ABCD
+  # operators: [U0123ABCD]
 
 # GitHub. Markers (the structured comments agents coordinate by) count only from
 # Alfred's own accounts: the account of this host's token, plus trusted_logins.

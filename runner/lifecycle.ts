@@ -27,7 +27,8 @@ import { type FiringEvent, newFiringId, type Outcome, recordFiring } from "./eve
 import { verdictLine } from "./guard.ts";
 import type { LockRecord } from "./lock.ts";
 import { type Logger, openAgentLog } from "./log.ts";
-import { type Notice, postToSlack } from "./notify.ts";
+import type { Notice } from "./notify.ts";
+import { sendNotice, slackBotOf } from "./slack_threads.ts";
 import type { EnvReader, Layout } from "./paths.ts";
 import { pauseOf, readPauseState } from "./pause.ts";
 import {
@@ -330,6 +331,8 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       pid: Deno.pid,
       by: options.firedBy ?? "scheduler",
     });
+    const tell = (notice: Notice, about: { subjects: (string | undefined)[]; quick?: boolean }) =>
+      notify(notice, { config, log, redact, layout, env: options.env, now, ...about });
     const denials: DenialRecord[] = [];
     const warnings = new Set<string>();
     if (agentConfig.sandbox === "off") warnings.add(sandboxOffWarning(codename));
@@ -368,6 +371,11 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
           ...(step.turns === undefined ? {} : { turns: step.turns }),
           ...(step.costUsd === undefined ? {} : { cost_usd: step.costUsd }),
         });
+        // With firing threads, a claim opens (or joins) its issue's thread; the webhook stays quiet.
+        if (step.step === "claimed" && step.issue && firingThreadsOn(config, options.env)) {
+          const notice: Notice = { severity: "info", agent: codename, title: text, text: "" };
+          await tell(notice, { subjects: [step.issue], quick: true });
+        }
       },
     };
     await log.info(`firing ${codename} started (pid ${Deno.pid})`);
@@ -453,9 +461,9 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
         (result.error ? `, error: ${result.error}` : ""),
     );
     for (const notice of [result.notice, ...extraNotices]) {
-      if (notice) await notify(notice, { config, log, redact });
+      if (notice) await tell(notice, { subjects: [result.issue, result.pr] });
     }
-    await warnMissedRuns({ layout, config, log, redact, now });
+    await warnMissedRuns({ layout, config, log, redact, now, env: options.env });
     return result.outcome === "failure" || result.outcome === "crashed" ? 1 : 0;
   } finally {
     await attempt.lock.release();
@@ -680,6 +688,7 @@ async function warnMissedRuns(
     log: Logger;
     redact: (text: string) => string;
     now: () => Date;
+    env: EnvReader;
   },
 ): Promise<void> {
   const { layout, config, log } = options;
@@ -784,21 +793,52 @@ async function redactorFor(env: EnvReader): Promise<(text: string) => string> {
   return createRedactor({ secrets: secretValuesOf(values) });
 }
 
+/** Whether notices go to per-issue threads (a bot token and a channel are set). */
+function firingThreadsOn(config: FleetConfig, env: EnvReader): boolean {
+  try {
+    return slackBotOf(config, env) !== undefined;
+  } catch (error) {
+    if (error instanceof AlfredError) return false; // a bad ALFRED_SLACK_API_URL: notify says so
+    throw error;
+  }
+}
+
+/**
+ * Sends a notice to Slack: into its issue's thread with the bot token, else
+ * to the webhook (runner/slack_threads.ts). A failure is logged, never fatal.
+ */
 async function notify(
   notice: Notice,
   options: {
     config: Awaited<ReturnType<typeof loadFleetConfig>>;
     log: Logger;
     redact: (text: string) => string;
+    layout: Layout;
+    env: EnvReader;
+    now: () => Date;
+    /** The issue and pull request the notice is about. */
+    subjects?: readonly (string | undefined)[];
+    /** Fewer, shorter attempts (a notice in the middle of a firing). */
+    quick?: boolean;
   },
 ): Promise<void> {
-  const url = options.config.slackWebhookUrl;
-  if (!url) {
-    await options.log.info(`slack not configured; notice: ${notice.title}: ${notice.text}`);
+  let sent;
+  try {
+    sent = await sendNotice(notice, {
+      ...options,
+      warn: (line) => void options.log.warn(line),
+      post: { redact: options.redact, ...(options.quick ? { attempts: 2, timeoutMs: 5_000 } : {}) },
+    });
+  } catch (error) {
+    if (!(error instanceof AlfredError)) throw error;
+    await options.log.warn(`slack notice not sent: ${error.message}`);
     return;
   }
-  const sent = await postToSlack(url, notice, { redact: options.redact });
-  if (!sent.ok) {
-    await options.log.warn(`slack post failed after ${sent.attempts} attempts: ${sent.error}`);
+  if (sent.via === "none") {
+    await options.log.info(`slack not configured; notice: ${notice.title}: ${notice.text}`);
+  } else if (!sent.result.ok) {
+    await options.log.warn(
+      `slack post (${sent.via}) failed after ${sent.result.attempts} attempts: ${sent.result.error}`,
+    );
   }
 }

@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { DEFAULT_SLACK_API_URL } from "./notify.ts";
 import { sandboxSocketPath } from "./sandbox/runtime_dir.ts";
 import type { EngineName } from "./config.ts";
 
@@ -44,6 +45,8 @@ export const BUILT_IN_CODENAMES: readonly string[] = [
 export const DEFAULT_GITHUB_HOST = "api.github.com:443";
 /** The host of Slack incoming webhooks. */
 export const DEFAULT_SLACK_HOST = "hooks.slack.com:443";
+/** The Slack listener's binary (slack/main.ts). */
+export const SLACK_BINARY = "alfred-slack";
 /** Where the memory store (Redis) listens when memory is enabled: loopback only. */
 export const DEFAULT_REDIS_HOSTS: readonly string[] = ["127.0.0.1:6379", "localhost:6379"];
 
@@ -99,6 +102,26 @@ export const SCHEDULER_ENV: readonly string[] = ["DBUS_SESSION_BUS_ADDRESS"];
 
 /** Programs `alfred` runs for the scheduler (systemd, launchd, lingering). */
 export const SCHEDULER_PROGRAMS: readonly string[] = ["systemctl", "launchctl", "loginctl"];
+
+/**
+ * The hosts of Slack's Web API and of its Socket Mode connections, from the
+ * Web API's base URL (pure). Slack hands out Socket Mode URLs on varying
+ * hosts under its own domain (`wss-primary.slack.com`, …), so for slack.com
+ * that is `*.slack.com:443`; any other base URL (a proxy, a test fake) serves
+ * both on its own host.
+ *
+ * @param apiUrl The Web API base URL (`ALFRED_SLACK_API_URL` at run time,
+ *   `--slack-api-url` at build time). Default: Slack's own.
+ * @returns `api` and `socket` as `host:port`.
+ * @throws {ConfigError} when it is not a URL.
+ */
+export function slackHostsOf(
+  apiUrl: string = DEFAULT_SLACK_API_URL,
+): { api: string; socket: string } {
+  const api = normaliseHost(apiUrl);
+  const socket = api === "slack.com:443" ? "*.slack.com:443" : api;
+  return { api, socket };
+}
 
 /**
  * The program that signals a child's process group. `Deno.kill` (and node's
@@ -298,6 +321,8 @@ export interface PermissionOptions {
   githubHost?: string;
   /** The Slack webhook host. Default {@linkcode DEFAULT_SLACK_HOST}. */
   slackHost?: string;
+  /** Slack's Web API base URL (its hosts: {@linkcode slackHostsOf}). Default: Slack's own. */
+  slackApiUrl?: string;
   /** The Sentry API host Gordon reads. Default {@linkcode DEFAULT_SENTRY_HOST}. */
   sentryHost?: string;
   /** Where Redis listens. Default {@linkcode DEFAULT_REDIS_HOSTS}. */
@@ -332,7 +357,7 @@ export interface BinaryDeclaration {
 }
 
 /**
- * Lists every binary: `alfred`, `alfred-serve`, each built-in `alfred-<codename>` and each custom one.
+ * Lists every binary: `alfred`, `alfred-serve`, `alfred-slack`, each built-in `alfred-<codename>` and each custom one.
  *
  * @param options Host, engine, file and custom-agent options.
  * @returns The declarations, `alfred` first.
@@ -344,6 +369,7 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
   return [
     { binary: "alfred", codename: undefined, entry: "agents/alfred.ts" },
     { binary: "alfred-serve", codename: undefined, entry: "serve/main.ts" },
+    { binary: SLACK_BINARY, codename: undefined, entry: "slack/main.ts" },
     ...unique.map((codename) => ({
       binary: `alfred-${codename}`,
       codename,
@@ -360,10 +386,13 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
  * `alfred` holds what its own commands need (scheduler, `doctor`'s sandbox
  * check, `labels`, `memory`, `report`) and may start each `alfred-<codename>`
  * binary, which a compiled `alfred fire <codename>` runs (agents/fire_route.ts),
- * and `alfred-serve`, which a compiled `alfred serve` runs: not the union of
- * every agent. `alfred-serve` holds what the dashboard needs; `alfred-<codename>`
- * holds only what its agent needs. No binary may start a shell or a code runner
- * ({@linkcode FORBIDDEN_PROGRAMS}).
+ * and `alfred-serve` and `alfred-slack`, which a compiled `alfred serve` and
+ * `alfred slack` run: not the union of every agent. `alfred-serve` holds what
+ * the dashboard needs; `alfred-slack` holds Slack's Web API and Socket Mode
+ * hosts, GitHub (filing), Redis (a shared pause), the scheduler's programs
+ * (pause stops timers) and the agents' binaries (`fire`), with the variables
+ * those firings need passed on; `alfred-<codename>` holds only what its agent
+ * needs. No binary may start a shell or a code runner ({@linkcode FORBIDDEN_PROGRAMS}).
  *
  * @example Usage
  * ```ts
@@ -390,18 +419,24 @@ export function permissionsOf(binary: string, options: PermissionOptions = {}): 
     for (const codename of [...BUILT_IN_CODENAMES, ...Object.keys(custom)]) {
       acc.run.add(`alfred-${codename}`);
     }
-    // A compiled `alfred serve` hands the dashboard to its own binary.
+    // A compiled `alfred serve` and `alfred slack` hand over to their own binaries.
     acc.run.add("alfred-serve");
+    acc.run.add(SLACK_BINARY);
     sys.add("uid");
   } else if (binary === "alfred-serve") {
     addServeNeeds(acc, { ...options, codenames: [...BUILT_IN_CODENAMES, ...Object.keys(custom)] });
     sys.add("uid");
+  } else if (binary === SLACK_BINARY) {
+    addSlackListenerNeeds(acc, [...BUILT_IN_CODENAMES, ...Object.keys(custom)], options);
+    sys.add("uid");
+    // @slack/web-api's User-Agent names the OS release.
+    sys.add("osRelease");
   } else {
     const codename = binary.startsWith("alfred-") ? binary.slice("alfred-".length) : "";
     const needs = needsOf(codename);
     if (!needs) {
       throw new ConfigError(`unknown binary "${binary}"`, {
-        hint: `Binaries: alfred, alfred-serve, ${
+        hint: `Binaries: alfred, alfred-serve, ${SLACK_BINARY}, ${
           [...BUILT_IN_CODENAMES, ...Object.keys(custom)].map((c) => `alfred-${c}`).join(", ")
         }. A custom agent needs an entry under agents: in fleet.yaml.`,
       });
@@ -691,6 +726,26 @@ function addCliNeeds(
   }
 }
 
+/** What the Slack listener needs (runner/control, slack/). */
+function addSlackListenerNeeds(
+  acc: { run: Set<string>; net: Set<string>; env: Set<string> },
+  codenames: readonly string[],
+  options: PermissionOptions,
+): void {
+  for (const name of RUNNER_ENV) acc.env.add(name);
+  for (const name of SCHEDULER_ENV) acc.env.add(name);
+  // Passed on to the firings it starts (runner/control/fire_detached.ts).
+  for (const engine of ENGINES) for (const name of ENGINE_ENV[engine]) acc.env.add(name);
+  const slack = slackHostsOf(options.slackApiUrl);
+  acc.net.add(slack.api);
+  acc.net.add(slack.socket);
+  acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
+  for (const host of options.redisHosts ?? DEFAULT_REDIS_HOSTS) acc.net.add(normaliseHost(host));
+  acc.run.add("gh");
+  for (const program of ["systemctl", "launchctl"]) acc.run.add(program);
+  for (const codename of codenames) acc.run.add(`alfred-${codename}`);
+}
+
 function addNeeds(
   acc: { run: Set<string>; net: Set<string>; env: Set<string> },
   needs: AgentNeeds,
@@ -698,6 +753,8 @@ function addNeeds(
 ): void {
   for (const name of RUNNER_ENV) acc.env.add(name);
   acc.net.add(normaliseHost(options.slackHost ?? DEFAULT_SLACK_HOST));
+  // Firing threads: notices through the bot token (runner/slack_threads.ts).
+  acc.net.add(slackHostsOf(options.slackApiUrl).api);
   if (needs.github) {
     acc.net.add(normaliseHost(options.githubHost ?? DEFAULT_GITHUB_HOST));
     acc.run.add("gh");

@@ -57,6 +57,29 @@ export async function readState<T>(
 }
 
 /**
+ * Reads a state file whose safe choice after a quarantine is to start from
+ * `empty` (a cache, a store of conveniences): missing or corrupt, it reads as
+ * `empty`; a corrupt one is moved aside and reported through `warn` first.
+ *
+ * @param file The state file.
+ * @param schema Its zod schema.
+ * @param options `empty`, and the warning sink, clock and hint of {@linkcode readState}.
+ * @returns The parsed value, or `empty`.
+ */
+export async function readStateOr<T>(
+  file: string,
+  schema: z.ZodType<T>,
+  options: ReadStateOptions & { empty: T },
+): Promise<T> {
+  try {
+    return await readState(file, schema, options) ?? options.empty;
+  } catch (error) {
+    if (error instanceof StateCorruptError) return options.empty;
+    throw error;
+  }
+}
+
+/**
  * Validates `value` against `schema` and writes it atomically.
  *
  * Requires write access to the file's folder, which is created when missing.

@@ -33,6 +33,7 @@ import {
   type PermissionOptions,
   PermissionSet,
   sandboxHostsOf,
+  slackHostsOf,
   wideFlagsIn,
 } from "../runner/permissions.ts";
 import { buildInfoModuleSource } from "../runner/build_info.ts";
@@ -422,6 +423,7 @@ export function parseBuildArgs(
         offline: { type: "boolean" },
         "github-host": { type: "string" },
         "sentry-host": { type: "string" },
+        "slack-api-url": { type: "string" },
         engines: { type: "string" },
         "fs-allow": { type: "string" },
         fleet: { type: "string" },
@@ -447,6 +449,9 @@ export function parseBuildArgs(
     (options.env("ALFRED_BUILD_GITHUB_HOST") || undefined);
   const sentryHost = values["sentry-host"] ??
     (options.env("ALFRED_BUILD_SENTRY_HOST") || undefined);
+  const slackApiUrl = values["slack-api-url"] ??
+    (options.env("ALFRED_BUILD_SLACK_API_URL") || undefined);
+  if (slackApiUrl) slackHostsOf(slackApiUrl);
   const engines = values.engines?.split(",").map((name) => name.trim()).filter(Boolean);
   for (const engine of engines ?? []) {
     if (!ENGINES.includes(engine as EngineName)) {
@@ -475,6 +480,7 @@ export function parseBuildArgs(
     permissions: {
       githubHost: githubHost ? normaliseHost(githubHost) : undefined,
       ...(sentryHost ? { sentryHost: normaliseHost(sentryHost) } : {}),
+      ...(slackApiUrl ? { slackApiUrl } : {}),
       engines: engines as EngineName[] | undefined,
       fsPaths: values["fs-allow"]?.split(",").map((path) => path.trim()).filter(Boolean),
       custom,
@@ -493,6 +499,8 @@ export const BUILD_USAGE = `Usage: deno task build [options]
   --offline             use this Deno as the runtime (DENORT_BIN); host target only
   --github-host HOST    GitHub Enterprise API host (env ALFRED_BUILD_GITHUB_HOST)
   --sentry-host HOST    self-hosted Sentry API host for Gordon (env ALFRED_BUILD_SENTRY_HOST)
+  --slack-api-url URL   Slack Web API base URL (env ALFRED_BUILD_SLACK_API_URL); its host
+                        serves Socket Mode too unless it is slack.com
   --engines LIST        engines the agents may run (default claude,codex)
   --fs-allow PATHS      limit file access to these absolute paths (one-machine builds)
   --fleet FILE          read custom agents' programs/hosts/env and every agent's sandbox

@@ -173,6 +173,21 @@ Deno.test("every binary, built offline, embeds exactly its declared permissions:
       [],
       "echo runs no program",
     );
+    // The Slack listener's own manifest: Slack's Web API and Socket Mode hosts, GitHub,
+    // the agents' binaries and the scheduler's programs; no engine, no git.
+    const slack = manifest.binaries.find((b) => b.binary === "alfred-slack")!;
+    assertEquals(slack.entry, "slack/main.ts");
+    const slackEmbedded = embeddedMetadataOf(await Deno.readFile(`${outDir}/${slack.file}`))!
+      .permissions as { allow_net: string[]; allow_run: string[] };
+    for (const host of ["slack.com:443", "*.slack.com:443", "api.github.com:443"]) {
+      assert(slackEmbedded.allow_net.includes(host), `alfred-slack may reach ${host}`);
+    }
+    for (const program of ["alfred-lucius", "alfred-echo", "systemctl", "launchctl"]) {
+      assert(slackEmbedded.allow_run.includes(program), `alfred-slack may run ${program}`);
+    }
+    for (const program of ["claude", "codex", "git"]) {
+      assert(!slackEmbedded.allow_run.includes(program), `alfred-slack may not run ${program}`);
+    }
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }
@@ -220,6 +235,11 @@ Deno.test("the build's command line: targets, Enterprise host, engines, custom a
     "ghe.corp:8443",
   );
   assertEquals(parse(["--engines", "codex"])?.permissions?.engines, ["codex"]);
+  assertEquals(
+    parse([], { ALFRED_BUILD_SLACK_API_URL: "https://slack.corp/api/" })?.permissions?.slackApiUrl,
+    "https://slack.corp/api/",
+  );
+  assertThrows(() => parse(["--slack-api-url", "not a url"]), ConfigError);
   assertEquals(parse(["--fs-allow", "/a,/b"])?.permissions?.fsPaths, ["/a", "/b"]);
   const custom = parse(
     ["--fleet", "fleet.yaml"],

@@ -585,8 +585,10 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     const wanted = (url.searchParams.get("labels") ?? "").split(",").filter(Boolean);
     const sort = url.searchParams.get("sort") ?? "created";
     const direction = url.searchParams.get("direction") ?? "desc";
+    const since = url.searchParams.get("since");
     const list = [...data.issues.values()]
       .filter((issue) => state === "all" || issue.state === state)
+      .filter((issue) => !since || Date.parse(issue.updatedAt) >= Date.parse(since))
       .filter((issue) => wanted.every((label) => issue.labels.includes(label)))
       .sort((a, b) => {
         const key = sort === "updated" ? "updatedAt" : "createdAt";

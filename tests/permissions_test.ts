@@ -15,6 +15,7 @@ import {
   permissionsOf,
   runFlagsOf,
   sandboxHostsOf,
+  slackHostsOf,
   wideFlagsIn,
 } from "../runner/permissions.ts";
 import {
@@ -31,6 +32,7 @@ Deno.test("no binary has --allow-all, a bare --allow-run or a bare --allow-net, 
   assertEquals(declarations.map((d) => d.binary), [
     "alfred",
     "alfred-serve",
+    "alfred-slack",
     ...BUILT_IN_CODENAMES.map((codename) => `alfred-${codename}`),
   ]);
   for (const { binary } of declarations) {
@@ -48,7 +50,11 @@ Deno.test("no binary has --allow-all, a bare --allow-run or a bare --allow-net, 
 
 Deno.test("each binary gets what its job needs and nothing more", () => {
   const cases: [string, Partial<Record<"run" | "net" | "sys", string[]>>][] = [
-    ["alfred-echo", { run: [], net: ["hooks.slack.com:443"], sys: ["hostname"] }],
+    ["alfred-echo", {
+      run: [],
+      net: ["hooks.slack.com:443", "slack.com:443"],
+      sys: ["hostname"],
+    }],
     ["alfred-lucius", {
       run: ["/usr/bin/sandbox-exec", "bwrap", "claude", "codex", "df", "gh", "git", KILL_PROGRAM],
       net: [
@@ -59,9 +65,27 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
         "api.openai.com:443",
         "hooks.slack.com:443",
         "localhost:6379",
+        "slack.com:443",
         "unix:/tmp/alfred-sandbox-lucius/proxy.sock",
       ],
       sys: ["hostname"],
+    }],
+    ["alfred-slack", {
+      run: [
+        ...BUILT_IN_CODENAMES.map((codename) => `alfred-${codename}`).sort(),
+        "gh",
+        "kill",
+        "launchctl",
+        "systemctl",
+      ],
+      net: [
+        "*.slack.com:443",
+        "127.0.0.1:6379",
+        "api.github.com:443",
+        "localhost:6379",
+        "slack.com:443",
+      ],
+      sys: ["hostname", "osRelease", "uid"],
     }],
     ["alfred", {
       // Its own commands, and the agents' binaries that a compiled `alfred fire` runs.
@@ -69,6 +93,7 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
         "/usr/bin/sandbox-exec",
         ...BUILT_IN_CODENAMES.map((codename) => `alfred-${codename}`).sort(),
         "alfred-serve",
+        "alfred-slack",
         "bwrap",
         "gh",
         "kill",
@@ -147,6 +172,30 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
   const gateway = permissionsOf("alfred-lucius", { engineHosts: { claude: ["llm.corp:8443"] } });
   assert(gateway.net.includes("llm.corp:8443") && !gateway.net.includes("api.anthropic.com:443"));
   assertThrows(() => permissionsOf("alfred-nobody"), ConfigError, "unknown binary");
+});
+
+Deno.test("Slack's API URL gives the listener its Web API and Socket Mode hosts, and firings the Web API", () => {
+  assertEquals(slackHostsOf(), { api: "slack.com:443", socket: "*.slack.com:443" });
+  assertEquals(slackHostsOf("http://127.0.0.1:8123/api/"), {
+    api: "127.0.0.1:8123",
+    socket: "127.0.0.1:8123",
+  });
+  assertThrows(() => slackHostsOf("not a url"), ConfigError);
+  const listener = permissionsOf("alfred-slack", {
+    slackApiUrl: "https://slack.corp.example/api/",
+  });
+  assert(listener.net.includes("slack.corp.example:443"));
+  assert(!listener.net.some((host) => host.endsWith("slack.com:443")));
+  assert(
+    permissionsOf("alfred-lucius", { slackApiUrl: "http://127.0.0.1:8123/api/" }).net
+      .includes("127.0.0.1:8123"),
+  );
+  const env = permissionsOf("alfred-slack").env;
+  for (const name of ["ALFRED_*", "ANTHROPIC_*", "OPENAI_*", "DBUS_SESSION_BUS_ADDRESS"]) {
+    assert(env.includes(name), `alfred-slack passes ${name} on to the firings it starts`);
+  }
+  const custom = permissionsOf("alfred-slack", { custom: { docs: {} } });
+  assert(custom.run.includes("alfred-docs"), "it may fire custom agents too");
 });
 
 Deno.test("a GitHub Enterprise host replaces api.github.com, normalised to host:port", () => {

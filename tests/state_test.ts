@@ -1,6 +1,13 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
 import { z } from "zod";
-import { peekState, quarantine, readState, writeFileAtomic, writeState } from "../runner/state.ts";
+import {
+  peekState,
+  quarantine,
+  readState,
+  readStateOr,
+  writeFileAtomic,
+  writeState,
+} from "../runner/state.ts";
 import { StateCorruptError } from "../runner/errors.ts";
 import { listDir, withHome } from "./helpers.ts";
 
@@ -91,4 +98,28 @@ Deno.test("writeFileAtomic sets the requested mode", async () => {
   const file = `${home.home}/secret.env`;
   await writeFileAtomic(file, "A=1\n", { mode: 0o600 });
   assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
+});
+
+Deno.test("readStateOr starts from its empty value for a missing file, and for a corrupt one after moving it aside", async () => {
+  await using home = await withHome();
+  const file = `${home.home}/state/cache.json`;
+  const empty = { version: 1 as const, count: 0 };
+  const warnings: string[] = [];
+  const warn = (line: string) => warnings.push(line);
+  assertEquals(await readStateOr(file, Sample, { empty, warn }), empty);
+  await writeState(file, Sample, { version: 1, count: 7 });
+  assertEquals(await readStateOr(file, Sample, { empty, warn }), { version: 1, count: 7 });
+  await Deno.writeTextFile(file, "{ half");
+  assertEquals(
+    await readStateOr(file, Sample, { empty, warn, hint: "It is only a cache." }),
+    empty,
+  );
+  assertEquals(warnings.length, 1);
+  assertMatch(
+    warnings[0],
+    /is corrupt .*moved aside to .*cache\.json\.corrupt-.*\nhint: It is only a cache\./s,
+  );
+  assert(
+    (await listDir(`${home.home}/state`)).some((name) => name.startsWith("cache.json.corrupt-")),
+  );
 });

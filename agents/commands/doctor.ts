@@ -115,17 +115,7 @@ export async function runChecks(context: CommandContext): Promise<Check[]> {
       detail: unconfined.map(sandboxOffWarning).join("; "),
     });
   }
-  if (config) {
-    checks.push(
-      config.slackWebhookUrl
-        ? { name: "Slack", status: "ok", detail: `webhook from ${config.slackWebhookEnv}` }
-        : {
-          name: "Slack",
-          status: "warn",
-          detail: `${config.slackWebhookEnv} is not set; notices go to the agents' logs only`,
-        },
-    );
-  }
+  if (config) checks.push(...await checkSlack(config, context));
   return checks;
 }
 
@@ -146,6 +136,62 @@ async function checkLingerForUser(context: CommandContext): Promise<Check> {
     status: linger.linger ? "ok" : "warn",
     detail: linger.hint ? `${linger.message}; ${linger.hint}` : linger.message,
   };
+}
+
+/** Slack: where notices go (threads through the bot, or the webhook), and the listener's settings. */
+async function checkSlack(config: FleetConfig, context: CommandContext): Promise<Check[]> {
+  const { slackBotOf } = await import("../../runner/slack_threads.ts");
+  const checks: Check[] = [];
+  let bot;
+  try {
+    bot = slackBotOf(config, context.env);
+  } catch (error) {
+    if (!(error instanceof AlfredError)) throw error;
+    checks.push({ name: "Slack", status: "fail", detail: `${error.message} — ${error.hint}` });
+  }
+  if (bot) {
+    checks.push({
+      name: "Slack",
+      status: "ok",
+      detail: `notices go to ${bot.channel} through the bot, one thread per issue`,
+    });
+  } else if (config.slackWebhookUrl) {
+    checks.push({
+      name: "Slack",
+      status: "ok",
+      detail: `webhook from ${config.slackWebhookEnv}` +
+        (context.env("ALFRED_SLACK_BOT_TOKEN") && !config.slackChannel
+          ? "; set slack.channel in fleet.yaml for one thread per issue"
+          : ""),
+    });
+  } else {
+    checks.push({
+      name: "Slack",
+      status: "warn",
+      detail: `${config.slackWebhookEnv} is not set; notices go to the agents' logs only`,
+    });
+  }
+  if (context.env("ALFRED_SLACK_APP_TOKEN")) {
+    const { readSlackSettings } = await import("../../slack/settings.ts");
+    try {
+      readSlackSettings(context.env);
+      checks.push({
+        name: "Slack listener",
+        status: config.slackOperators.length ? "ok" : "warn",
+        detail: config.slackOperators.length
+          ? `tokens set; ${config.slackOperators.length} operator(s) may command`
+          : "tokens set, but no slack.operators in fleet.yaml: it answers help and status only",
+      });
+    } catch (error) {
+      if (!(error instanceof AlfredError)) throw error;
+      checks.push({
+        name: "Slack listener",
+        status: "fail",
+        detail: `${error.message} — ${error.hint}`,
+      });
+    }
+  }
+  return checks;
 }
 
 /** One check per installed companion service (the Slack listener): does it run? */

@@ -9,7 +9,7 @@
  * ```text
  * marker = "<!-- alfred:" kind 1*( " " key "=" value ) " -->"
  * kind   = "claim" / "release" / "race-yield" / "stale-release" / "triage" / "review"
- *        / "filed" / "plan" / "review-fix"
+ *        / "filed" / "plan" / "review-fix" / "slack-draft"
  * key    = 1*( "a"-"z" )
  * value  = 1*( any character except whitespace, and never containing "--" )
  * ```
@@ -206,6 +206,26 @@ export const ReviewFixMarker = z.object({
 /** A parsed review-fix marker. */
 export type ReviewFixMarker = z.infer<typeof ReviewFixMarker>;
 
+/**
+ * `<!-- alfred:slack-draft draft=… channel=… message=… user=… -->`: in the body
+ * of an issue filed from Slack once an operator approved the draft `draft`,
+ * which `user` asked for in the message `message` (its ts) of `channel`.
+ * Filing looks for it before it creates an issue, so a draft is filed once.
+ */
+export const SlackDraftMarker = z.object({
+  kind: z.literal("slack-draft"),
+  /** The draft's id. */
+  draft: Value,
+  /** The Slack channel (or DM) id of the `file` message. */
+  channel: Value,
+  /** The ts of the `file` message. */
+  message: z.string().regex(/^\d+\.\d+$/, "must be a Slack message ts like 1700000000.000100"),
+  /** The Slack user who asked. */
+  user: Value,
+});
+/** A parsed slack-draft marker. */
+export type SlackDraftMarker = z.infer<typeof SlackDraftMarker>;
+
 /** Any marker. */
 export const Marker = z.discriminatedUnion("kind", [
   ClaimMarker,
@@ -217,6 +237,7 @@ export const Marker = z.discriminatedUnion("kind", [
   FiledMarker,
   PlanMarker,
   ReviewFixMarker,
+  SlackDraftMarker,
 ]);
 /** Any parsed marker. */
 export type Marker = z.infer<typeof Marker>;
@@ -232,6 +253,7 @@ export const MARKER_KINDS = [
   "filed",
   "plan",
   "review-fix",
+  "slack-draft",
 ] as const;
 
 /** Field order when writing, per kind (parsing accepts any order). */
@@ -254,6 +276,7 @@ const FIELD_ORDER: Record<Marker["kind"], readonly string[]> = {
   "filed": ["codename", "firing", "parent"],
   "plan": ["codename", "firing", "ts", "host"],
   "review-fix": ["codename", "firing", "ts", "host", "pr", "review", "findings", "sha"],
+  "slack-draft": ["draft", "channel", "message", "user"],
 };
 
 /** A marker could not be written because a field is invalid (a bug in the caller). */

@@ -150,8 +150,10 @@ function call<T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>
 
 /** Options of {@linkcode listIssues}. */
 export interface ListIssuesOptions {
-  /** Every one of these labels must be present (GitHub's `labels` filter is an AND). */
+  /** Every one of these labels must be present (GitHub's `labels` filter is an AND); none: any. */
   labels: string[];
+  /** Only issues updated at or after this time (ISO 8601). */
+  since?: string;
   /** Default `open`. */
   state?: "open" | "closed" | "all";
   /** Default `created`. */
@@ -183,7 +185,8 @@ export async function listIssues(
     const reply = await client.octokit.request("GET /repos/{owner}/{repo}/issues", {
       owner: repo.owner,
       repo: repo.name,
-      labels: labels.join(","),
+      ...(labels.length ? { labels: labels.join(",") } : {}),
+      ...(options.since ? { since: options.since } : {}),
       state,
       sort,
       direction,
