@@ -319,11 +319,6 @@ async function claimNext(
   }
   const ref = `${repoString(options.repo)}#${ticket.issue.number}`;
   await context.log.info(`claimed ${ref}`);
-  await context.progress({
-    step: "claimed",
-    text: `claimed ${ref} "${candidate.title}"`,
-    issue: ref,
-  });
   return ticket;
 }
 

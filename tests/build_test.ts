@@ -163,8 +163,13 @@ Deno.test("every binary, built offline, embeds exactly its declared permissions:
     narrower(embedded.allow_env, ALFRED_MANIFEST_BEFORE.env, "alfred's variables");
     assertEquals(
       embedded.allow_run.filter((program) => program.startsWith("alfred-")).sort(),
-      declarationsOf().filter((d) => d.codename).map((d) => d.binary).sort(),
-      "the rest are the agents' binaries, which a compiled `alfred fire` runs",
+      [
+        ...declarationsOf().filter((d) => d.codename).map((d) => d.binary),
+        "alfred-serve",
+        "alfred-slack",
+      ].sort(),
+      "the rest are the agents' binaries, which a compiled `alfred fire` runs, and the " +
+        "companions' binaries, which a compiled `alfred serve` and `alfred slack` run",
     );
     console.log(`alfred before: ${JSON.stringify(ALFRED_MANIFEST_BEFORE)}`);
     console.log(`alfred now: ${JSON.stringify(embedded)}`);

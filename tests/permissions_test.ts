@@ -113,6 +113,7 @@ Deno.test("each binary gets what its job needs and nothing more", () => {
         "127.0.0.1:0",
         "api.github.com:443",
         "hooks.slack.com:443",
+        "slack.com:443",
         "unix:/tmp/alfred-sandbox-huntress/proxy.sock",
       ],
     }],

@@ -6,7 +6,7 @@
  * reconnects, firing from chat, and filing an issue from a message.
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
-import { markersIn, runAlfred, withHome } from "./helpers.ts";
+import { ALFRED_LOGIN, markersIn, runAlfred, withHome } from "./helpers.ts";
 import {
   APP_TOKEN,
   BOT_TOKEN,
@@ -315,6 +315,7 @@ Deno.test({
       title: "Filed, then the listener died",
       body,
       labels: ["agent:implement"],
+      login: ALFRED_LOGIN,
     });
     await press(OPERATOR, APPROVE_ACTION, crashed);
     const filed = await world.slack.waitFor(
