@@ -58,6 +58,7 @@ export function createBatmanAgent(options: BatmanOptions = {}): AgentDefinition 
     codename: CODENAME,
     job: "Plans large multi-repo features and files scoped child issues.",
     paid: true,
+    github: true,
     work: (context) => architect(context, options.parentEnv ?? (() => Deno.env.toObject())),
   };
 }
@@ -159,7 +160,11 @@ async function runFiring(
   ) {
     warn(`removed the snapshot ${dir} left by a dead firing`);
   }
-  await timed(kit, "sweep", () => sweepIfDue(client, context, { force: false }));
+  await timed(
+    kit,
+    "sweep",
+    () => sweepIfDue(client, context, { force: false, journal: kit.journal }),
+  );
   const repos = await activeRepos(context);
   const requireApproval = context.agent.requireApproval ?? true;
   const stateOf = async (ref: IssueRef, issue: Issue) =>
@@ -235,6 +240,7 @@ async function claimParent(kit: AgentKit, ref: IssueRef): Promise<ClaimTicket | 
     host: context.host,
     queue: LABELS.largeFeature,
     now: context.now,
+    journal: kit.journal,
   });
   if (result.status === "claimed") return result.ticket;
   await context.log.info(`#${ref.number}: ${result.winner} claimed it first`);
@@ -247,16 +253,18 @@ async function guarded(work: ParentWork, step: () => Promise<WorkResult>): Promi
     return await step();
   } catch (error) {
     const { releaseClaim } = await import("../runner/github/claims.ts");
-    const { AlfredError } = await import("../runner/errors.ts");
+    const { AlfredError, GitHubBackoffError } = await import("../runner/errors.ts");
     try {
       await releaseClaim(work.kit.client, work.ticket, {
-        outcome: "failure",
+        // A rate-limit stop is not the issue's fault: give it back without counting an attempt.
+        outcome: error instanceof GitHubBackoffError ? "aborted" : "failure",
         now: work.kit.context.now,
+        journal: work.kit.journal,
       });
     } catch (releaseError) {
       if (!(releaseError instanceof AlfredError)) throw releaseError;
       await work.kit.context.log.error(
-        `releasing #${work.ticket.issue.number} failed too; the sweep releases it: ${releaseError.message}`,
+        `releasing #${work.ticket.issue.number} failed too; the next firing finishes it: ${releaseError.message}`,
       );
     }
     throw error;
@@ -343,6 +351,7 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
     const released = await releaseClaim(client, ticket, {
       outcome: notTheIssue ? "aborted" : "failure",
       now: context.now,
+      journal: kit.journal,
     });
     const outcome = blocked ? "blocked" : plan ? "failure" : firingOutcomeOf(classification);
     const notice: Notice = {
@@ -384,6 +393,7 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
     outcome: "success",
     transitionTo: LABELS.largeFeature,
     now: context.now,
+    journal: kit.journal,
   });
   context.stdout(`[BATMAN-PLAN-POSTED] ${parentRef}: ${plan.value.children.length} children`);
   return {
@@ -440,6 +450,7 @@ async function fileChildren(
       outcome: "success",
       transitionTo: LABELS.largeFeature,
       now: context.now,
+      journal: kit.journal,
     });
     return {
       ...base,
@@ -488,6 +499,7 @@ async function fileChildren(
     outcome: "success",
     transitionTo: LABELS.childrenFiled,
     now: context.now,
+    journal: kit.journal,
   });
   const list = filed.map((child) => child.ref).join(", ");
   context.stdout(`[BATMAN-CHILDREN-FILED] ${parentRef}: ${list}`);

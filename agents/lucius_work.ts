@@ -120,6 +120,7 @@ export function createLuciusAgent(options: LuciusOptions = {}): AgentDefinition 
     codename: options.as?.codename ?? CODENAME,
     job: options.as?.job ?? "Turns the oldest agent:implement issue into a pull request.",
     paid: true,
+    github: true,
     work: (context) =>
       implementIssue(context, {
         parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
@@ -274,7 +275,7 @@ async function dropInflight(firing: Firing): Promise<void> {
 
 async function sweepIfDue(firing: Firing, options: { force: boolean }): Promise<void> {
   const sweep = await import("../runner/claim_sweep.ts");
-  await sweep.sweepIfDue(firing.client, firing.context, options);
+  await sweep.sweepIfDue(firing.client, firing.context, { ...options, journal: firing.journal });
 }
 
 // ---------------------------------------------------------------------------
@@ -308,6 +309,7 @@ async function claimNext(
     queue: firing.queue,
     now: context.now,
     picked: candidate,
+    journal: firing.journal,
   });
   if (!ticket) {
     await dropInflight(firing);
@@ -387,6 +389,25 @@ async function workIssue(
     });
     return { ...result, issue: issue.html_url };
   } catch (error) {
+    const { GitHubBackoffError } = await import("../runner/errors.ts");
+    if (error instanceof GitHubBackoffError) {
+      // GitHub work stops: the in-flight record and the journal let the next
+      // firing after the backoff finish this one's work and its claim.
+      const last = (await readInflight(firing)) ?? record;
+      context.stdout(error.sentinel);
+      await context.log.warn(
+        `stopped on ${last.repo}#${last.issue} at phase ${last.phase}: ${error.message}; ` +
+          "the next firing after the backoff finishes it",
+      );
+      return {
+        outcome: "github-backoff",
+        turns: last.turns,
+        costUsd: last.cost_usd,
+        issue: issue.html_url,
+        error: error.message,
+        summary: `${last.repo}#${last.issue}: stopped by GitHub's rate limit at ${last.phase}`,
+      };
+    }
     await context.log.error(
       `work on ${record.repo}#${record.issue} failed: ${
         error instanceof Error ? error.message : String(error)
@@ -447,6 +468,7 @@ async function deliverIssue(
         transitionTo: LABELS.prOpen,
         prUrl: pull.html_url,
         now: context.now,
+        journal: firing.journal,
       }));
     await dropInflight(firing);
     await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
@@ -509,6 +531,7 @@ async function deliverIssue(
         outcome: plan.outcome,
         transitionTo: plan.transitionTo,
         now: context.now,
+        journal: firing.journal,
       }));
     await dropInflight(firing);
     await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
@@ -662,6 +685,7 @@ async function shipWork(
       transitionTo: LABELS.prOpen,
       prUrl: pull.html_url,
       now: context.now,
+      journal: firing.journal,
     }));
   await writeInflight(firing, { ...record, phase: "released" });
   await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
@@ -810,6 +834,7 @@ async function recoverRecord(
         transitionTo: pullUrl ? LABELS.prOpen : undefined,
         prUrl: pullUrl,
         now: context.now,
+        journal: firing.journal,
       });
       await context.log.warn(
         `released ${record.repo}#${record.issue} of dead firing ${record.firing_id} → ${released.label}`,

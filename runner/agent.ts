@@ -5,6 +5,7 @@
  * @module
  */
 import type { AgentConfig, FleetConfig } from "./config.ts";
+import type { BackoffStore } from "./github/backoff.ts";
 import type { Outcome } from "./events.ts";
 import type { Logger } from "./log.ts";
 import type { Notice } from "./notify.ts";
@@ -47,6 +48,16 @@ export interface FiringContext {
   ) => Promise<string>;
   /** Keeps the engine's closing notes, remembered as lessons once the firing is recorded. */
   readonly recordNotes: (notes: string) => void;
+  /**
+   * The GitHub token: `ALFRED_GITHUB_TOKEN`, `GITHUB_TOKEN`, else `gh auth token`
+   * (asked once per firing).
+   */
+  readonly githubToken: () => Promise<string>;
+  /**
+   * The persisted GitHub backoff of each token: this host's file, or Redis with
+   * `coordination: redis` (runner/github/backoff.ts).
+   */
+  readonly githubBackoff: BackoffStore;
 }
 
 /** One refusal by the engine's sandbox, as the firing record keeps it. */
@@ -89,6 +100,11 @@ export interface AgentDefinition {
   readonly job: string;
   /** Whether its work costs money (engine runs); unpaid agents skip the spend caps. */
   readonly paid: boolean;
+  /**
+   * Whether its work calls GitHub's API: while the token's GitHub backoff holds,
+   * such a firing stops before taking its lock (`[AGENT-GITHUB-BACKOFF]`).
+   */
+  readonly github?: boolean;
   /** The work of one firing; runs while the agent's lock is held. */
   work(context: FiringContext): Promise<WorkResult>;
 }

@@ -1,6 +1,8 @@
 /**
  * What every GitHub-and-git agent's work starts with, shared by Lucius and the
- * roster: the GitHub client (with `ALFRED_GITHUB_WRITE_SPACING_MS`), the git
+ * roster: the GitHub client (with the token's persisted backoff, and the
+ * tuning variables of {@linkcode githubTuningOf}), the journal of claim
+ * transitions (the ones dead firings left are completed first), the git
  * context (the codename's identity and the token), phase timings logged as
  * `phase <name> <ms>`, and one engine run in a worktree with the agent's tier,
  * turns, timeout, sentinels and the git identity in the engine's environment.
@@ -10,12 +12,10 @@
 import type { DenialRecord, FiringContext } from "./agent.ts";
 import type { SandboxDenial } from "./sandbox/audit.ts";
 import { closingNotesOf } from "./prompt.ts";
-import {
-  createGitHubClient,
-  etagFileOf,
-  type GitHubClient,
-  resolveToken,
-} from "./github/client.ts";
+import { createGitHubClient, etagFileOf, type GitHubClient } from "./github/client.ts";
+import type { TransitionJournal } from "./github/transitions.ts";
+import { completePendingTransitions, fileJournal } from "./transition_journal.ts";
+import type { EnvReader } from "./paths.ts";
 import { type GitContext, identityOf } from "./worktree.ts";
 import { type EngineRun, type EngineSandboxOptions, runEngine } from "./engine_run.ts";
 
@@ -25,6 +25,8 @@ export interface AgentKit {
   readonly context: FiringContext;
   /** The GitHub client (flush it at the end: {@linkcode closeAgentKit}). */
   readonly client: GitHubClient;
+  /** Where this firing writes down the claim transitions it begins. */
+  readonly journal: TransitionJournal;
   /** How git runs: the codename's identity and the token. */
   readonly git: GitContext;
   /** Milliseconds per phase, summed. */
@@ -33,28 +35,76 @@ export interface AgentKit {
   readonly clock: () => number;
 }
 
+/** The GitHub tuning an operator (or a test) can set in the environment. */
+export interface GitHubTuning {
+  /** `ALFRED_GITHUB_WRITE_SPACING_MS`: spacing of writes (and of notifying writes). */
+  writeSpacingMs?: number;
+  /** `ALFRED_GITHUB_RETRY_UNIT_MS`: the length of one "second" of retry and rate-limit waits. */
+  retryUnitMs?: number;
+  /** `ALFRED_GITHUB_TIMEOUT_MS`: how long one request may take. */
+  timeoutMs?: number;
+}
+
 /**
- * Opens the kit of a firing: resolves the token, makes the client and the git context.
+ * Reads the GitHub tuning variables (pure). Each is a whole number of ms;
+ * anything else is ignored. They exist for tests and the soak
+ * (`deno task soak`), which shrink GitHub's waits; operators leave them unset.
+ *
+ * @param env Reads the variables.
+ * @returns The values set.
+ */
+export function githubTuningOf(env: EnvReader): GitHubTuning {
+  const ms = (name: string) => {
+    const value = env(name);
+    return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+  };
+  const tuning: GitHubTuning = {};
+  const spacing = ms("ALFRED_GITHUB_WRITE_SPACING_MS");
+  const unit = ms("ALFRED_GITHUB_RETRY_UNIT_MS");
+  const timeout = ms("ALFRED_GITHUB_TIMEOUT_MS");
+  if (spacing !== undefined) tuning.writeSpacingMs = spacing;
+  if (unit !== undefined && unit > 0) tuning.retryUnitMs = unit;
+  if (timeout !== undefined && timeout > 0) tuning.timeoutMs = timeout;
+  return tuning;
+}
+
+/**
+ * Opens the kit of a firing: resolves the token, makes the client and the git
+ * context, then completes the claim transitions dead firings on this host
+ * left half-done, before anything else touches GitHub.
  *
  * @param context The firing.
  * @param options The codename (etag cache, git identity) and the phase clock.
  * @returns The kit.
  * @throws {ConfigError} when no GitHub token can be found.
+ * @throws {GitHubBackoffError} when the token's GitHub backoff holds.
  */
 export async function openAgentKit(
   context: FiringContext,
   options: { codename: string; clock?: () => number },
 ): Promise<AgentKit> {
-  const spacing = context.env("ALFRED_GITHUB_WRITE_SPACING_MS");
-  const token = await resolveToken(context.env);
+  const tuning = githubTuningOf(context.env);
+  const token = await context.githubToken();
   const client = await createGitHubClient({
     env: context.env,
     token,
     etagFile: etagFileOf(context.layout, options.codename),
     log: (line) => void context.log.warn(line),
-    ...(spacing !== undefined && /^\d+$/.test(spacing)
-      ? { writeSpacingMs: Number(spacing), notificationSpacingMs: Number(spacing) }
+    backoff: context.githubBackoff,
+    who: options.codename,
+    now: () => context.now().getTime(),
+    ...(tuning.writeSpacingMs !== undefined
+      ? { writeSpacingMs: tuning.writeSpacingMs, notificationSpacingMs: tuning.writeSpacingMs }
       : {}),
+    ...(tuning.retryUnitMs !== undefined ? { retryUnitMs: tuning.retryUnitMs } : {}),
+    ...(tuning.timeoutMs !== undefined ? { timeoutMs: tuning.timeoutMs } : {}),
+  });
+  const owner = { codename: context.codename, firing: context.firingId };
+  await completePendingTransitions(client, {
+    layout: context.layout,
+    owner,
+    now: context.now,
+    log: (line) => void context.log.warn(line),
   });
   const baseEnv: Record<string, string> = {};
   for (const name of ["PATH", "HOME"]) {
@@ -64,6 +114,7 @@ export async function openAgentKit(
   return {
     context,
     client,
+    journal: fileJournal(context.layout, owner),
     git: { baseEnv, identity: identityOf(options.codename), token },
     phases: {},
     clock: options.clock ?? (() => performance.now()),

@@ -11,6 +11,7 @@ import type { FiringContext } from "./agent.ts";
 import { StateCorruptError } from "./errors.ts";
 import type { GitHubClient } from "./github/client.ts";
 import { sweepStaleClaims } from "./github/claims.ts";
+import type { TransitionJournal } from "./github/transitions.ts";
 import { parseRepo } from "./github/rest.ts";
 import { readLockHolder } from "./lock.ts";
 import { agentStateDir, lockFile } from "./paths.ts";
@@ -26,14 +27,15 @@ const SweepRecord = z.strictObject({ version: z.literal(1), swept_at: z.iso.date
  *
  * @param client The GitHub client.
  * @param context The firing (its codename signs the stale-release markers).
- * @param options `force`: sweep now (a dead firing was found).
+ * @param options `force`: sweep now (a dead firing was found); the journal its
+ *   releases are written down in.
  * @returns Whether a sweep ran.
  * @throws {GitHubApiError} when a request fails after retries.
  */
 export async function sweepIfDue(
   client: GitHubClient,
   context: FiringContext,
-  options: { force: boolean },
+  options: { force: boolean; journal?: TransitionJournal },
 ): Promise<boolean> {
   const file = `${agentStateDir(context.layout, context.codename)}/sweep.json`;
   const last = await readState(file, SweepRecord, { warn: () => {} }).catch((error) => {
@@ -57,6 +59,7 @@ export async function sweepIfDue(
       firing: context.firingId,
       host: context.host,
       now: context.now,
+      journal: options.journal,
       isFiringAlive: async (claim) => {
         if (claim.host !== context.host) return false;
         if (claim.firing === context.firingId) return true;

@@ -48,7 +48,9 @@ export async function openCoordination(
   options: OpenCoordinationOptions,
 ): Promise<Coordination> {
   const { settings } = options;
-  if (settings.backend === "file" || !settings.redis) return fileCoordination(layout);
+  if (settings.backend === "file" || !settings.redis) {
+    return fileCoordination(layout, { now: options.now, warn: options.warn });
+  }
   const [{ connectRedis, RedisAccessError, RedisUnavailableError }, { redisCoordination }] =
     await Promise.all([
       import("../redis_connection.ts"),

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { AlfredError } from "../errors.ts";
+import { AlfredError, GitHubBackoffError } from "../errors.ts";
 import type { GitHubClient } from "./client.ts";
 import { LABELS, STICKY_LABELS, TAKEN_LABELS } from "./labels.ts";
 import {
@@ -26,14 +26,17 @@ import {
   addLabels,
   type Comment,
   createComment,
+  getIssue,
   type Issue,
   type IssueRef,
   listComments,
   listIssues,
+  parseRepo,
   removeLabel,
   type Repo,
   repoString,
 } from "./rest.ts";
+import type { JournalEntry, PendingTransition, TransitionJournal } from "./transitions.ts";
 
 /** A claim older than this, with no release and a firing not alive, is stale. */
 export const STALE_AFTER_MS = 4 * 60 * 60_000;
@@ -207,6 +210,8 @@ export function releaseTransition(
 /** What the sweep does with one in-flight issue. */
 export type SweepVerdict =
   | { action: "keep"; why: string }
+  /** The last release is posted but its labels were not all moved: move them now. */
+  | { action: "finish"; label: string }
   | {
     action: "release";
     reason: StaleReason;
@@ -228,6 +233,8 @@ export interface SweepInput {
   readonly host: string;
   /** Whether the holder's firing still runs (the caller knows its own host's firings). */
   readonly alive: boolean;
+  /** The issue's label names (without them, no move is finished before the grace period). */
+  readonly labels?: readonly string[];
   /** Default {@linkcode STALE_AFTER_MS}. */
   readonly staleAfterMs?: number;
   /** Default {@linkcode ORPHAN_GRACE_MS}. */
@@ -243,14 +250,18 @@ export interface SweepInput {
  * - A holder from this host whose firing is dead is released at once (`dead-firing`).
  * - A holder from elsewhere is released once its claim is older than
  *   `staleAfterMs` and its firing is not alive (`expired`).
- * - No holder at all (labels left behind by a crash between comment and label
- *   writes) is repaired after `orphanGraceMs` of quiet (`orphan-label`), back to
- *   the last release's label, else the queue.
+ * - No holder, and the round ended with a release whose label move is not
+ *   finished: the move is finished at once, with no grace and no new comment
+ *   (`finish`; see {@linkcode unfinishedMove}).
+ * - No holder and no release to finish (labels left behind by a crash between
+ *   the in-flight label and the claim comment) is repaired after `orphanGraceMs`
+ *   of quiet (`orphan-label`): back to the queue when the issue still carries
+ *   it, else to the last release's label, else the queue.
  *
  * Releasing a holder counts as a failed attempt.
  *
- * @param input The state, times, host and liveness.
- * @returns `keep` with why, or `release` with the reason and transition.
+ * @param input The state, labels, times, host and liveness.
+ * @returns `keep` with why, `finish` with the label, or `release` with the reason and transition.
  */
 export function sweepVerdict(input: SweepInput): SweepVerdict {
   const {
@@ -265,9 +276,12 @@ export function sweepVerdict(input: SweepInput): SweepVerdict {
   const queue = state.queue ?? LABELS.implement;
   const holder = state.holder;
   if (!holder) {
+    const labels = input.labels ?? [LABELS.inFlight, queue];
+    const finish = unfinishedMove(state, labels, { claimAttempt: false });
+    if (finish) return { action: "finish", label: finish };
     const quietMs = now.getTime() - input.updatedAt.getTime();
     if (quietMs < orphanGraceMs) return { action: "keep", why: "no claim yet; within grace" };
-    const label = state.lastRelease?.transition ?? queue;
+    const label = input.labels?.includes(queue) ? queue : state.lastRelease?.transition ?? queue;
     return {
       action: "release",
       reason: "orphan-label",
@@ -303,6 +317,36 @@ export function sweepVerdict(input: SweepInput): SweepVerdict {
     transition,
     attempt,
   };
+}
+
+/**
+ * The label move an issue still owes, if any (pure): the label it must move
+ * to, or `undefined` when nothing is left to finish now.
+ *
+ * A release (or stale release) ends the work: when no claim is open and the
+ * issue still carries `agent:in-flight`, the move the release names is
+ * finished at once. One case waits instead: the issue carries its queue label
+ * while the release led elsewhere (a human queued it again), because a claim
+ * may be between its in-flight label and its comment; the sweep's orphan
+ * grace covers that. A claim attempt of the caller's own that never posted
+ * its comment (`claimAttempt`) goes back to the queue at once.
+ *
+ * @param state The claim state.
+ * @param labels The issue's label names.
+ * @param options `claimAttempt`: the caller is completing its own unfinished claim.
+ * @returns The label to move to, or `undefined`.
+ */
+export function unfinishedMove(
+  state: ClaimState,
+  labels: readonly string[],
+  options: { claimAttempt: boolean; queue?: string },
+): string | undefined {
+  if (state.holder || !labels.includes(LABELS.inFlight)) return undefined;
+  const queue = state.queue ?? options.queue ?? LABELS.implement;
+  const last = state.lastRelease;
+  if (last && (!labels.includes(queue) || last.transition === queue)) return last.transition;
+  if (options.claimAttempt) return queue;
+  return undefined;
 }
 
 /**
@@ -407,6 +451,11 @@ export interface ClaimOptions extends Claimant {
   queue: string;
   /** The clock. */
   now: () => Date;
+  /**
+   * Where the claim is written down before its first write, so that the next
+   * firing can finish it if this one cannot (runner/github/transitions.ts).
+   */
+  journal?: TransitionJournal;
 }
 
 /**
@@ -416,10 +465,12 @@ export interface ClaimOptions extends Claimant {
  *
  * @param client The GitHub client.
  * @param issue The issue (from {@linkcode pickIssue}).
- * @param options Who claims, from which queue, and the clock.
+ * @param options Who claims, from which queue, the clock and the journal.
  * @returns `claimed` with the ticket to release later, or `yielded`.
  * @throws {ClaimError} when a request failed: the claim was withdrawn where
- *   possible, and the sweep repairs what could not be withdrawn.
+ *   possible, and the journal's entry lets the next firing finish the rest.
+ * @throws {GitHubBackoffError} when GitHub's rate limit stopped it: nothing more
+ *   is sent, and the journal's entry lets the next firing finish it.
  */
 export async function claimIssue(
   client: GitHubClient,
@@ -428,47 +479,17 @@ export async function claimIssue(
 ): Promise<ClaimResult> {
   const { codename, firing, host, queue, now } = options;
   const ticket: ClaimTicket = { issue, codename, firing, host, queue, ts: now().toISOString() };
+  const entry = await begin(options.journal, pendingOf("claim", ticket, now));
   let commented = false;
+  let result: ClaimResult;
   try {
-    const labels = await addLabels(client, issue, [LABELS.inFlight]);
-    if (labels.some((label) => label !== LABELS.inFlight && !allowsClaim(label))) {
-      // Finished or made sticky since the pick (a slow firing): take the in-flight label back.
-      await removeLabel(client, issue, LABELS.inFlight);
-      return { status: "yielded", winner: "none" };
-    }
-    commented = true; // from here a claim comment may exist even if the POST seems to fail
-    const claim = formatMarker({ kind: "claim", codename, firing, ts: ticket.ts, host, queue });
-    await createComment(
-      client,
-      issue,
-      `${claim}\n${
-        title(codename)
-      } (firing \`${firing}\` on \`${host}\`) is working on this issue.`,
-    );
-    await removeLabel(client, issue, queue);
-    let verdict = raceVerdict(await readState(client, issue), firing, { claimed: false });
-    if (verdict.verdict === "missing") {
-      // GitHub did not show our comment yet: read once more before deciding.
-      verdict = raceVerdict(await readState(client, issue), firing, { claimed: true });
-    }
-    if (verdict.verdict === "won") return { status: "claimed", ticket };
-    const winner = verdict.verdict === "lost" ? verdict.winner : "none";
-    const marker = formatMarker({
-      kind: "race-yield",
-      codename,
-      firing,
-      ts: now().toISOString(),
-      host,
-      winner,
-    });
-    await createComment(
-      client,
-      issue,
-      `${marker}\n${title(codename)} yields: firing \`${winner}\` claimed this issue first.`,
-    );
-    return { status: "yielded", winner };
+    result = await claimSteps(client, ticket, { now, setCommented: () => commented = true });
   } catch (error) {
+    // A rate-limit stop sends nothing more: the journal's entry is how the next firing finishes.
+    if (error instanceof GitHubBackoffError) throw error;
     const withdrawn = commented ? await withdrawClaim(client, ticket, now) : "nothing to withdraw";
+    // Crossed out only when fully withdrawn; else the next firing finishes the withdrawal.
+    if (withdrawn.startsWith("claim withdrawn")) await entry?.done();
     throw new ClaimError(
       `claiming ${repoString(issue.repo)}#${issue.number} failed (${withdrawn}): ${
         error instanceof Error ? error.message : String(error)
@@ -476,6 +497,67 @@ export async function claimIssue(
       { cause: error },
     );
   }
+  await entry?.done();
+  return result;
+}
+
+/** The writes and reads of a claim, in order (see {@linkcode claimIssue}). */
+async function claimSteps(
+  client: GitHubClient,
+  ticket: ClaimTicket,
+  options: { now: () => Date; setCommented: () => void },
+): Promise<ClaimResult> {
+  const { issue, codename, firing, host, queue } = ticket;
+  const { now } = options;
+  const labels = await addLabels(client, issue, [LABELS.inFlight]);
+  if (labels.some((label) => label !== LABELS.inFlight && !allowsClaim(label))) {
+    // Finished or made sticky since the pick (a slow firing): take the in-flight label back.
+    await removeLabel(client, issue, LABELS.inFlight);
+    return { status: "yielded", winner: "none" };
+  }
+  options.setCommented(); // from here a claim comment may exist even if the POST seems to fail
+  const claim = formatMarker({ kind: "claim", codename, firing, ts: ticket.ts, host, queue });
+  await createComment(
+    client,
+    issue,
+    `${claim}\n${title(codename)} (firing \`${firing}\` on \`${host}\`) is working on this issue.`,
+  );
+  const left = await removeLabel(client, issue, queue);
+  let verdict = raceVerdict(await readState(client, issue), firing, { claimed: false });
+  if (verdict.verdict === "missing") {
+    // GitHub did not show our comment yet: read once more before deciding.
+    verdict = raceVerdict(await readState(client, issue), firing, { claimed: true });
+  }
+  if (verdict.verdict === "won") {
+    // A sweep that finished an earlier release between our label and our comment
+    // took `agent:in-flight` away: the holder puts it back, so sweeps still see the claim.
+    if (left && !left.includes(LABELS.inFlight)) await addLabels(client, issue, [LABELS.inFlight]);
+    return { status: "claimed", ticket };
+  }
+  const winner = verdict.verdict === "lost" ? verdict.winner : "none";
+  await postRaceYield(client, ticket, { winner, now });
+  return { status: "yielded", winner };
+}
+
+async function postRaceYield(
+  client: GitHubClient,
+  ticket: ClaimTicket,
+  options: { winner: string; now: () => Date },
+): Promise<void> {
+  const { codename, firing, host } = ticket;
+  const marker = formatMarker({
+    kind: "race-yield",
+    codename,
+    firing,
+    ts: options.now().toISOString(),
+    host,
+    winner: options.winner,
+  });
+  await createComment(
+    client,
+    ticket.issue,
+    `${marker}\n${title(codename)} yields: firing \`${options.winner}\` claimed this issue first.`,
+  );
 }
 
 /** Best effort after a failed claim: an `aborted` release, and labels back if nobody holds it. */
@@ -507,7 +589,7 @@ async function withdrawClaim(
     return "claim withdrawn and labels restored";
   } catch (error) {
     if (error instanceof AlfredError) {
-      return `withdrawing failed too (${error.message}); the sweep repairs it`;
+      return `withdrawing failed too (${error.message}); the next firing finishes it`;
     }
     throw error;
   }
@@ -565,6 +647,8 @@ export interface ReleaseOptions {
   now: () => Date;
   /** Default {@linkcode MAX_ATTEMPTS}. */
   maxAttempts?: number;
+  /** Where the release is written down before its first write (see {@linkcode ClaimOptions.journal}). */
+  journal?: TransitionJournal;
 }
 
 /** What {@linkcode releaseClaim} did. */
@@ -583,18 +667,38 @@ export interface ReleaseResult {
  *
  * @param client The GitHub client.
  * @param ticket The claim from {@linkcode claimIssue}.
- * @param options Outcome, target label, pull request and clock.
+ * @param options Outcome, target label, pull request, clock and journal.
  * @returns The label, the attempt and whether to escalate.
- * @throws {GitHubApiError} when a request failed after retries; the sweep
- *   repairs the issue (at once on this host, since this firing will be dead).
+ * @throws {GitHubApiError} when a request failed after retries (a
+ *   {@linkcode GitHubBackoffError} when a rate limit stopped it); the journal's
+ *   entry lets the next firing on this host finish the release as intended.
  */
 export async function releaseClaim(
   client: GitHubClient,
   ticket: ClaimTicket,
   options: ReleaseOptions,
 ): Promise<ReleaseResult> {
-  const { outcome, prUrl, now, maxAttempts } = options;
+  const entry = await begin(options.journal, {
+    ...pendingOf("release", ticket, options.now),
+    outcome: options.outcome,
+    ...(options.transitionTo ? { transition_to: options.transitionTo } : {}),
+    ...(options.prUrl ? { pr: options.prUrl } : {}),
+    ...(options.maxAttempts ? { max_attempts: options.maxAttempts } : {}),
+  });
   const state = await readState(client, ticket.issue);
+  const result = await postRelease(client, ticket, { ...options, state });
+  await moveLabels(client, ticket.issue, result.label, ticket.queue);
+  await entry?.done();
+  return result;
+}
+
+/** Posts the release comment of a claim, its attempt counted from `state`. */
+async function postRelease(
+  client: GitHubClient,
+  ticket: ClaimTicket,
+  options: Omit<ReleaseOptions, "journal"> & { state: ClaimState },
+): Promise<ReleaseResult> {
+  const { outcome, prUrl, now, maxAttempts, state } = options;
   const attempt = state.failedAttempts + 1;
   const transition = releaseTransition(outcome, {
     transitionTo: options.transitionTo,
@@ -618,7 +722,6 @@ export async function releaseClaim(
     ticket.issue,
     `${marker}\n${releaseSentence(ticket.codename, outcome, transition, { attempt, prUrl })}`,
   );
-  await moveLabels(client, ticket.issue, transition.label, ticket.queue);
   return { label: transition.label, attempt, escalate: transition.escalate };
 }
 
@@ -634,14 +737,16 @@ export interface SweepOptions extends Claimant {
   orphanGraceMs?: number;
   /** Default {@linkcode MAX_ATTEMPTS}. */
   maxAttempts?: number;
+  /** Where each release is written down before its first write (see {@linkcode ClaimOptions.journal}). */
+  journal?: TransitionJournal;
 }
 
-/** One issue the sweep released. */
+/** One issue the sweep released, or whose unfinished release it finished. */
 export interface SweptIssue {
   /** The issue number. */
   number: number;
-  /** Why. */
-  reason: StaleReason;
+  /** Why: a stale-release reason, or `unfinished-release` (labels moved, no comment). */
+  reason: StaleReason | "unfinished-release";
   /** The firing released, or `none`. */
   released: string;
   /** The label it moved to. */
@@ -674,6 +779,7 @@ export async function sweepStaleClaims(
     const alive = state.holder ? await options.isFiringAlive(state.holder.marker) : false;
     const verdict = sweepVerdict({
       state,
+      labels: issue.labels,
       updatedAt: new Date(issue.updated_at),
       now: now(),
       host,
@@ -684,6 +790,27 @@ export async function sweepStaleClaims(
     });
     if (verdict.action === "keep") continue;
     const queue = state.holder?.marker.queue ?? state.queue ?? LABELS.implement;
+    const ticket: ClaimTicket = {
+      issue: ref,
+      codename,
+      firing,
+      host,
+      queue,
+      ts: state.holder?.marker.ts ?? now().toISOString(),
+    };
+    if (verdict.action === "finish") {
+      const entry = await begin(options.journal, pendingOf("finish", ticket, now));
+      await moveLabels(client, ref, verdict.label, queue);
+      await entry?.done();
+      swept.push({
+        number: issue.number,
+        reason: "unfinished-release",
+        released: state.lastRelease?.firing ?? "none",
+        label: verdict.label,
+        escalate: false,
+      });
+      continue;
+    }
     const marker = formatMarker({
       kind: "stale-release",
       codename,
@@ -695,8 +822,15 @@ export async function sweepStaleClaims(
       transition: verdict.transition.label,
       attempt: verdict.attempt,
     });
-    await createComment(client, ref, `${marker}\n${staleSentence(verdict)}`);
+    const comment = `${marker}\n${staleSentence(verdict)}`;
+    const entry = await begin(options.journal, {
+      ...pendingOf("stale-release", ticket, now),
+      released: verdict.released,
+      comment,
+    });
+    await createComment(client, ref, comment);
     await moveLabels(client, ref, verdict.transition.label, queue);
+    await entry?.done();
     swept.push({
       number: issue.number,
       reason: verdict.reason,
@@ -706,6 +840,137 @@ export async function sweepStaleClaims(
     });
   }
   return swept;
+}
+
+// ---------------------------------------------------------------------------
+// Completing a transition another firing left half-done
+
+/** Options of {@linkcode completeTransition}. */
+export interface CompleteOptions {
+  /** The clock. */
+  now: () => Date;
+}
+
+/** What {@linkcode completeTransition} did. */
+export interface Completion {
+  /** The comment posted to finish it (`none` when the comment was already there or not due). */
+  posted: "none" | "release" | "race-yield" | "stale-release";
+  /** The label the issue was moved to, when a move was finished. */
+  moved?: string;
+}
+
+/**
+ * Completes a transition that a firing began and did not see end (from the
+ * journal): posts its comment if the claim it ends is still open, then
+ * finishes the label move the last release names ({@linkcode unfinishedMove}).
+ * Safe to run on a transition that did end, and twice: every step first reads
+ * where the issue stands.
+ *
+ * - `claim`: our claim still open and holding → a `release outcome=aborted`
+ *   (not an attempt); open behind another → a `race-yield`; never posted → the
+ *   in-flight label our attempt added goes, the queue comes back.
+ * - `release`: our claim still open → the release as intended (its attempt
+ *   counted now), then its labels.
+ * - `stale-release`: the released claim still holds the issue (or, for an
+ *   orphan, nobody does) → the sweep's comment, then its labels.
+ * - `finish`: the labels only.
+ *
+ * @param client The GitHub client.
+ * @param pending The transition.
+ * @param options The clock.
+ * @returns What was posted and moved.
+ * @throws {GitHubApiError} when a request fails after retries; the transition stays pending.
+ */
+export async function completeTransition(
+  client: GitHubClient,
+  pending: PendingTransition,
+  options: CompleteOptions,
+): Promise<Completion> {
+  const { now } = options;
+  const issue: IssueRef = { repo: parseRepo(pending.repo), number: pending.issue };
+  const ticket: ClaimTicket = {
+    issue,
+    codename: pending.codename,
+    firing: pending.firing,
+    host: pending.host,
+    queue: pending.queue,
+    ts: pending.claim_ts,
+  };
+  let state = await readState(client, issue);
+  const open = state.open.some((claim) => claim.marker.firing === pending.firing);
+  let posted: Completion["posted"] = "none";
+  switch (pending.kind) {
+    case "claim":
+      if (open && state.holder?.marker.firing === pending.firing) {
+        await postRelease(client, ticket, { outcome: "aborted", now, state });
+        posted = "release";
+      } else if (open) {
+        await postRaceYield(client, ticket, { winner: state.holder!.marker.firing, now });
+        posted = "race-yield";
+      }
+      break;
+    case "release":
+      if (open) {
+        await postRelease(client, ticket, {
+          outcome: pending.outcome,
+          transitionTo: pending.transition_to,
+          prUrl: pending.pr,
+          maxAttempts: pending.max_attempts,
+          now,
+          state,
+        });
+        posted = "release";
+      }
+      break;
+    case "stale-release": {
+      const due = pending.released === "none"
+        ? !state.holder
+        : state.holder?.marker.firing === pending.released;
+      if (due) {
+        await createComment(client, issue, pending.comment);
+        posted = "stale-release";
+      }
+      break;
+    }
+    case "finish":
+      break;
+  }
+  if (posted !== "none") state = await readState(client, issue);
+  const { labels } = await getIssue(client, issue);
+  const target = unfinishedMove(state, labels, {
+    claimAttempt: pending.kind === "claim",
+    queue: pending.queue,
+  });
+  if (!target) return { posted };
+  await moveLabels(client, issue, target, state.queue ?? pending.queue);
+  return { posted, moved: target };
+}
+
+/** The common fields of a pending transition of `ticket`. */
+function pendingOf<K extends PendingTransition["kind"]>(
+  kind: K,
+  ticket: ClaimTicket,
+  now: () => Date,
+) {
+  return {
+    version: 1 as const,
+    kind,
+    repo: repoString(ticket.issue.repo),
+    issue: ticket.issue.number,
+    codename: ticket.codename,
+    firing: ticket.firing,
+    host: ticket.host,
+    queue: ticket.queue,
+    claim_ts: ticket.ts,
+    started_at: now().toISOString(),
+  };
+}
+
+function begin(
+  journal: TransitionJournal | undefined,
+  pending: PendingTransition,
+): Promise<JournalEntry | undefined> {
+  return journal ? journal.begin(pending) : Promise.resolve(undefined);
 }
 
 async function readState(client: GitHubClient, issue: IssueRef): Promise<ClaimState> {
