@@ -128,6 +128,47 @@ Deno.test("work that throws is recorded as a failure with its error, and the loc
   ]]);
 });
 
+Deno.test("no stack trace reaches the firing's output or its log unless --debug is given", async () => {
+  await using home = await withHome();
+  await Deno.writeTextFile(home.layout.fleetFile, FLEET("{}"));
+  const agent: AgentDefinition = {
+    codename: "tester",
+    job: "Throws.",
+    paid: true,
+    work: () => Promise.reject(new TypeError("cannot read properties of undefined")),
+  };
+  const stackLine = /^\s+at .*:\d+:\d+\)?$/m;
+  const logText = async () => {
+    const dir = `${home.layout.logsDir}/tester`;
+    let text = "";
+    for await (const entry of Deno.readDir(dir)) {
+      text += await Deno.readTextFile(`${dir}/${entry.name}`);
+    }
+    return text;
+  };
+  for (const debug of [false, true]) {
+    const err: string[] = [];
+    assertEquals(
+      await fire("tester", {
+        env: home.env(),
+        loadAgent: () => Promise.resolve(agent),
+        stdout: () => {},
+        stderr: (line) => err.push(line),
+        debug,
+      }),
+      1,
+    );
+    const shown = err.join("\n");
+    assertMatch(shown, /cannot read properties of undefined/);
+    if (debug) {
+      assertMatch(shown, stackLine, "--debug shows the stack");
+    } else {
+      assert(!stackLine.test(shown), `a stack trace was printed:\n${shown}`);
+      assert(!stackLine.test(await logText()), "a stack trace reached the log");
+    }
+  }
+});
+
 Deno.test("a failing Slack webhook never fails the firing and is retried", async () => {
   await using home = await withHome();
   const slack = slackServer({ failFirst: 1 });
