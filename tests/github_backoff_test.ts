@@ -25,9 +25,9 @@ const GITHUB_AGENTS = ["lucius", "batman", "drake", "robin", "rasalghul", "bane"
 const STACK_LINE = /^\s+at .*:\d+:\d+\)?$/m;
 
 Deno.test("a secondary limit during a release: the firing stops cleanly, and the next firing on the host finishes the transition", async () => {
-  let github: FakeGitHub | undefined;
+  const seen: { github?: FakeGitHub } = {};
   const releasePosted = () =>
-    github?.issue(REPO, 1).comments.some((c) =>
+    seen.github?.issue(REPO, 1).comments.some((c) =>
       parseMarkers(c.body).some((m) => m.kind === "release")
     ) ?? false;
   await using world = await createLuciusWorld({
@@ -38,7 +38,7 @@ Deno.test("a secondary limit during a release: the firing stops cleanly, and the
         ? { kind: "secondary", retryAfter: 120 }
         : undefined,
   });
-  github = world.github;
+  seen.github = world.github;
   const number = world.github.addIssue(REPO, {
     title: "Add a greeting",
     labels: [LABELS.implement],
