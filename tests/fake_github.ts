@@ -915,11 +915,11 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       const client = request.headers.get("x-fake-client") ?? undefined;
       const injected = fault?.({ method: request.method, route: routeName, index, client });
       if (injected) faults[injected.kind] = (faults[injected.kind] ?? 0) + 1;
+      // Held until the fake closes (the client gives up on its own clock meanwhile).
       const heldUntilGone = () =>
         new Promise<void>((resolve) => {
-          if (closing.signal.aborted || request.signal.aborted) return resolve();
+          if (closing.signal.aborted) return resolve();
           closing.signal.addEventListener("abort", () => resolve(), { once: true });
-          request.signal.addEventListener("abort", () => resolve(), { once: true });
         });
       if (injected?.kind === "502") {
         record(502, undefined, true);
