@@ -25,15 +25,13 @@
  * @module
  */
 import { Octokit } from "octokit";
-// The Bottleneck module octokit's retry plugin makes a limiter from for every request.
-import Bottleneck from "bottleneck/light.js";
 import { z } from "zod";
 import { StateCorruptError } from "../errors.ts";
 import type { EnvReader, Layout } from "../paths.ts";
 import { agentStateDir } from "../paths.ts";
 import { readState, writeState } from "../state.ts";
 import { type BackoffStore, tokenKey } from "./backoff.ts";
-import { Limiter, LimiterGroup, speedUpBottleneck } from "./limiter.ts";
+import { Limiter, LimiterGroup } from "./limiter.ts";
 import { installRetries, type RetryStats } from "./retries.ts";
 import { apiUrlFrom, resolveToken } from "./token.ts";
 
@@ -150,7 +148,6 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     now = Date.now,
     sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   } = options;
-  speedUpBottleneck(Bottleneck);
   const baseUrl = apiUrlFrom(env);
   const token = options.token ?? await resolveToken(env, { tokenFromGh: options.tokenFromGh });
   const stats: ClientStats = { requests: 0, notModified: 0, rateLimited: 0, retried: 0 };
