@@ -125,6 +125,8 @@ export interface SoakReport {
   /** Issues in `agent:pr-open`, in the queue, elsewhere at the end. */
   issuesDone: number;
   issuesQueued: number;
+  /** Issues at the end, by their claim-protocol label (`none` when they carry none). */
+  issuesByLabel: Record<string, number>;
   /** Commits engines made. */
   engineCommits: number;
   /** Engine commits on a branch of `origin` (a pull request's or a salvage). */
@@ -228,19 +230,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
     };
 
-    // Fault phase: every host fires at once, round after round; some firings are killed.
+    // Fault phase: every host fires at once, round after round; some firings are
+    // killed at a random moment of their expected life. A kill that comes after
+    // the firing ended is owed to that host's next firing, so the share of firings
+    // actually killed stays the kill ratio.
+    const owed = new Map<string, number>();
     while (report.firings < options.firings) {
       const batch = hosts.slice(0, Math.min(hosts.length, options.firings - report.firings));
       await Promise.all(batch.map(async (host) => {
         report.firings++;
-        const kill = killDraw() < options.killRatio;
-        const typical = durations.length
-          ? durations.reduce((a, b) => a + b, 0) / durations.length
-          : 4_000;
-        const killAfterMs = kill ? Math.floor(killDraw() * typical * 1.2) : undefined;
+        if (killDraw() < options.killRatio) owed.set(host.name, (owed.get(host.name) ?? 0) + 1);
+        const recent = durations.slice(-20).sort((a, b) => a - b);
+        const typical = recent.length ? recent[Math.floor(recent.length / 2)] : 4_000;
+        const killAfterMs = owed.get(host.name) ? Math.floor(killDraw() * typical) : undefined;
         const run = await fireOnce(host, { env: env(host), killAfterMs });
-        if (run.killed) report.kills++;
-        else {
+        if (run.killed) {
+          report.kills++;
+          owed.set(host.name, (owed.get(host.name) ?? 1) - 1);
+        } else {
           durations.push(run.ms);
           report.exitCodes[String(run.code)] = (report.exitCodes[String(run.code)] ?? 0) + 1;
         }
@@ -531,6 +538,7 @@ interface WorldState {
   openPulls: number;
   issuesDone: number;
   issuesQueued: number;
+  issuesByLabel: Record<string, number>;
   engineCommits: number;
   commitsOnOrigin: number;
   commitsKeptLocally: number;
@@ -547,6 +555,14 @@ async function inspect(
   let stuckClaims = 0;
   let issuesDone = 0;
   let issuesQueued = 0;
+  const issuesByLabel: Record<string, number> = {};
+  const protocol: string[] = [
+    LABELS.inFlight,
+    LABELS.prOpen,
+    LABELS.done,
+    LABELS.needsHumanScope,
+    LABELS.implement,
+  ];
   for (const issue of github.issues("acme/web")) {
     const comments: Comment[] = issue.comments.map((c) => ({
       id: c.id,
@@ -558,6 +574,8 @@ async function inspect(
     if (issue.labels.includes(LABELS.inFlight) || state.holder) stuckClaims++;
     if (issue.labels.includes(LABELS.prOpen)) issuesDone++;
     if (issue.labels.includes(LABELS.implement)) issuesQueued++;
+    const label = protocol.find((name) => issue.labels.includes(name)) ?? "none";
+    issuesByLabel[label] = (issuesByLabel[label] ?? 0) + 1;
   }
   const openByIssue = new Map<number, number>();
   let openPulls = 0;
@@ -598,6 +616,7 @@ async function inspect(
     openPulls,
     issuesDone,
     issuesQueued,
+    issuesByLabel,
     engineCommits: commits.size,
     commitsOnOrigin,
     commitsKeptLocally,
@@ -701,7 +720,10 @@ export function formatSoakReport(report: SoakReport): string {
     ["stuck claims", String(report.stuckClaims)],
     ["duplicate open PRs (issues)", String(report.duplicatePullIssues)],
     ["open PRs", String(report.openPulls)],
-    ["issues in agent:pr-open / queued", `${report.issuesDone} / ${report.issuesQueued}`],
+    [
+      "issues at the end",
+      Object.entries(report.issuesByLabel).map(([label, n]) => `${label} ${n}`).join(", "),
+    ],
     [
       "engine commits",
       `${report.engineCommits} (on origin ${report.commitsOnOrigin}, kept locally ${report.commitsKeptLocally})`,

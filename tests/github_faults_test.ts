@@ -14,6 +14,7 @@ import {
   releaseClaim,
   sweepStaleClaims,
 } from "../runner/github/claims.ts";
+import { openOrReusePull } from "../runner/delivery.ts";
 import { GitHubApiError, GitHubBackoffError } from "../runner/errors.ts";
 import { LABELS } from "../runner/github/labels.ts";
 import { listComments } from "../runner/github/rest.ts";
@@ -311,4 +312,24 @@ Deno.test("a release cut off half-way is finished by the next firing from the jo
       assert.equal(state.lastRelease?.kind, "release");
     }
   }
+});
+
+Deno.test("a pull request whose creation reply was lost is found and reused, never opened twice", async () => {
+  let pullPosts = 0;
+  await using fake = startFakeGitHub({
+    fault: (context) =>
+      context.route === "POST /repos/{owner}/{repo}/pulls" && ++pullPosts === 1
+        ? { kind: "502-after" }
+        : undefined,
+  });
+  const client = await fakeClient(fake, { retries: 1 });
+  const { pull, reused } = await openOrReusePull(client, REPO, {
+    codename: "lucius",
+    issue: 7,
+    pull: { title: "t", head: "agent/lucius/7-x", base: "main", body: "b", draft: false },
+  });
+  assert.equal(pullPosts, 2, "the POST was retried and refused as a duplicate");
+  assert.equal(reused, true);
+  assert.equal(fake.pulls(REPO_S).length, 1);
+  assert.equal(pull.head.ref, "agent/lucius/7-x");
 });

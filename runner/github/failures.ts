@@ -68,7 +68,9 @@ export function describeGitHubFailure(
 ): FailureDescription {
   const shape = (typeof error === "object" && error !== null ? error : {}) as ErrorShape;
   const status = typeof shape.status === "number" ? shape.status : 0;
-  const message = typeof shape.message === "string" ? shape.message : String(error);
+  // octokit appends the documentation URL to GitHub's message: keep the message.
+  const message = (typeof shape.message === "string" ? shape.message : String(error))
+    .replace(/ - https?:\/\/\S+$/, "");
   const response = shape.response;
   const scopeOn = options.scopeOn ?? [403];
   if (!response) {
@@ -141,7 +143,7 @@ export function describeGitHubFailure(
   return {
     status,
     cause: "refused",
-    detail: `${status}: refused`,
+    detail: `${status}: ${message}`,
     hint: "GitHub refused the request as sent; run again with --debug and report it if it repeats.",
   };
 }
