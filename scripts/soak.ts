@@ -99,8 +99,9 @@ export const SOAK_DEFAULTS: SoakOptions = {
   timeoutMs: 2_000,
 };
 
-/** What a soak run measured. */
-export interface SoakReport {
+/** What a soak run measured: the world at the end, and how it got there. */
+export interface SoakReport extends Omit<WorldState, "stackLinesInLogs"> {
+  /** The options of the run. */
   options: Omit<SoakOptions, "progress">;
   /** Firings started while faults were on. */
   firings: number;
@@ -114,31 +115,8 @@ export interface SoakReport {
   exitCodes: Record<string, number>;
   /** The `error:` lines of firings that failed, by text (numbers and ids blurred), most frequent first. */
   errors: [string, number][];
-  /** Clean rounds until every check below held (`null`: not within `maxCleanRounds`). */
+  /** Clean rounds until every check held (`null`: not within `maxCleanRounds`). */
   roundsToConverge: number | null;
-  /** Issues carrying `agent:in-flight` or an open claim at the end. */
-  stuckClaims: number;
-  /** Issues with more than one open pull request at the end. */
-  duplicatePullIssues: number;
-  /** Open pull requests at the end. */
-  openPulls: number;
-  /** Issues in `agent:pr-open`, in the queue, elsewhere at the end. */
-  issuesDone: number;
-  issuesQueued: number;
-  /** Issues at the end, by their claim-protocol label (`none` when they carry none). */
-  issuesByLabel: Record<string, number>;
-  /** Commits engines made. */
-  engineCommits: number;
-  /** Engine commits on a branch of `origin` (a pull request's or a salvage). */
-  commitsOnOrigin: number;
-  /** Engine commits only on a kept local branch of a host. */
-  commitsKeptLocally: number;
-  /** Engine commits found nowhere. */
-  lostCommits: number;
-  /** Worktree folders left under the hosts' ALFRED_HOMEs, and git worktrees beyond the checkouts. */
-  leftoverWorktrees: number;
-  /** Journal entries and Lucius in-flight records left. */
-  leftoverRecords: number;
   /** Firings (any phase) whose output held a stack trace, plus stack lines in the hosts' logs. */
   stackTraces: number;
   /** GitHub requests the fake served. */
@@ -532,19 +510,32 @@ async function waitOutBackoffs(hosts: Host[], redis: TestRedis | undefined): Pro
 }
 
 /** What the world looks like after a round. */
-interface WorldState {
+export interface WorldState {
+  /** Issues carrying `agent:in-flight` or an open claim. */
   stuckClaims: number;
+  /** Issues with more than one open pull request. */
   duplicatePullIssues: number;
+  /** Open pull requests. */
   openPulls: number;
+  /** Issues in `agent:pr-open`. */
   issuesDone: number;
+  /** Issues in the queue. */
   issuesQueued: number;
+  /** Issues by their claim-protocol label (`none` when they carry none). */
   issuesByLabel: Record<string, number>;
+  /** Commits engines made. */
   engineCommits: number;
+  /** Engine commits on a branch of `origin` (a pull request's or a salvage). */
   commitsOnOrigin: number;
+  /** Engine commits only on a kept local branch of a host. */
   commitsKeptLocally: number;
+  /** Engine commits found nowhere. */
   lostCommits: number;
+  /** Worktree folders under the hosts' ALFRED_HOMEs, and git worktrees beyond the checkouts. */
   leftoverWorktrees: number;
+  /** Journal entries and Lucius in-flight records. */
   leftoverRecords: number;
+  /** Stack trace lines in the hosts' logs. */
   stackLinesInLogs: number;
 }
 

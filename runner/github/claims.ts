@@ -805,7 +805,9 @@ export async function sweepStaleClaims(
       swept.push({
         number: issue.number,
         reason: "unfinished-release",
-        released: state.lastRelease?.firing ?? "none",
+        released: state.lastRelease?.kind === "stale-release"
+          ? state.lastRelease.released
+          : state.lastRelease?.firing ?? "none",
         label: verdict.label,
         escalate: false,
       });
