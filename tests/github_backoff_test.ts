@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { AGENT_LOADERS } from "../agents/registry.ts";
+import { statusCommand } from "../agents/commands/status.ts";
 import { fire } from "../runner/fire.ts";
 import { LABELS } from "../runner/github/labels.ts";
 import { parseMarkers } from "../runner/github/markers.ts";
@@ -172,6 +173,22 @@ Deno.test("after a secondary limit with retry-after: 120, every GitHub agent on 
     }
   }
   assert.equal(github.exchanges.length, sent, "0 GitHub requests while the backoff holds");
+  const status: string[] = [];
+  await statusCommand([], {
+    env: (name) => (name === "ALFRED_HOME" ? home.home : undefined),
+    layout: home.layout,
+    stdout: (line) => status.push(line),
+    stderr: () => {},
+    now: () => new Date(t0 + 60_000),
+    debug: false,
+  });
+  assert.ok(
+    status.includes(
+      `GitHub backoff until ${until} (secondary rate limit on GET /repos/acme/web/issues), ` +
+        "set by lucius: GitHub agents stand down until then",
+    ),
+    status.join("\n"),
+  );
   // Nothing was recorded for the stopped firings: they never took their lock.
   assert.deepEqual(
     (await listDir(home.layout.eventsDir)).length,

@@ -9,6 +9,7 @@
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { BlockFile } from "../../runner/block.ts";
+import { BackoffFile, backoffFileOf } from "../../runner/github/backoff.ts";
 import { loadFleetConfig } from "../../runner/config.ts";
 import { FiringEvent } from "../../runner/events.ts";
 import { agentStateDir, spendFile } from "../../runner/paths.ts";
@@ -73,6 +74,12 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   const block = blockPeek.kind === "ok" && Date.parse(blockPeek.value.until) > now.getTime()
     ? blockPeek.value
     : null;
+  const backoffPeek = await peekState(backoffFileOf(layout), BackoffFile);
+  const githubBackoffs = backoffPeek.kind === "ok"
+    ? Object.values(backoffPeek.value.tokens).filter((entry) =>
+      Date.parse(entry.until) > now.getTime()
+    )
+    : [];
   const day = dayOf(now, config.timezone);
   const rows: AgentStatus[] = [];
   for (const agent of Object.values(config.agents)) {
@@ -121,6 +128,11 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     timezone: config.timezone,
     block: block ? { until: block.until, reason: block.reason, setBy: block.set_by } : null,
     blockFileProblem: blockPeek.kind === "corrupt" ? blockPeek.reason : null,
+    githubBackoff: githubBackoffs.map((entry) => ({
+      until: entry.until,
+      reason: entry.reason,
+      setBy: entry.set_by,
+    })),
     pauseFileProblem: pausePeek.kind === "corrupt" ? pausePeek.reason : null,
     fleetPaused: pauseState.all ? pauseState.all.reason : null,
     scheduler: next.installed ? { platform: next.platform, warnings: next.warnings } : null,
@@ -173,6 +185,12 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       ? `Fleet-wide block until ${block.until} (${block.reason}), set by ${block.set_by}`
       : "No fleet-wide block.",
   );
+  for (const entry of githubBackoffs) {
+    context.stdout(
+      `GitHub backoff until ${entry.until} (${entry.reason}), set by ${entry.set_by}: ` +
+        "GitHub agents stand down until then",
+    );
+  }
   if (report.fleetPaused) context.stdout(`Whole fleet paused: ${report.fleetPaused}`);
   for (const row of rows) {
     if (row.pausedReason && !report.fleetPaused) {
