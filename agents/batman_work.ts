@@ -253,11 +253,11 @@ async function guarded(work: ParentWork, step: () => Promise<WorkResult>): Promi
     return await step();
   } catch (error) {
     const { releaseClaim } = await import("../runner/github/claims.ts");
-    const { AlfredError, GitHubBackoffError } = await import("../runner/errors.ts");
+    const { AlfredError, githubBackoffIn } = await import("../runner/errors.ts");
     try {
       await releaseClaim(work.kit.client, work.ticket, {
         // A rate-limit stop is not the fault: give it back without counting an attempt.
-        outcome: error instanceof GitHubBackoffError ? "aborted" : "failure",
+        outcome: githubBackoffIn(error) ? "aborted" : "failure",
         now: work.kit.context.now,
         journal: work.kit.journal,
       });

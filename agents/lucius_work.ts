@@ -389,14 +389,15 @@ async function workIssue(
     });
     return { ...result, issue: issue.html_url };
   } catch (error) {
-    const { GitHubBackoffError } = await import("../runner/errors.ts");
-    if (error instanceof GitHubBackoffError) {
+    const { githubBackoffIn } = await import("../runner/errors.ts");
+    const stop = githubBackoffIn(error);
+    if (stop) {
       // GitHub work stops: the in-flight record and the journal let the next
       // firing after the backoff finish this one's work and its claim.
       const last = (await readInflight(firing)) ?? record;
-      context.stdout(error.sentinel);
+      context.stdout(stop.sentinel);
       await context.log.warn(
-        `stopped on ${last.repo}#${last.issue} at phase ${last.phase}: ${error.message}; ` +
+        `stopped on ${last.repo}#${last.issue} at phase ${last.phase}: ${stop.message}; ` +
           "the next firing after the backoff finishes it",
       );
       return {
@@ -404,7 +405,7 @@ async function workIssue(
         turns: last.turns,
         costUsd: last.cost_usd,
         issue: issue.html_url,
-        error: error.message,
+        error: stop.message,
         summary: `${last.repo}#${last.issue}: stopped by GitHub's rate limit at ${last.phase}`,
       };
     }

@@ -189,6 +189,21 @@ export class GitHubBackoffError extends GitHubApiError {
 }
 
 /**
+ * The GitHub backoff that stopped some work, found in an error or the chain of
+ * its causes (pure): code that wraps errors must not hide a deliberate stop.
+ *
+ * @param error Anything thrown.
+ * @returns The backoff, or `undefined`.
+ */
+export function githubBackoffIn(error: unknown): GitHubBackoffError | undefined {
+  for (let cause = error, depth = 0; cause && depth < 8; depth++) {
+    if (cause instanceof GitHubBackoffError) return cause;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
  * The sentinel line of a firing stopped by a GitHub backoff (pure).
  *
  * @param until When requests may be sent again (ISO).

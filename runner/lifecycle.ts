@@ -22,7 +22,7 @@ import {
   ConfigError,
   exitCodeOf,
   formatError,
-  GitHubBackoffError,
+  githubBackoffIn,
   githubBackoffLine,
   StateCorruptError,
 } from "./errors.ts";
@@ -341,7 +341,7 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     } catch (thrown) {
       const { describePermissionDenial } = await import("./permission_error.ts");
       const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
-      const stop = backoffStopOf(error);
+      const stop = githubBackoffIn(error);
       if (stop) {
         stdout(stop.sentinel);
         await log.warn(`stopped: ${formatError(stop, { debug: options.debug })}`);
@@ -417,15 +417,6 @@ function failedWork(codename: string, error: unknown): WorkResult {
     error: message,
     notice: { severity: "error", agent: codename, title: "firing failed", text: message },
   };
-}
-
-/** The GitHub backoff that stopped the work, found in the error or its causes. */
-function backoffStopOf(error: unknown): GitHubBackoffError | undefined {
-  for (let cause = error, depth = 0; cause && depth < 8; depth++) {
-    if (cause instanceof GitHubBackoffError) return cause;
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 /**

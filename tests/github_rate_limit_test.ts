@@ -4,7 +4,7 @@
  * token), and the hint each cause of failure gets.
  */
 import assert from "node:assert/strict";
-import { GitHubApiError, GitHubBackoffError } from "../runner/errors.ts";
+import { GitHubApiError, GitHubBackoffError, githubBackoffIn } from "../runner/errors.ts";
 import {
   type BackoffEntry,
   type BackoffStore,
@@ -344,4 +344,20 @@ Deno.test("the host's backoff file keeps the later wait per token, drops expired
   assert.ok(kept && Date.parse(kept.until) > at.getTime(), "a corrupt file still holds GitHub off");
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /corrupt/);
+});
+
+Deno.test("a backoff wrapped by another error is still found, so no wrapper hides the stop", () => {
+  const stop = new GitHubBackoffError("stopped", {
+    until: "2026-11-27T09:02:00.000Z",
+    limit: "secondary",
+    reason: "secondary rate limit on GET /x",
+    status: 403,
+  });
+  const wrapped = new GitHubApiError("GitHub get issue failed", { status: 403, cause: stop });
+  assert.equal(githubBackoffIn(new Error("outer", { cause: wrapped })), stop);
+  assert.equal(githubBackoffIn(new Error("plain")), undefined);
+  assert.equal(
+    stop.sentinel,
+    "[AGENT-GITHUB-BACKOFF] until 2026-11-27T09:02:00.000Z (secondary rate limit on GET /x)",
+  );
 });
