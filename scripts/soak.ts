@@ -17,8 +17,11 @@
  *
  * A kill stops the firing's whole process tree at once (SIGSTOP, then SIGKILL
  * to every descendant: the engine runs in its own session), as a machine that
- * loses power would. GitHub's waits are shrunk (one "second" is
- * `--unit-ms`), so a 60 s secondary-limit wait lasts a moment.
+ * loses power would. GitHub's waits are shrunk (one "second" is 5 ms), so a
+ * 60 s secondary-limit wait lasts a moment. The failure-streak auto-pause is
+ * set out of reach: every killed firing counts as a failure, and with half of
+ * them killed on purpose it would pause a host for good (as it should in
+ * real life, where that many crashes mean something is wrong).
  *
  * Usage: deno task soak [--firings 200] [--hosts 3] [--issues N] [--p502 0.08]
  *   [--secondary 0.08] [--primary 0] [--timeouts 0.02] [--kill-ratio 0.5]
@@ -412,6 +415,9 @@ async function makeHost(
       "    enabled: true",
       "    max_turns: 8",
       "    timeout_minutes: 2",
+      // Half the firings are killed on purpose, and each kill counts as a
+      // failure: the failure-streak auto-pause would stop a host for good.
+      "    failure_streak_threshold: 100000",
       "",
     ].join("\n"),
   );

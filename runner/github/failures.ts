@@ -42,7 +42,7 @@ export interface DescribeOptions {
 }
 
 /** The default hint of a permission problem. */
-export const SCOPE_HINT =
+export const SCOPE_HINT: string =
   "Check the token (ALFRED_GITHUB_TOKEN, GITHUB_TOKEN or `gh auth status`) may write issues of this " +
   "repository (fine-grained: Issues: Read and write; classic: repo).";
 
