@@ -16,6 +16,7 @@ export const baneAgent: AgentDefinition = {
   codename: "bane",
   job: "Adds tests for recently changed, under-tested files.",
   paid: true,
+  github: true,
   async work(context) {
     const { createBaneAgent } = await import("./bane_work.ts");
     return await createBaneAgent().work(context);

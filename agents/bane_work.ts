@@ -163,6 +163,7 @@ export function createBaneAgent(options: BaneOptions = {}): AgentDefinition {
     codename: CODENAME,
     job: "Adds tests for recently changed, under-tested files.",
     paid: true,
+    github: true,
     work: async (context) => {
       const { workOptionsOf } = await import("../runner/agent_kit.ts");
       return await addTests(context, workOptionsOf(options));

@@ -17,6 +17,7 @@ export const batmanAgent: AgentDefinition = {
   codename: "batman",
   job: "Plans large multi-repo features and files scoped child issues.",
   paid: true,
+  github: true,
   async work(context) {
     const { createBatmanAgent } = await import("./batman_work.ts");
     return await createBatmanAgent().work(context);

@@ -59,6 +59,7 @@ export function createBatmanAgent(options: BatmanOptions = {}): AgentDefinition 
     codename: CODENAME,
     job: "Plans large multi-repo features and files scoped child issues.",
     paid: true,
+    github: true,
     work: (context) => architect(context, options.parentEnv ?? (() => Deno.env.toObject())),
   };
 }
@@ -163,7 +164,7 @@ async function runFiring(
   await timed(
     kit,
     "sweep",
-    () => sweepIfDue(client, context, { force: false, trust: kit.trust }),
+    () => sweepIfDue(client, context, { force: false, trust: kit.trust, journal: kit.journal }),
   );
   const repos = await activeRepos(context);
   const requireApproval = context.agent.requireApproval ?? true;
@@ -246,6 +247,7 @@ async function claimParent(
     queue: LABELS.largeFeature,
     now: context.now,
     trusted: await kit.trust.get(),
+    journal: kit.journal,
   });
   if (result.status === "claimed") {
     await context.progress(claimedStep({
@@ -266,16 +268,18 @@ async function guarded(work: ParentWork, step: () => Promise<WorkResult>): Promi
     return await step();
   } catch (error) {
     const { releaseClaim } = await import("../runner/github/claims.ts");
-    const { AlfredError } = await import("../runner/errors.ts");
+    const { AlfredError, githubBackoffIn } = await import("../runner/errors.ts");
     try {
       await releaseClaim(work.kit.client, work.ticket, {
-        outcome: "failure",
+        // A rate-limit stop is not the issue's fault: give it back without counting an attempt.
+        outcome: githubBackoffIn(error) ? "aborted" : "failure",
         now: work.kit.context.now,
+        journal: work.kit.journal,
       });
     } catch (releaseError) {
       if (!(releaseError instanceof AlfredError)) throw releaseError;
       await work.kit.context.log.error(
-        `releasing #${work.ticket.issue.number} failed too; the sweep releases it: ${releaseError.message}`,
+        `releasing #${work.ticket.issue.number} failed too; the next firing finishes it: ${releaseError.message}`,
       );
     }
     throw error;
@@ -362,6 +366,7 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
     const released = await releaseClaim(client, ticket, {
       outcome: notTheIssue ? "aborted" : "failure",
       now: context.now,
+      journal: kit.journal,
     });
     const outcome = blocked ? "blocked" : plan ? "failure" : firingOutcomeOf(classification);
     const notice: Notice = {
@@ -403,6 +408,7 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
     outcome: "success",
     transitionTo: LABELS.largeFeature,
     now: context.now,
+    journal: kit.journal,
   });
   await context.progress(plannedStep(parentRef, plan.value.children.length));
   context.stdout(`[BATMAN-PLAN-POSTED] ${parentRef}: ${plan.value.children.length} children`);
@@ -460,6 +466,7 @@ async function fileChildren(
       outcome: "success",
       transitionTo: LABELS.largeFeature,
       now: context.now,
+      journal: kit.journal,
     });
     return {
       ...base,
@@ -513,6 +520,7 @@ async function fileChildren(
     outcome: "success",
     transitionTo: LABELS.childrenFiled,
     now: context.now,
+    journal: kit.journal,
   });
   await context.progress(releasedStep(parentRef, released.label));
   const list = filed.map((child) => child.ref).join(", ");

@@ -39,6 +39,7 @@ export async function customAgentFor(codename: string): Promise<AgentDefinition>
     codename,
     job: `Custom agent ${codename}, defined in fleet.yaml.`,
     paid: true,
+    github: true,
     work: (context) => workAs(context),
   };
 }

@@ -16,6 +16,7 @@ export const drakeAgent: AgentDefinition = {
   codename: "drake",
   job: "Files well-scoped issues for the next gap in the roadmap.",
   paid: true,
+  github: true,
   async work(context) {
     const { createDrakeAgent } = await import("./drake_work.ts");
     return await createDrakeAgent().work(context);

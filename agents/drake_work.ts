@@ -64,6 +64,7 @@ export function createDrakeAgent(options: DrakeOptions = {}): AgentDefinition {
     codename: CODENAME,
     job: "Files well-scoped issues for the next gap in the roadmap.",
     paid: true,
+    github: true,
     work: (context) => fileGaps(context, options.parentEnv ?? (() => Deno.env.toObject())),
   };
 }

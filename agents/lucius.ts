@@ -16,6 +16,7 @@ export const luciusAgent: AgentDefinition = {
   codename: "lucius",
   job: "Turns the oldest agent:implement issue into a pull request.",
   paid: true,
+  github: true,
   async work(context) {
     const { createLuciusAgent } = await import("./lucius_work.ts");
     return await createLuciusAgent().work(context);

@@ -121,6 +121,7 @@ export function createLuciusAgent(options: LuciusOptions = {}): AgentDefinition 
     codename: options.as?.codename ?? CODENAME,
     job: options.as?.job ?? "Turns the oldest agent:implement issue into a pull request.",
     paid: true,
+    github: true,
     work: (context) =>
       implementIssue(context, {
         parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
@@ -275,7 +276,11 @@ async function dropInflight(firing: Firing): Promise<void> {
 
 async function sweepIfDue(firing: Firing, options: { force: boolean }): Promise<void> {
   const sweep = await import("../runner/claim_sweep.ts");
-  await sweep.sweepIfDue(firing.client, firing.context, { ...options, trust: firing.trust });
+  await sweep.sweepIfDue(firing.client, firing.context, {
+    ...options,
+    trust: firing.trust,
+    journal: firing.journal,
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -312,6 +317,7 @@ async function claimNext(
     now: context.now,
     picked: candidate,
     trusted,
+    journal: firing.journal,
   });
   if (!ticket) {
     await dropInflight(firing);
@@ -399,6 +405,26 @@ async function workIssue(
     });
     return { ...result, issue: issue.html_url };
   } catch (error) {
+    const { githubBackoffIn } = await import("../runner/errors.ts");
+    const stop = githubBackoffIn(error);
+    if (stop) {
+      // GitHub work stops: the in-flight record and the journal let the next
+      // firing after the backoff finish this one's work and its claim.
+      const last = (await readInflight(firing)) ?? record;
+      context.stdout(stop.sentinel);
+      await context.log.warn(
+        `stopped on ${last.repo}#${last.issue} at phase ${last.phase}: ${stop.message}; ` +
+          "the next firing after the backoff finishes it",
+      );
+      return {
+        outcome: "github-backoff",
+        turns: last.turns,
+        costUsd: last.cost_usd,
+        issue: issue.html_url,
+        error: stop.message,
+        summary: `${last.repo}#${last.issue}: stopped by GitHub's rate limit at ${last.phase}`,
+      };
+    }
     await context.log.error(
       `work on ${record.repo}#${record.issue} failed: ${
         error instanceof Error ? error.message : String(error)
@@ -459,6 +485,7 @@ async function deliverIssue(
         transitionTo: LABELS.prOpen,
         prUrl: pull.html_url,
         now: context.now,
+        journal: firing.journal,
       }));
     await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
     await dropInflight(firing);
@@ -522,6 +549,7 @@ async function deliverIssue(
         outcome: plan.outcome,
         transitionTo: plan.transitionTo,
         now: context.now,
+        journal: firing.journal,
       }));
     await context.progress(releasedStep(issueRef, released.label));
     await dropInflight(firing);
@@ -681,6 +709,7 @@ async function shipWork(
       transitionTo: LABELS.prOpen,
       prUrl: pull.html_url,
       now: context.now,
+      journal: firing.journal,
     }));
   await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
   await writeInflight(firing, { ...record, phase: "released" });
@@ -831,6 +860,7 @@ async function recoverRecord(
         transitionTo: pullUrl ? LABELS.prOpen : undefined,
         prUrl: pullUrl,
         now: context.now,
+        journal: firing.journal,
       });
       await context.log.warn(
         `released ${record.repo}#${record.issue} of dead firing ${record.firing_id} → ${released.label}`,

@@ -17,6 +17,7 @@ export const nightwingAgent: AgentDefinition = {
   codename: "nightwing",
   job: "Fixes P0/P1 review findings on agent pull requests.",
   paid: true,
+  github: true,
   async work(context) {
     const { createNightwingAgent } = await import("./nightwing_work.ts");
     return await createNightwingAgent().work(context);

@@ -149,6 +149,7 @@ export function createNightwingAgent(options: NightwingOptions = {}): AgentDefin
     codename: CODENAME,
     job: "Fixes P0/P1 review findings on agent pull requests.",
     paid: true,
+    github: true,
     work: async (context) => {
       const { workOptionsOf } = await import("../runner/agent_kit.ts");
       return await fixFindings(context, workOptionsOf(options));

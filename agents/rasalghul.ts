@@ -17,6 +17,7 @@ export const rasalghulAgent: AgentDefinition = {
   codename: "rasalghul",
   job: "Reviews open pull requests and posts ranked findings.",
   paid: true,
+  github: true,
   async work(context) {
     const { reviewPulls } = await import("./rasalghul_work.ts");
     return await reviewPulls(context);

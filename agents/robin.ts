@@ -17,6 +17,7 @@ export const robinAgent: AgentDefinition = {
   codename: "robin",
   job: "Triages new bug reports and hands ready ones to Lucius.",
   paid: true,
+  github: true,
   async work(context) {
     const { triageIssues } = await import("./robin_work.ts");
     return await triageIssues(context);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AgentConfig, FleetConfig } from "./config.ts";
+import type { BackoffStore } from "./github/backoff.ts";
 import type { Outcome } from "./events.ts";
 import type { Logger } from "./log.ts";
 import type { Notice } from "./notify.ts";
@@ -60,6 +61,16 @@ export interface FiringContext {
    * person watching. Never throws: a step that cannot be recorded is logged.
    */
   readonly progress: (step: FiringStep) => Promise<void>;
+  /**
+   * The GitHub token: `ALFRED_GITHUB_TOKEN`, `GITHUB_TOKEN`, else `gh auth token`
+   * (asked once per firing).
+   */
+  readonly githubToken: () => Promise<string>;
+  /**
+   * The persisted GitHub backoff of each token: this host's file, or Redis with
+   * `coordination: redis` (runner/github/backoff.ts).
+   */
+  readonly githubBackoff: BackoffStore;
 }
 
 /** One step of a firing, reported as it happens (runner/activity.ts keeps it). */
@@ -122,6 +133,11 @@ export interface AgentDefinition {
   readonly job: string;
   /** Whether its work costs money (engine runs); unpaid agents skip the spend caps. */
   readonly paid: boolean;
+  /**
+   * Whether its work calls GitHub's API: while the token's GitHub backoff holds,
+   * such a firing stops before taking its lock (`[AGENT-GITHUB-BACKOFF]`).
+   */
+  readonly github?: boolean;
   /** The work of one firing; runs while the agent's lock is held. */
   work(context: FiringContext): Promise<WorkResult>;
 }

@@ -1,7 +1,9 @@
 /**
  * What every GitHub-and-git agent's work starts with, shared by Lucius and the
- * roster: the GitHub client (with `ALFRED_GITHUB_WRITE_SPACING_MS`), the
- * accounts whose markers count (resolved on first use), the git context (the
+ * roster: the GitHub client (with the token's persisted backoff, and the
+ * tuning variables of {@linkcode githubTuningOf}), the journal of claim
+ * transitions (the ones dead firings left are completed first), the accounts
+ * whose markers count (resolved on first use), the git context (the
  * codename's identity and the token), phase timings logged as
  * `phase <name> <ms>`, and one engine run in a worktree with the agent's tier,
  * turns, timeout, sentinels and the git identity in the engine's environment.
@@ -13,12 +15,7 @@ import type { FiringContext, FiringStep } from "./agent.ts";
 import { engineDoneStep, engineStep } from "./firing_steps.ts";
 import { denialRecordOf } from "./sandbox/audit.ts";
 import { closingNotesOf } from "./prompt.ts";
-import {
-  createGitHubClient,
-  etagFileOf,
-  type GitHubClient,
-  resolveToken,
-} from "./github/client.ts";
+import { createGitHubClient, etagFileOf, type GitHubClient } from "./github/client.ts";
 import {
   loginCacheFile,
   resolveTrustedAuthors,
@@ -26,6 +23,9 @@ import {
   trustSource,
 } from "./github/trust.ts";
 import { reportForeignMarkers } from "./foreign_markers.ts";
+import type { TransitionJournal } from "./github/transitions.ts";
+import { completePendingTransitions, fileJournal } from "./transition_journal.ts";
+import type { EnvReader } from "./paths.ts";
 import { type GitContext, identityOf } from "./worktree.ts";
 import { type EngineRun, type EngineSandboxOptions, runEngine } from "./engine_run.ts";
 
@@ -40,6 +40,8 @@ export interface AgentKit {
    * use, cached in state) and `github.trusted_logins`.
    */
   readonly trust: TrustSource;
+  /** Where this firing writes down the claim transitions it begins. */
+  readonly journal: TransitionJournal;
   /** How git runs: the codename's identity and the token. */
   readonly git: GitContext;
   /** Milliseconds per phase, summed. */
@@ -48,28 +50,69 @@ export interface AgentKit {
   readonly clock: () => number;
 }
 
+/** The GitHub tuning an operator (or a test) can set in the environment. */
+export interface GitHubTuning {
+  /** `ALFRED_GITHUB_WRITE_SPACING_MS`: spacing of writes (and of notifying writes). */
+  writeSpacingMs?: number;
+  /** `ALFRED_GITHUB_RETRY_UNIT_MS`: the length of one "second" of retry and rate-limit waits. */
+  retryUnitMs?: number;
+  /** `ALFRED_GITHUB_TIMEOUT_MS`: how long one request may take. */
+  timeoutMs?: number;
+}
+
 /**
- * Opens the kit of a firing: resolves the token, makes the client and the git context.
+ * Reads the GitHub tuning variables (pure). Each is a whole number of ms;
+ * anything else is ignored. They exist for tests and the soak
+ * (`deno task soak`), which shrink GitHub's waits; operators leave them unset.
+ *
+ * @param env Reads the variables.
+ * @returns The values set.
+ */
+export function githubTuningOf(env: EnvReader): GitHubTuning {
+  const ms = (name: string) => {
+    const value = env(name);
+    return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+  };
+  const tuning: GitHubTuning = {};
+  const spacing = ms("ALFRED_GITHUB_WRITE_SPACING_MS");
+  const unit = ms("ALFRED_GITHUB_RETRY_UNIT_MS");
+  const timeout = ms("ALFRED_GITHUB_TIMEOUT_MS");
+  if (spacing !== undefined) tuning.writeSpacingMs = spacing;
+  if (unit !== undefined && unit > 0) tuning.retryUnitMs = unit;
+  if (timeout !== undefined && timeout > 0) tuning.timeoutMs = timeout;
+  return tuning;
+}
+
+/**
+ * Opens the kit of a firing: resolves the token, makes the client and the git
+ * context, then completes the claim transitions dead firings on this host
+ * left half-done, before anything else touches GitHub.
  *
  * @param context The firing.
  * @param options The codename (etag cache, git identity) and the phase clock.
  * @returns The kit.
  * @throws {ConfigError} when no GitHub token can be found.
+ * @throws {GitHubBackoffError} when the token's GitHub backoff holds.
  */
 export async function openAgentKit(
   context: FiringContext,
   options: { codename: string; clock?: () => number },
 ): Promise<AgentKit> {
-  const spacing = context.env("ALFRED_GITHUB_WRITE_SPACING_MS");
-  const token = await resolveToken(context.env);
+  const tuning = githubTuningOf(context.env);
+  const token = await context.githubToken();
   const client = await createGitHubClient({
     env: context.env,
     token,
     etagFile: etagFileOf(context.layout, options.codename),
     log: (line) => void context.log.warn(line),
-    ...(spacing !== undefined && /^\d+$/.test(spacing)
-      ? { writeSpacingMs: Number(spacing), notificationSpacingMs: Number(spacing) }
+    backoff: context.githubBackoff,
+    who: options.codename,
+    now: () => context.now().getTime(),
+    ...(tuning.writeSpacingMs !== undefined
+      ? { writeSpacingMs: tuning.writeSpacingMs, notificationSpacingMs: tuning.writeSpacingMs }
       : {}),
+    ...(tuning.retryUnitMs !== undefined ? { retryUnitMs: tuning.retryUnitMs } : {}),
+    ...(tuning.timeoutMs !== undefined ? { timeoutMs: tuning.timeoutMs } : {}),
   });
   const baseEnv: Record<string, string> = {};
   for (const name of ["PATH", "HOME"]) {
@@ -85,10 +128,19 @@ export async function openAgentKit(
       warn: (line) => void context.log.warn(line),
     })
   );
+  const owner = { codename: context.codename, firing: context.firingId };
+  await completePendingTransitions(client, {
+    layout: context.layout,
+    owner,
+    now: context.now,
+    log: (line) => void context.log.warn(line),
+    trusted: () => trust.get(),
+  });
   return {
     context,
     client,
     trust,
+    journal: fileJournal(context.layout, owner),
     git: { baseEnv, identity: identityOf(options.codename), token },
     phases: {},
     clock: options.clock ?? (() => performance.now()),

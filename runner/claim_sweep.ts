@@ -11,6 +11,7 @@ import type { FiringContext } from "./agent.ts";
 import { StateCorruptError } from "./errors.ts";
 import type { GitHubClient } from "./github/client.ts";
 import { sweepStaleClaims } from "./github/claims.ts";
+import type { TransitionJournal } from "./github/transitions.ts";
 import { parseRepo } from "./github/rest.ts";
 import type { TrustSource } from "./github/trust.ts";
 import { readLockHolder } from "./lock.ts";
@@ -28,14 +29,15 @@ const SweepRecord = z.strictObject({ version: z.literal(1), swept_at: z.iso.date
  * @param client The GitHub client.
  * @param context The firing (its codename signs the stale-release markers).
  * @param options `force`: sweep now (a dead firing was found); `trust`: the
- *   accounts whose markers count, resolved only when an issue is in flight.
+ *   accounts whose markers count, resolved only when an issue is in flight;
+ *   the journal its releases are written down in.
  * @returns Whether a sweep ran.
  * @throws {GitHubApiError} when a request fails after retries.
  */
 export async function sweepIfDue(
   client: GitHubClient,
   context: FiringContext,
-  options: { force: boolean; trust: TrustSource },
+  options: { force: boolean; trust: TrustSource; journal?: TransitionJournal },
 ): Promise<boolean> {
   const file = `${agentStateDir(context.layout, context.codename)}/sweep.json`;
   const last = await readState(file, SweepRecord, { warn: () => {} }).catch((error) => {
@@ -60,6 +62,7 @@ export async function sweepIfDue(
       host: context.host,
       now: context.now,
       trusted: () => options.trust.get(),
+      journal: options.journal,
       isFiringAlive: async (claim) => {
         if (claim.host !== context.host) return false;
         if (claim.firing === context.firingId) return true;

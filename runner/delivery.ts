@@ -30,6 +30,7 @@
  */
 import type { FiringStep } from "./agent.ts";
 import { committedStep, pushedStep } from "./firing_steps.ts";
+import { GitHubApiError } from "./errors.ts";
 import type { GitHubClient } from "./github/client.ts";
 import { createPull, findOpenPulls, type PullRequest } from "./github/pulls.ts";
 import type { Repo } from "./github/rest.ts";
@@ -383,7 +384,9 @@ export function issueBranchPrefix(codename: string, issue: number): string {
 }
 
 /**
- * Finds the open pull request of an issue's agent branches, or opens one.
+ * Finds the open pull request of an issue's agent branches, or opens one. A
+ * creation GitHub refuses with 422 because the pull request exists (a retried
+ * POST whose first try landed before its reply was lost) reuses that one.
  *
  * @param client The GitHub client.
  * @param repo The repository.
@@ -404,5 +407,14 @@ export async function openOrReusePull(
   });
   const same = existing.find((pull) => pull.head.ref === options.pull.head) ?? existing[0];
   if (same) return { pull: same, reused: true };
-  return { pull: await createPull(client, repo, options.pull), reused: false };
+  try {
+    return { pull: await createPull(client, repo, options.pull), reused: false };
+  } catch (error) {
+    if (!(error instanceof GitHubApiError) || error.status !== 422) throw error;
+    const landed = (await findOpenPulls(client, repo, {
+      headPrefix: issueBranchPrefix(options.codename, options.issue),
+    })).find((pull) => pull.head.ref === options.pull.head);
+    if (!landed) throw error;
+    return { pull: landed, reused: true };
+  }
 }

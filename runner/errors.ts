@@ -113,6 +113,107 @@ export class StateCorruptError extends AlfredError {
   }
 }
 
+/** A request to GitHub failed after retries, or its reply was not what we expected. */
+export class GitHubApiError extends AlfredError {
+  /** The HTTP status, or 0 when there was no reply (network error, timeout, bad body). */
+  readonly status: number;
+
+  /**
+   * @param message The request and what went wrong.
+   * @param options The HTTP status, hint and cause.
+   */
+  constructor(message: string, options: { status: number; hint?: string; cause?: unknown }) {
+    super(message, {
+      hint: options.hint ??
+        "Check the network and https://www.githubstatus.com; the next firing retries.",
+      cause: options.cause,
+    });
+    this.name = "GitHubApiError";
+    this.status = options.status;
+  }
+}
+
+/** Which GitHub rate limit stopped the work. */
+export type GitHubRateLimit = "primary" | "secondary";
+
+/**
+ * GitHub asked Alfred to wait longer than a firing can afford (a secondary
+ * rate limit, or an exhausted primary limit until its reset). The wait is
+ * persisted for the token (host-wide, fleet-wide with `coordination: redis`),
+ * no request is sent until it ends, and the firing stops on purpose: it prints
+ * {@linkcode GitHubBackoffError.sentinel}, exits 0 and posts nothing to Slack.
+ * Claims it was changing are left for the next firing to complete.
+ */
+export class GitHubBackoffError extends GitHubApiError {
+  /** When GitHub requests may be sent again (ISO 8601, UTC). */
+  readonly until: string;
+  /** The limit that was met. */
+  readonly limit: GitHubRateLimit;
+  /** What met it, e.g. `secondary rate limit on POST /repos/acme/web/issues/7/labels`. */
+  readonly reason: string;
+
+  /**
+   * @param message What was refused and for how long.
+   * @param options The end of the wait, the limit and what met it, the HTTP
+   *   status (0 when the request was never sent because a backoff was already
+   *   in force) and the cause.
+   */
+  constructor(
+    message: string,
+    options: {
+      until: string;
+      limit: GitHubRateLimit;
+      reason: string;
+      status: number;
+      cause?: unknown;
+    },
+  ) {
+    super(message, {
+      status: options.status,
+      hint:
+        `GitHub's ${options.limit} rate limit: Alfred sends no GitHub request until ${options.until}, ` +
+        "then the next firing finishes what this one left. Nothing to do unless it repeats every hour " +
+        "(then fire the agents less often, or give them separate tokens).",
+      cause: options.cause,
+    });
+    this.name = "GitHubBackoffError";
+    this.until = options.until;
+    this.limit = options.limit;
+    this.reason = options.reason;
+  }
+
+  /** The one line a firing stopped by the backoff prints on standard output. */
+  get sentinel(): string {
+    return githubBackoffLine(this.until, this.reason);
+  }
+}
+
+/**
+ * The GitHub backoff that stopped some work, found in an error or the chain of
+ * its causes (pure): code that wraps errors must not hide a deliberate stop.
+ *
+ * @param error Anything thrown.
+ * @returns The backoff, or `undefined`.
+ */
+export function githubBackoffIn(error: unknown): GitHubBackoffError | undefined {
+  for (let cause = error, depth = 0; cause && depth < 8; depth++) {
+    if (cause instanceof GitHubBackoffError) return cause;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * The sentinel line of a firing stopped by a GitHub backoff (pure).
+ *
+ * @param until When requests may be sent again (ISO).
+ * @param reason Why, e.g. `secondary rate limit`.
+ * @returns `[AGENT-GITHUB-BACKOFF] until <until> (<reason>)`.
+ */
+export function githubBackoffLine(until: string, reason: string): string {
+  return `[AGENT-GITHUB-BACKOFF] until ${until} (${reason})`;
+}
+
 /**
  * Formats an error for the operator: the message, then the hint, and the stack
  * only when `debug` is set.

@@ -35,6 +35,7 @@ export const Outcome = z.enum([
   "crashed",
   "auto-paused",
   "dry-run",
+  "github-backoff",
 ]);
 /** One of {@linkcode Outcome}. */
 export type Outcome = z.infer<typeof Outcome>;

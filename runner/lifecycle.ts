@@ -4,8 +4,10 @@
  * it, notify, and release the lock. Loaded lazily by runner/fire.ts.
  *
  * Every step that can stop the firing on purpose prints one sentinel line and
- * returns 0: `[AGENT-GLOBAL-BLOCKED]`, `[AGENT-PAUSED]`, `[AGENT-LOCKED]`,
- * `[AGENT-DISABLED]`, `[AGENT-AUTO-PAUSED]`, `[AGENT-DRY-RUN]`.
+ * returns 0: `[AGENT-GLOBAL-BLOCKED]`, `[AGENT-PAUSED]`, `[AGENT-GITHUB-BACKOFF]`,
+ * `[AGENT-LOCKED]`, `[AGENT-DISABLED]`, `[AGENT-AUTO-PAUSED]`, `[AGENT-DRY-RUN]`.
+ *
+ * No stack trace reaches the firing's output or its log unless `--debug` is given.
  *
  * @module
  */
@@ -22,7 +24,17 @@ import { type AgentConfig, type FleetConfig, loadFleetConfig } from "./config.ts
 import type { Coordination } from "./coordination/coordination.ts";
 import type { FiringNotes, LessonStore } from "./memory/store.ts";
 import { repoOfIssue } from "./memory/store.ts";
-import { AlfredError, exitCodeOf, formatError, StateCorruptError } from "./errors.ts";
+import {
+  AlfredError,
+  ConfigError,
+  exitCodeOf,
+  formatError,
+  githubBackoffIn,
+  githubBackoffLine,
+  StateCorruptError,
+} from "./errors.ts";
+import { isBackoffActive, tokenKey } from "./github/backoff.ts";
+import { resolveToken } from "./github/token.ts";
 import { type FiringEvent, newFiringId, type Outcome, recordFiring } from "./events.ts";
 import { verdictLine } from "./guard.ts";
 import type { LockRecord } from "./lock.ts";
@@ -89,6 +101,7 @@ export function tallyOf(outcome: Outcome): FiringTally {
     case "partial":
     case "dry-run":
     case "auto-paused":
+    case "github-backoff":
       return "neutral";
     default:
       return "failure";
@@ -186,7 +199,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
     const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
     if (started) {
       const fileOnly = openAgentLog(layout, codename, { now, firingId, echo: null, redact });
-      await fileOnly.error(formatError(error, { debug: true }));
+      await fileOnly.error(formatError(error, { debug: options.debug }));
     }
     stderr(formatError(error, { debug: options.debug }));
     return exitCodeOf(error);
@@ -246,7 +259,15 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     }
   }
   const agent = await options.loadAgent();
-  const host = Deno.hostname();
+  const host = hostNameOf(options.env);
+  const githubToken = once(() => resolveToken(options.env));
+  if (agent.github) {
+    const backoff = await githubBackoffOf(coordination, { githubToken, now: startedAt, log });
+    if (backoff) {
+      stdout(githubBackoffLine(backoff.until, backoff.reason));
+      return 0;
+    }
+  }
   const attempt = await coordination.acquireLock(codename, {
     pid: Deno.pid,
     host,
@@ -355,6 +376,8 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
       recordWarning: (warning) => void warnings.add(warning),
       recallLessons: (query) => memory.recall({ ...query, codename }),
       recordNotes: (notes) => engineNotes.push(notes),
+      githubToken,
+      githubBackoff: coordination.githubBackoff,
       recordNotice: (notice) => extraNotices.push(notice),
       async progress(step) {
         const text = redact(step.text);
@@ -386,19 +409,19 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     } catch (thrown) {
       const { describePermissionDenial } = await import("./permission_error.ts");
       const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
-      await log.error(`work failed: ${formatError(error, { debug: true })}`);
-      result = {
-        outcome: "failure",
-        turns: 0,
-        costUsd: 0,
-        error: error instanceof Error ? error.message : String(error),
-        notice: {
-          severity: "error",
-          agent: codename,
-          title: "firing failed",
-          text: error instanceof Error ? error.message : String(error),
-        },
-      };
+      const stop = githubBackoffIn(error);
+      if (stop) {
+        stdout(stop.sentinel);
+        await log.warn(`stopped: ${formatError(stop, { debug: options.debug })}`);
+        result = { outcome: "github-backoff", turns: 0, costUsd: 0, error: stop.message };
+      } else {
+        result = failedWork(codename, error);
+        await log.error(`work failed: ${formatError(error, { debug: options.debug })}`);
+      }
+    }
+    if (result.outcome === "github-backoff" && result.notice) {
+      // A backoff is not actionable: no Slack message.
+      result = { ...result, notice: undefined };
     }
     result = {
       ...result,
@@ -468,6 +491,64 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
   } finally {
     await attempt.lock.release();
   }
+}
+
+/** The result of a firing whose work threw (other than a GitHub backoff). */
+function failedWork(codename: string, error: unknown): WorkResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    outcome: "failure",
+    turns: 0,
+    costUsd: 0,
+    error: message,
+    notice: { severity: "error", agent: codename, title: "firing failed", text: message },
+  };
+}
+
+/**
+ * The name of this host in markers and lock records: `ALFRED_HOST`, else the
+ * system's host name. Set `ALFRED_HOST` when several ALFRED_HOMEs share a
+ * machine and must look like separate hosts (a claim of a dead firing "on this
+ * host" is released at once).
+ *
+ * @param env Reads `ALFRED_HOST`.
+ * @returns The host name.
+ * @throws {ConfigError} when `ALFRED_HOST` holds whitespace or `--` (markers could not carry it).
+ */
+export function hostNameOf(env: EnvReader): string {
+  const explicit = env("ALFRED_HOST");
+  if (explicit === undefined || explicit === "") return Deno.hostname();
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(explicit) || explicit.includes("--")) {
+    throw new ConfigError(`ALFRED_HOST must be a host name (got "${explicit}")`, {
+      hint: "Use letters, digits, dots, dashes and underscores (no `--`), or unset it.",
+    });
+  }
+  return explicit;
+}
+
+/** Calls `fn` once and keeps its promise. */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => result ??= fn();
+}
+
+/**
+ * The GitHub backoff of this firing's token, when one holds at `now`. A
+ * missing token is not a backoff (the work reports it).
+ */
+async function githubBackoffOf(
+  coordination: Coordination,
+  options: { githubToken: () => Promise<string>; now: Date; log: Logger },
+): Promise<{ until: string; reason: string } | undefined> {
+  let token: string;
+  try {
+    token = await options.githubToken();
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+  const entry = await coordination.githubBackoff.read(await tokenKey(token));
+  return isBackoffActive(entry, options.now) ? entry : undefined;
 }
 
 /**

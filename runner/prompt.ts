@@ -20,9 +20,8 @@
  */
 import { z } from "zod";
 import type { GitHubClient } from "./github/client.ts";
-import { GitHubApiError } from "./github/client.ts";
 import { hasMarkerShape } from "./github/markers.ts";
-import { type IssueRef, listComments, repoString } from "./github/rest.ts";
+import { callApi, type IssueRef, listComments, repoString } from "./github/rest.ts";
 
 /** Most characters of the issue body kept. */
 export const MAX_BODY_CHARS = 20_000;
@@ -198,37 +197,23 @@ const IssueBody = z.object({
  * @throws {GitHubApiError} when a request fails after retries.
  */
 export async function loadIssueText(client: GitHubClient, issue: IssueRef): Promise<IssueText> {
-  let data: unknown;
-  try {
-    data = (await client.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
-      owner: issue.repo.owner,
-      repo: issue.repo.name,
-      issue_number: issue.number,
-    })).data;
-  } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    throw new GitHubApiError(
-      `GitHub get issue ${repoString(issue.repo)}#${issue.number} failed: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { status: typeof status === "number" ? status : 0, cause: error },
-    );
-  }
-  const parsed = IssueBody.safeParse(data);
-  if (!parsed.success) {
-    throw new GitHubApiError(
-      `GitHub get issue ${repoString(issue.repo)}#${issue.number} replied with an unexpected body`,
-      { status: 0 },
-    );
-  }
+  const found = await callApi(`get issue ${repoString(issue.repo)}#${issue.number}`, {
+    schema: IssueBody,
+    run: async () =>
+      (await client.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+        owner: issue.repo.owner,
+        repo: issue.repo.name,
+        issue_number: issue.number,
+      })).data,
+  });
   const comments = (await listComments(client, issue))
     .filter((comment) => !hasMarkerShape(comment.body))
     .map((comment) => ({ author: comment.user?.login ?? "ghost", body: comment.body }));
   return {
     repo: repoString(issue.repo),
     number: issue.number,
-    title: parsed.data.title,
-    body: parsed.data.body,
+    title: found.title,
+    body: found.body,
     comments,
   };
 }

@@ -52,7 +52,13 @@ export const Report = z.strictObject({
 /** A parsed report. */
 export type Report = z.infer<typeof Report>;
 
-const DID_NOT_WORK = new Set<string>(["idle", "silent", "dry-run", "auto-paused"]);
+const DID_NOT_WORK = new Set<string>([
+  "idle",
+  "silent",
+  "dry-run",
+  "auto-paused",
+  "github-backoff",
+]);
 const SUCCEEDED = new Set<string>(["success", "already-implemented"]);
 
 /**

@@ -232,9 +232,8 @@ for (const [what, reply, expected] of errorCases) {
 
 Deno.test("real claude: a stalled stream is ended by our timeout with the whole tree killed", async () => {
   await using w = await world([{ kind: "stall" }]);
-  const started = performance.now();
+  // A stalled stream never ends by itself: `timedOut` proves our timeout ended it.
   const outcome = await run(w, { timeoutMs: 3_000 });
-  assert.ok(performance.now() - started < 8_000);
   assert.equal(outcome.classification.outcome, "timeout");
   const attempt = outcome.attempts[0];
   assert.equal(attempt.process.timedOut, true);

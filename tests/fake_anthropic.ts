@@ -79,6 +79,12 @@ export interface FakeAnthropicOptions {
   replies?: ScriptedReply[];
   /** What to answer when the queue is empty. Default: a 500 `api_error`. */
   whenEmpty?: ScriptedReply;
+  /**
+   * Chooses the reply from the request itself, before the queue is looked at
+   * (`undefined` falls back to the queue): a script per conversation, for
+   * several engines talking to one fake at once.
+   */
+  reply?: (request: RecordedRequest) => ScriptedReply | undefined;
 }
 
 const DEFAULT_USAGE: FakeUsage = { input_tokens: 100, output_tokens: 20 };
@@ -116,7 +122,7 @@ export function startFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnth
       // the next reply too, answered as one JSON message.
       requests.push(recorded);
       messageCount++;
-      const reply = queue.shift() ?? options.whenEmpty ??
+      const reply = options.reply?.(recorded) ?? queue.shift() ?? options.whenEmpty ??
         { kind: "error", status: 500, type: "api_error", message: "fake: no scripted reply left" };
       const model = body?.model ?? "claude-fake";
       if (!body?.stream && (reply.kind === "text" || reply.kind === "tool_use")) {

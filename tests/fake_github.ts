@@ -11,6 +11,7 @@ import {
   type GitHubClient,
   type GitHubClientOptions,
 } from "../runner/github/client.ts";
+import { type FakeClock, fakeClock } from "./fake_clock.ts";
 
 /** One label of the fake repository. */
 export interface FakeLabel {
@@ -120,8 +121,15 @@ export type Fault =
   | { kind: "502" }
   /** Do the write, then reply 502 (the client cannot know it happened). */
   | { kind: "502-after" }
-  /** Reply 403 "secondary rate limit" with `retry-after` seconds. */
-  | { kind: "secondary"; retryAfter: number }
+  /** Reply 403 "secondary rate limit", with `retry-after` seconds when given (GitHub may omit it). */
+  | { kind: "secondary"; retryAfter?: number }
+  /** Reply 403 "API rate limit exceeded": `x-ratelimit-remaining: 0`, reset this many seconds on. */
+  | { kind: "primary"; resetInS: number }
+  /**
+   * Never answer in time: the write is done first when `applied`. How the
+   * client learns of it follows {@linkcode FakeGitHubOptions.timeouts}.
+   */
+  | { kind: "timeout"; applied: boolean }
   /** Do the request, then wait this long before replying (for client timeouts). */
   | { kind: "slow"; ms: number }
   /** Hold the request without doing it until the fake closes (the client may die meanwhile). */
@@ -135,6 +143,8 @@ export interface FaultContext {
   route: string;
   /** How many requests the fake had before this one. */
   index: number;
+  /** The `x-fake-client` header, when the client names itself (per-client fault streams). */
+  client?: string;
 }
 
 /** One recorded request and reply, for counting and for the contract test. */
@@ -159,8 +169,16 @@ export interface FakeGitHubOptions {
   appToken?: boolean;
   /** Decides a fault per request. Default: none. */
   fault?: (context: FaultContext) => Fault | undefined;
-  /** The fake's clock, for created/updated times. Default: real time. */
+  /** The fake's clock, for created/updated times and rate-limit resets. Default: real time. */
   now?: () => Date;
+  /**
+   * How a `timeout` fault reaches the client: `hang` holds the reply until the
+   * client gives up (a real timeout, for real processes); `signal` answers at
+   * once with the header `x-fake-timeout`, which {@linkcode injectedTimeouts}
+   * turns into a timeout on the client side, so no test waits on a timer.
+   * Default `hang`.
+   */
+  timeouts?: "hang" | "signal";
 }
 
 /** The running fake. */
@@ -173,6 +191,8 @@ export interface FakeGitHub extends AsyncDisposable {
   readonly unexpected: string[];
   /** Rate limit remaining (starts at 5000). */
   readonly rateRemaining: () => number;
+  /** Faults injected so far, by kind (`502`, `502-after`, `secondary`, `primary`, `timeout`, …). */
+  readonly faults: Record<string, number>;
   /** Replaces the fault decision. */
   setFault(fault: FakeGitHubOptions["fault"]): void;
   /** Creates an issue (opened by `login`, default `operator`); returns its number. */
@@ -259,6 +279,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   let nextId = 1000;
   let requestIndex = 0;
   let base = "";
+  const faults: Record<string, number> = {};
   const closing = new AbortController();
 
   const repoData = (key: string): RepoData => {
@@ -945,7 +966,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     "x-ratelimit-limit": String(RATE_LIMIT),
     "x-ratelimit-remaining": String(RATE_LIMIT - used),
     "x-ratelimit-used": String(used),
-    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-reset": String(Math.floor(now().getTime() / 1000) + 3600),
     "x-ratelimit-resource": "core",
   });
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -983,34 +1004,68 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         record(401, undefined, false);
         return json(401, { message: "Bad credentials" });
       }
-      const injected = fault?.({ method: request.method, route: routeName, index });
+      const client = request.headers.get("x-fake-client") ?? undefined;
+      const injected = fault?.({ method: request.method, route: routeName, index, client });
+      if (injected) faults[injected.kind] = (faults[injected.kind] ?? 0) + 1;
+      // Held until the fake closes (the client gives up on its own clock meanwhile).
+      const heldUntilGone = () =>
+        new Promise<void>((resolve) => {
+          if (closing.signal.aborted) return resolve();
+          closing.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
       if (injected?.kind === "502") {
         record(502, undefined, true);
         return json(502, { message: "Server Error" });
       }
       if (injected?.kind === "hang") {
-        await new Promise<void>((resolve) => {
-          if (closing.signal.aborted) return resolve();
-          closing.signal.addEventListener("abort", () => resolve(), { once: true });
-        });
+        await heldUntilGone();
         return json(503, { message: "fake: hung request ended" });
       }
       if (injected?.kind === "secondary") {
         record(403, undefined, true);
         return json(403, {
           message:
-            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-          documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
-        }, { "retry-after": String(injected.retryAfter) });
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
+          documentation_url:
+            "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        }, injected.retryAfter === undefined ? {} : { "retry-after": String(injected.retryAfter) });
+      }
+      if (injected?.kind === "primary") {
+        record(403, undefined, false);
+        return json(403, {
+          message: "API rate limit exceeded for user ID 42.",
+          documentation_url:
+            "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-rate-limits",
+        }, {
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-used": String(RATE_LIMIT),
+          "x-ratelimit-reset": String(Math.ceil(now().getTime() / 1000) + injected.resetInS),
+        });
       }
       const text = request.method === "GET" || request.method === "DELETE"
         ? ""
         : await request.text();
+      const timeout = injected?.kind === "timeout" ? injected : undefined;
+      if (timeout && !timeout.applied) {
+        if (options.timeouts === "signal") {
+          return json(504, { message: "fake: timed out" }, { "x-fake-timeout": "not-applied" });
+        }
+        await heldUntilGone();
+        return json(503, { message: "fake: timed-out request ended" });
+      }
       const body = text ? JSON.parse(text) : undefined;
       const reply = found.r.handle(found.match!.slice(1), url, body);
       if (injected?.kind === "502-after") {
         record(502, undefined, true);
         return json(502, { message: "Server Error" });
+      }
+      if (timeout) {
+        record(reply.status, reply.body, true);
+        if (options.timeouts === "signal") {
+          return json(504, { message: "fake: timed out" }, { "x-fake-timeout": "applied" });
+        }
+        await heldUntilGone();
+        return json(503, { message: "fake: timed-out request ended" });
       }
       if (injected?.kind === "slow") {
         await new Promise((resolve) => setTimeout(resolve, injected.ms));
@@ -1045,6 +1100,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     exchanges,
     unexpected,
     rateRemaining: () => RATE_LIMIT - used,
+    faults,
     setFault(next) {
       fault = next;
     },
@@ -1156,8 +1212,14 @@ export interface RandomFaultOptions {
   p502After?: number;
   /** Probability of a secondary-rate-limit 403. */
   pSecondary?: number;
-  /** Its retry-after in seconds (scaled by the client's retry unit). */
-  retryAfter?: number;
+  /** Its retry-after in seconds (scaled by the client's retry unit); `null` omits the header. */
+  retryAfter?: number | null;
+  /** Probability of a primary-rate-limit 403 (limit used up). */
+  pPrimary?: number;
+  /** Seconds until the primary limit resets. */
+  primaryResetS?: number;
+  /** Probability of a request that never answers in time (half of them after the write is done). */
+  pTimeout?: number;
   /** Probability of a slow reply. */
   pSlow?: number;
   /** How slow. */
@@ -1166,6 +1228,9 @@ export interface RandomFaultOptions {
 
 /**
  * A seeded fault decision: each request draws one number and maybe one fault.
+ * A request naming its client (`x-fake-client`, see {@linkcode injectedTimeouts})
+ * draws from that client's own stream, so each client meets the same faults
+ * in the same order however the requests of concurrent clients interleave.
  *
  * @param options Seed and probabilities.
  * @returns A function for {@linkcode FakeGitHubOptions.fault}.
@@ -1173,47 +1238,110 @@ export interface RandomFaultOptions {
 export function randomFaults(
   options: RandomFaultOptions,
 ): (context: FaultContext) => Fault | undefined {
-  let state = options.seed >>> 0;
-  const next = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  const streams = new Map<string, () => number>();
+  const streamOf = (client: string) => {
+    let stream = streams.get(client);
+    if (!stream) {
+      stream = seededRandom(
+        options.seed + [...client].reduce((h, c) => h * 31 + c.charCodeAt(0), 0),
+      );
+      streams.set(client, stream);
+    }
+    return stream;
   };
-  const { p502 = 0, p502After = 0, pSecondary = 0, pSlow = 0, retryAfter = 1, slowMs = 200 } =
-    options;
+  const {
+    p502 = 0,
+    p502After = 0,
+    pSecondary = 0,
+    pPrimary = 0,
+    pTimeout = 0,
+    pSlow = 0,
+    retryAfter = 1,
+    primaryResetS = 2,
+    slowMs = 200,
+  } = options;
   return (context) => {
+    const next = streamOf(context.client ?? "");
     let roll = next();
     if ((roll -= p502) < 0) return { kind: "502" };
     if (context.method !== "GET" && (roll -= p502After) < 0) return { kind: "502-after" };
-    if ((roll -= pSecondary) < 0) return { kind: "secondary", retryAfter };
+    if ((roll -= pSecondary) < 0) {
+      return retryAfter === null ? { kind: "secondary" } : { kind: "secondary", retryAfter };
+    }
+    if ((roll -= pPrimary) < 0) return { kind: "primary", resetInS: primaryResetS };
+    if ((roll -= pTimeout) < 0) return { kind: "timeout", applied: next() < 0.5 };
     if ((roll -= pSlow) < 0) return { kind: "slow", ms: slowMs };
     return undefined;
   };
 }
 
 /**
- * A client for the fake with every wait shrunk to milliseconds: no write
- * spacing, a retry "second" of 1 ms, and a 1 s timeout per attempt.
+ * A deterministic generator of numbers in [0, 1) (mulberry32).
+ *
+ * @param seed The seed.
+ * @returns The next number, each call.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A fetch for an in-process client of a fake started with `timeouts: "signal"`:
+ * it names the client (`x-fake-client`, for per-client fault streams) and
+ * turns the fake's timeout signal into the error a real timeout raises
+ * (`TimeoutError`), with no timer involved.
+ *
+ * @param client The client's name.
+ * @param options The fetch to wrap (default `globalThis.fetch`).
+ * @returns The fetch.
+ */
+export function injectedTimeouts(
+  client: string,
+  options: { fetch?: typeof fetch } = {},
+): typeof fetch {
+  const inner = options.fetch ?? globalThis.fetch;
+  return async (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("x-fake-client", client);
+    const response = await inner(input, { ...init, headers });
+    if (response.headers.has("x-fake-timeout")) {
+      await response.body?.cancel();
+      throw new DOMException("Signal timed out.", "TimeoutError");
+    }
+    return response;
+  };
+}
+
+/**
+ * A client for the fake with no wall-clock waits: no write spacing, and every
+ * retry or rate-limit wait taken on a fake clock (a fresh one unless `clock`
+ * is given), so no test waits on a timer.
  *
  * @param fake The running fake.
- * @param options Overrides of the client options.
+ * @param options Overrides of the client options, and the clock to share.
  * @returns The client.
  */
 export function fakeClient(
   fake: FakeGitHub,
-  options: Partial<GitHubClientOptions> = {},
+  options: Partial<GitHubClientOptions> & { clock?: FakeClock } = {},
 ): Promise<GitHubClient> {
+  const { clock = fakeClock(new Date()), ...rest } = options;
   const env = (name: string) => (name === "ALFRED_GITHUB_API_URL" ? fake.url : undefined);
   return createGitHubClient({
     env,
     token: "test-token",
     writeSpacingMs: 0,
     notificationSpacingMs: 0,
-    retryUnitMs: 1,
-    timeoutMs: 1_000,
-    ...options,
+    timeoutMs: 30_000,
+    now: clock.now,
+    sleep: clock.sleep,
+    ...rest,
   });
 }

@@ -80,12 +80,12 @@ Deno.test("an idle pick is one request, and the next firing's poll is answered 3
   const first = await fakeClient(fake, { etagFile });
   assert.deepEqual(await pickIssue(first, REPO, { queue: QUEUE }), undefined);
   await first.flush();
-  assert.deepEqual(first.stats, { requests: 1, notModified: 0 });
+  assert.deepEqual(first.stats, { requests: 1, notModified: 0, rateLimited: 0, retried: 0 });
 
   const rateBefore = fake.rateRemaining();
   const second = await fakeClient(fake, { etagFile });
   assert.deepEqual(await pickIssue(second, REPO, { queue: QUEUE }), undefined);
-  assert.deepEqual(second.stats, { requests: 1, notModified: 1 });
+  assert.deepEqual(second.stats, { requests: 1, notModified: 1, rateLimited: 0, retried: 0 });
   assert.deepEqual(fake.rateRemaining(), rateBefore);
   assert.deepEqual(fake.exchanges.at(-1)?.status, 304);
 
@@ -220,6 +220,7 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
   const before = { ...client.stats };
   assert.deepEqual(await sweep("2026-11-27T14:05:00Z"), []);
   assert.deepEqual(client.stats, {
+    ...before,
     requests: before.requests + 1,
     notModified: before.notModified + 1,
   });

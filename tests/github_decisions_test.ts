@@ -5,6 +5,7 @@ import {
   raceVerdict,
   releaseTransition,
   sweepVerdict,
+  unfinishedMove,
 } from "../runner/github/claims.ts";
 import { LABELS } from "../runner/github/labels.ts";
 import type { Marker } from "../runner/github/markers.ts";
@@ -172,7 +173,7 @@ Deno.test("sweep verdicts: alive kept, own dead at once, foreign only when stale
   ];
   for (const [name, input, expected] of cases) {
     const verdict = sweepVerdict(input);
-    assert.equal(verdict.action === "keep" ? "keep" : verdict.reason, expected, name);
+    assert.equal(verdict.action === "release" ? verdict.reason : verdict.action, expected, name);
   }
   const third = claimState(
     seq(
@@ -195,6 +196,80 @@ Deno.test("sweep verdicts: alive kept, own dead at once, foreign only when stale
   const repaired = sweepVerdict({ ...base, state: afterPr, alive: false });
   assert.ok(repaired.action === "release");
   assert.equal(repaired.transition.label, LABELS.prOpen);
+});
+
+Deno.test("a posted release's label move is finished at once; the orphan grace is only for no marker", () => {
+  const now = new Date("2026-11-27T12:00:00Z");
+  const fresh = new Date("2026-11-27T11:59:00Z");
+  const quiet = new Date("2026-11-27T11:00:00Z");
+  const IN = LABELS.inFlight;
+  const toPr = { ...release("a", "success"), transition: LABELS.prOpen } as Marker;
+  const cases: [string, Marker[], string[], Date, string][] = [
+    ["release to pr-open posted, nothing moved", [claim("a"), toPr], [IN], fresh, "finish"],
+    [
+      "release to the queue posted, queue added",
+      [claim("a"), release("a", "failure")],
+      [IN, Q],
+      fresh,
+      "finish",
+    ],
+    ["stale release posted, nothing moved", [claim("a"), stale("a")], [IN], fresh, "finish"],
+    [
+      "release to pr-open, queued again by a human (a claim may be starting)",
+      [claim("a"), toPr],
+      [IN, Q],
+      fresh,
+      "keep",
+    ],
+    ["the same, quiet for the grace period", [claim("a"), toPr], [IN, Q], quiet, "orphan-label"],
+    ["no marker at all, fresh", [], [IN, Q], fresh, "keep"],
+    ["no marker at all, quiet", [], [IN, Q], quiet, "orphan-label"],
+    ["a claim holds it", [claim("a", "laptop")], [IN], fresh, "keep"],
+  ];
+  for (const [name, markers, labels, updatedAt, expected] of cases) {
+    const verdict = sweepVerdict({
+      state: claimState(seq(...markers)),
+      labels,
+      updatedAt,
+      now,
+      host: "studio",
+      alive: false,
+    });
+    assert.equal(verdict.action === "release" ? verdict.reason : verdict.action, expected, name);
+  }
+  const finished = sweepVerdict({
+    state: claimState(seq(claim("a"), toPr)),
+    labels: [IN],
+    updatedAt: fresh,
+    now,
+    host: "studio",
+    alive: false,
+  });
+  assert.deepEqual(finished, { action: "finish", label: LABELS.prOpen });
+  const requeued = sweepVerdict({
+    state: claimState(seq(claim("a"), toPr)),
+    labels: [IN, Q],
+    updatedAt: quiet,
+    now,
+    host: "studio",
+    alive: false,
+  });
+  assert.ok(requeued.action === "release");
+  assert.equal(requeued.transition.label, Q, "a human queued it again: back to the queue");
+});
+
+Deno.test("the move a half-done transition owes: none while held, the release's label, or the queue for an own claim", () => {
+  const IN = LABELS.inFlight;
+  const held = claimState(seq(claim("a")));
+  assert.equal(unfinishedMove(held, [IN], { claimAttempt: true }), undefined);
+  const released = claimState(seq(claim("a"), release("a", "failure")));
+  assert.equal(unfinishedMove(released, [IN, Q], { claimAttempt: false }), Q);
+  assert.equal(unfinishedMove(released, [Q], { claimAttempt: false }), undefined, "already moved");
+  const nothing = claimState([]);
+  assert.equal(unfinishedMove(nothing, [IN, Q], { claimAttempt: false }), undefined);
+  assert.equal(unfinishedMove(nothing, [IN, Q], { claimAttempt: true }), Q);
+  const yielded = claimState(seq(claim("a"), yieldTo("a", "none")));
+  assert.equal(unfinishedMove(yielded, [IN, Q], { claimAttempt: true, queue: Q }), Q);
 });
 
 Deno.test("only queued issues without sticky or taken labels are pickable", () => {

@@ -1,17 +1,33 @@
+/**
+ * The claim protocol under GitHub faults, deterministically: faults come from
+ * per-client seeded streams, timeouts are injected (the fake signals them and
+ * the client raises the timeout error at once), and every wait runs on a fake
+ * clock. No verdict here depends on how fast the machine is.
+ */
 import assert from "node:assert/strict";
 import {
   ClaimError,
   claimIssue,
   claimState,
+  completeTransition,
   markersOf,
   releaseClaim,
   sweepStaleClaims,
 } from "../runner/github/claims.ts";
-import { GitHubApiError } from "../runner/github/client.ts";
+import { openOrReusePull } from "../runner/delivery.ts";
+import { GitHubApiError, GitHubBackoffError } from "../runner/errors.ts";
 import { LABELS } from "../runner/github/labels.ts";
 import { listComments } from "../runner/github/rest.ts";
-import { fakeClient, type FaultContext, randomFaults, startFakeGitHub } from "./fake_github.ts";
+import { memoryJournal } from "../runner/github/transitions.ts";
+import { fakeClock } from "./fake_clock.ts";
 import { alfredTrust } from "./helpers.ts";
+import {
+  fakeClient,
+  type FaultContext,
+  injectedTimeouts,
+  randomFaults,
+  startFakeGitHub,
+} from "./fake_github.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();
@@ -22,41 +38,53 @@ const QUEUE = LABELS.implement;
 const FINAL_LABELS: string[] = [QUEUE, LABELS.prOpen, LABELS.needsHumanScope];
 
 /**
- * Ten firings race for one issue while the fake injects faults; the winner then
- * releases (success or failure) while faults continue. Afterwards, with faults
- * off, one sweep by a host that sees every firing dead must leave the issue in
- * exactly one resting state: never stuck in flight, never held by two.
+ * Ten firings on ten hosts race for one issue while the fake injects 502s
+ * (before and after the write), secondary rate limits and timeouts (before
+ * and after the write); the winner then releases while faults continue. Then,
+ * faults off, each host's next firing completes what its journal holds, and
+ * one sweep runs. The issue must rest in exactly one state: never stuck in
+ * flight, never held by two.
  */
-async function raceUnderFaults(seed: number): Promise<{ claimed: number; errors: number }> {
+async function raceUnderFaults(seed: number) {
   await using fake = startFakeGitHub({
+    timeouts: "signal",
+    now: () => new Date("2026-11-27T09:20:00Z"),
     fault: randomFaults({
       seed,
       p502: 0.12,
       p502After: 0.08,
       pSecondary: 0.08,
       retryAfter: 2,
-      pSlow: 0.06,
-      slowMs: 250,
+      pTimeout: 0.06,
     }),
   });
   const number = fake.addIssue(REPO_S, { title: "Flaky network", labels: [QUEUE] });
-  const clients = await Promise.all(
-    Array.from({ length: 10 }, () => fakeClient(fake, { retries: 1, timeoutMs: 100 })),
+  const hosts = await Promise.all(
+    Array.from({ length: 10 }, async (_, n) => ({
+      client: await fakeClient(fake, {
+        retries: 1,
+        clock: fakeClock("2026-11-27T09:15:00Z"),
+        fetch: injectedTimeouts(`host-${n}`),
+      }),
+      journal: memoryJournal(),
+    })),
   );
-  let errors = 0;
-  const results = await Promise.all(clients.map(async (client, n) => {
+  const counts = { errors: 0, stops: 0, completed: 0 };
+  const results = await Promise.all(hosts.map(async ({ client, journal }, n) => {
     try {
       return await claimIssue(client, { repo: REPO, number }, {
         codename: "lucius",
         firing: `20261127T0915${n}0000Z-seed${seed}`,
         host: `host-${n}`,
         queue: QUEUE,
-        trusted: TRUSTED,
         now: () => new Date(`2026-11-27T09:15:0${n}.000Z`),
+        trusted: TRUSTED,
+        journal,
       });
     } catch (error) {
-      assert.ok(error instanceof ClaimError, `unexpected ${error}`);
-      errors++;
+      if (error instanceof GitHubBackoffError) counts.stops++;
+      else assert.ok(error instanceof ClaimError, `seed ${seed}: unexpected ${error}`);
+      counts.errors++;
       return undefined;
     }
   }));
@@ -66,25 +94,37 @@ async function raceUnderFaults(seed: number): Promise<{ claimed: number; errors:
   assert.ok(claimed.length <= 1, `seed ${seed}: ${claimed.length} firings hold the issue`);
   for (const { ticket, n } of claimed) {
     try {
-      await releaseClaim(clients[n], ticket, {
+      await releaseClaim(hosts[n].client, ticket, {
         outcome: seed % 2 ? "success" : "failure",
         transitionTo: seed % 2 ? LABELS.prOpen : undefined,
         now: () => new Date("2026-11-27T10:00:00Z"),
+        journal: hosts[n].journal,
       });
     } catch (error) {
-      assert.ok(error instanceof GitHubApiError, `unexpected ${error}`);
-      errors++;
+      assert.ok(error instanceof GitHubApiError, `seed ${seed}: unexpected ${error}`);
+      if (error instanceof GitHubBackoffError) counts.stops++;
+      counts.errors++;
     }
   }
 
   fake.setFault(undefined);
+  // The next firing on each host completes what that host's journal holds.
+  for (const { journal } of hosts) {
+    const next = await fakeClient(fake, { clock: fakeClock("2026-11-27T11:00:00Z") });
+    for (const pending of journal.pending()) {
+      await completeTransition(next, pending, {
+        now: () => new Date("2026-11-27T11:00:00Z"),
+        trusted: TRUSTED,
+      });
+      counts.completed++;
+    }
+  }
   const repair = await fakeClient(fake);
   await sweepStaleClaims(repair, REPO, {
     codename: "lucius",
     firing: `20261127T1500000000Z-sweep${seed}`,
     host: "repair-host",
     now: () => new Date("2026-11-27T15:00:00Z"),
-    orphanGraceMs: 0,
     isFiringAlive: () => false,
     trusted: () => Promise.resolve(TRUSTED),
   });
@@ -98,49 +138,73 @@ async function raceUnderFaults(seed: number): Promise<{ claimed: number; errors:
   const resting = issue.labels.filter((label) => FINAL_LABELS.includes(label));
   assert.equal(resting.length, 1, `seed ${seed}: labels ${issue.labels}`);
   assert.deepEqual(fake.unexpected, []);
-  return { claimed: claimed.length, errors };
+  return { claimed: claimed.length, ...counts, faults: fake.faults };
 }
 
 Deno.test("random 502s, secondary rate limits and timeouts never leave a claim stuck or doubled", async () => {
   let claimedRuns = 0;
   let errors = 0;
-  for (let seed = 1; seed <= 8; seed++) {
+  let stops = 0;
+  let completed = 0;
+  const faults: Record<string, number> = {};
+  for (let seed = 1; seed <= 12; seed++) {
     const result = await raceUnderFaults(seed);
     claimedRuns += result.claimed;
     errors += result.errors;
+    stops += result.stops;
+    completed += result.completed;
+    for (const [kind, n] of Object.entries(result.faults)) faults[kind] = (faults[kind] ?? 0) + n;
   }
   // The faults bite (some claims fail) and the protocol still makes progress.
-  assert.ok(claimedRuns >= 4, `only ${claimedRuns} of 8 races produced a holder`);
+  assert.ok(claimedRuns >= 4, `only ${claimedRuns} of 12 races produced a holder`);
   assert.ok(errors >= 1, "no request failed: the fault injection did not exercise anything");
+  assert.ok(stops >= 1, "no rate limit ever stopped a firing");
+  assert.ok(completed >= 1, "no transition was left for the next firing to complete");
+  for (const kind of ["502", "502-after", "secondary", "timeout"]) {
+    assert.ok((faults[kind] ?? 0) > 0, `no ${kind} fault was injected: ${JSON.stringify(faults)}`);
+  }
 });
 
-Deno.test("a secondary rate limit is retried after retry-after, and a timeout is retried", async () => {
+Deno.test("a secondary rate limit is retried after retry-after, and a timeout is retried, on the clock", async () => {
   const routes: string[] = [];
   let calls = 0;
   await using fake = startFakeGitHub({
+    timeouts: "signal",
     fault: (context: FaultContext) => {
       routes.push(context.route);
       calls++;
       if (calls === 1) return { kind: "secondary", retryAfter: 30 };
-      if (calls === 2) return { kind: "slow", ms: 400 };
+      if (calls === 2) return { kind: "timeout", applied: false };
       return undefined;
     },
   });
   const number = fake.addIssue(REPO_S, { title: "x", labels: [QUEUE] });
-  const client = await fakeClient(fake, { retryUnitMs: 2, timeoutMs: 150 });
-  const started = performance.now();
+  const clock = fakeClock();
+  const client = await fakeClient(fake, { clock, fetch: injectedTimeouts("a") });
   const comments = await listComments(client, { repo: REPO, number });
-  const elapsed = performance.now() - started;
   assert.deepEqual(comments, []);
   assert.equal(calls, 3);
-  assert.ok(elapsed >= 60 + 150, `waited only ${elapsed} ms`); // 30 units of 2 ms, then the timeout
+  // A GET honours retry-after exactly (30 s), then the timeout is retried after 1 s.
+  assert.deepEqual(clock.slept, [30_000, 1_000]);
 
-  // A wait longer than allowed is not taken: the request fails at once.
+  // A wait longer than a firing affords is not taken: the request stops at once,
+  // and the client sends nothing more.
   fake.setFault(() => ({ kind: "secondary", retryAfter: 3600 }));
+  const before = fake.exchanges.length;
   await assert.rejects(
     listComments(client, { repo: REPO, number }),
-    (error) => error instanceof GitHubApiError && error.status === 403,
+    (error) =>
+      error instanceof GitHubBackoffError && error.status === 403 &&
+      Date.parse(error.until) === clock.now() + 3_600_000 &&
+      /^\[AGENT-GITHUB-BACKOFF\] until \S+ \(secondary rate limit on GET /.test(error.sentinel),
   );
+  assert.equal(fake.exchanges.length, before + 1);
+  fake.setFault(undefined);
+  await assert.rejects(
+    listComments(client, { repo: REPO, number }),
+    (error) => error instanceof GitHubBackoffError && error.status === 0,
+  );
+  assert.equal(fake.exchanges.length, before + 1, "nothing is sent after the stop");
 });
 
 Deno.test("a failed claim comment is withdrawn and the labels go back to the queue", async () => {
@@ -152,77 +216,134 @@ Deno.test("a failed claim comment is withdrawn and the labels go back to the que
   });
   const number = fake.addIssue(REPO_S, { title: "x", labels: [QUEUE] });
   const client = await fakeClient(fake, { retries: 1 });
+  const journal = memoryJournal();
   await assert.rejects(
     claimIssue(client, { repo: REPO, number }, {
       codename: "lucius",
       firing: "20261127T091500123Z-a1b2c3",
       host: "studio",
       queue: QUEUE,
-      trusted: TRUSTED,
       now: () => new Date("2026-11-27T09:15:00Z"),
+      trusted: TRUSTED,
+      journal,
     }),
     (error) => error instanceof ClaimError && /labels restored/.test(error.message),
   );
   assert.deepEqual(fake.issue(REPO_S, number).labels, [QUEUE]);
+  assert.deepEqual(journal.pending(), [], "a claim fully withdrawn leaves nothing pending");
   const state = claimState(markersOf(await listComments(client, { repo: REPO, number }), TRUSTED));
   assert.equal(state.holder, undefined);
   assert.equal(state.failedAttempts, 0);
 });
 
-Deno.test("a release cut off half-way is repaired by the next sweep, never left stuck", async () => {
+Deno.test("a release cut off half-way is finished by the next firing from the journal, or by any sweep at once", async () => {
   // Each case lets writes through until `cut` writes have happened, then fails every write.
-  const cases: { name: string; cutAfterClaim: number; expected: string }[] = [
-    { name: "release comment never posted", cutAfterClaim: 0, expected: QUEUE },
-    { name: "release posted, labels not moved", cutAfterClaim: 1, expected: LABELS.prOpen },
-    { name: "release posted, one label moved", cutAfterClaim: 2, expected: LABELS.prOpen },
+  const cases: { name: string; cutAfterClaim: number; expected: string; attempts: number }[] = [
+    {
+      name: "release comment never posted",
+      cutAfterClaim: 0,
+      expected: LABELS.prOpen,
+      attempts: 0,
+    },
+    {
+      name: "release posted, labels not moved",
+      cutAfterClaim: 1,
+      expected: LABELS.prOpen,
+      attempts: 0,
+    },
+    {
+      name: "release posted, one label moved",
+      cutAfterClaim: 2,
+      expected: LABELS.prOpen,
+      attempts: 0,
+    },
   ];
-  for (const { name, cutAfterClaim, expected } of cases) {
-    let writes = 0;
-    let cutAt = Infinity;
-    await using fake = startFakeGitHub({
-      // The fake's clock stands still before the sweep's `now`, whatever the real date.
-      now: () => new Date("2026-11-27T09:30:00Z"),
-      fault: (context) => {
-        if (context.method === "GET") return undefined;
-        return ++writes > cutAt ? { kind: "502" } : undefined;
-      },
-    });
-    const number = fake.addIssue(REPO_S, { title: name, labels: [QUEUE] });
-    const client = await fakeClient(fake, { retries: 1 });
-    const claimed = await claimIssue(client, { repo: REPO, number }, {
-      codename: "lucius",
-      firing: "20261127T091500123Z-a1b2c3",
-      host: "studio",
-      queue: QUEUE,
-      trusted: TRUSTED,
-      now: () => new Date("2026-11-27T09:15:00Z"),
-    });
-    assert.ok(claimed.status === "claimed", name);
-    cutAt = writes + cutAfterClaim;
-    await assert.rejects(
-      releaseClaim(client, claimed.ticket, {
-        outcome: "success",
-        transitionTo: LABELS.prOpen,
-        now: () => new Date("2026-11-27T09:45:00Z"),
-      }),
-      GitHubApiError,
-      name,
-    );
-    assert.ok(fake.issue(REPO_S, number).labels.includes(LABELS.inFlight), name);
-    fake.setFault(undefined);
-    // The next firing on this host: its predecessor is dead, so no 4 h wait.
-    const swept = await sweepStaleClaims(client, REPO, {
-      codename: "lucius",
-      firing: "20261127T100000000Z-d4e5f6",
-      host: "studio",
-      now: () => new Date("2026-11-27T10:00:00Z"),
-      orphanGraceMs: 0,
-      isFiringAlive: () => false,
-      trusted: () => Promise.resolve(TRUSTED),
-    });
-    assert.equal(swept.length, 1, name);
-    const labels = fake.issue(REPO_S, number).labels;
-    assert.ok(!labels.includes(LABELS.inFlight), `${name}: ${labels}`);
-    assert.ok(labels.includes(expected), `${name}: ${labels}`);
+  for (const repairBy of ["journal", "sweep"] as const) {
+    for (const { name, cutAfterClaim, expected } of cases) {
+      let writes = 0;
+      let cutAt = Infinity;
+      await using fake = startFakeGitHub({
+        // The fake's clock stands still, whatever the real date.
+        now: () => new Date("2026-11-27T09:30:00Z"),
+        fault: (context) => {
+          if (context.method === "GET") return undefined;
+          return ++writes > cutAt ? { kind: "502" } : undefined;
+        },
+      });
+      const number = fake.addIssue(REPO_S, { title: name, labels: [QUEUE] });
+      const client = await fakeClient(fake, { retries: 1 });
+      const journal = memoryJournal();
+      const claimed = await claimIssue(client, { repo: REPO, number }, {
+        codename: "lucius",
+        firing: "20261127T091500123Z-a1b2c3",
+        host: "studio",
+        queue: QUEUE,
+        now: () => new Date("2026-11-27T09:15:00Z"),
+        trusted: TRUSTED,
+        journal,
+      });
+      assert.ok(claimed.status === "claimed", name);
+      assert.deepEqual(journal.pending(), [], `${name}: the claim ended`);
+      cutAt = writes + cutAfterClaim;
+      await assert.rejects(
+        releaseClaim(client, claimed.ticket, {
+          outcome: "success",
+          transitionTo: LABELS.prOpen,
+          now: () => new Date("2026-11-27T09:45:00Z"),
+          journal,
+        }),
+        GitHubApiError,
+        name,
+      );
+      assert.ok(fake.issue(REPO_S, number).labels.includes(LABELS.inFlight), name);
+      assert.equal(journal.pending().length, 1, `${name}: the release is pending`);
+      fake.setFault(undefined);
+      const now = () => new Date("2026-11-27T10:00:00Z");
+      if (repairBy === "journal") {
+        // The next firing on this host, whatever its agent: it finishes the release as intended.
+        await completeTransition(client, journal.pending()[0], { now, trusted: TRUSTED });
+      } else if (cutAfterClaim > 0) {
+        // Any firing on any host: a posted release is finished at once (no grace period).
+        const swept = await sweepStaleClaims(client, REPO, {
+          codename: "batman",
+          firing: "20261127T100000000Z-d4e5f6",
+          host: "laptop",
+          now,
+          isFiringAlive: () => false,
+          trusted: () => Promise.resolve(TRUSTED),
+        });
+        assert.deepEqual(swept.map((s) => s.reason), ["unfinished-release"], name);
+      } else {
+        continue; // nothing was posted: only this host's journal knows the release was due
+      }
+      const labels = fake.issue(REPO_S, number).labels;
+      assert.deepEqual(labels, [expected], `${repairBy}, ${name}: ${labels}`);
+      const state = claimState(
+        markersOf(await listComments(client, { repo: REPO, number }), TRUSTED),
+      );
+      assert.equal(state.holder, undefined);
+      assert.equal(state.failedAttempts, 0, `${name}: a success is no failed attempt`);
+      assert.equal(state.lastRelease?.kind, "release");
+    }
   }
+});
+
+Deno.test("a pull request whose creation reply was lost is found and reused, never opened twice", async () => {
+  let pullPosts = 0;
+  await using fake = startFakeGitHub({
+    fault: (context) =>
+      context.route === "POST /repos/{owner}/{repo}/pulls" && ++pullPosts === 1
+        ? { kind: "502-after" }
+        : undefined,
+  });
+  const client = await fakeClient(fake, { retries: 1 });
+  const { pull, reused } = await openOrReusePull(client, REPO, {
+    codename: "lucius",
+    issue: 7,
+    pull: { title: "t", head: "agent/lucius/7-x", base: "main", body: "b", draft: false },
+  });
+  assert.equal(pullPosts, 2, "the POST was retried and refused as a duplicate");
+  assert.equal(reused, true);
+  assert.equal(fake.pulls(REPO_S).length, 1);
+  assert.equal(pull.head.ref, "agent/lucius/7-x");
 });

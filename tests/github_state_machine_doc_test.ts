@@ -24,3 +24,21 @@ Deno.test("docs/STATE_MACHINE.md names every label, kind and a mermaid diagram",
   for (const label of LABEL_SET) assert.ok(text.includes(`\`${label.name}\``), label.name);
   for (const kind of MARKER_KINDS) assert.ok(text.includes(`\`${kind}\``), kind);
 });
+
+Deno.test("docs/STATE_MACHINE.md says who completes every half-done transition", async () => {
+  const text = await Deno.readTextFile(DOC);
+  const section = text.split("## Half-done states")[1]?.split("\n## ")[0];
+  assert.ok(section, "the doc lost its Half-done states section");
+  const rows = section.split("\n").filter((line) => /^\| [a-z]/.test(line));
+  const transitions = new Set(
+    rows.flatMap((row) => row.split("|")[1].split("/").map((part) => part.trim())),
+  );
+  for (const kind of ["claim", "race yield", "release", "escalation", "stale release"]) {
+    assert.ok(transitions.has(kind), `no half-done row for ${kind}: ${[...transitions]}`);
+  }
+  for (const row of rows) {
+    const cells = row.split("|").slice(1, -1).map((cell) => cell.trim());
+    assert.equal(cells.length, 4, row);
+    assert.ok(cells.every((cell) => cell.length > 0), `an empty cell: ${row}`);
+  }
+});

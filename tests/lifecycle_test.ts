@@ -19,6 +19,11 @@ function paidAgent(result: WorkResult, calls: { n: number }): AgentDefinition {
   };
 }
 
+/** A paid test agent whose every firing throws `error`. */
+function throwingAgent(error: Error): AgentDefinition {
+  return { codename: "tester", job: "Throws.", paid: true, work: () => Promise.reject(error) };
+}
+
 /** A loopback Slack webhook that records what it receives. */
 function slackServer(options: { failFirst?: number } = {}) {
   const received: Record<string, unknown>[] = [];
@@ -104,12 +109,7 @@ Deno.test("a failure streak at the threshold pauses the agent until the operator
 Deno.test("work that throws is recorded as a failure with its error, and the lock is released", async () => {
   await using home = await withHome();
   await Deno.writeTextFile(home.layout.fleetFile, FLEET("{}"));
-  const agent: AgentDefinition = {
-    codename: "tester",
-    job: "Throws.",
-    paid: true,
-    work: () => Promise.reject(new Error("engine exploded")),
-  };
+  const agent = throwingAgent(new Error("engine exploded"));
   const options = {
     env: home.env(),
     loadAgent: () => Promise.resolve(agent),
@@ -126,6 +126,42 @@ Deno.test("work that throws is recorded as a failure with its error, and the loc
     "failure",
     "engine exploded",
   ]]);
+});
+
+Deno.test("no stack trace reaches the firing's output or its log unless --debug is given", async () => {
+  await using home = await withHome();
+  await Deno.writeTextFile(home.layout.fleetFile, FLEET("{}"));
+  const agent = throwingAgent(new TypeError("cannot read properties of undefined"));
+  const stackLine = /^\s+at .*:\d+:\d+\)?$/m;
+  const logText = async () => {
+    const dir = `${home.layout.logsDir}/tester`;
+    let text = "";
+    for await (const entry of Deno.readDir(dir)) {
+      text += await Deno.readTextFile(`${dir}/${entry.name}`);
+    }
+    return text;
+  };
+  for (const debug of [false, true]) {
+    const err: string[] = [];
+    assertEquals(
+      await fire("tester", {
+        env: home.env(),
+        loadAgent: () => Promise.resolve(agent),
+        stdout: () => {},
+        stderr: (line) => err.push(line),
+        debug,
+      }),
+      1,
+    );
+    const shown = err.join("\n");
+    assertMatch(shown, /cannot read properties of undefined/);
+    if (debug) {
+      assertMatch(shown, stackLine, "--debug shows the stack");
+    } else {
+      assert(!stackLine.test(shown), `a stack trace was printed:\n${shown}`);
+      assert(!stackLine.test(await logText()), "a stack trace reached the log");
+    }
+  }
 });
 
 Deno.test("a failing Slack webhook never fails the firing and is retried", async () => {

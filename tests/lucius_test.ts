@@ -53,7 +53,7 @@ function markerKinds(world: LuciusWorld, number: number): string[] {
 }
 
 /** Resolves when `predicate` first holds, polling every 50 ms (bounded). */
-async function until(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
+async function until(predicate: () => boolean, what: string, ms = 300_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -215,7 +215,7 @@ Deno.test("with Redis down, memory works locally with one warning and heals when
     assertEquals(c.kind, "file", "opened while Redis is down: local only");
     assertEquals(offline.length, 1);
     await redis.start();
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 120_000;
     const b = await openLessonStore(homeB.layout, { settings: redisSettings(redis.url) });
     try {
       // host A's next recall pushes what it learned while Redis was down.

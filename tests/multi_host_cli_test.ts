@@ -59,15 +59,26 @@ Deno.test("with coordination: redis, one agent fires on one host at a time fleet
   const fifo = `${a.layout.eventsDir}/${yesterday}.jsonl`;
   assertEquals((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
   const holder = alfredCommand(["fire", "echo"], { home: a.home }).spawn();
-  let locked = "";
-  for (let i = 0; i < 200 && !locked.startsWith("[AGENT-LOCKED]"); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    locked = (await runAlfred(["fire", "echo"], { home: b.home })).stdout;
+  // Opening the FIFO's write end waits until host a's echo opens it to read:
+  // then it is inside its work, holding the fleet-wide lock. No polling, no race.
+  const writerOpened = Deno.open(fifo, { write: true });
+  const first = await Promise.race([
+    writerOpened.then((writer) => ({ writer })),
+    holder.status.then((status) => ({ status })),
+  ]);
+  if (!("writer" in first)) {
+    // The holder ended before reading: release the pending open, then say why.
+    (await Deno.open(fifo, { read: true })).close();
+    (await writerOpened).close();
+    const output = await holder.output();
+    throw new Error(`host a's echo ended early: ${new TextDecoder().decode(output.stdout)}`);
   }
-  assertMatch(locked, /^\[AGENT-LOCKED\] echo is already firing \(pid \d+ on /);
+  assertMatch(
+    (await runAlfred(["fire", "echo"], { home: b.home })).stdout,
+    /^\[AGENT-LOCKED\] echo is already firing \(pid \d+ on /,
+  );
   assertMatch((await runAlfred(["fire", "echo"], { home: c.home })).stdout, /^\[AGENT-LOCKED\]/);
-  const writer = await Deno.open(fifo, { write: true });
-  writer.close();
+  first.writer.close();
   const done = await holder.output();
   assertEquals(done.code, 0, new TextDecoder().decode(done.stderr));
   assert(new TextDecoder().decode(done.stdout).includes("Fleet summary"));

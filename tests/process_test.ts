@@ -62,20 +62,18 @@ Deno.test("runProcess gives the child exactly the environment passed, in the giv
 
 Deno.test("a timeout ends the whole process tree, even grandchildren that ignore SIGTERM", async () => {
   await withTempDir(async (dir) => {
+    // Left alone it would run for an hour: `timedOut` and SIGKILL prove the timeout cut it.
     const script =
-      `trap '' TERM; (trap '' TERM; sleep 30) & (sh -c 'sleep 30') & echo started; wait`;
-    const started = performance.now();
+      `trap '' TERM; (trap '' TERM; sleep 3600) & (sh -c 'sleep 3600') & echo started; wait`;
     const result = await runProcess("sh", ["-c", script], {
       cwd: dir,
       env: { PATH },
       timeoutMs: 500,
       graceMs: 300,
     });
-    const elapsed = performance.now() - started;
     assert.deepStrictEqual(result.timedOut, true);
     assert.deepStrictEqual(result.signal, "SIGKILL");
     assert.deepStrictEqual(result.stdoutTail, ["started"]);
-    assert.ok(elapsed < 5_000, `took ${elapsed} ms`);
     assert.deepStrictEqual(await liveProcessesInGroup(result.pid), []);
   });
 });

@@ -7,6 +7,7 @@ import {
   openCoordination,
 } from "../runner/coordination/mod.ts";
 import {
+  backoffOfJson,
   blockOfHash,
   ledgerOfHash,
   parseLockValue,
@@ -242,6 +243,66 @@ Deno.test("a host that dies holding a lock leaves it for the lock's lifetime onl
   assert(a.warnings.some((w) => w.includes("could not release")));
 });
 
+Deno.test("a lock whose holder died on this very home is taken over at once, not after its lifetime", async () => {
+  await using redis = await startRedis();
+  await using fleet = await openHosts(redis, ["host-a", "host-b", "host-c"], { lockTtlMs: 60_000 });
+  const [a, b, c] = fleet.hosts;
+  const dead = { pid: 999_999, host: "host-a", firing_id: "f-dead", started_at: NOW.toISOString() };
+  // Host A's firing f-dead took the fleet-wide lock and was killed: Redis still
+  // holds it for a minute, and A's own lock file still names f-dead (no flock held).
+  const taken = await c.coordination.acquireLock("lucius", dead);
+  assert(taken.kind === "acquired");
+  await c.coordination.close(); // nobody renews or releases it now
+  await Deno.mkdir(`${a.layout.stateDir}/lucius`, { recursive: true });
+  await Deno.writeTextFile(
+    `${a.layout.stateDir}/lucius/lock`,
+    JSON.stringify({ version: 1, ...dead }) + "\n",
+  );
+  const holder = (host: string, firing: string) => ({
+    pid: Deno.pid,
+    host,
+    firing_id: firing,
+    started_at: NOW.toISOString(),
+  });
+  const elsewhere = await b.coordination.acquireLock("lucius", holder("host-b", "f-b"));
+  assertEquals(elsewhere.kind, "busy", "another host cannot know f-dead is dead");
+  const next = await a.coordination.acquireLock("lucius", holder("host-a", "f-next"));
+  assert(next.kind === "acquired", "host A's own lock file proves f-dead gone");
+  assertEquals(
+    next.tookOverFrom && "firing_id" in next.tookOverFrom && next.tookOverFrom.firing_id,
+    "f-dead",
+  );
+  assertEquals(next.lock.fencingToken, 2);
+  const stillBusy = await b.coordination.acquireLock("lucius", holder("host-b", "f-b2"));
+  assertEquals(stillBusy.kind === "busy" && stillBusy.holder?.firing_id, "f-next");
+  await next.lock.release();
+});
+
+Deno.test("the GitHub backoff of a token is shared through Redis and keeps the later wait", async () => {
+  await using redis = await startRedis();
+  await using fleet = await openHosts(redis, ["host-a", "host-b"]);
+  const [a, b] = fleet.hosts;
+  const entry = (until: string) => ({
+    until,
+    limit: "secondary" as const,
+    reason: "secondary rate limit on POST /repos/acme/web/issues/1/labels",
+    set_at: NOW.toISOString(),
+    set_by: "lucius",
+  });
+  assertEquals(await b.coordination.githubBackoff.read("0123456789abcdef"), undefined);
+  await a.coordination.githubBackoff.extend("0123456789abcdef", entry("2026-11-27T10:02:00.000Z"));
+  const shorter = await b.coordination.githubBackoff.extend(
+    "0123456789abcdef",
+    entry("2026-11-27T10:01:00.000Z"),
+  );
+  assertEquals(shorter.until, "2026-11-27T10:02:00.000Z", "a shorter wait never cuts a longer one");
+  assertEquals(
+    (await b.coordination.githubBackoff.read("0123456789abcdef"))?.until,
+    "2026-11-27T10:02:00.000Z",
+  );
+  assertEquals(await b.coordination.githubBackoff.read("fedcba9876543210"), undefined, "per token");
+});
+
 Deno.test("a renewed lock outlives its lifetime, and a lost lock aborts its signal", async () => {
   await using redis = await startRedis();
   await using fleet = await openHosts(redis, ["host-a", "host-b"], { lockTtlMs: 450 });
@@ -329,7 +390,7 @@ Deno.test("Redis stopped and restarted during firings: paid work refused meanwhi
   // Redis comes back empty (no persistence): every host's journal restores its part.
   await redis.start();
   for (const host of fleet.hosts) {
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       try {
         await host.coordination.readLedger("lucius", { day: DAY });
@@ -460,6 +521,12 @@ Deno.test("unreadable Redis values fail safe (pure decoders)", () => {
   assertEquals(parseLockValue("7 nonsense"), { token: 7, record: { unreadable: "nonsense" } });
   const ledger = ledgerOfHash("x", DAY, { firings: "2", cost_micro: "1500001" }, "");
   assertEquals([ledger.firings, ledger.cost_usd, ledger.consecutive_failures], [2, 1.500001, 0]);
+  const backoff = backoffOfJson("{not json", NOW);
+  assertEquals(
+    Date.parse(backoff.until) - NOW.getTime(),
+    60_000,
+    "an unreadable backoff holds a minute",
+  );
 });
 
 Deno.test("Redis with an ACL user: the documented rights suffice, a wrong password or narrow ACL is refused", async () => {

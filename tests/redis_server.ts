@@ -64,12 +64,12 @@ export async function startRedis(): Promise<TestRedis> {
       stdout: "null",
       stderr: "null",
     }).spawn();
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       if (await ping(port)) return;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`redis-server did not answer on 127.0.0.1:${port} within 5 s`);
+    throw new Error(`redis-server did not answer on 127.0.0.1:${port} within 120 s`);
   };
   const stop = async () => {
     if (!child) return;

@@ -82,6 +82,12 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       ? `Fleet-wide block until ${block.until} (${block.reason}), set by ${block.setBy}`
       : "No fleet-wide block.",
   );
+  for (const entry of report.githubBackoff) {
+    context.stdout(
+      `GitHub backoff until ${entry.until} (${entry.reason}), set by ${entry.setBy}: ` +
+        "GitHub agents stand down until then",
+    );
+  }
   if (report.fleetPaused) context.stdout(`Whole fleet paused: ${report.fleetPaused}`);
   for (const row of rows) {
     if (row.pausedReason && !report.fleetPaused) {

@@ -19,6 +19,7 @@ import { peekState } from "../state.ts";
 import { dayOf, peekLedger } from "../spend.ts";
 import { validateScheduleText } from "../schedule_check.ts";
 import { openCoordination } from "../coordination/mod.ts";
+import { BackoffFile, backoffFileOf } from "../github/backoff.ts";
 import { unconfinedAgents } from "../sandbox/opt_out.ts";
 import { describeMissedRuns, detectMissedRuns } from "../../scheduler/missed_run_watch.ts";
 import { readManifest } from "../../scheduler/manifest.ts";
@@ -101,6 +102,8 @@ export interface FleetView {
   timezone: string;
   /** The fleet-wide block in force, if any. */
   block: { until: string; reason: string; setBy: string } | null;
+  /** GitHub backoffs in force on this host (a rate limit: GitHub agents stand down). */
+  githubBackoff: { until: string; reason: string; setBy: string }[];
   /** Why the block file could not be read. */
   blockFileProblem: string | null;
   /** Why the pause file could not be read. */
@@ -197,6 +200,7 @@ export async function readFleetView(context: OperatorContext): Promise<FleetView
     day,
     timezone: config.timezone,
     block: block ? { until: block.until, reason: block.reason, setBy: block.set_by } : null,
+    githubBackoff: await readGitHubBackoffs(layout, now),
     blockFileProblem: gate.blockProblem,
     pauseFileProblem: gate.pauseProblem,
     fleetPaused: gate.pause.all ? gate.pause.all.reason : null,
@@ -226,6 +230,18 @@ function pausesInForce(pause: PauseFile, now: Date): PauseFile {
     agents: filter(pause.agents),
     repos: filter(pause.repos),
   };
+}
+
+/** The GitHub backoffs of this host's tokens still in force, peeked. */
+async function readGitHubBackoffs(
+  layout: OperatorContext["layout"],
+  now: Date,
+): Promise<FleetView["githubBackoff"]> {
+  const peek = await peekState(backoffFileOf(layout), BackoffFile);
+  if (peek.kind !== "ok") return [];
+  return Object.values(peek.value.tokens)
+    .filter((entry) => Date.parse(entry.until) > now.getTime())
+    .map((entry) => ({ until: entry.until, reason: entry.reason, setBy: entry.set_by }));
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The coordination interface: what a firing shares with other firings — the
- * per-agent lock, the daily spend ledger, the fleet-wide block and the pause
- * state. Two backends implement it: files under `ALFRED_HOME` (one host, the
+ * per-agent lock, the daily spend ledger, the fleet-wide block, the pause
+ * state and the GitHub backoff of each token. Two backends implement it: files under `ALFRED_HOME` (one host, the
  * default; runner/coordination/file_coordination.ts) and Redis (several hosts,
  * one fleet; runner/coordination/redis_coordination.ts).
  *
@@ -10,6 +10,7 @@
  * @module
  */
 import type { BlockFile, SetBlockOptions } from "../block.ts";
+import type { BackoffStore } from "../github/backoff.ts";
 import type { LockRecord } from "../lock.ts";
 import type { PauseEntry, PauseFile, PauseTarget } from "../pause.ts";
 import type { FiringTally, Ledger } from "../spend.ts";
@@ -119,6 +120,8 @@ export interface Coordination {
   pause(options: PauseOptions): Promise<PauseFile>;
   /** Lifts pauses. */
   resume(options: PauseTarget & { now?: Date }): Promise<PauseFile>;
+  /** The persisted GitHub backoff of each token (runner/github/backoff.ts). */
+  readonly githubBackoff: BackoffStore;
   /** Releases connections; safe to call twice. */
   close(): Promise<void>;
 }

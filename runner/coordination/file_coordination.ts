@@ -12,6 +12,7 @@ import {
   type SetBlockOptions,
   setGlobalBlock,
 } from "../block.ts";
+import { hostBackoffStore } from "../github/backoff.ts";
 import { acquireAgentLock } from "../lock.ts";
 import { type Layout, lockFile } from "../paths.ts";
 import { pause, readPauseState, resume } from "../pause.ts";
@@ -22,11 +23,19 @@ import type { Coordination } from "./coordination.ts";
  * Opens the file backend.
  *
  * @param layout The home layout.
+ * @param options The clock and a warning sink (for the GitHub backoff file).
  * @returns The coordination; `close` does nothing.
  */
-export function fileCoordination(layout: Layout): Coordination {
+export function fileCoordination(
+  layout: Layout,
+  options: { now?: () => Date; warn?: (message: string) => void } = {},
+): Coordination {
   return {
     backend: "file",
+    githubBackoff: hostBackoffStore(layout, {
+      now: options.now ?? (() => new Date()),
+      warn: options.warn,
+    }),
     async readGate(options) {
       const block = await readGlobalBlock(layout, options);
       return { block, pause: await readPauseState(layout, options) };

@@ -69,6 +69,7 @@ function recordingActivity(
   });
   return {
     backend: backend.backend,
+    githubBackoff: backend.githubBackoff,
     readGate: (o) => backend.readGate(o),
     acquireLock: (agent, holder) => backend.acquireLock(agent, holder),
     readLedger: (agent, o) => backend.readLedger(agent, o),
@@ -123,7 +124,9 @@ async function openBackend(
   options: OpenCoordinationOptions,
 ): Promise<Coordination> {
   const { settings } = options;
-  if (settings.backend === "file" || !settings.redis) return fileCoordination(layout);
+  if (settings.backend === "file" || !settings.redis) {
+    return fileCoordination(layout, { now: options.now, warn: options.warn });
+  }
   const [{ connectRedis, RedisAccessError, RedisUnavailableError }, { redisCoordination }] =
     await Promise.all([
       import("../redis_connection.ts"),

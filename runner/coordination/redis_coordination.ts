@@ -13,14 +13,17 @@
  * | `alfred:streak:<agent>` | counter | consecutive failures (carries over days) |
  * | `alfred:block` | hash, PX | `json` (the block record) and `until_ms` |
  * | `alfred:pause` | hash | `all`, `agent:<codename>`, `repo:<owner/name>` → pause entry JSON |
+ * | `alfred:github-backoff:<token key>` | hash, PX | `json` (the backoff entry) and `until_ms` |
  *
  * Every change is one Lua script, so it is atomic and one round trip.
  *
  * Failure modes, by design:
  * - The lock is taken with `SET NX PX` and renewed every third of its lifetime
  *   while the firing runs. A host that dies stops renewing and its lock expires;
- *   the next firing reports it as a takeover. Release deletes the key only if
- *   it still holds this holder's token.
+ *   the next firing reports it as a takeover. A lock held by the firing that
+ *   this home's own lock file names as dead is taken over at once: the local
+ *   `flock`, taken first, proves that firing gone. Release deletes the key only if it still holds
+ *   this holder's token.
  * - Spend is written to a local journal first
  *   (`state/<agent>/spend-journal-<day>.jsonl`), then counted in Redis by a
  *   script that adds each firing id to a set and counts only new ones. Every
@@ -34,6 +37,7 @@
  */
 import { z } from "zod";
 import { BlockFile, DEFAULT_BLOCK_HOURS, newBlock, type SetBlockOptions } from "../block.ts";
+import { BackoffEntry, CORRUPT_BACKOFF_S } from "../github/backoff.ts";
 import { acquireAgentLock, type LockRecord } from "../lock.ts";
 import { agentStateDir, dirnameOf, type Layout, lockFile } from "../paths.ts";
 import { NOTHING_PAUSED, PauseEntry, type PauseFile } from "../pause.ts";
@@ -68,6 +72,19 @@ local previous = redis.call('GET', KEYS[3])
 redis.call('SET', KEYS[3], value)
 if previous then return {1, token, previous} end
 return {1, token}`;
+
+/**
+ * ACQUIRE over a holder this host knows is dead: only while the lock still
+ * holds exactly the value seen (ARGV[3]), so a live holder is never replaced.
+ */
+const TAKE_OVER = `
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[3] then return {0, current} end
+local token = redis.call('INCR', KEYS[2])
+local value = token .. ' ' .. ARGV[1]
+redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
+redis.call('SET', KEYS[3], value)
+return {1, token, ARGV[3]}`;
 
 const RENEW = `
 local v = redis.call('GET', KEYS[1])
@@ -111,6 +128,7 @@ if #ARGV > 1 then
 end
 return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[3]) or ''}`;
 
+/** Keeps the later of two expiring records (the block, a GitHub backoff); ARGV[4] = '1' replaces it anyway. */
 const SET_BLOCK = `
 local current = redis.call('HGET', KEYS[1], 'until_ms')
 if current and ARGV[4] ~= '1' and tonumber(current) >= tonumber(ARGV[2]) then
@@ -303,12 +321,28 @@ export function redisCoordination(
       if (local.kind === "busy") return local;
       try {
         const record: LockRecord = { version: 1, ...holder };
-        const reply = await run(
-          "take the fleet-wide lock",
-          ACQUIRE,
-          [key("lock", agent), key("fence", agent), key("lock-last", agent)],
-          [JSON.stringify(record), ttlMs],
-        ) as RedisReply[];
+        const keys = [key("lock", agent), key("fence", agent), key("lock-last", agent)];
+        let reply = await run("take the fleet-wide lock", ACQUIRE, keys, [
+          JSON.stringify(record),
+          ttlMs,
+        ]) as RedisReply[];
+        if (reply[0] === 0) {
+          const held = parseLockValue(String(reply[1]));
+          // The holder is the firing this home's own lock file says died without
+          // releasing (this firing holds that flock now): take its lock at once
+          // instead of waiting for it to expire.
+          const dead = local.tookOverFrom;
+          if (
+            "pid" in held.record && dead && "pid" in dead &&
+            held.record.firing_id === dead.firing_id
+          ) {
+            reply = await run("take over the fleet-wide lock", TAKE_OVER, keys, [
+              JSON.stringify(record),
+              ttlMs,
+              String(reply[1]),
+            ]) as RedisReply[];
+          }
+        }
         if (reply[0] === 0) {
           await local.lock.release();
           const held = parseLockValue(String(reply[1]));
@@ -424,6 +458,27 @@ return 1`,
       ]);
       return pauseOfHash(pairsToRecord(reply), resumeOptions.now ?? now());
     },
+    githubBackoff: {
+      async read(tokenKey) {
+        const reply = await run(
+          "read the fleet's GitHub backoff",
+          "return redis.call('HGET', KEYS[1], 'json')",
+          [key("github-backoff", tokenKey)],
+          [],
+        );
+        return reply === null || reply === undefined
+          ? undefined
+          : backoffOfJson(String(reply), now());
+      },
+      async extend(tokenKey, entry) {
+        const untilMs = Date.parse(entry.until);
+        const ttlMs = Math.max(1, untilMs - Date.parse(entry.set_at));
+        const reply = await run("set the fleet's GitHub backoff", SET_BLOCK, [
+          key("github-backoff", tokenKey),
+        ], [JSON.stringify(BackoffEntry.parse(entry)), untilMs, ttlMs, "0"]);
+        return backoffOfJson(String(reply), now());
+      },
+    },
     close() {
       return connection.close();
     },
@@ -532,6 +587,30 @@ export function blockOfHash(fields: Record<string, string>, now: Date): BlockFil
     version: 1,
     until: new Date(now.getTime() + DEFAULT_BLOCK_HOURS * 3_600_000).toISOString(),
     reason: "the block held in Redis was unreadable; `alfred block clear` lifts it",
+    set_at: now.toISOString(),
+    set_by: "alfred",
+  };
+}
+
+/**
+ * A GitHub backoff held in Redis (pure). An unreadable one counts as a
+ * backoff of {@linkcode CORRUPT_BACKOFF_S} from `now`, like a corrupt file.
+ *
+ * @param json The `json` field of `alfred:github-backoff:<key>`.
+ * @param now The clock.
+ * @returns The entry.
+ */
+export function backoffOfJson(json: string, now: Date): BackoffEntry {
+  try {
+    const parsed = BackoffEntry.safeParse(JSON.parse(json));
+    if (parsed.success) return parsed.data;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  return {
+    until: new Date(now.getTime() + CORRUPT_BACKOFF_S * 1000).toISOString(),
+    limit: "secondary",
+    reason: "the GitHub backoff held in Redis was unreadable",
     set_at: now.toISOString(),
     set_by: "alfred",
   };

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { AlfredError } from "../errors.ts";
+import { AlfredError, GitHubBackoffError } from "../errors.ts";
 import type { GitHubClient } from "./client.ts";
 import { LABELS, STICKY_LABELS, TAKEN_LABELS } from "./labels.ts";
 import {
@@ -28,14 +28,17 @@ import {
   addLabels,
   type Comment,
   createComment,
+  getIssue,
   type Issue,
   type IssueRef,
   listComments,
   listIssues,
+  parseRepo,
   removeLabel,
   type Repo,
   repoString,
 } from "./rest.ts";
+import type { JournalEntry, PendingTransition, TransitionJournal } from "./transitions.ts";
 import type { TrustedAuthors } from "./trust.ts";
 
 /** A claim older than this, with no release and a firing not alive, is stale. */
@@ -215,6 +218,8 @@ export function releaseTransition(
 /** What the sweep does with one in-flight issue. */
 export type SweepVerdict =
   | { action: "keep"; why: string }
+  /** The last release is posted but its labels were not all moved: move them now. */
+  | { action: "finish"; label: string }
   | {
     action: "release";
     reason: StaleReason;
@@ -236,6 +241,8 @@ export interface SweepInput {
   readonly host: string;
   /** Whether the holder's firing still runs (the caller knows its own host's firings). */
   readonly alive: boolean;
+  /** The issue's label names (without them, no move is finished before the grace period). */
+  readonly labels?: readonly string[];
   /** Default {@linkcode STALE_AFTER_MS}. */
   readonly staleAfterMs?: number;
   /** Default {@linkcode ORPHAN_GRACE_MS}. */
@@ -251,14 +258,18 @@ export interface SweepInput {
  * - A holder from this host whose firing is dead is released at once (`dead-firing`).
  * - A holder from elsewhere is released once its claim is older than
  *   `staleAfterMs` and its firing is not alive (`expired`).
- * - No holder at all (labels left behind by a crash between comment and label
- *   writes) is repaired after `orphanGraceMs` of quiet (`orphan-label`), back to
- *   the last release's label, else the queue.
+ * - No holder, and the round ended with a release whose label move is not
+ *   finished: the move is finished at once, with no grace and no new comment
+ *   (`finish`; see {@linkcode unfinishedMove}).
+ * - No holder and no release to finish (labels left behind by a crash between
+ *   the in-flight label and the claim comment) is repaired after `orphanGraceMs`
+ *   of quiet (`orphan-label`): back to the queue when the issue still carries
+ *   it, else to the last release's label, else the queue.
  *
  * Releasing a holder counts as a failed attempt.
  *
- * @param input The state, times, host and liveness.
- * @returns `keep` with why, or `release` with the reason and transition.
+ * @param input The state, labels, times, host and liveness.
+ * @returns `keep` with why, `finish` with the label, or `release` with the reason and transition.
  */
 export function sweepVerdict(input: SweepInput): SweepVerdict {
   const {
@@ -273,9 +284,12 @@ export function sweepVerdict(input: SweepInput): SweepVerdict {
   const queue = state.queue ?? LABELS.implement;
   const holder = state.holder;
   if (!holder) {
+    const labels = input.labels ?? [LABELS.inFlight, queue];
+    const finish = unfinishedMove(state, labels, { claimAttempt: false });
+    if (finish) return { action: "finish", label: finish };
     const quietMs = now.getTime() - input.updatedAt.getTime();
     if (quietMs < orphanGraceMs) return { action: "keep", why: "no claim yet; within grace" };
-    const label = state.lastRelease?.transition ?? queue;
+    const label = input.labels?.includes(queue) ? queue : state.lastRelease?.transition ?? queue;
     return {
       action: "release",
       reason: "orphan-label",
@@ -311,6 +325,36 @@ export function sweepVerdict(input: SweepInput): SweepVerdict {
     transition,
     attempt,
   };
+}
+
+/**
+ * The label move an issue still owes, if any (pure): the label it must move
+ * to, or `undefined` when nothing is left to finish now.
+ *
+ * A release (or stale release) ends the work: when no claim is open and the
+ * issue still carries `agent:in-flight`, the move the release names is
+ * finished at once. One case waits instead: the issue carries its queue label
+ * while the release led elsewhere (a human queued it again), because a claim
+ * may be between its in-flight label and its comment; the sweep's orphan
+ * grace covers that. A claim attempt of the caller's own that never posted
+ * its comment (`claimAttempt`) goes back to the queue at once.
+ *
+ * @param state The claim state.
+ * @param labels The issue's label names.
+ * @param options `claimAttempt`: the caller is completing its own unfinished claim.
+ * @returns The label to move to, or `undefined`.
+ */
+export function unfinishedMove(
+  state: ClaimState,
+  labels: readonly string[],
+  options: { claimAttempt: boolean; queue?: string },
+): string | undefined {
+  if (state.holder || !labels.includes(LABELS.inFlight)) return undefined;
+  const queue = state.queue ?? options.queue ?? LABELS.implement;
+  const last = state.lastRelease;
+  if (last && (!labels.includes(queue) || last.transition === queue)) return last.transition;
+  if (options.claimAttempt) return queue;
+  return undefined;
 }
 
 /**
@@ -419,6 +463,11 @@ export interface ClaimOptions extends Claimant {
   now: () => Date;
   /** The accounts whose markers count (runner/github/trust.ts). */
   trusted: TrustedAuthors;
+  /**
+   * Where the claim is written down before its first write, so that the next
+   * firing can finish it if this one cannot (runner/github/transitions.ts).
+   */
+  journal?: TransitionJournal;
 }
 
 /**
@@ -428,10 +477,12 @@ export interface ClaimOptions extends Claimant {
  *
  * @param client The GitHub client.
  * @param issue The issue (from {@linkcode pickIssue}).
- * @param options Who claims, from which queue, and the clock.
+ * @param options Who claims, from which queue, the clock, whose markers count and the journal.
  * @returns `claimed` with the ticket to release later, or `yielded`.
  * @throws {ClaimError} when a request failed: the claim was withdrawn where
- *   possible, and the sweep repairs what could not be withdrawn.
+ *   possible, and the journal's entry lets the next firing finish the rest.
+ * @throws {GitHubBackoffError} when GitHub's rate limit stopped it: nothing more
+ *   is sent, and the journal's entry lets the next firing finish it.
  */
 export async function claimIssue(
   client: GitHubClient,
@@ -448,47 +499,17 @@ export async function claimIssue(
     ts: now().toISOString(),
     trusted,
   };
+  const entry = await begin(options.journal, pendingOf("claim", ticket, now));
   let commented = false;
+  let result: ClaimResult;
   try {
-    const labels = await addLabels(client, issue, [LABELS.inFlight]);
-    if (labels.some((label) => label !== LABELS.inFlight && !allowsClaim(label))) {
-      // Finished or made sticky since the pick (a slow firing): take the in-flight label back.
-      await removeLabel(client, issue, LABELS.inFlight);
-      return { status: "yielded", winner: "none" };
-    }
-    commented = true; // from here a claim comment may exist even if the POST seems to fail
-    const claim = formatMarker({ kind: "claim", codename, firing, ts: ticket.ts, host, queue });
-    await createComment(
-      client,
-      issue,
-      `${claim}\n${
-        title(codename)
-      } (firing \`${firing}\` on \`${host}\`) is working on this issue.`,
-    );
-    await removeLabel(client, issue, queue);
-    let verdict = raceVerdict(await readState(client, issue, trusted), firing, { claimed: false });
-    if (verdict.verdict === "missing") {
-      // GitHub did not show our comment yet: read once more before deciding.
-      verdict = raceVerdict(await readState(client, issue, trusted), firing, { claimed: true });
-    }
-    if (verdict.verdict === "won") return { status: "claimed", ticket };
-    const winner = verdict.verdict === "lost" ? verdict.winner : "none";
-    const marker = formatMarker({
-      kind: "race-yield",
-      codename,
-      firing,
-      ts: now().toISOString(),
-      host,
-      winner,
-    });
-    await createComment(
-      client,
-      issue,
-      `${marker}\n${title(codename)} yields: firing \`${winner}\` claimed this issue first.`,
-    );
-    return { status: "yielded", winner };
+    result = await claimSteps(client, ticket, { now, setCommented: () => commented = true });
   } catch (error) {
+    // A rate-limit stop sends nothing more: the journal's entry is how the next firing finishes.
+    if (error instanceof GitHubBackoffError) throw error;
     const withdrawn = commented ? await withdrawClaim(client, ticket, now) : "nothing to withdraw";
+    // Crossed out only when fully withdrawn; else the next firing finishes the withdrawal.
+    if (withdrawn.startsWith("claim withdrawn")) await entry?.done();
     throw new ClaimError(
       `claiming ${repoString(issue.repo)}#${issue.number} failed (${withdrawn}): ${
         error instanceof Error ? error.message : String(error)
@@ -496,6 +517,71 @@ export async function claimIssue(
       { cause: error },
     );
   }
+  await entry?.done();
+  return result;
+}
+
+/** The writes and reads of a claim, in order (see {@linkcode claimIssue}). */
+async function claimSteps(
+  client: GitHubClient,
+  ticket: ClaimTicket,
+  options: { now: () => Date; setCommented: () => void },
+): Promise<ClaimResult> {
+  const { issue, codename, firing, host, queue } = ticket;
+  const { now } = options;
+  const labels = await addLabels(client, issue, [LABELS.inFlight]);
+  if (labels.some((label) => label !== LABELS.inFlight && !allowsClaim(label))) {
+    // Finished or made sticky since the pick (a slow firing): take the in-flight label back.
+    await removeLabel(client, issue, LABELS.inFlight);
+    return { status: "yielded", winner: "none" };
+  }
+  options.setCommented(); // from here a claim comment may exist even if the POST seems to fail
+  const claim = formatMarker({ kind: "claim", codename, firing, ts: ticket.ts, host, queue });
+  await createComment(
+    client,
+    issue,
+    `${claim}\n${title(codename)} (firing \`${firing}\` on \`${host}\`) is working on this issue.`,
+  );
+  const left = await removeLabel(client, issue, queue);
+  let verdict = raceVerdict(await readState(client, issue, ticket.trusted), firing, {
+    claimed: false,
+  });
+  if (verdict.verdict === "missing") {
+    // GitHub did not show our comment yet: read once more before deciding.
+    verdict = raceVerdict(await readState(client, issue, ticket.trusted), firing, {
+      claimed: true,
+    });
+  }
+  if (verdict.verdict === "won") {
+    // A sweep that finished an earlier release between our label and our comment
+    // took `agent:in-flight` away: the holder puts it back, so sweeps still see the claim.
+    if (left && !left.includes(LABELS.inFlight)) await addLabels(client, issue, [LABELS.inFlight]);
+    return { status: "claimed", ticket };
+  }
+  const winner = verdict.verdict === "lost" ? verdict.winner : "none";
+  await postRaceYield(client, ticket, { winner, now });
+  return { status: "yielded", winner };
+}
+
+async function postRaceYield(
+  client: GitHubClient,
+  ticket: ClaimTicket,
+  options: { winner: string; now: () => Date },
+): Promise<void> {
+  const { codename, firing, host } = ticket;
+  const marker = formatMarker({
+    kind: "race-yield",
+    codename,
+    firing,
+    ts: options.now().toISOString(),
+    host,
+    winner: options.winner,
+  });
+  await createComment(
+    client,
+    ticket.issue,
+    `${marker}\n${title(codename)} yields: firing \`${options.winner}\` claimed this issue first.`,
+  );
 }
 
 /** Best effort after a failed claim: an `aborted` release, and labels back if nobody holds it. */
@@ -527,7 +613,7 @@ async function withdrawClaim(
     return "claim withdrawn and labels restored";
   } catch (error) {
     if (error instanceof AlfredError) {
-      return `withdrawing failed too (${error.message}); the sweep repairs it`;
+      return `withdrawing failed too (${error.message}); the next firing finishes it`;
     }
     throw error;
   }
@@ -585,6 +671,8 @@ export interface ReleaseOptions {
   now: () => Date;
   /** Default {@linkcode MAX_ATTEMPTS}. */
   maxAttempts?: number;
+  /** Where the release is written down before its first write (see {@linkcode ClaimOptions.journal}). */
+  journal?: TransitionJournal;
 }
 
 /** What {@linkcode releaseClaim} did. */
@@ -603,18 +691,38 @@ export interface ReleaseResult {
  *
  * @param client The GitHub client.
  * @param ticket The claim from {@linkcode claimIssue}.
- * @param options Outcome, target label, pull request and clock.
+ * @param options Outcome, target label, pull request, clock and journal.
  * @returns The label, the attempt and whether to escalate.
- * @throws {GitHubApiError} when a request failed after retries; the sweep
- *   repairs the issue (at once on this host, since this firing will be dead).
+ * @throws {GitHubApiError} when a request failed after retries (a
+ *   {@linkcode GitHubBackoffError} when a rate limit stopped it); the journal's
+ *   entry lets the next firing on this host finish the release as intended.
  */
 export async function releaseClaim(
   client: GitHubClient,
   ticket: ClaimTicket,
   options: ReleaseOptions,
 ): Promise<ReleaseResult> {
-  const { outcome, prUrl, now, maxAttempts } = options;
+  const entry = await begin(options.journal, {
+    ...pendingOf("release", ticket, options.now),
+    outcome: options.outcome,
+    ...(options.transitionTo ? { transition_to: options.transitionTo } : {}),
+    ...(options.prUrl ? { pr: options.prUrl } : {}),
+    ...(options.maxAttempts ? { max_attempts: options.maxAttempts } : {}),
+  });
   const state = await readState(client, ticket.issue, ticket.trusted);
+  const result = await postRelease(client, ticket, { ...options, state });
+  await moveLabels(client, ticket.issue, result.label, ticket.queue);
+  await entry?.done();
+  return result;
+}
+
+/** Posts the release comment of a claim, its attempt counted from `state`. */
+async function postRelease(
+  client: GitHubClient,
+  ticket: ClaimTicket,
+  options: Omit<ReleaseOptions, "journal"> & { state: ClaimState },
+): Promise<ReleaseResult> {
+  const { outcome, prUrl, now, maxAttempts, state } = options;
   const attempt = state.failedAttempts + 1;
   const transition = releaseTransition(outcome, {
     transitionTo: options.transitionTo,
@@ -638,7 +746,6 @@ export async function releaseClaim(
     ticket.issue,
     `${marker}\n${releaseSentence(ticket.codename, outcome, transition, { attempt, prUrl })}`,
   );
-  await moveLabels(client, ticket.issue, transition.label, ticket.queue);
   return { label: transition.label, attempt, escalate: transition.escalate };
 }
 
@@ -648,22 +755,24 @@ export interface SweepOptions extends Claimant {
   now: () => Date;
   /** Whether the firing of a claim still runs. For other hosts, answer `false` unless known. */
   isFiringAlive: (claim: ClaimMarker) => boolean | Promise<boolean>;
-  /** The accounts whose markers count; asked only when an issue is in flight. */
-  trusted: () => Promise<TrustedAuthors>;
   /** Default {@linkcode STALE_AFTER_MS}. */
   staleAfterMs?: number;
   /** Default {@linkcode ORPHAN_GRACE_MS}. */
   orphanGraceMs?: number;
   /** Default {@linkcode MAX_ATTEMPTS}. */
   maxAttempts?: number;
+  /** Where each release is written down before its first write (see {@linkcode ClaimOptions.journal}). */
+  journal?: TransitionJournal;
+  /** The accounts whose markers count; asked only when an issue is in flight. */
+  trusted: () => Promise<TrustedAuthors>;
 }
 
-/** One issue the sweep released. */
+/** One issue the sweep released, or whose unfinished release it finished. */
 export interface SweptIssue {
   /** The issue number. */
   number: number;
-  /** Why. */
-  reason: StaleReason;
+  /** Why: a stale-release reason, or `unfinished-release` (labels moved, no comment). */
+  reason: StaleReason | "unfinished-release";
   /** The firing released, or `none`. */
   released: string;
   /** The label it moved to. */
@@ -692,10 +801,12 @@ export async function sweepStaleClaims(
   const { issues } = await listIssues(client, repo, { labels: [LABELS.inFlight] });
   for (const issue of issues) {
     const ref = { repo, number: issue.number };
-    const state = await readState(client, ref, await options.trusted());
+    const trusted = await options.trusted();
+    const state = await readState(client, ref, trusted);
     const alive = state.holder ? await options.isFiringAlive(state.holder.marker) : false;
     const verdict = sweepVerdict({
       state,
+      labels: issue.labels,
       updatedAt: new Date(issue.updated_at),
       now: now(),
       host,
@@ -706,6 +817,30 @@ export async function sweepStaleClaims(
     });
     if (verdict.action === "keep") continue;
     const queue = state.holder?.marker.queue ?? state.queue ?? LABELS.implement;
+    const ticket: ClaimTicket = {
+      issue: ref,
+      codename,
+      firing,
+      host,
+      queue,
+      ts: state.holder?.marker.ts ?? now().toISOString(),
+      trusted,
+    };
+    if (verdict.action === "finish") {
+      const entry = await begin(options.journal, pendingOf("finish", ticket, now));
+      await moveLabels(client, ref, verdict.label, queue);
+      await entry?.done();
+      swept.push({
+        number: issue.number,
+        reason: "unfinished-release",
+        released: state.lastRelease?.kind === "stale-release"
+          ? state.lastRelease.released
+          : state.lastRelease?.firing ?? "none",
+        label: verdict.label,
+        escalate: false,
+      });
+      continue;
+    }
     const marker = formatMarker({
       kind: "stale-release",
       codename,
@@ -717,8 +852,15 @@ export async function sweepStaleClaims(
       transition: verdict.transition.label,
       attempt: verdict.attempt,
     });
-    await createComment(client, ref, `${marker}\n${staleSentence(verdict)}`);
+    const comment = `${marker}\n${staleSentence(verdict)}`;
+    const entry = await begin(options.journal, {
+      ...pendingOf("stale-release", ticket, now),
+      released: verdict.released,
+      comment,
+    });
+    await createComment(client, ref, comment);
     await moveLabels(client, ref, verdict.transition.label, queue);
+    await entry?.done();
     swept.push({
       number: issue.number,
       reason: verdict.reason,
@@ -728,6 +870,140 @@ export async function sweepStaleClaims(
     });
   }
   return swept;
+}
+
+// ---------------------------------------------------------------------------
+// Completing a transition another firing left half-done
+
+/** Options of {@linkcode completeTransition}. */
+export interface CompleteOptions {
+  /** The clock. */
+  now: () => Date;
+  /** The accounts whose markers count. */
+  trusted: TrustedAuthors;
+}
+
+/** What {@linkcode completeTransition} did. */
+export interface Completion {
+  /** The comment posted to finish it (`none` when the comment was already there or not due). */
+  posted: "none" | "release" | "race-yield" | "stale-release";
+  /** The label the issue was moved to, when a move was finished. */
+  moved?: string;
+}
+
+/**
+ * Completes a transition that a firing began and did not see end (from the
+ * journal): posts its comment if the claim it ends is still open, then
+ * finishes the label move the last release names ({@linkcode unfinishedMove}).
+ * Safe to run on a transition that did end, and twice: every step first reads
+ * where the issue stands.
+ *
+ * - `claim`: our claim still open and holding → a `release outcome=aborted`
+ *   (not an attempt); open behind another → a `race-yield`; never posted → the
+ *   in-flight label our attempt added goes, the queue comes back.
+ * - `release`: our claim still open → the release as intended (its attempt
+ *   counted now), then its labels.
+ * - `stale-release`: the released claim still holds the issue (or, for an
+ *   orphan, nobody does) → the sweep's comment, then its labels.
+ * - `finish`: the labels only.
+ *
+ * @param client The GitHub client.
+ * @param pending The transition.
+ * @param options The clock, and the accounts whose markers count.
+ * @returns What was posted and moved.
+ * @throws {GitHubApiError} when a request fails after retries; the transition stays pending.
+ */
+export async function completeTransition(
+  client: GitHubClient,
+  pending: PendingTransition,
+  options: CompleteOptions,
+): Promise<Completion> {
+  const { now, trusted } = options;
+  const issue: IssueRef = { repo: parseRepo(pending.repo), number: pending.issue };
+  const ticket: ClaimTicket = {
+    issue,
+    codename: pending.codename,
+    firing: pending.firing,
+    host: pending.host,
+    queue: pending.queue,
+    ts: pending.claim_ts,
+    trusted,
+  };
+  let state = await readState(client, issue, trusted);
+  const open = state.open.some((claim) => claim.marker.firing === pending.firing);
+  let posted: Completion["posted"] = "none";
+  switch (pending.kind) {
+    case "claim":
+      if (open && state.holder?.marker.firing === pending.firing) {
+        await postRelease(client, ticket, { outcome: "aborted", now, state });
+        posted = "release";
+      } else if (open) {
+        await postRaceYield(client, ticket, { winner: state.holder!.marker.firing, now });
+        posted = "race-yield";
+      }
+      break;
+    case "release":
+      if (open) {
+        await postRelease(client, ticket, {
+          outcome: pending.outcome,
+          transitionTo: pending.transition_to,
+          prUrl: pending.pr,
+          maxAttempts: pending.max_attempts,
+          now,
+          state,
+        });
+        posted = "release";
+      }
+      break;
+    case "stale-release": {
+      const due = pending.released === "none"
+        ? !state.holder
+        : state.holder?.marker.firing === pending.released;
+      if (due) {
+        await createComment(client, issue, pending.comment);
+        posted = "stale-release";
+      }
+      break;
+    }
+    case "finish":
+      break;
+  }
+  if (posted !== "none") state = await readState(client, issue, trusted);
+  const { labels } = await getIssue(client, issue);
+  const target = unfinishedMove(state, labels, {
+    claimAttempt: pending.kind === "claim",
+    queue: pending.queue,
+  });
+  if (!target) return { posted };
+  await moveLabels(client, issue, target, state.queue ?? pending.queue);
+  return { posted, moved: target };
+}
+
+/** The common fields of a pending transition of `ticket`. */
+function pendingOf<K extends PendingTransition["kind"]>(
+  kind: K,
+  ticket: ClaimTicket,
+  now: () => Date,
+) {
+  return {
+    version: 1 as const,
+    kind,
+    repo: repoString(ticket.issue.repo),
+    issue: ticket.issue.number,
+    codename: ticket.codename,
+    firing: ticket.firing,
+    host: ticket.host,
+    queue: ticket.queue,
+    claim_ts: ticket.ts,
+    started_at: now().toISOString(),
+  };
+}
+
+function begin(
+  journal: TransitionJournal | undefined,
+  pending: PendingTransition,
+): Promise<JournalEntry | undefined> {
+  return journal ? journal.begin(pending) : Promise.resolve(undefined);
 }
 
 async function readState(

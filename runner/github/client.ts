@@ -1,15 +1,17 @@
 /**
- * The GitHub client: `octokit` with throttling, retries, a timeout on every
- * request and conditional requests whose ETags survive between firings.
+ * The GitHub client: `octokit` with write spacing, Alfred's retry and
+ * rate-limit discipline, a timeout on every request and conditional requests
+ * whose ETags survive between firings.
  *
- * - **Throttling** (`@octokit/plugin-throttling`): writes are spaced
+ * - **Spacing** (`@octokit/plugin-throttling`'s limiters): writes are spaced
  *   {@linkcode WRITE_SPACING_MS} apart and writes that notify people (comments,
  *   issues, pull requests) {@linkcode NOTIFICATION_SPACING_MS} apart, as GitHub
- *   asks of integrators. Primary and secondary rate limits are retried once each
- *   when GitHub asks to wait at most `maxRateLimitWaitS` seconds, else the
- *   request fails.
- * - **Retries** (`@octokit/plugin-retry`): 5xx replies and timeouts are retried
- *   `retries` times with a quadratic backoff (1 s, 4 s, 9 s).
+ *   asks of integrators. The plugin's own rate-limit retries are off.
+ * - **Retries and rate limits** (runner/github/retries.ts): GitHub's rules for
+ *   `retry-after`, `x-ratelimit-reset` and secondary limits; waits a firing
+ *   cannot afford are persisted per token (runner/github/backoff.ts) and stop
+ *   GitHub work with `GitHubBackoffError`. 5xx replies and timeouts are retried
+ *   `retries` times (1, 4, 9 s).
  * - **Timeout**: every HTTP attempt is aborted after `timeoutMs`.
  * - **Conditional requests**: every GET stores its ETag and body; the next
  *   identical GET sends `If-None-Match` and a 304 reply (which costs no rate
@@ -23,14 +25,18 @@
  * @module
  */
 import { Octokit } from "octokit";
-// The Bottleneck module octokit's retry plugin makes a limiter from for every request.
-import Bottleneck from "bottleneck/light.js";
 import { z } from "zod";
-import { AlfredError, ConfigError, StateCorruptError } from "../errors.ts";
+import { StateCorruptError } from "../errors.ts";
 import type { EnvReader, Layout } from "../paths.ts";
 import { agentStateDir } from "../paths.ts";
 import { readState, writeState } from "../state.ts";
-import { Limiter, LimiterGroup, speedUpBottleneck } from "./limiter.ts";
+import { type BackoffStore, tokenKey } from "./backoff.ts";
+import { Limiter, LimiterGroup } from "./limiter.ts";
+import { installRetries, type RetryStats } from "./retries.ts";
+import { apiUrlFrom, resolveToken } from "./token.ts";
+
+export { GitHubApiError, GitHubBackoffError } from "../errors.ts";
+export { apiUrlFrom, DEFAULT_API_URL, ghAuthToken, resolveToken } from "./token.ts";
 
 /** GitHub asks integrators to space content-creating writes this far apart. */
 export const WRITE_SPACING_MS = 1_000;
@@ -38,35 +44,16 @@ export const WRITE_SPACING_MS = 1_000;
 export const NOTIFICATION_SPACING_MS = 3_000;
 /** An HTTP attempt that has not answered by then is aborted and retried. */
 export const REQUEST_TIMEOUT_MS = 30_000;
-/** The longest GitHub may ask us to wait on a rate limit before we give up instead. */
+/**
+ * The longest wait on a rate limit a firing sleeps through; a longer one is
+ * persisted and stops GitHub work (the next firing after it resumes).
+ */
 export const MAX_RATE_LIMIT_WAIT_S = 60;
 /** How many entries the conditional-request store keeps (least recently used go first). */
 export const ETAG_CACHE_ENTRIES = 64;
-/** The public API; GitHub Enterprise Server uses `https://<host>/api/v3`. */
-export const DEFAULT_API_URL = "https://api.github.com";
-
-/** A request to GitHub failed after retries, or its reply was not what we expected. */
-export class GitHubApiError extends AlfredError {
-  /** The HTTP status, or 0 when there was no reply (network error, timeout, bad body). */
-  readonly status: number;
-
-  /**
-   * @param message The request and what went wrong.
-   * @param options The HTTP status, hint and cause.
-   */
-  constructor(message: string, options: { status: number; hint?: string; cause?: unknown }) {
-    super(message, {
-      hint: options.hint ??
-        "Check the network and https://www.githubstatus.com; the next firing retries.",
-      cause: options.cause,
-    });
-    this.name = "GitHubApiError";
-    this.status = options.status;
-  }
-}
 
 /** Counters of one client, for tests and `deno task bench`. */
-export interface ClientStats {
+export interface ClientStats extends RetryStats {
   /** HTTP attempts sent, retries included. */
   requests: number;
   /** Replies that were 304 Not Modified (free of rate limit). */
@@ -105,8 +92,16 @@ export interface GitHubClientOptions {
   retryUnitMs?: number;
   /** Retries of a 5xx or timed-out request. Default 3. */
   retries?: number;
-  /** Longest rate-limit wait accepted, in seconds. Default {@linkcode MAX_RATE_LIMIT_WAIT_S}. */
+  /** Longest rate-limit wait slept through, in seconds. Default {@linkcode MAX_RATE_LIMIT_WAIT_S}. */
   maxRateLimitWaitS?: number;
+  /** The persisted backoff of this client's token; none (in-memory only) when absent. */
+  backoff?: BackoffStore;
+  /** Who sends the requests (the agent's codename), recorded with a backoff. Default `alfred`. */
+  who?: string;
+  /** The clock, in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Waits on that clock. Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
   /** Receives one line per warning (rate limits, retries). Default: silent. */
   log?: (line: string) => void;
   /** The fetch used for HTTP; default `globalThis.fetch`. */
@@ -122,87 +117,6 @@ export interface GitHubClientOptions {
  */
 export function etagFileOf(layout: Layout, agent: string): string {
   return `${agentStateDir(layout, agent)}/github-etags.json`;
-}
-
-/**
- * Resolves the API base URL from `ALFRED_GITHUB_API_URL`.
- *
- * @param env Reads `ALFRED_GITHUB_API_URL`.
- * @returns The URL without a trailing slash; {@linkcode DEFAULT_API_URL} when unset.
- * @throws {ConfigError} when the variable is not an http(s) URL.
- */
-export function apiUrlFrom(env: EnvReader): string {
-  const raw = env("ALFRED_GITHUB_API_URL")?.trim();
-  if (!raw) return DEFAULT_API_URL;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch (error) {
-    throw new ConfigError(`ALFRED_GITHUB_API_URL is not a URL (got "${raw}")`, {
-      hint: "Set it to https://api.github.com or https://<host>/api/v3 for GitHub Enterprise.",
-      cause: error,
-    });
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigError(`ALFRED_GITHUB_API_URL must be http(s) (got "${raw}")`, {
-      hint: "Set it to https://api.github.com or https://<host>/api/v3 for GitHub Enterprise.",
-    });
-  }
-  return raw.replace(/\/+$/, "");
-}
-
-/**
- * Finds the GitHub token: `ALFRED_GITHUB_TOKEN`, then `GITHUB_TOKEN`, then `gh auth token`.
- *
- * @param env Reads the two variables.
- * @param options `tokenFromGh` replaces the `gh` call.
- * @returns The token.
- * @throws {ConfigError} when no token is found anywhere.
- */
-export async function resolveToken(
-  env: EnvReader,
-  options: { tokenFromGh?: () => Promise<string | undefined> } = {},
-): Promise<string> {
-  const fromEnv = env("ALFRED_GITHUB_TOKEN")?.trim() || env("GITHUB_TOKEN")?.trim();
-  if (fromEnv) return fromEnv;
-  const fromGh = (await (options.tokenFromGh ?? (() => ghAuthToken(env)))())?.trim();
-  if (fromGh) return fromGh;
-  throw new ConfigError("no GitHub token: ALFRED_GITHUB_TOKEN and GITHUB_TOKEN are unset", {
-    hint: "Run `gh auth login`, or set ALFRED_GITHUB_TOKEN to a token that may write issues.",
-  });
-}
-
-/** The variables `gh` needs to find its own configuration. */
-const GH_ENV = ["HOME", "PATH", "XDG_CONFIG_HOME", "GH_CONFIG_DIR", "GH_HOST", "LANG"];
-
-/**
- * Asks the GitHub CLI for its token (`gh auth token`), through runner/process.ts.
- *
- * Requires `--allow-run=gh`.
- *
- * @param env Reads the variables `gh` needs (HOME, PATH, its config dirs).
- * @returns The token, or `undefined` when `gh` is missing or not logged in.
- */
-export async function ghAuthToken(env: EnvReader): Promise<string | undefined> {
-  const { ProgramNotFoundError, runCapture } = await import("../process.ts");
-  const childEnv = Object.fromEntries(
-    GH_ENV.flatMap((name) => {
-      const value = env(name);
-      return value === undefined ? [] : [[name, value]];
-    }),
-  );
-  try {
-    const output = await runCapture("gh", ["auth", "token"], {
-      cwd: env("HOME") ?? "/",
-      env: childEnv,
-      timeoutMs: 10_000,
-    });
-    if (output.code !== 0) return undefined;
-    return output.stdout.trim() || undefined;
-  } catch (error) {
-    if (error instanceof ProgramNotFoundError) return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -231,11 +145,12 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     retries = 3,
     maxRateLimitWaitS = MAX_RATE_LIMIT_WAIT_S,
     log = () => {},
+    now = Date.now,
+    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   } = options;
-  speedUpBottleneck(Bottleneck);
   const baseUrl = apiUrlFrom(env);
   const token = options.token ?? await resolveToken(env, { tokenFromGh: options.tokenFromGh });
-  const stats: ClientStats = { requests: 0, notModified: 0 };
+  const stats: ClientStats = { requests: 0, notModified: 0, rateLimited: 0, retried: 0 };
   const baseFetch = options.fetch ?? globalThis.fetch;
 
   const timedFetch: typeof fetch = async (input, init) => {
@@ -245,21 +160,6 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     const response = await baseFetch(input, { ...init, signal });
     if (response.status === 304) stats.notModified++;
     return response;
-  };
-
-  const rateLimitHandler = (kind: string) =>
-  (
-    retryAfter: number,
-    request: { method: string; url: string },
-    _octokit: unknown,
-    retryCount: number,
-  ): boolean => {
-    const retry = retryCount < 1 && retryAfter <= maxRateLimitWaitS;
-    log(
-      `github: ${kind} rate limit on ${request.method} ${request.url}; ` +
-        (retry ? `retrying after ${retryAfter}s` : `giving up (asked to wait ${retryAfter}s)`),
-    );
-    return retry;
   };
 
   const id = `alfred-${crypto.randomUUID()}`;
@@ -273,13 +173,12 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
       warn: (m: string) => log(m),
       error: (m: string) => log(m),
     },
-    retry: { retries, retryAfterBaseValue: retryUnitMs },
+    // Retries and rate limits are runner/github/retries.ts's alone.
+    retry: { enabled: false },
     throttle: {
       id,
-      retryAfterBaseValue: retryUnitMs,
-      fallbackSecondaryRateRetryAfter: 60,
-      onRateLimit: rateLimitHandler("primary"),
-      onSecondaryRateLimit: rateLimitHandler("secondary"),
+      onRateLimit: () => false,
+      onSecondaryRateLimit: () => false,
       // Per-client limiter groups, so the spacing is this client's and tests can shrink it;
       // Bottleneck's rules without its timer hops (runner/github/limiter.ts).
       global: new LimiterGroup({ maxConcurrent: 10 }),
@@ -294,6 +193,18 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
 
   const store = options.etagFile ? await EtagStore.open(options.etagFile, log) : undefined;
   if (store) installConditionalRequests(octokit, store);
+  // Installed last, so it wraps every other plugin: a retry is spaced and cached like a request.
+  installRetries(octokit, {
+    retries,
+    unitMs: retryUnitMs,
+    maxWaitS: maxRateLimitWaitS,
+    now,
+    sleep,
+    backoff: options.backoff ? { store: options.backoff, key: await tokenKey(token) } : undefined,
+    who: options.who ?? "alfred",
+    log,
+    stats,
+  });
   return { octokit, baseUrl, stats, flush: () => store?.flush() ?? Promise.resolve() };
 }
 

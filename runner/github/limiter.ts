@@ -11,9 +11,8 @@
  * plugin uses (`Group#key`, `schedule`, the `failed` event and its retries)
  * with the same scheduling rules (priorities 0 to 9, job weights,
  * `maxConcurrent`, `minTime` spacing between job starts), and wait on a timer
- * only when a wait is due. The retry plugin makes its own Bottleneck per
- * request; {@linkcode speedUpBottleneck} turns that one's datastore hops into
- * microtasks.
+ * only when a wait is due. (octokit's retry plugin, which made a Bottleneck per
+ * request, is off: runner/github/retries.ts retries on its own clock.)
  *
  * @module
  */
@@ -213,30 +212,4 @@ export class LimiterGroup {
     }
     return limiter;
   }
-}
-
-const SPED_UP = Symbol.for("alfred.bottleneck.sped-up");
-
-/**
- * Makes the zero-delay hops of Bottleneck's local datastore microtasks instead
- * of `setTimeout(0)` (each of which costs 1 to 4 ms in Deno). The datastore's
- * operations stay asynchronous and in order; waits longer than 0 are unchanged.
- * Applies to every limiter of that Bottleneck module (octokit's retry plugin
- * makes one per request). Idempotent; does nothing when the internals are not
- * what this expects.
- *
- * @param bottleneck The Bottleneck class (`bottleneck/light.js`).
- * @returns Whether the datastore is now the fast one.
- */
-export function speedUpBottleneck(bottleneck: new () => unknown): boolean {
-  const probe = new bottleneck() as { _store?: object };
-  const prototype = probe._store ? Object.getPrototypeOf(probe._store) : undefined;
-  if (!prototype || typeof prototype.yieldLoop !== "function") return false;
-  if (prototype[SPED_UP]) return true;
-  const original = prototype.yieldLoop as (this: unknown, t?: number) => Promise<void>;
-  prototype.yieldLoop = function (this: { Promise: PromiseConstructor }, t = 0) {
-    return t > 0 ? original.call(this, t) : this.Promise.resolve();
-  };
-  prototype[SPED_UP] = true;
-  return true;
 }

@@ -5,9 +5,9 @@
  * @module
  */
 import { z } from "zod";
-import { UsageError } from "../errors.ts";
+import { GitHubApiError, GitHubBackoffError, UsageError } from "../errors.ts";
 import type { GitHubClient } from "./client.ts";
-import { GitHubApiError } from "./client.ts";
+import { describeGitHubFailure } from "./failures.ts";
 
 /** A repository, `owner/name` in string form. */
 export interface Repo {
@@ -99,13 +99,17 @@ const PER_PAGE = 100;
 /**
  * Makes one GitHub call and checks its reply with a zod schema: every API
  * error and every unexpected body becomes a {@linkcode GitHubApiError} that
- * says what failed, with a hint on permission errors.
+ * says what failed, with the hint that fits its cause (rate limit, GitHub
+ * fault, timeout, network, token, permission). A
+ * {@linkcode GitHubBackoffError} (GitHub asked for a longer wait than a firing
+ * affords) passes through unchanged.
  *
  * @param what The call, for the message (e.g. `listing issues of acme/web`).
- * @param request The schema of the reply, the call itself, and the hint for
- *   permission errors (`hintOn` lists the statuses that get it; default 401, 403).
+ * @param request The schema of the reply, the call itself, the hint for
+ *   permission errors and the statuses that get it (default 403).
  * @returns The parsed reply.
  * @throws {GitHubApiError} when the call fails after retries or the reply does not fit.
+ * @throws {GitHubBackoffError} when GitHub's rate limit stopped the call.
  */
 export async function callApi<T>(
   what: string,
@@ -121,15 +125,14 @@ export async function callApi<T>(
   try {
     data = await run();
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    const code = typeof status === "number" ? status : 0;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new GitHubApiError(`GitHub ${what} failed (${code || "no reply"}): ${reason}`, {
-      status: code,
-      hint: (request.hintOn ?? [401, 403]).includes(code)
-        ? request.hint ??
-          "Check the token (ALFRED_GITHUB_TOKEN, GITHUB_TOKEN or `gh auth status`) may write issues of this repository."
-        : undefined,
+    if (error instanceof GitHubBackoffError) throw error;
+    const failure = describeGitHubFailure(error, {
+      scopeHint: request.hint,
+      scopeOn: request.hintOn?.filter((status) => status !== 401),
+    });
+    throw new GitHubApiError(`GitHub ${what} failed: ${failure.detail}`, {
+      status: failure.status,
+      hint: failure.hint,
       cause: error,
     });
   }
@@ -138,7 +141,11 @@ export async function callApi<T>(
     const issue = parsed.error.issues[0];
     throw new GitHubApiError(
       `GitHub ${what} replied with an unexpected body: ${issue.path.join(".")}: ${issue.message}`,
-      { status: 0 },
+      {
+        status: 0,
+        hint: "A proxy or an old GitHub Enterprise Server may answer differently: check " +
+          "ALFRED_GITHUB_API_URL, and report it with --debug if it points to GitHub itself.",
+      },
     );
   }
   return parsed.data;
@@ -286,16 +293,16 @@ export async function addLabels(
  * @param client The GitHub client.
  * @param issue The issue.
  * @param label The name to remove.
- * @returns Whether the label was there.
+ * @returns The issue's label names afterwards, or `undefined` when the label was not there.
  * @throws {GitHubApiError} when the request fails after retries.
  */
 export async function removeLabel(
   client: GitHubClient,
   issue: IssueRef,
   label: string,
-): Promise<boolean> {
+): Promise<string[] | undefined> {
   try {
-    await call(
+    const labels = await call(
       `remove label ${label} from ${repoString(issue.repo)}#${issue.number}`,
       z.array(Label),
       async () =>
@@ -309,10 +316,10 @@ export async function removeLabel(
           },
         )).data,
     );
-    return true;
+    return labels.map((found) => found.name);
   } catch (error) {
     // 404: the label is not on the issue (a racing firing removed it first).
-    if (error instanceof GitHubApiError && error.status === 404) return false;
+    if (error instanceof GitHubApiError && error.status === 404) return undefined;
     throw error;
   }
 }

@@ -228,6 +228,7 @@ const NOT_WORTH_A_LESSON = new Set<Outcome>([
   "idle",
   "dry-run",
   "auto-paused",
+  "github-backoff",
 ]);
 
 /**
