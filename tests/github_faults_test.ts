@@ -36,6 +36,15 @@ const REPO = { owner: "acme", name: "web" };
 const REPO_S = "acme/web";
 const QUEUE = LABELS.implement;
 const FINAL_LABELS: string[] = [QUEUE, LABELS.prOpen, LABELS.needsHumanScope];
+/** One claimant of the single-firing tests. */
+const CLAIMANT = {
+  codename: "lucius",
+  firing: "20261127T091500123Z-a1b2c3",
+  host: "studio",
+  queue: QUEUE,
+  now: () => new Date("2026-11-27T09:15:00Z"),
+  trusted: TRUSTED,
+};
 
 /**
  * Ten firings on ten hosts race for one issue while the fake injects 502s
@@ -218,15 +227,7 @@ Deno.test("a failed claim comment is withdrawn and the labels go back to the que
   const client = await fakeClient(fake, { retries: 1 });
   const journal = memoryJournal();
   await assert.rejects(
-    claimIssue(client, { repo: REPO, number }, {
-      codename: "lucius",
-      firing: "20261127T091500123Z-a1b2c3",
-      host: "studio",
-      queue: QUEUE,
-      now: () => new Date("2026-11-27T09:15:00Z"),
-      trusted: TRUSTED,
-      journal,
-    }),
+    claimIssue(client, { repo: REPO, number }, { ...CLAIMANT, journal }),
     (error) => error instanceof ClaimError && /labels restored/.test(error.message),
   );
   assert.deepEqual(fake.issue(REPO_S, number).labels, [QUEUE]);
@@ -273,15 +274,7 @@ Deno.test("a release cut off half-way is finished by the next firing from the jo
       const number = fake.addIssue(REPO_S, { title: name, labels: [QUEUE] });
       const client = await fakeClient(fake, { retries: 1 });
       const journal = memoryJournal();
-      const claimed = await claimIssue(client, { repo: REPO, number }, {
-        codename: "lucius",
-        firing: "20261127T091500123Z-a1b2c3",
-        host: "studio",
-        queue: QUEUE,
-        now: () => new Date("2026-11-27T09:15:00Z"),
-        trusted: TRUSTED,
-        journal,
-      });
+      const claimed = await claimIssue(client, { repo: REPO, number }, { ...CLAIMANT, journal });
       assert.ok(claimed.status === "claimed", name);
       assert.deepEqual(journal.pending(), [], `${name}: the claim ended`);
       cutAt = writes + cutAfterClaim;
