@@ -6,7 +6,7 @@
  * @example Usage
  * ```ts
  * import { fire } from "./mod.ts";
- * import { echoAgent } from "./agents/echo.ts";
+ * import { echoAgent } from "./agents/echo/mod.ts";
  *
  * const code = await fire("echo", {
  *   env: (name) => Deno.env.get(name),

@@ -3,17 +3,17 @@
  * binary (`alfred-<codename>`, from the scheduler or from a compiled `alfred
  * fire`), or `alfred fire` under `deno run`. The guard runs first; a firing
  * by hand (`ALFRED_FIRED_BY=hand`) then loads what shows its steps and summary
- * to the person (agents/commands/fire_progress.ts), and a scheduled firing
+ * to the person (cli/commands/fire_progress.ts), and a scheduled firing
  * prints what it always printed.
  *
- * On the path of every firing: imports only runner/fire.ts.
+ * On the path of every firing: imports only runner/firing/fire.ts.
  *
  * @module
  */
-import type { AgentDefinition } from "../runner/agent.ts";
-import { fire } from "../runner/fire.ts";
+import type { AgentDefinition } from "../runner/firing/agent.ts";
+import { fire } from "../runner/firing/fire.ts";
 import type { EnvReader } from "../runner/paths.ts";
-import type { FiringDisplay, ProgressMode, Terminal } from "./commands/fire_progress.ts";
+import type { FiringDisplay, ProgressMode, Terminal } from "../cli/commands/fire_progress.ts";
 
 /** What an agent binary's command line asks for, from {@linkcode parseFireArgs}. */
 export type FireArgs =
@@ -82,7 +82,7 @@ export async function fireWatched(codename: string, options: FireWatchedOptions)
   if (firedBy !== "hand" && mode === "auto") return await fire(codename, options);
   let display: FiringDisplay | undefined;
   const load = async () => {
-    const { createFiringDisplay } = await import("./commands/fire_progress.ts");
+    const { createFiringDisplay } = await import("../cli/commands/fire_progress.ts");
     return display ??= createFiringDisplay(codename, { ...options, mode });
   };
   // --quiet and --json hold even the guard's line; the default loads its display after the guard.

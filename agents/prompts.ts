@@ -8,13 +8,13 @@
 
 /** Loaders of the built-in prompts, by codename. */
 export const DEFAULT_PROMPTS: Readonly<Record<string, () => Promise<string>>> = {
-  lucius: () => import("./lucius_prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  bane: () => import("./bane_prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  batman: () => import("./batman_prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  drake: () => import("./drake_prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  nightwing: () => import("./nightwing_prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  rasalghul: () => import("./rasalghul_prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  robin: () => import("./robin_prompt.ts").then((m) => m.DEFAULT_PROMPT),
+  lucius: () => import("./lucius/prompt.ts").then((m) => m.DEFAULT_PROMPT),
+  bane: () => import("./bane/prompt.ts").then((m) => m.DEFAULT_PROMPT),
+  batman: () => import("./batman/prompt.ts").then((m) => m.DEFAULT_PROMPT),
+  drake: () => import("./drake/prompt.ts").then((m) => m.DEFAULT_PROMPT),
+  nightwing: () => import("./nightwing/prompt.ts").then((m) => m.DEFAULT_PROMPT),
+  rasalghul: () => import("./rasalghul/prompt.ts").then((m) => m.DEFAULT_PROMPT),
+  robin: () => import("./robin/prompt.ts").then((m) => m.DEFAULT_PROMPT),
 };
 
 /**

@@ -485,7 +485,7 @@ class GroupEnder {
       return true;
     } catch (error) {
       // Deno.kill needs --allow-run without a list; Alfred's binaries have a
-      // list that includes `kill` (runner/permissions.ts), so use the program.
+      // list that includes `kill` (runner/config/permissions.ts), so use the program.
       if (error instanceof Deno.errors.NotCapable) return killGroupWithProgram(this.#pgid, signal);
       // ESRCH: nobody left in the group.
       if (error instanceof Deno.errors.NotFound) return false;

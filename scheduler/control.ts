@@ -20,7 +20,7 @@
  *   when it is (`bootout` and `bootstrap` when its plist changed). Pausing never
  *   touches them: the Slack listener is how an operator resumes from chat.
  *
- * The pause state file (runner/pause.ts) is the source of truth: pause and
+ * The pause state file (runner/firing/pause.ts) is the source of truth: pause and
  * resume here never throw for a failed scheduler command, they return warnings.
  *
  * @module

@@ -8,10 +8,10 @@
  *
  * @module
  */
-import type { FleetConfig } from "../runner/config.ts";
-import { FiringEvent } from "../runner/events.ts";
-import { pauseOf, type PauseStateLike } from "../runner/guard.ts";
-import { withFileLock } from "../runner/lock.ts";
+import type { FleetConfig } from "../runner/config/config.ts";
+import { FiringEvent } from "../runner/firing/events.ts";
+import { pauseOf, type PauseStateLike } from "../runner/firing/guard.ts";
+import { withFileLock } from "../runner/firing/lock.ts";
 import { agentStateDir, type Layout } from "../runner/paths.ts";
 import { peekState } from "../runner/state.ts";
 import { readManifest } from "./manifest.ts";

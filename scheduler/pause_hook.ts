@@ -5,4 +5,4 @@
  *
  * @module
  */
-export { schedulerPauseHook as applySchedulerPause } from "../agents/commands/scheduler.ts";
+export { schedulerPauseHook as applySchedulerPause } from "../cli/commands/scheduler.ts";

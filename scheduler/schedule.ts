@@ -18,7 +18,7 @@
  * Calendar forms take one or more times separated by commas (`daily 02:30,14:30`)
  * and are read in the machine's local time zone, as both schedulers do.
  *
- * This module imports only runner/errors.ts: runner/config.ts calls it while
+ * This module imports only runner/errors.ts: runner/config/config.ts calls it while
  * validating `fleet.yaml`.
  *
  * @module

@@ -29,7 +29,7 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
 const TIME = "/usr/bin/time";
 
-/** The permissions an agent binary has (see runner/permissions.ts), as `deno run` flags. */
+/** The permissions an agent binary has (see runner/config/permissions.ts), as `deno run` flags. */
 const AGENT_FLAGS = [
   "--allow-read",
   "--allow-write",
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     const homes = { blocked: `${work}/blocked`, paused: `${work}/paused`, echo: `${work}/echo` };
     const alfred = (home: string, args: string[]) =>
       new Deno.Command(DENO, {
-        args: ["run", "-A", `${ROOT}/agents/alfred.ts`, ...args],
+        args: ["run", "-A", `${ROOT}/cli/mod.ts`, ...args],
         env: { ALFRED_HOME: home },
         stdout: "null",
       }).output();
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
       },
       {
         name: "blocked firing (alfred-lucius entry point)",
-        args: entry("agents/lucius.ts"),
+        args: entry("agents/lucius/mod.ts"),
         home: homes.blocked,
         expect: /^\[AGENT-GLOBAL-BLOCKED\]/,
         maxFloorRatio: 1.5,
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       },
       {
         name: "paused firing (alfred-lucius entry point)",
-        args: entry("agents/lucius.ts"),
+        args: entry("agents/lucius/mod.ts"),
         home: homes.paused,
         expect: /^\[AGENT-PAUSED\]/,
         maxFloorRatio: 1.5,
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       },
       {
         name: "blocked firing (alfred fire lucius, by hand)",
-        args: [...entry("agents/alfred.ts"), "fire", "lucius"],
+        args: [...entry("cli/mod.ts"), "fire", "lucius"],
         home: homes.blocked,
         expect: /^\[AGENT-GLOBAL-BLOCKED\]/,
         maxFloorRatio: 1.5,
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
       },
       {
         name: "paused firing (alfred fire lucius, by hand)",
-        args: [...entry("agents/alfred.ts"), "fire", "lucius"],
+        args: [...entry("cli/mod.ts"), "fire", "lucius"],
         home: homes.paused,
         expect: /^\[AGENT-PAUSED\]/,
         maxFloorRatio: 1.5,
@@ -184,13 +184,13 @@ async function main(): Promise<void> {
       },
       {
         name: "echo firing",
-        args: [...entry("agents/alfred.ts"), "fire", "echo"],
+        args: [...entry("cli/mod.ts"), "fire", "echo"],
         home: homes.echo,
         expect: /Fleet summary/,
       },
       {
         name: "alfred status",
-        args: [...entry("agents/alfred.ts"), "status"],
+        args: [...entry("cli/mod.ts"), "status"],
         home: homes.echo,
         expect: /AGENT/,
       },
@@ -237,7 +237,7 @@ const EXTRA_SECTIONS: ((work: string) => Promise<void>)[] = [
 
 /** GitHub requests of an idle Lucius firing (nothing labelled): the goal is one, answered 304. */
 async function benchIdleFiring(): Promise<void> {
-  const { createLuciusWorld } = await import("../tests/lucius_world.ts");
+  const { createLuciusWorld } = await import("../tests/support/lucius_world.ts");
   await using world = await createLuciusWorld({ replies: [] });
   const rows = [[
     "idle lucius firing",

@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { LABELS } from "../runner/github/labels.ts";
-import { committingReplies, createLuciusWorld, REPO } from "../tests/lucius_world.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { committingReplies, createLuciusWorld, REPO } from "../tests/support/lucius_world.ts";
 
 /** The timings of one firing. */
 export interface LuciusBench {

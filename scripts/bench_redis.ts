@@ -15,8 +15,8 @@ import { parseArgs } from "node:util";
 import { fileCoordination, openCoordination } from "../runner/coordination/mod.ts";
 import type { Coordination } from "../runner/coordination/mod.ts";
 import { layoutOf } from "../runner/paths.ts";
-import type { CoordinationSettings } from "../runner/redis_connection.ts";
-import { startRedis } from "../tests/redis_server.ts";
+import type { CoordinationSettings } from "../runner/coordination/redis_connection.ts";
+import { startRedis } from "../tests/support/redis_server.ts";
 
 /** Timing statistics in milliseconds. */
 export interface Stats {
@@ -57,7 +57,7 @@ export interface RedisBenchOptions {
 /**
  * Runs the benchmark and prints the figures.
  *
- * Requires `--allow-run=redis-server` (without `url`; started by tests/redis_server.ts), network access to
+ * Requires `--allow-run=redis-server` (without `url`; started by tests/support/redis_server.ts), network access to
  * Redis, and read/write access to a temp folder.
  *
  * @param options Iterations, Redis URL and output.

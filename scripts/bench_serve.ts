@@ -2,7 +2,7 @@
  * The dashboard's figures for `deno task bench`:
  *
  * - `GET /api/v1/fleet` latency (p50, p99) of `alfred serve` running as its
- *   own process over a lived-in home (tests/serve_world.ts: ten agents, thirty
+ *   own process over a lived-in home (tests/support/serve_world.ts: ten agents, thirty
  *   days of firings), one request at a time;
  * - the server's resident memory when idle, then with a page open on the
  *   event stream (Linux: `/proc/<pid>/status`);
@@ -17,14 +17,14 @@
  */
 import { parseArgs } from "node:util";
 import type { OperatorContext } from "../runner/control/mod.ts";
-import { LABELS } from "../runner/github/labels.ts";
+import { LABELS } from "../runner/claims/labels.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { serveEtagFile } from "../serve/files.ts";
 import { startServer } from "../serve/mod.ts";
-import { fakeClient, startFakeGitHub } from "../tests/fake_github.ts";
-import { ALFRED_FLAGS, REPO_ROOT } from "../tests/helpers.ts";
-import { startServeProcess } from "../tests/serve_helpers.ts";
-import { seedDemoWorld } from "../tests/serve_world.ts";
+import { fakeClient, startFakeGitHub } from "../tests/support/fake_github.ts";
+import { ALFRED_FLAGS, REPO_ROOT } from "../tests/support/helpers.ts";
+import { startServeProcess } from "../tests/support/serve_helpers.ts";
+import { seedDemoWorld } from "../tests/support/serve_world.ts";
 
 /** What {@linkcode benchServe} measured. */
 export interface ServeBench {
@@ -71,7 +71,7 @@ export async function benchServe(options: { requests?: number } = {}): Promise<S
 
 async function fleetLatency(home: string, requests: number) {
   await using serve = await startServeProcess(
-    [...ALFRED_FLAGS, `${REPO_ROOT}/agents/alfred.ts`, "serve", "--port", "0"],
+    [...ALFRED_FLAGS, `${REPO_ROOT}/cli/mod.ts`, "serve", "--port", "0"],
     { home },
   );
   const get = async () => {

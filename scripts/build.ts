@@ -1,7 +1,7 @@
 /**
  * Builds Alfred's standalone executables: `alfred` and one `alfred-<codename>`
  * per agent whose entry file exists, for each target, each compiled with
- * exactly the permissions runner/permissions.ts declares for it.
+ * exactly the permissions runner/config/permissions.ts declares for it.
  *
  * Writes `dist/` with one `alfred-<target>.tar.gz` per target, `SHA256SUMS`
  * and `manifest.json` (binary → permissions, version, target). After each
@@ -35,8 +35,8 @@ import {
   sandboxHostsOf,
   slackHostsOf,
   wideFlagsIn,
-} from "../runner/permissions.ts";
-import { buildInfoModuleSource } from "../runner/build_info.ts";
+} from "../runner/config/permissions.ts";
+import { buildInfoModuleSource } from "../runner/config/build_info.ts";
 import { AlfredError, ConfigError, UsageError } from "../runner/errors.ts";
 import { runCapture } from "../runner/process.ts";
 import meta from "../deno.json" with { type: "json" };
@@ -258,7 +258,7 @@ export async function buildRelease(options: BuildOptions = {}): Promise<BuildMan
         const wide = wideFlagsIn(flags);
         if (wide.length) {
           throw new AlfredError(`${declaration.binary}: refusing wide flags: ${wide.join("; ")}`, {
-            hint: "Fix its declaration in runner/permissions.ts.",
+            hint: "Fix its declaration in runner/config/permissions.ts.",
           });
         }
         const output = `${stage}/${declaration.binary}`;
@@ -307,7 +307,7 @@ export async function buildRelease(options: BuildOptions = {}): Promise<BuildMan
             `${declaration.binary}: embedded permissions differ from the declaration: ${
               differences.join("; ")
             }`,
-            { hint: "Fix flagsOf() in runner/permissions.ts." },
+            { hint: "Fix flagsOf() in runner/config/permissions.ts." },
           );
         }
         binaries.push({

@@ -1,6 +1,6 @@
 /**
  * Regenerates the dashboard's screenshots in docs/img/ with the test browser
- * (tests/browser.ts): the fleet page of the demo world (tests/serve_world.ts)
+ * (tests/support/browser.ts): the fleet page of the demo world (tests/support/serve_world.ts)
  * at desktop width (`serve-fleet.png`, shown in the README) and at phone width
  * (`serve-fleet-phone.png`), plus a firing's detail page, the cost charts and
  * the claims board (read from the loopback GitHub fake).
@@ -10,13 +10,13 @@
  * @module
  */
 import type { Page } from "playwright-core";
-import { appendActivity } from "../runner/activity.ts";
-import { newFiringId } from "../runner/events.ts";
-import { LABELS } from "../runner/github/labels.ts";
+import { appendActivity } from "../runner/firing/activity.ts";
+import { newFiringId } from "../runner/firing/events.ts";
+import { LABELS } from "../runner/claims/labels.ts";
 import { serveEtagFile } from "../serve/files.ts";
-import { launchBrowser } from "../tests/browser.ts";
-import { fakeClient, startFakeGitHub } from "../tests/fake_github.ts";
-import { seedDemoWorld } from "../tests/serve_world.ts";
+import { launchBrowser } from "../tests/support/browser.ts";
+import { fakeClient, startFakeGitHub } from "../tests/support/fake_github.ts";
+import { seedDemoWorld } from "../tests/support/serve_world.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { startServer } from "../serve/mod.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Records a real exchange with the Slack listener and renders it as a picture
  * for docs/SLACK.md: the listener runs against the loopback fakes of Slack and
- * GitHub (tests/slack_world.ts), the operator's messages go in over Socket
+ * GitHub (tests/support/slack_world.ts), the operator's messages go in over Socket
  * Mode, and the Block Kit messages the listener posts are drawn as HTML, then
  * photographed with Debian's chromium through playwright-core.
  *
@@ -15,11 +15,11 @@
  * @module
  */
 import { chromium } from "playwright-core";
-import { OPERATOR, REPO, withSlackWorld } from "../tests/slack_world.ts";
-import { runAlfred } from "../tests/helpers.ts";
-import type { PostedMessage } from "../tests/fake_slack.ts";
-import { recordFiring } from "../runner/events.ts";
-import { writeLedger } from "../runner/spend.ts";
+import { OPERATOR, REPO, withSlackWorld } from "../tests/support/slack_world.ts";
+import { runAlfred } from "../tests/support/helpers.ts";
+import type { PostedMessage } from "../tests/support/fake_slack.ts";
+import { recordFiring } from "../runner/firing/events.ts";
+import { writeLedger } from "../runner/firing/spend.ts";
 import { APPROVE_ACTION } from "../slack/blocks.ts";
 
 /** One line of the picture: the operator's message, or the bot's (after updates). */

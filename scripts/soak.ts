@@ -9,8 +9,8 @@
  *
  * Real parts only: each firing is `alfred fire lucius` as its own process,
  * with real git against one bare `origin`, the loopback GitHub fake
- * (tests/fake_github.ts) and the real `claude` CLI against a scripted
- * Messages API (tests/fake_anthropic.ts) that writes a file, commits it and
+ * (tests/support/fake_github.ts) and the real `claude` CLI against a scripted
+ * Messages API (tests/support/fake_anthropic.ts) that writes a file, commits it and
  * says `[OK]`. Each host is its own ALFRED_HOME and checkout (`ALFRED_HOST`
  * tells them apart); with `--coordination redis` they share a real
  * `redis-server`, else GitHub is the only shared state.
@@ -34,25 +34,25 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { claimState, markersOf } from "../runner/github/claims.ts";
-import { LABELS } from "../runner/github/labels.ts";
+import { claimState, markersOf } from "../runner/claims/claims.ts";
+import { LABELS } from "../runner/claims/labels.ts";
 import type { Comment } from "../runner/github/rest.ts";
 import {
   type FakeAnthropic,
   type RecordedRequest,
   type ScriptedReply,
   startFakeAnthropic,
-} from "../tests/fake_anthropic.ts";
+} from "../tests/support/fake_anthropic.ts";
 import {
   type FakeGitHub,
   type Fault,
   seededRandom,
   startFakeGitHub,
-} from "../tests/fake_github.ts";
-import { TrustedAuthors } from "../runner/github/trust.ts";
-import { ALFRED_LOGIN, alfredCommand } from "../tests/helpers.ts";
-import { CLAUDE_BIN_DIR } from "../tests/lucius_world.ts";
-import { startRedis, type TestRedis } from "../tests/redis_server.ts";
+} from "../tests/support/fake_github.ts";
+import { TrustedAuthors } from "../runner/claims/trust.ts";
+import { ALFRED_LOGIN, alfredCommand } from "../tests/support/helpers.ts";
+import { CLAUDE_BIN_DIR } from "../tests/support/lucius_world.ts";
+import { startRedis, type TestRedis } from "../tests/support/redis_server.ts";
 
 /** The fake's token account: the soak's firings speak in markers as it. */
 const ALFRED_ACCOUNTS = TrustedAuthors.of([ALFRED_LOGIN]);

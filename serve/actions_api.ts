@@ -7,8 +7,8 @@
  * @module
  */
 import { z } from "zod";
-import { parseDuration } from "../agents/commands/args.ts";
-import { loadFleetConfig } from "../runner/config.ts";
+import { parseDuration } from "../cli/commands/args.ts";
+import { loadFleetConfig } from "../runner/config/config.ts";
 import {
   clearFleetBlock,
   type DetachedFiring,
@@ -19,7 +19,7 @@ import {
   resumeFleet,
 } from "../runner/control/mod.ts";
 import { AlfredError, UsageError } from "../runner/errors.ts";
-import { validateScheduleText } from "../runner/schedule_check.ts";
+import { validateScheduleText } from "../runner/config/schedule_check.ts";
 
 /** The body of a pause: how long, and why (both optional). */
 export const PauseBody = z.strictObject({

@@ -1,5 +1,5 @@
 /**
- * Follows the activity log (runner/activity.ts) as it grows, for the
+ * Follows the activity log (runner/firing/activity.ts) as it grows, for the
  * dashboard's live event stream: one reader polls the files of today and
  * yesterday (UTC) and hands each new line to every subscriber.
  *
@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type ActivityEvent, activityFile, parseActivity } from "../runner/activity.ts";
+import { type ActivityEvent, activityFile, parseActivity } from "../runner/firing/activity.ts";
 import type { Layout } from "../runner/paths.ts";
 
 /** How often the files are polled by default. */

@@ -12,9 +12,9 @@ import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { fireDetached, OperatorContext } from "../runner/control/mod.ts";
-import { loadFleetConfig } from "../runner/config.ts";
+import { loadFleetConfig } from "../runner/config/config.ts";
 import { AlfredError, ConfigError, UsageError } from "../runner/errors.ts";
-import { validateScheduleText } from "../runner/schedule_check.ts";
+import { validateScheduleText } from "../runner/config/schedule_check.ts";
 import type { Redactor } from "../runner/redact.ts";
 import {
   checkAgent,

@@ -11,13 +11,13 @@
  *
  * @module
  */
-import { type IssueStanding, listOpenIssues, standingOf } from "../runner/claim_snapshot.ts";
-import { loadFleetConfig } from "../runner/config.ts";
+import { type IssueStanding, listOpenIssues, standingOf } from "../runner/claims/snapshot.ts";
+import { loadFleetConfig } from "../runner/config/config.ts";
 import type { OperatorContext } from "../runner/control/mod.ts";
 import { AlfredError } from "../runner/errors.ts";
 import { createGitHubClient, type GitHubClient } from "../runner/github/client.ts";
 import { parseRepo } from "../runner/github/rest.ts";
-import { validateScheduleText } from "../runner/schedule_check.ts";
+import { validateScheduleText } from "../runner/config/schedule_check.ts";
 import { serveEtagFile } from "./files.ts";
 
 /** The board is read from GitHub at most this often. */

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { type ActivityEvent, readActivity } from "../runner/activity.ts";
+import { type ActivityEvent, readActivity } from "../runner/firing/activity.ts";
 import { createClaudeParser, createCodexParser } from "../runner/engines/mod.ts";
 import type { EngineOutputParser } from "../runner/engines/parser.ts";
 import type { Layout } from "../runner/paths.ts";
 import type { Redactor } from "../runner/redact.ts";
-import { transcriptPath } from "../runner/transcripts.ts";
+import { transcriptPath } from "../runner/engines/transcripts.ts";
 import { readInFlight } from "./in_flight.ts";
 import {
   type ApiFiring,

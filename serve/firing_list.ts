@@ -1,11 +1,11 @@
 /**
  * `GET /api/v1/firings`: recorded firings from the event log
- * (runner/events.ts), newest first, with the ones running now on top; paged
+ * (runner/firing/events.ts), newest first, with the ones running now on top; paged
  * by firing id (ids sort by start time).
  *
  * @module
  */
-import { type FiringEvent, readEvents } from "../runner/events.ts";
+import { type FiringEvent, readEvents } from "../runner/firing/events.ts";
 import type { Layout } from "../runner/paths.ts";
 import { type InFlight, readInFlight } from "./in_flight.ts";
 import { linkOf } from "./links.ts";

@@ -1,5 +1,5 @@
 /**
- * Which firings are running now: each agent's lock record (runner/lock.ts),
+ * Which firings are running now: each agent's lock record (runner/firing/lock.ts),
  * read without taking the lock (taking it, even for an instant, could turn a
  * firing starting at that moment away), and the last step each has reported
  * in the activity log.
@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { readActivity } from "../runner/activity.ts";
-import { LockRecord } from "../runner/lock.ts";
+import { readActivity } from "../runner/firing/activity.ts";
+import { LockRecord } from "../runner/firing/lock.ts";
 import { type Layout, lockFile } from "../runner/paths.ts";
 import { parseProblem } from "../runner/state.ts";
 

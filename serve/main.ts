@@ -1,17 +1,17 @@
 /**
  * `alfred-serve`, the dashboard's own executable: `alfred serve` with the
- * dashboard's permissions (runner/permissions.ts) and nothing more. A
+ * dashboard's permissions (runner/config/permissions.ts) and nothing more. A
  * compiled `alfred serve` runs it; it takes the same arguments.
  *
  * @module
  */
-import { runCommand } from "../agents/alfred.ts";
+import { runCommand } from "../cli/mod.ts";
 
 if (import.meta.main) {
   const args = Deno.args[0] === "serve" ? Deno.args.slice(1) : Deno.args;
   Deno.exit(
     await runCommand(
-      () => import("../agents/commands/serve.ts").then((m) => m.serveCommand),
+      () => import("../cli/commands/serve.ts").then((m) => m.serveCommand),
       args,
       {
         binary: "alfred-serve",

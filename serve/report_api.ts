@@ -1,16 +1,16 @@
 /**
  * `GET /api/v1/report?days=N`: the reliability report of `alfred report`
- * (runner/report.ts), plus what the dashboard's charts plot: per agent and
+ * (runner/report/report.ts), plus what the dashboard's charts plot: per agent and
  * day (the operator's time zone), firings, successes and cost.
  *
  * @module
  */
-import { loadFleetConfig } from "../runner/config.ts";
+import { loadFleetConfig } from "../runner/config/config.ts";
 import type { OperatorContext } from "../runner/control/mod.ts";
-import { type FiringEvent, readEvents } from "../runner/events.ts";
-import { buildReport, type Report, tallyFirings } from "../runner/report.ts";
-import { validateScheduleText } from "../runner/schedule_check.ts";
-import { dayOf } from "../runner/spend.ts";
+import { type FiringEvent, readEvents } from "../runner/firing/events.ts";
+import { buildReport, type Report, tallyFirings } from "../runner/report/report.ts";
+import { validateScheduleText } from "../runner/config/schedule_check.ts";
+import { dayOf } from "../runner/firing/spend.ts";
 
 /** One agent's series: one value per day of {@linkcode DailySeries.days}. */
 export interface AgentSeries {

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { loadFleetConfig } from "../runner/config.ts";
+import { loadFleetConfig } from "../runner/config/config.ts";
 import type { fireDetached, OperatorContext } from "../runner/control/mod.ts";
 import { AlfredError } from "../runner/errors.ts";
 import { apiUrlFrom, type GitHubClient } from "../runner/github/client.ts";
 import { createRedactor } from "../runner/redact.ts";
-import { validateScheduleText } from "../runner/schedule_check.ts";
+import { validateScheduleText } from "../runner/config/schedule_check.ts";
 import { writeState } from "../runner/state.ts";
 import { ActivityTail } from "./activity_tail.ts";
 import { createApp } from "./app.ts";

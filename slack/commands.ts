@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { parseDuration } from "../agents/commands/args.ts";
+import { parseDuration } from "../cli/commands/args.ts";
 import { UsageError } from "../runner/errors.ts";
 
 /** One command from chat. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { type FleetConfig, loadFleetConfig } from "../runner/config.ts";
+import { type FleetConfig, loadFleetConfig } from "../runner/config/config.ts";
 import {
   clearFleetBlock,
   describeFleetTarget,
@@ -28,10 +28,10 @@ import {
 } from "../runner/control/mod.ts";
 import { AlfredError } from "../runner/errors.ts";
 import type { GitHubClient } from "../runner/github/client.ts";
-import type { Logger } from "../runner/log.ts";
-import { pauseOf } from "../runner/pause.ts";
-import { formatReport, readReport } from "../runner/report.ts";
-import { validateScheduleText } from "../runner/schedule_check.ts";
+import type { Logger } from "../runner/firing/log.ts";
+import { pauseOf } from "../runner/firing/pause.ts";
+import { formatReport, readReport } from "../runner/report/report.ts";
+import { validateScheduleText } from "../runner/config/schedule_check.ts";
 import {
   APPROVE_ACTION,
   draftFiledMessage,
@@ -48,7 +48,7 @@ import {
 import { type ChatCommand, parseChatMessage } from "./commands.ts";
 import { type Draft, newDraftId, readDraft, updateDraft } from "./drafts.ts";
 import { fileDraft } from "./filing.ts";
-import type { TrustedAuthors } from "../runner/github/trust.ts";
+import type { TrustedAuthors } from "../runner/claims/trust.ts";
 import type { FiringWatch } from "./firing_watch.ts";
 
 /** What the conversation needs from Slack's Web API. */

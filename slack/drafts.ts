@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import { withFileLock } from "../runner/lock.ts";
+import { withFileLock } from "../runner/firing/lock.ts";
 import type { Layout } from "../runner/paths.ts";
 import { readStateOr, writeState } from "../runner/state.ts";
 

@@ -2,7 +2,7 @@
  * Files an approved draft as a GitHub issue labelled `agent:implement`, once.
  *
  * The issue's body carries the draft's text and a `slack-draft` marker naming
- * the draft and the Slack message it came from (runner/github/markers.ts).
+ * the draft and the Slack message it came from (runner/claims/markers.ts).
  * Before creating anything, the repo's issues updated since the draft was made
  * are searched for that marker, so a second Approve, a restarted listener or
  * a crash between creating the issue and recording it never files twice.
@@ -10,10 +10,10 @@
  * @module
  */
 import type { GitHubClient } from "../runner/github/client.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { formatMarker, parseMarkers } from "../runner/github/markers.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { formatMarker, parseMarkers } from "../runner/claims/markers.ts";
 import { createIssue, type Issue, listIssues, parseRepo } from "../runner/github/rest.ts";
-import type { TrustedAuthors } from "../runner/github/trust.ts";
+import type { TrustedAuthors } from "../runner/claims/trust.ts";
 import type { Draft } from "./drafts.ts";
 
 /** GitHub keeps second-precision times; look a little before the draft was made. */

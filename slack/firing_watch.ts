@@ -13,8 +13,8 @@
  * @module
  */
 import { z } from "zod";
-import { readActivity } from "../runner/activity.ts";
-import { readLockHolder, withFileLock } from "../runner/lock.ts";
+import { readActivity } from "../runner/firing/activity.ts";
+import { readLockHolder, withFileLock } from "../runner/firing/lock.ts";
 import { type Layout, lockFile } from "../runner/paths.ts";
 import { readStateOr, writeState } from "../runner/state.ts";
 import type { FiringEnd } from "./blocks.ts";

@@ -28,8 +28,8 @@ import {
   type GitHubClient,
   resolveToken,
 } from "../runner/github/client.ts";
-import { loginCacheFile, resolveTrustedAuthors } from "../runner/github/trust.ts";
-import { type Logger, openAgentLog } from "../runner/log.ts";
+import { loginCacheFile, resolveTrustedAuthors } from "../runner/claims/trust.ts";
+import { type Logger, openAgentLog } from "../runner/firing/log.ts";
 import { createRedactor, type Redactor } from "../runner/redact.ts";
 import { firingEndedMessage, type SlackMessage } from "./blocks.ts";
 import {

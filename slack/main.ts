@@ -1,15 +1,15 @@
 /**
  * `alfred-slack`: the Slack listener as its own binary, with its own
- * permissions (runner/permissions.ts): Slack's Web API and Socket Mode hosts,
+ * permissions (runner/config/permissions.ts): Slack's Web API and Socket Mode hosts,
  * GitHub, `ALFRED_HOME`, the agents' binaries and the scheduler's programs.
  * `alfred scheduler install --slack` runs it as a user service.
  *
  * @module
  */
-import { slackCommand } from "../agents/commands/slack.ts";
+import { slackCommand } from "../cli/commands/slack.ts";
 import { alfredHome, layoutOf } from "../runner/paths.ts";
 import { exitCodeOf, formatError } from "../runner/errors.ts";
-import { describePermissionDenial } from "../runner/permission_error.ts";
+import { describePermissionDenial } from "../runner/config/permission_error.ts";
 
 /**
  * Runs the listener with this process's environment and output.

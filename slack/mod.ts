@@ -5,7 +5,7 @@
  * approves the draft. See docs/SLACK.md.
  *
  * Firing threads (every notice about one issue in one thread) are sent by the
- * firings themselves: runner/slack_threads.ts.
+ * firings themselves: runner/firing/slack_threads.ts.
  *
  * @module
  */

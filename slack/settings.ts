@@ -7,7 +7,7 @@
  * @module
  */
 import { ConfigError } from "../runner/errors.ts";
-import { slackApiUrlFrom } from "../runner/notify.ts";
+import { slackApiUrlFrom } from "../runner/firing/notify.ts";
 import type { EnvReader } from "../runner/paths.ts";
 
 /** What the listener needs to connect. */

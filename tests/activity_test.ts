@@ -1,6 +1,6 @@
-import { assertEquals } from "./assert.ts";
-import { withHome } from "./helpers.ts";
-import { activityFile, appendActivity, readActivity } from "../runner/activity.ts";
+import { assertEquals } from "./support/assert.ts";
+import { withHome } from "./support/helpers.ts";
+import { activityFile, appendActivity, readActivity } from "../runner/firing/activity.ts";
 
 Deno.test("the activity log keeps lines across UTC days, skips a garbage or torn line, and filters by firing", async () => {
   await using home = await withHome();

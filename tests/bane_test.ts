@@ -6,22 +6,28 @@
  * GitHub fake and a loopback Slack webhook. Plus Bane's delivery decision as a
  * table.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes, assertThrows } from "./assert.ts";
-import { listDir, runAlfred } from "./helpers.ts";
-import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
-import type { ScriptedReply } from "./fake_anthropic.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  assertThrows,
+} from "./support/assert.ts";
+import { listDir, runAlfred } from "./support/helpers.ts";
+import { createLuciusWorld, type LuciusWorld, REPO } from "./support/lucius_world.ts";
+import type { ScriptedReply } from "./support/fake_anthropic.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
 import { ConfigError, ExitCode } from "../runner/errors.ts";
-import { resolveFleetConfig } from "../runner/config.ts";
+import { resolveFleetConfig } from "../runner/config/config.ts";
 import { sandboxOffWarning } from "../runner/sandbox/opt_out.ts";
-import { parseFleetFile } from "../runner/fleet_yaml.ts";
+import { parseFleetFile } from "../runner/config/fleet_yaml.ts";
 import {
   liveTargets,
   needsCheck,
   planBaneDelivery,
   TARGET_LOCK_TTL_MS,
   type TargetsRecord,
-} from "../agents/bane_work.ts";
+} from "../agents/bane/work.ts";
 
 /** A small CommonJS project: math.js is barely tested, strings.js fully. */
 const FILES: Record<string, string> = {

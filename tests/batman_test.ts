@@ -5,13 +5,13 @@
  * Messages API, the loopback GitHub fake (two repositories) and Slack.
  */
 import assert from "node:assert/strict";
-import { childrenComment, isApproval, parentState } from "../agents/batman_plan.ts";
-import { buildBatmanPrompt } from "../agents/batman_work.ts";
-import { LABELS } from "../runner/github/labels.ts";
+import { childrenComment, isApproval, parentState } from "../agents/batman/plan.ts";
+import { buildBatmanPrompt } from "../agents/batman/work.ts";
+import { LABELS } from "../runner/claims/labels.ts";
 import type { Comment } from "../runner/github/rest.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
-import { alfredTrust, listDir, markersIn } from "./helpers.ts";
-import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
+import { alfredTrust, listDir, markersIn } from "./support/helpers.ts";
+import { createLuciusWorld, type LuciusWorld, REPO } from "./support/lucius_world.ts";
 
 const API = "acme/api";
 

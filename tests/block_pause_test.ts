@@ -1,12 +1,12 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./support/assert.ts";
 import {
   clearGlobalBlock,
   isBlockActive,
   readGlobalBlock,
   setGlobalBlock,
-} from "../runner/block.ts";
-import { pause, pauseOf, readPauseState, resume } from "../runner/pause.ts";
-import { listDir, withHome } from "./helpers.ts";
+} from "../runner/firing/block.ts";
+import { pause, pauseOf, readPauseState, resume } from "../runner/firing/pause.ts";
+import { listDir, withHome } from "./support/helpers.ts";
 
 const now = new Date("2026-11-27T10:00:00.000Z");
 

@@ -1,12 +1,17 @@
 /**
- * Bot reviewers' findings (runner/bot_findings.ts): severities of Codex,
+ * Bot reviewers' findings (runner/reviews/bot_findings.ts): severities of Codex,
  * CodeRabbit and bracket styles, titles without markup, and which inline
  * comments are open findings, as tables of cases.
  */
-import { assertEquals } from "./assert.ts";
-import { botSeverityOf, botTitleOf, isBot, openBotFindings } from "../runner/bot_findings.ts";
+import { assertEquals } from "./support/assert.ts";
+import {
+  botSeverityOf,
+  botTitleOf,
+  isBot,
+  openBotFindings,
+} from "../runner/reviews/bot_findings.ts";
 import type { ReviewComment } from "../runner/github/pulls.ts";
-import { alfredTrust } from "./helpers.ts";
+import { alfredTrust } from "./support/helpers.ts";
 
 const CODEX_P1 =
   "**<sub><sub>![P1 Badge](https://img.shields.io/badge/P1-orange?style=flat)</sub></sub>  Bootstrap Cilium before disabling Flannel**\n\nThe server config disables Flannel…";

@@ -3,7 +3,7 @@
  * Deno) carries exactly its declared permissions; archives and checksums;
  * the build's command line; the bundled code works under the narrow flags.
  */
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./support/assert.ts";
 import {
   BuildManifest,
   buildRelease,
@@ -22,9 +22,9 @@ import {
   permissionsOf,
   runFlagsOf,
   wideFlagsIn,
-} from "../runner/permissions.ts";
+} from "../runner/config/permissions.ts";
 import { ConfigError, UsageError } from "../runner/errors.ts";
-import { startServeProcess } from "./serve_helpers.ts";
+import { startServeProcess } from "./support/serve_helpers.ts";
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -222,7 +222,7 @@ Deno.test("the compile command carries the declared flags, the target and the pr
     "p.js",
     "--output",
     "dist/x/alfred",
-    "agents/alfred.ts",
+    "cli/mod.ts",
   ]);
   for (const flag of runFlagsOf("alfred")) assert(args.includes(flag), flag);
   assert(!args.includes("--allow-all") && !args.includes("--allow-run"));
@@ -320,7 +320,7 @@ Deno.test("archives hold the binaries at the top level and SHA256SUMS-style sums
 Deno.test("the bundled alfred (what --bundle --minify embeds) works under its narrow flags", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alfred-bundle-" });
   try {
-    await bundle("agents/alfred.ts", `${dir}/alfred.js`);
+    await bundle("cli/mod.ts", `${dir}/alfred.js`);
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", ...runFlagsOf("alfred"), `${dir}/alfred.js`, "quickstart"],
       cwd: dir,

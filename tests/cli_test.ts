@@ -4,11 +4,11 @@ import {
   assertMatch,
   assertNotMatch,
   assertStringIncludes,
-} from "./assert.ts";
-import { alfredCommand, listDir, runAlfred, withHome } from "./helpers.ts";
-import { BUILT_IN_AGENTS } from "../runner/config.ts";
-import { readEvents } from "../runner/events.ts";
-import { dayOf } from "../runner/spend.ts";
+} from "./support/assert.ts";
+import { alfredCommand, listDir, runAlfred, withHome } from "./support/helpers.ts";
+import { BUILT_IN_AGENTS } from "../runner/config/config.ts";
+import { readEvents } from "../runner/firing/events.ts";
+import { dayOf } from "../runner/firing/spend.ts";
 import { spendFile } from "../runner/paths.ts";
 
 /** Every file under a folder with its content, to prove that nothing changed. */

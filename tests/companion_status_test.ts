@@ -4,11 +4,11 @@
  * `systemctl` script on PATH that answers as systemd 252 does (no systemd runs
  * in the test container).
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { withHome } from "./helpers.ts";
-import { statusCommand } from "../agents/commands/status.ts";
-import { runChecks } from "../agents/commands/doctor.ts";
-import type { CommandContext } from "../agents/commands/context.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { withHome } from "./support/helpers.ts";
+import { statusCommand } from "../cli/commands/status.ts";
+import { runChecks } from "../cli/commands/doctor.ts";
+import type { CommandContext } from "../cli/commands/context.ts";
 import { readFleetView } from "../runner/control/mod.ts";
 import { writeManifest } from "../scheduler/manifest.ts";
 

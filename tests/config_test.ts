@@ -1,9 +1,9 @@
-import { assertEquals, assertMatch, assertRejects, assertThrows } from "./assert.ts";
-import { loadFleetConfig, resolveFleetConfig } from "../runner/config.ts";
-import { parseFleetFile } from "../runner/fleet_yaml.ts";
+import { assertEquals, assertMatch, assertRejects, assertThrows } from "./support/assert.ts";
+import { loadFleetConfig, resolveFleetConfig } from "../runner/config/config.ts";
+import { parseFleetFile } from "../runner/config/fleet_yaml.ts";
 import { ConfigError } from "../runner/errors.ts";
-import { renderFleetTemplate } from "../runner/fleet_template.ts";
-import { withHome } from "./helpers.ts";
+import { renderFleetTemplate } from "../runner/config/fleet_template.ts";
+import { withHome } from "./support/helpers.ts";
 
 const env = (values: Record<string, string> = {}) => (name: string) => values[name];
 
@@ -188,7 +188,7 @@ Deno.test("loadFleetConfig reports a bad file with its path", async () => {
 
 Deno.test("sandbox settings: the default is required on Linux, agents and defaults override, bad hosts are refused", async () => {
   const { SandboxMode } = await import("../runner/sandbox/mod.ts");
-  const { SandboxModeName } = await import("../runner/config.ts");
+  const { SandboxModeName } = await import("../runner/config/config.ts");
   assertEquals(
     SandboxModeName.options,
     SandboxMode.options,

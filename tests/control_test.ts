@@ -4,8 +4,8 @@ import {
   assertMatch,
   assertRejects,
   assertStringIncludes,
-} from "./assert.ts";
-import { runAlfred, withHome } from "./helpers.ts";
+} from "./support/assert.ts";
+import { runAlfred, withHome } from "./support/helpers.ts";
 import {
   agentFireCommand,
   fireDetached,
@@ -15,8 +15,8 @@ import {
   readFleetView,
   resumeFleet,
 } from "../runner/control/mod.ts";
-import { readActivity } from "../runner/activity.ts";
-import { readEvents } from "../runner/events.ts";
+import { readActivity } from "../runner/firing/activity.ts";
+import { readEvents } from "../runner/firing/events.ts";
 import type { Layout } from "../runner/paths.ts";
 import { UsageError } from "../runner/errors.ts";
 
@@ -45,13 +45,13 @@ Deno.test("a compiled binary fires an agent through the agent's own binary; deno
   );
   const [program, ...args] = agentFireCommand("echo", {
     buildInfo: undefined,
-    mainModule: "file:///src/alfred/agents/alfred.ts",
+    mainModule: "file:///src/alfred/cli/mod.ts",
     execPath: "/usr/bin/deno",
     sourceRoot: "file:///src/alfred/",
   });
   assertEquals(program, "/usr/bin/deno");
   assertEquals(args.slice(0, 1), ["run"]);
-  assertEquals(args.slice(-3), ["/src/alfred/agents/alfred.ts", "fire", "echo"]);
+  assertEquals(args.slice(-3), ["/src/alfred/cli/mod.ts", "fire", "echo"]);
   let thrown: unknown;
   try {
     agentFireCommand("../sh", { ...compiled, execPath: "/opt/alfred/bin/alfred" });

@@ -1,9 +1,9 @@
 /**
- * Coverage reports (runner/coverage.ts): lcov parsing, path matching, the
+ * Coverage reports (runner/git/coverage.ts): lcov parsing, path matching, the
  * source-file filter and the choice of Bane's target, as tables of cases,
  * plus a report written by the real `deno coverage --lcov`.
  */
-import { assert, assertEquals, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertThrows } from "./support/assert.ts";
 import {
   coverageOf,
   CoverageReportError,
@@ -14,7 +14,7 @@ import {
   rankTargets,
   readLcovFile,
   targetSlug,
-} from "../runner/coverage.ts";
+} from "../runner/git/coverage.ts";
 
 const LCOV = `TN:
 SF:/ci/build/web/src/math.ts
@@ -87,7 +87,7 @@ Deno.test("a repository path matches a report entry on whole segments, the longe
 Deno.test("only source files that are not tests, fixtures, declarations or vendored are candidates", () => {
   const cases: [string, boolean][] = [
     ["src/math.ts", true],
-    ["runner/config.ts", true],
+    ["runner/config/config.ts", true],
     ["app/models/user.rb", true],
     ["pkg/server.go", true],
     ["README.md", false],

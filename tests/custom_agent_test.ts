@@ -1,6 +1,6 @@
 /**
  * A custom codename end to end: defined only in fleet.yaml (queue label,
- * prompt file, tier, schedule, caps, programs), fired as `agents/custom.ts
+ * prompt file, tier, schedule, caps, programs), fired as `agents/custom/mod.ts
  * docs` under exactly the permissions the build gives `alfred-docs`, with
  * real git, the real `claude` CLI against the scripted Messages API, the
  * loopback GitHub fake and Slack; `alfred fire docs` finds it too; and the
@@ -12,15 +12,20 @@ import {
   assertMatch,
   assertRejects,
   assertStringIncludes,
-} from "./assert.ts";
+} from "./support/assert.ts";
 import { parse as parseYaml } from "yaml";
-import { codenameOfBinary, customAgentFor, promptPathOf } from "../agents/custom.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { customNeedsOf, permissionsOf, runFlagsOf } from "../runner/permissions.ts";
+import { codenameOfBinary, customAgentFor, promptPathOf } from "../agents/custom/mod.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { customNeedsOf, permissionsOf, runFlagsOf } from "../runner/config/permissions.ts";
 import { buildRelease } from "../scripts/build.ts";
-import { denoDir, listDir, markersIn, runAlfred } from "./helpers.ts";
-import { committingReplies, createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
-import { firingEvents, fleetHead } from "./reader_firing.ts";
+import { denoDir, listDir, markersIn, runAlfred } from "./support/helpers.ts";
+import {
+  committingReplies,
+  createLuciusWorld,
+  type LuciusWorld,
+  REPO,
+} from "./support/lucius_world.ts";
+import { firingEvents, fleetHead } from "./support/reader_firing.ts";
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -70,7 +75,7 @@ Deno.test("a custom codename from fleet.yaml claims its queue, runs claude with 
   });
   assert(flags.some((f) => f.startsWith("--allow-run=") && f.includes("pandoc")), flags.join(" "));
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/custom.ts`, "docs"],
+    args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/custom/mod.ts`, "docs"],
     cwd: REPO_ROOT,
     clearEnv: true,
     env: {
@@ -171,13 +176,13 @@ Deno.test("the build compiles a custom codename's binary from fleet.yaml, and it
       log: () => {},
     });
     const [built] = manifest.binaries;
-    assertEquals(built.entry, "agents/custom.ts");
+    assertEquals(built.entry, "agents/custom/mod.ts");
     assertEquals(built.permissions, permissionsOf("alfred-docs", { custom }));
     assert(
       built.permissions.run.includes("pandoc") &&
         built.permissions.net.includes("docs.example.com:443"),
     );
-    // The binary is agents/custom.ts plus a preload naming it: that name is its codename.
+    // The binary is agents/custom/mod.ts plus a preload naming it: that name is its codename.
     // (An offline build's runtime is this Deno, which does not run the payload, so the
     // codename is read back from the embedded build facts instead of by running it.)
     const bytes = await Deno.readFile(`${outDir}/${built.file}`);

@@ -6,8 +6,8 @@ import {
   pullBody,
   pullTitle,
   splitSummary,
-} from "../runner/delivery.ts";
-import type { EngineOutcome } from "../runner/result.ts";
+} from "../runner/git/delivery.ts";
+import type { EngineOutcome } from "../runner/engines/result.ts";
 
 const CASES: [EngineOutcome, string | undefined, number, boolean, DeliveryPlan][] = [
   ["success", "OK", 1, false, { action: "pull", kind: "ready", commitLeftovers: false }],

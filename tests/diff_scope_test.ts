@@ -1,8 +1,8 @@
 /**
- * Which findings point inside a pull request's diff (runner/diff_scope.ts), as tables.
+ * Which findings point inside a pull request's diff (runner/git/diff_scope.ts), as tables.
  */
-import { assertEquals } from "./assert.ts";
-import { diffScopeOf, hunkRanges, isInDiff } from "../runner/diff_scope.ts";
+import { assertEquals } from "./support/assert.ts";
+import { diffScopeOf, hunkRanges, isInDiff } from "../runner/git/diff_scope.ts";
 
 Deno.test("hunk ranges are the new side of each hunk, context included", () => {
   const cases: [string, [number, number][]][] = [

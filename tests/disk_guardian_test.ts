@@ -7,8 +7,8 @@ import {
   parseDfAvailable,
   pruneLogs,
   shouldWarnDisk,
-} from "../runner/disk_guardian.ts";
-import { withHome } from "./helpers.ts";
+} from "../runner/git/disk_guardian.ts";
+import { withHome } from "./support/helpers.ts";
 
 Deno.test("the verdict refuses under the floor, and the floor comes from ALFRED_DISK_FLOOR_MB", () => {
   assert.deepEqual(diskVerdict(10, 5), { ok: true, freeBytes: 10 });

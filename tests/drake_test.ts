@@ -5,12 +5,12 @@
  * the loopback GitHub fake and a loopback Slack webhook.
  */
 import assert from "node:assert/strict";
-import { buildDrakePrompt, rotateAfter } from "../agents/drake_work.ts";
-import { renderClaimSnapshot, standingOf } from "../runner/claim_snapshot.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
-import { listDir, markersIn } from "./helpers.ts";
-import { createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
+import { buildDrakePrompt, rotateAfter } from "../agents/drake/work.ts";
+import { renderClaimSnapshot, standingOf } from "../runner/claims/snapshot.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
+import { listDir, markersIn } from "./support/helpers.ts";
+import { createLuciusWorld, type LuciusWorld, REPO } from "./support/lucius_world.ts";
 
 const ROADMAP = "# Roadmap\n\n1. Login page\n2. Password reset\n3. Audit log\n4. Dark mode\n";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { awsProfileVariable, buildEngineEnv } from "../runner/engine_env.ts";
+import { awsProfileVariable, buildEngineEnv } from "../runner/engines/env.ts";
 import { ConfigError } from "../runner/errors.ts";
 import { runProcess } from "../runner/process.ts";
 

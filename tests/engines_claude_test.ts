@@ -3,12 +3,16 @@
  * scripts/test_tools.sh) against the scripted Messages API in fake_anthropic.ts.
  */
 import assert from "node:assert/strict";
-import { readGlobalBlock } from "../runner/block.ts";
+import { readGlobalBlock } from "../runner/firing/block.ts";
 import { claudeArgs, createClaudeParser } from "../runner/engines/claude.ts";
-import { type EngineRequest, type EngineRun, runEngine } from "../runner/engine_run.ts";
+import { type EngineRequest, type EngineRun, runEngine } from "../runner/engines/run.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { liveProcessesInGroup } from "../runner/process.ts";
-import { type FakeAnthropic, type ScriptedReply, startFakeAnthropic } from "./fake_anthropic.ts";
+import {
+  type FakeAnthropic,
+  type ScriptedReply,
+  startFakeAnthropic,
+} from "./support/fake_anthropic.ts";
 
 const CLAUDE = new URL("../.tools/node_modules/.bin/claude", import.meta.url).pathname;
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";

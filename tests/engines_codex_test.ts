@@ -4,16 +4,16 @@
  * `-c model_provider=... -c model_providers.<id>.base_url=...`.
  */
 import assert from "node:assert/strict";
-import { readGlobalBlock } from "../runner/block.ts";
+import { readGlobalBlock } from "../runner/firing/block.ts";
 import {
   codexArgs,
   createCodexParser,
   estimateCodexCost,
   UNKNOWN_MODEL_PRICE,
 } from "../runner/engines/codex.ts";
-import { type EngineRun, runEngine } from "../runner/engine_run.ts";
+import { type EngineRun, runEngine } from "../runner/engines/run.ts";
 import { layoutOf } from "../runner/paths.ts";
-import { type FakeOpenAI, type ScriptedResponse, startFakeOpenAI } from "./fake_openai.ts";
+import { type FakeOpenAI, type ScriptedResponse, startFakeOpenAI } from "./support/fake_openai.ts";
 
 const CODEX = new URL("../.tools/node_modules/.bin/codex", import.meta.url).pathname;
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";

@@ -1,15 +1,15 @@
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { committingReplies, createLuciusWorld, REPO } from "./lucius_world.ts";
-import { runAlfred, withHome } from "./helpers.ts";
-import { readActivity } from "../runner/activity.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import type { FiringEvent } from "../runner/events.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { committingReplies, createLuciusWorld, REPO } from "./support/lucius_world.ts";
+import { runAlfred, withHome } from "./support/helpers.ts";
+import { readActivity } from "../runner/firing/activity.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import type { FiringEvent } from "../runner/firing/events.ts";
 import {
   createFiringDisplay,
   formatDuration,
   summaryLine,
   type Terminal,
-} from "../agents/commands/fire_progress.ts";
+} from "../cli/commands/fire_progress.ts";
 
 Deno.test("a firing by hand prints each step as it happens, the pull request URL and one summary line", async () => {
   await using world = await createLuciusWorld({ replies: committingReplies() });

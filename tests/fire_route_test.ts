@@ -1,16 +1,16 @@
 /**
- * Where `alfred fire <codename>` runs (agents/fire_route.ts), the agent
- * binaries' command line (runner/fire.ts), and the hand-over to a sibling
- * binary (agents/fire_sibling.ts) with stand-in binaries under exactly the
+ * Where `alfred fire <codename>` runs (cli/fire_route.ts), the agent
+ * binaries' command line (runner/firing/fire.ts), and the hand-over to a sibling
+ * binary (cli/fire_sibling.ts) with stand-in binaries under exactly the
  * `--allow-run` a compiled `alfred` has.
  */
-import { assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { denoDir, REPO_ROOT, withHome } from "./helpers.ts";
-import { fireRouteOf, isCompiledBinary } from "../agents/fire_route.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { denoDir, REPO_ROOT, withHome } from "./support/helpers.ts";
+import { fireRouteOf, isCompiledBinary } from "../cli/fire_route.ts";
 import { parseFireArgs } from "../agents/agent_main.ts";
 
 Deno.test("a compiled alfred hands the firing to the agent's binary next to it; deno run stays in process", () => {
-  const script = { buildInfo: undefined, mainModule: `file://${REPO_ROOT}/agents/alfred.ts` };
+  const script = { buildInfo: undefined, mainModule: `file://${REPO_ROOT}/cli/mod.ts` };
   const cases: [
     string,
     Parameters<typeof fireRouteOf>[0],
@@ -38,7 +38,7 @@ Deno.test("a compiled alfred hands the firing to the agent's binary next to it; 
       "a binary compiled without the build script",
       {
         buildInfo: undefined,
-        mainModule: "file:///tmp/deno-compile-alfred/agents/alfred.ts",
+        mainModule: "file:///tmp/deno-compile-alfred/cli/mod.ts",
         execPath: "/srv/bin/alfred",
       },
       "docs",
@@ -97,7 +97,7 @@ Deno.test("an agent binary takes --dry-run, --debug, --quiet and --json, which a
 /** Runs runSiblingFiring in a child Deno with exactly `--allow-run=alfred-lucius`, as `alfred` has. */
 async function handOver(bin: string, program: string, path: string) {
   const code = `
-import { runSiblingFiring } from "${REPO_ROOT}/agents/fire_sibling.ts";
+import { runSiblingFiring } from "${REPO_ROOT}/cli/fire_sibling.ts";
 Deno.exit(await runSiblingFiring(${JSON.stringify(program)}, {
   args: ["--dry-run"],
   env: { ALFRED_FIRED_BY: "hand" },
@@ -152,7 +152,7 @@ Deno.test("an agent's own entry point honours --dry-run and refuses an unknown a
   await using home = await withHome();
   const run = async (args: string[], env: Record<string, string> = {}) => {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "-A", `${REPO_ROOT}/agents/echo.ts`, ...args],
+      args: ["run", "--quiet", "-A", `${REPO_ROOT}/agents/echo/mod.ts`, ...args],
       clearEnv: true,
       env: { ALFRED_HOME: home.home, HOME: home.home, DENO_DIR: denoDir(), NO_COLOR: "1", ...env },
       stdout: "piped",

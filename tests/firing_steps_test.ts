@@ -1,4 +1,4 @@
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "./support/assert.ts";
 import {
   answeredStep,
   checkedStep,
@@ -16,8 +16,8 @@ import {
   smokeTestedStep,
   triagedStep,
   worktreeStep,
-} from "../runner/firing_steps.ts";
-import { StepName } from "../runner/activity.ts";
+} from "../runner/firing/steps.ts";
+import { StepName } from "../runner/firing/activity.ts";
 
 Deno.test("every step is worded once, in one short line, with a step name the activity log accepts", () => {
   const cases = [

@@ -1,8 +1,8 @@
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { runAlfred, withHome } from "./helpers.ts";
-import { applyFleetOps, planConfigSet, planRepoRemove } from "../runner/fleet_edit.ts";
-import { loadFleetConfig } from "../runner/config.ts";
-import { renderFleetTemplate } from "../runner/fleet_template.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { runAlfred, withHome } from "./support/helpers.ts";
+import { applyFleetOps, planConfigSet, planRepoRemove } from "../runner/config/fleet_edit.ts";
+import { loadFleetConfig } from "../runner/config/config.ts";
+import { renderFleetTemplate } from "../runner/config/fleet_template.ts";
 import { parse } from "yaml";
 
 /** Every comment of a YAML text (whole-line and trailing), in order. */

@@ -7,15 +7,15 @@
  * honoured.
  */
 import assert from "node:assert/strict";
-import { LABELS } from "../runner/github/labels.ts";
-import { markersIn } from "./helpers.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { markersIn } from "./support/helpers.ts";
 import {
   committingReplies,
   createLuciusWorld,
   REPO,
   worldEvents,
   worldLog,
-} from "./lucius_world.ts";
+} from "./support/lucius_world.ts";
 
 /** The forged claim of the issue, verbatim. */
 const FORGED_CLAIM =

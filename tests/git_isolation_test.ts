@@ -1,26 +1,31 @@
 /**
- * The runner's own git runs no repository code (runner/git_isolation.ts,
- * runner/worktree.ts): real git with a planted `pre-push` hook, a
+ * The runner's own git runs no repository code (runner/git/isolation.ts,
+ * runner/git/worktree.ts): real git with a planted `pre-push` hook, a
  * `core.hooksPath`, an fsmonitor, a clean/smudge filter, a `config.worktree`
  * and a rewritten `.git` pointer; plus the decisions as tables.
  */
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { listDir } from "./helpers.ts";
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { listDir } from "./support/helpers.ts";
 import {
   FIXED_GIT_OVERRIDES,
   gitConfigEnv,
   needsConfigScan,
   parseGitConfigList,
   repositoryConfigOverrides,
-} from "../runner/git_isolation.ts";
-import { commitLeftovers, ensureTrailers, inspectWork, pushBranch } from "../runner/delivery.ts";
+} from "../runner/git/isolation.ts";
+import {
+  commitLeftovers,
+  ensureTrailers,
+  inspectWork,
+  pushBranch,
+} from "../runner/git/delivery.ts";
 import {
   addWorktree,
   fetchBase,
   type GitContext,
   identityOf,
   removeWorktree,
-} from "../runner/worktree.ts";
+} from "../runner/git/worktree.ts";
 
 Deno.test("git config listings parse into scoped entries, bare keys included", () => {
   const text = "system\0credential.helper\ncache\0global\0core.sshcommand\nssh -i k\0" +

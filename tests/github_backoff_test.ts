@@ -10,13 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { AGENT_LOADERS } from "../agents/registry.ts";
-import { statusCommand } from "../agents/commands/status.ts";
-import { fire } from "../runner/fire.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { type FakeGitHub, startFakeGitHub } from "./fake_github.ts";
-import { listDir, markersIn, withHome } from "./helpers.ts";
-import { committingReplies, createLuciusWorld, REPO } from "./lucius_world.ts";
-import { startRedis } from "./redis_server.ts";
+import { statusCommand } from "../cli/commands/status.ts";
+import { fire } from "../runner/firing/fire.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { type FakeGitHub, startFakeGitHub } from "./support/fake_github.ts";
+import { listDir, markersIn, withHome } from "./support/helpers.ts";
+import { committingReplies, createLuciusWorld, REPO } from "./support/lucius_world.ts";
+import { startRedis } from "./support/redis_server.ts";
 
 /** The agents whose work calls GitHub. */
 const GITHUB_AGENTS = ["lucius", "batman", "drake", "robin", "rasalghul", "bane", "nightwing"];

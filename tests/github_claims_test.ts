@@ -7,11 +7,11 @@ import {
   pickIssue,
   releaseClaim,
   sweepStaleClaims,
-} from "../runner/github/claims.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
-import { markersIn } from "./helpers.ts";
-import { alfredTrust } from "./helpers.ts";
+} from "../runner/claims/claims.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
+import { markersIn } from "./support/helpers.ts";
+import { alfredTrust } from "./support/helpers.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();

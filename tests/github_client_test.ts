@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../runner/errors.ts";
 import { apiUrlFrom, DEFAULT_API_URL, resolveToken } from "../runner/github/client.ts";
-import { pickIssue } from "../runner/github/claims.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { pickIssue } from "../runner/claims/claims.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 

@@ -6,9 +6,9 @@ import {
   releaseTransition,
   sweepVerdict,
   unfinishedMove,
-} from "../runner/github/claims.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import type { Marker } from "../runner/github/markers.ts";
+} from "../runner/claims/claims.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import type { Marker } from "../runner/claims/markers.ts";
 
 const Q = LABELS.implement;
 const T = "2026-11-27T09:00:00.000Z";

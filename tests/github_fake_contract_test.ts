@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import spec from "@octokit/openapi/generated/api.github.com.json" with { type: "json" };
-import { claimIssue, releaseClaim, sweepStaleClaims } from "../runner/github/claims.ts";
-import { bootstrapLabels, LABELS } from "../runner/github/labels.ts";
+import { claimIssue, releaseClaim, sweepStaleClaims } from "../runner/claims/claims.ts";
+import { bootstrapLabels, LABELS } from "../runner/claims/labels.ts";
 import { createIssue, getIssue, removeLabel } from "../runner/github/rest.ts";
 import {
   createPull,
@@ -17,9 +17,9 @@ import {
   listReviewComments,
   replyToReviewComment,
 } from "../runner/github/pulls.ts";
-import { resolveTrustedAuthors } from "../runner/github/trust.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
-import { alfredTrust } from "./helpers.ts";
+import { resolveTrustedAuthors } from "../runner/claims/trust.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
+import { alfredTrust } from "./support/helpers.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();

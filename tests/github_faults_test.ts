@@ -13,21 +13,21 @@ import {
   markersOf,
   releaseClaim,
   sweepStaleClaims,
-} from "../runner/github/claims.ts";
-import { openOrReusePull } from "../runner/delivery.ts";
+} from "../runner/claims/claims.ts";
+import { openOrReusePull } from "../runner/git/delivery.ts";
 import { GitHubApiError, GitHubBackoffError } from "../runner/errors.ts";
-import { LABELS } from "../runner/github/labels.ts";
+import { LABELS } from "../runner/claims/labels.ts";
 import { listComments } from "../runner/github/rest.ts";
-import { memoryJournal } from "../runner/github/transitions.ts";
-import { fakeClock } from "./fake_clock.ts";
-import { alfredTrust } from "./helpers.ts";
+import { memoryJournal } from "../runner/claims/transitions.ts";
+import { fakeClock } from "./support/fake_clock.ts";
+import { alfredTrust } from "./support/helpers.ts";
 import {
   fakeClient,
   type FaultContext,
   injectedTimeouts,
   randomFaults,
   startFakeGitHub,
-} from "./fake_github.ts";
+} from "./support/fake_github.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();

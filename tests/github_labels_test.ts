@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { labelsCommand } from "../agents/commands/labels.ts";
-import type { CommandContext } from "../agents/commands/context.ts";
+import { labelsCommand } from "../cli/commands/labels.ts";
+import type { CommandContext } from "../cli/commands/context.ts";
 import { UsageError } from "../runner/errors.ts";
-import { bootstrapLabels, LABEL_SET } from "../runner/github/labels.ts";
+import { bootstrapLabels, LABEL_SET } from "../runner/claims/labels.ts";
 import { layoutOf } from "../runner/paths.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 
 const REPO = { owner: "acme", name: "web" };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type JobInfo, Limiter, LimiterGroup } from "../runner/github/limiter.ts";
 import { getIssue } from "../runner/github/rest.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 
 Deno.test("the k-th job starts at least k * minTime after the first, in order", async () => {
   const limiter = new Limiter({ maxConcurrent: 1, minTime: 30 });

@@ -5,8 +5,8 @@ import {
   MarkerError,
   parseMarkers,
   scanMarkers,
-} from "../runner/github/markers.ts";
-import { ALFRED_LOGIN, alfredTrust } from "./helpers.ts";
+} from "../runner/claims/markers.ts";
+import { ALFRED_LOGIN, alfredTrust } from "./support/helpers.ts";
 
 function byAlfred(body: string) {
   return { body, user: { login: ALFRED_LOGIN } };

@@ -22,9 +22,14 @@ import {
   SECONDARY_FLOOR_S,
 } from "../runner/github/rate_limit.ts";
 import { createComment, listComments } from "../runner/github/rest.ts";
-import { fakeClock } from "./fake_clock.ts";
-import { fakeClient, type Fault, injectedTimeouts, startFakeGitHub } from "./fake_github.ts";
-import { withHome } from "./helpers.ts";
+import { fakeClock } from "./support/fake_clock.ts";
+import {
+  fakeClient,
+  type Fault,
+  injectedTimeouts,
+  startFakeGitHub,
+} from "./support/fake_github.ts";
+import { withHome } from "./support/helpers.ts";
 
 const REPO = { owner: "acme", name: "web" };
 const REPO_S = "acme/web";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { formatMarker, MARKER_KINDS, scanMarkers } from "../runner/github/markers.ts";
-import { LABEL_SET } from "../runner/github/labels.ts";
+import { formatMarker, MARKER_KINDS, scanMarkers } from "../runner/claims/markers.ts";
+import { LABEL_SET } from "../runner/claims/labels.ts";
 
 const DOC = new URL("../docs/STATE_MACHINE.md", import.meta.url);
 

@@ -1,10 +1,10 @@
 /**
- * Gordon end to end: `agents/gordon.ts` under exactly alfred-gordon's
+ * Gordon end to end: `agents/gordon/mod.ts` under exactly alfred-gordon's
  * permissions (Sentry's host given as the loopback stand-in), real git, the
  * real `aws` CLI (Debian's, `--endpoint-url`) against a loopback ECS, a
  * loopback Sentry API and a loopback Slack webhook.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import {
   type CommitFacts,
   commitOfImage,
@@ -12,10 +12,10 @@ import {
   GORDON_SENTINELS,
   problemsOf,
   topErrorGroups,
-} from "../agents/gordon_work.ts";
-import { startFakeAws } from "./fake_aws.ts";
-import { createLuciusWorld, type LuciusWorld } from "./lucius_world.ts";
-import { fireUnderFlags, firingEvents, fleetHead, setUpAws } from "./reader_firing.ts";
+} from "../agents/gordon/work.ts";
+import { startFakeAws } from "./support/fake_aws.ts";
+import { createLuciusWorld, type LuciusWorld } from "./support/lucius_world.ts";
+import { fireUnderFlags, firingEvents, fleetHead, setUpAws } from "./support/reader_firing.ts";
 
 const TASK = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7";
 const SENTRY_TOKEN = "sntrys_test_token_0123456789";

@@ -1,8 +1,8 @@
-import { assertEquals } from "./assert.ts";
-import { guard, readGuardInput } from "../runner/guard.ts";
-import { BlockFile } from "../runner/block.ts";
-import { PauseFile } from "../runner/pause.ts";
-import { withHome } from "./helpers.ts";
+import { assertEquals } from "./support/assert.ts";
+import { guard, readGuardInput } from "../runner/firing/guard.ts";
+import { BlockFile } from "../runner/firing/block.ts";
+import { PauseFile } from "../runner/firing/pause.ts";
+import { withHome } from "./support/helpers.ts";
 
 const now = new Date("2026-11-27T10:00:00.000Z");
 const block = (extra: Record<string, unknown> = {}) =>

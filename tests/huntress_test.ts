@@ -1,16 +1,16 @@
 /**
- * Huntress end to end: `agents/huntress.ts` under exactly alfred-huntress's
+ * Huntress end to end: `agents/huntress/mod.ts` under exactly alfred-huntress's
  * permissions, real git (a worktree at origin/main), the real `aws` CLI
  * (Debian's, `--endpoint-url`) against a loopback Secrets Manager, a real
  * smoke command (`node smoke.js` from the repo) against a loopback staging
  * server, and a loopback Slack webhook.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { failureOf, secretEnvOf } from "../agents/huntress_work.ts";
-import { startFakeAws } from "./fake_aws.ts";
-import { listDir, runAlfred } from "./helpers.ts";
-import { createLuciusWorld, type LuciusWorld } from "./lucius_world.ts";
-import { fireUnderFlags, firingEvents, fleetHead, setUpAws } from "./reader_firing.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { failureOf, secretEnvOf } from "../agents/huntress/work.ts";
+import { startFakeAws } from "./support/fake_aws.ts";
+import { listDir, runAlfred } from "./support/helpers.ts";
+import { createLuciusWorld, type LuciusWorld } from "./support/lucius_world.ts";
+import { fireUnderFlags, firingEvents, fleetHead, setUpAws } from "./support/reader_firing.ts";
 
 const SECRET_PASSWORD = "s3cret-staging-password";
 

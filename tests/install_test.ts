@@ -3,7 +3,7 @@
  * it installs and runs `alfred init` and `alfred doctor`, and refuses to
  * install when the checksum does not match.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { sha256Hex, writeArchive } from "../scripts/build.ts";
 
 const SCRIPT = new URL("../scripts/install.sh", import.meta.url).pathname;

@@ -6,8 +6,8 @@ import {
   normalizeTitle,
   readJsonBlock,
   withoutJsonBlocks,
-} from "../runner/issue_proposals.ts";
-import { markersIn } from "./helpers.ts";
+} from "../runner/issues/proposals.ts";
+import { markersIn } from "./support/helpers.ts";
 
 Deno.test("normalised titles ignore case, tags, punctuation and spacing", () => {
   const cases: [string, string][] = [

@@ -1,10 +1,10 @@
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import type { AgentDefinition, WorkResult } from "../runner/agent.ts";
-import { fire } from "../runner/fire.ts";
-import { readEvents } from "../runner/events.ts";
-import { readPauseState } from "../runner/pause.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import type { AgentDefinition, WorkResult } from "../runner/firing/agent.ts";
+import { fire } from "../runner/firing/fire.ts";
+import { readEvents } from "../runner/firing/events.ts";
+import { readPauseState } from "../runner/firing/pause.ts";
 import { spendFile } from "../runner/paths.ts";
-import { withHome } from "./helpers.ts";
+import { withHome } from "./support/helpers.ts";
 
 /** A paid test agent whose every firing returns `result`. */
 function paidAgent(result: WorkResult, calls: { n: number }): AgentDefinition {
@@ -236,7 +236,7 @@ Deno.test("echo posts the daily digest to Slack when the fleet did something, an
   await using home = await withHome();
   const slack = slackServer();
   await using _server = slack.server;
-  const { echoAgent } = await import("../agents/echo.ts");
+  const { echoAgent } = await import("../agents/echo/mod.ts");
   const options = {
     env: home.env({ ALFRED_SLACK_WEBHOOK_URL: slack.url }),
     loadAgent: () => Promise.resolve(echoAgent),

@@ -1,6 +1,6 @@
-import { assert, assertEquals } from "./assert.ts";
-import { acquireAgentLock, readLockHolder, withFileLock } from "../runner/lock.ts";
-import { DENO, REPO_ROOT, withHome } from "./helpers.ts";
+import { assert, assertEquals } from "./support/assert.ts";
+import { acquireAgentLock, readLockHolder, withFileLock } from "../runner/firing/lock.ts";
+import { DENO, REPO_ROOT, withHome } from "./support/helpers.ts";
 
 const holder = (firing: string, pid = Deno.pid) => ({
   pid,
@@ -36,7 +36,7 @@ Deno.test("the lock of a killed process is free at once and reported as taken ov
   const script = `${home.home}/hold.ts`;
   await Deno.writeTextFile(
     script,
-    `import { acquireAgentLock } from ${JSON.stringify(`${REPO_ROOT}/runner/lock.ts`)};
+    `import { acquireAgentLock } from ${JSON.stringify(`${REPO_ROOT}/runner/firing/lock.ts`)};
 const r = await acquireAgentLock(${
       JSON.stringify(file)
     }, { pid: Deno.pid, host: "h", firing_id: "dead-one", started_at: new Date().toISOString() });

@@ -4,8 +4,8 @@
  * prompt.
  */
 import assert from "node:assert/strict";
-import { LABELS } from "../runner/github/labels.ts";
-import { committingReplies, createLuciusWorld, REPO } from "./lucius_world.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { committingReplies, createLuciusWorld, REPO } from "./support/lucius_world.ts";
 
 Deno.test("a lesson from one Lucius firing reaches the next firing's prompt on the same repo", async () => {
   await using world = await createLuciusWorld({

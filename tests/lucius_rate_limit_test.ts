@@ -4,9 +4,9 @@
  * counting an attempt, and the next firing of every agent stands down.
  */
 import assert from "node:assert/strict";
-import { LABELS } from "../runner/github/labels.ts";
-import { runAlfred } from "./helpers.ts";
-import { createLuciusWorld, REPO } from "./lucius_world.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { runAlfred } from "./support/helpers.ts";
+import { createLuciusWorld, REPO } from "./support/lucius_world.ts";
 
 Deno.test("a rate-limited Lucius firing writes the block, and the next firing of any agent prints [AGENT-GLOBAL-BLOCKED]", async () => {
   await using world = await createLuciusWorld({

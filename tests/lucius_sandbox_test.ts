@@ -5,9 +5,9 @@
  * `alfred status`, and the legitimate commit still ships.
  */
 import assert from "node:assert/strict";
-import { LABELS } from "../runner/github/labels.ts";
-import { runAlfred } from "./helpers.ts";
-import { createLuciusWorld, REPO } from "./lucius_world.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { runAlfred } from "./support/helpers.ts";
+import { createLuciusWorld, REPO } from "./support/lucius_world.ts";
 
 Deno.test("sandbox denials in a Lucius firing are recorded, counted by status, and never leak the secret", async () => {
   const secret = "-----BEGIN OPENSSH PRIVATE KEY----- planted-test-key-0123456789";
@@ -58,8 +58,8 @@ Deno.test("sandbox denials in a Lucius firing are recorded, counted by status, a
 });
 
 Deno.test("a Lucius firing under exactly alfred-lucius's permissions runs its engine in the sandbox and ships", async () => {
-  const { runFlagsOf } = await import("../runner/permissions.ts");
-  const { committingReplies } = await import("./lucius_world.ts");
+  const { runFlagsOf } = await import("../runner/config/permissions.ts");
+  const { committingReplies } = await import("./support/lucius_world.ts");
   await using world = await createLuciusWorld({ replies: committingReplies() });
   world.github.addIssue(REPO, { title: "Add a greeting", labels: [LABELS.implement] });
   const port = (url: string) => new URL(url).port;

@@ -11,10 +11,15 @@
  * sweeps, then claims nothing: what it leaves is exactly what recovery did.
  */
 import assert from "node:assert/strict";
-import { LABELS } from "../runner/github/labels.ts";
-import type { Fault, FaultContext } from "./fake_github.ts";
-import { listDir, markersIn } from "./helpers.ts";
-import { committingReplies, createLuciusWorld, type LuciusWorld, REPO } from "./lucius_world.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import type { Fault, FaultContext } from "./support/fake_github.ts";
+import { listDir, markersIn } from "./support/helpers.ts";
+import {
+  committingReplies,
+  createLuciusWorld,
+  type LuciusWorld,
+  REPO,
+} from "./support/lucius_world.ts";
 
 const NO_DISK = { ALFRED_DISK_FLOOR_MB: "999999999" };
 
@@ -223,7 +228,7 @@ Deno.test("a dirty tree without a commit is salvaged as a [LUCIUS-NO-COMMIT] dra
 
 interface CrashCase {
   name: string;
-  replies: () => import("./fake_anthropic.ts").ScriptedReply[];
+  replies: () => import("./support/fake_anthropic.ts").ScriptedReply[];
   /** Which GitHub request to hang, if the pause is on GitHub's side. */
   hangOn?: (context: FaultContext, seen: string[]) => boolean;
   /** When the firing has reached the phase (checked every 50 ms). */

@@ -1,5 +1,5 @@
 /**
- * Whose markers count (runner/github/trust.ts, runner/github/markers.ts): the
+ * Whose markers count (runner/claims/trust.ts, runner/claims/markers.ts): the
  * forged claim, release and stale release of the issue, posted on the loopback
  * GitHub fake by `mallory`, are ignored by the claim protocol, while the same
  * markers by the token's own account or a login of `github.trusted_logins`
@@ -13,27 +13,27 @@ import {
   markersOf,
   releaseClaim,
   sweepStaleClaims,
-} from "../runner/github/claims.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { formatMarker, hasMarkerShape, parseMarkers } from "../runner/github/markers.ts";
+} from "../runner/claims/claims.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { formatMarker, hasMarkerShape, parseMarkers } from "../runner/claims/markers.ts";
 import { listComments } from "../runner/github/rest.ts";
 import {
   loginCacheFile,
   resolveTrustedAuthors,
   TrustedAuthors,
   trustSource,
-} from "../runner/github/trust.ts";
+} from "../runner/claims/trust.ts";
 import { ConfigError } from "../runner/errors.ts";
 import {
   foreignMarkersFile,
   reportForeignMarkers,
   unreportedForeign,
-} from "../runner/foreign_markers.ts";
-import type { Notice } from "../runner/notify.ts";
-import { openAgentLog } from "../runner/log.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
-import { worldLog } from "./lucius_world.ts";
-import { ALFRED_LOGIN, alfredTrust, listDir, REPO_ROOT, withHome } from "./helpers.ts";
+} from "../runner/claims/foreign_markers.ts";
+import type { Notice } from "../runner/firing/notify.ts";
+import { openAgentLog } from "../runner/firing/log.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
+import { worldLog } from "./support/lucius_world.ts";
+import { ALFRED_LOGIN, alfredTrust, listDir, REPO_ROOT, withHome } from "./support/helpers.ts";
 
 const REPO = { owner: "acme", name: "web" };
 const REPO_S = "acme/web";
@@ -411,7 +411,7 @@ Deno.test("no runner or agent module reads markers without the author check", as
       for await (const entry of Deno.readDir(dir)) {
         const path = `${dir}/${entry.name}`;
         if (entry.isDirectory) await walk(path);
-        else if (path.endsWith(".ts") && path !== `${REPO_ROOT}/runner/github/markers.ts`) {
+        else if (path.endsWith(".ts") && path !== `${REPO_ROOT}/runner/claims/markers.ts`) {
           if (/\bscanMarkers\b/.test(await Deno.readTextFile(path))) offenders.push(path);
         }
       }

@@ -1,8 +1,8 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
-import { memoryCommand } from "../agents/commands/memory.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./support/assert.ts";
+import { memoryCommand } from "../cli/commands/memory.ts";
 import { UsageError } from "../runner/errors.ts";
-import { withHome } from "./helpers.ts";
-import { startRedis } from "./redis_server.ts";
+import { withHome } from "./support/helpers.ts";
+import { startRedis } from "./support/redis_server.ts";
 import {
   fileLessonStore,
   keywords,
@@ -16,7 +16,7 @@ import {
   repoOfIssue,
   scoreLesson,
 } from "../runner/memory/mod.ts";
-import type { MemorySettings } from "../runner/redis_connection.ts";
+import type { MemorySettings } from "../runner/coordination/redis_connection.ts";
 
 const NOW = new Date("2026-11-27T10:00:00.000Z");
 

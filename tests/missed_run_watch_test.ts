@@ -1,10 +1,10 @@
-import { assertEquals, assertMatch } from "./assert.ts";
-import type { AgentDefinition } from "../runner/agent.ts";
-import { fire } from "../runner/fire.ts";
-import { eventOf } from "../runner/lifecycle.ts";
-import { recordFiring } from "../runner/events.ts";
+import { assertEquals, assertMatch } from "./support/assert.ts";
+import type { AgentDefinition } from "../runner/firing/agent.ts";
+import { fire } from "../runner/firing/fire.ts";
+import { eventOf } from "../runner/firing/lifecycle.ts";
+import { recordFiring } from "../runner/firing/events.ts";
 import { writeManifest } from "../scheduler/manifest.ts";
-import { runAlfred, withHome } from "./helpers.ts";
+import { runAlfred, withHome } from "./support/helpers.ts";
 
 /** A home where the scheduler is installed and echo last fired two hours ago on a 20-minute schedule. */
 async function homeWithMissedEcho(home: Awaited<ReturnType<typeof withHome>>): Promise<void> {

@@ -3,9 +3,9 @@
  * (three simulated hosts) sharing one real redis-server with
  * `coordination: redis`.
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { alfredCommand, runAlfred, withHome } from "./helpers.ts";
-import { startRedis } from "./redis_server.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { alfredCommand, runAlfred, withHome } from "./support/helpers.ts";
+import { startRedis } from "./support/redis_server.ts";
 
 async function hosts(url: string, n: number) {
   const homes = [];

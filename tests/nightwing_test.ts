@@ -6,15 +6,15 @@
  * pull request and Ra's al Ghul's review comment, and a loopback Slack
  * webhook. Plus Nightwing's decisions as tables.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { ALFRED_LOGIN, alfredTrust, listDir, markersIn } from "./helpers.ts";
-import { createLuciusWorld, type LuciusWorld, REPO, worldLog } from "./lucius_world.ts";
-import type { ScriptedReply } from "./fake_anthropic.ts";
-import type { FakePullFile } from "./fake_github.ts";
-import type { NewFinding } from "../runner/review_findings.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
-import { formatReviewComment, parseReviewComment } from "../runner/review_findings.ts";
-import { fixedFindingsOf, pendingFindings, planNightwing } from "../agents/nightwing_work.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { ALFRED_LOGIN, alfredTrust, listDir, markersIn } from "./support/helpers.ts";
+import { createLuciusWorld, type LuciusWorld, REPO, worldLog } from "./support/lucius_world.ts";
+import type { ScriptedReply } from "./support/fake_anthropic.ts";
+import type { FakePullFile } from "./support/fake_github.ts";
+import type { NewFinding } from "../runner/reviews/findings.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
+import { formatReviewComment, parseReviewComment } from "../runner/reviews/findings.ts";
+import { fixedFindingsOf, pendingFindings, planNightwing } from "../agents/nightwing/work.ts";
 
 const BRANCH = "agent/lucius/7-a1b2c3";
 const BUGGY = "function add(a, b) {\n  return a - b;\n}\nmodule.exports = { add };\n";

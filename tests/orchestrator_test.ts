@@ -4,8 +4,8 @@ import {
   type EngineChoice,
   hasNextAttempt,
   type TierRoute,
-} from "../runner/orchestrator.ts";
-import type { EngineOutcome } from "../runner/result.ts";
+} from "../runner/engines/orchestrator.ts";
+import type { EngineOutcome } from "../runner/engines/result.ts";
 
 const claudeWithCodex: TierRoute = {
   engine: "claude",

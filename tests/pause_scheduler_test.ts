@@ -1,11 +1,11 @@
-import { assertEquals, assertMatch } from "./assert.ts";
-import type { CommandContext } from "../agents/commands/context.ts";
-import { pauseCommand, resumeCommand } from "../agents/commands/pause.ts";
-import { createSchedulerCommand, type SchedulerCommandDeps } from "../agents/commands/scheduler.ts";
-import { echoAgent } from "../agents/echo.ts";
-import { fire } from "../runner/fire.ts";
+import { assertEquals, assertMatch } from "./support/assert.ts";
+import type { CommandContext } from "../cli/commands/context.ts";
+import { pauseCommand, resumeCommand } from "../cli/commands/pause.ts";
+import { createSchedulerCommand, type SchedulerCommandDeps } from "../cli/commands/scheduler.ts";
+import { echoAgent } from "../agents/echo/mod.ts";
+import { fire } from "../runner/firing/fire.ts";
 import type { SchedulerRunner } from "../scheduler/runner.ts";
-import { withHome } from "./helpers.ts";
+import { withHome } from "./support/helpers.ts";
 
 /** A scheduler runner that records each command and answers as told. */
 function recordingRunner(code = 0, stderr = "") {

@@ -1,10 +1,16 @@
 /**
- * The permission declarations (runner/permissions.ts), the denial error
- * (runner/permission_error.ts), and every entry point run with `deno run` and
+ * The permission declarations (runner/config/permissions.ts), the denial error
+ * (runner/config/permission_error.ts), and every entry point run with `deno run` and
  * exactly its declared flags: allowed programs and hosts work against loopback
  * stand-ins, anything else is denied with the runner's clear error.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes, assertThrows } from "./assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  assertThrows,
+} from "./support/assert.ts";
 import {
   BUILT_IN_CODENAMES,
   customNeedsOf,
@@ -17,12 +23,12 @@ import {
   sandboxHostsOf,
   slackHostsOf,
   wideFlagsIn,
-} from "../runner/permissions.ts";
+} from "../runner/config/permissions.ts";
 import {
   describePermissionDenial,
   parseDenialMessage,
   PermissionDeniedError,
-} from "../runner/permission_error.ts";
+} from "../runner/config/permission_error.ts";
 import { ConfigError, ExitCode } from "../runner/errors.ts";
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -234,7 +240,7 @@ Deno.test("custom agents from fleet.yaml declare programs, hosts and env, valida
   assert(set.net.includes("docs.example.com:443") && set.env.includes("GOPATH"));
   const alfred = permissionsOf("alfred", { custom }).run;
   assert(alfred.includes("alfred-docs") && !alfred.includes("pandoc"), "alfred fires its binary");
-  assertEquals(declarationsOf({ custom }).at(-1)?.entry, "agents/custom.ts");
+  assertEquals(declarationsOf({ custom }).at(-1)?.entry, "agents/custom/mod.ts");
   const bad: [unknown, string][] = [
     [{ agents: { x: { programs: ["sh"] } } }, "agents.x.programs.0: may not be a shell"],
     [{ agents: { x: { programs: ["node"] } } }, "agents.x.programs.0: may not be a shell"],
@@ -392,7 +398,7 @@ Deno.test("alfred-lucius's flags let it run git and reach its hosts, and nothing
     const options = { githubHost: `127.0.0.1:${github}`, slackHost: `127.0.0.1:${slack}` };
     const flags = runFlagsOf("alfred-lucius", options);
     const env = { PATH: path, HOME: dir };
-    const allowed = await runUnder(flags, "tests/permission_probe.ts", [
+    const allowed = await runUnder(flags, "tests/support/permission_probe.ts", [
       "alfred-lucius",
       JSON.stringify(options),
       "run:git",
@@ -419,7 +425,7 @@ Deno.test("alfred-lucius's flags let it run git and reach its hosts, and nothing
     for (const [action, expected] of denied) {
       const result = await runUnder(
         flags,
-        "tests/permission_probe.ts",
+        "tests/support/permission_probe.ts",
         ["alfred-lucius", JSON.stringify(options), action],
         env,
       );
@@ -433,7 +439,7 @@ Deno.test("alfred-lucius's flags let it run git and reach its hosts, and nothing
 
 Deno.test("alfred-echo may run no program at all", async () => {
   await withStandIns(async ({ dir, path }) => {
-    const result = await runUnder(runFlagsOf("alfred-echo"), "tests/permission_probe.ts", [
+    const result = await runUnder(runFlagsOf("alfred-echo"), "tests/support/permission_probe.ts", [
       "alfred-echo",
       "{}",
       "run:git",
@@ -452,18 +458,18 @@ Deno.test("the alfred and echo entry points do their job under exactly their dec
     const env = { PATH: Deno.env.get("PATH") ?? "", HOME: home, ALFRED_HOME: home };
     const quickstart = await runUnder(
       runFlagsOf("alfred"),
-      "agents/alfred.ts",
+      "cli/mod.ts",
       ["quickstart"],
       env,
     );
     assertEquals(quickstart.code, 0, quickstart.stderr);
     assertStringIncludes(quickstart.stdout, "Fleet summary");
-    const echo = await runUnder(runFlagsOf("alfred-echo"), "agents/echo.ts", [], env);
+    const echo = await runUnder(runFlagsOf("alfred-echo"), "agents/echo/mod.ts", [], env);
     assertEquals(echo.code, 0, echo.stderr);
     assertMatch(echo.stdout, /1 firing, 0 failed/);
     const version = await runUnder(
       runFlagsOf("alfred"),
-      "agents/alfred.ts",
+      "cli/mod.ts",
       ["version", "--json"],
       env,
     );

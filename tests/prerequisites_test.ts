@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import {
   checkPrerequisites,
   claudeCli,
@@ -8,7 +8,7 @@ import {
   requirePrerequisites,
   TEST_TOOLS,
 } from "../scripts/prerequisites.ts";
-import { DENO, REPO_ROOT } from "./helpers.ts";
+import { DENO, REPO_ROOT } from "./support/helpers.ts";
 
 Deno.test("a missing pinned claude CLI is named with the script that installs it", async () => {
   const root = await Deno.makeTempDir({ prefix: "alfred-prereq-" });

@@ -6,7 +6,7 @@ import {
   MAX_BODY_CHARS,
   type PromptInput,
   randomFence,
-} from "../runner/prompt.ts";
+} from "../runner/engines/prompt.ts";
 
 const INPUT: PromptInput = {
   codename: "lucius",

@@ -1,14 +1,14 @@
 /**
  * Ra's al Ghul end to end, with real parts: its own entry point
- * (`agents/rasalghul.ts`, what `alfred-rasalghul` runs) under exactly its
+ * (`agents/rasalghul/mod.ts`, what `alfred-rasalghul` runs) under exactly its
  * declared Deno permissions, real git (a bare origin with pull-request
  * branches), the real `claude` CLI against the scripted Messages API, the
  * loopback GitHub fake and a loopback Slack webhook; plus the review queue as
  * tables.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
-import { latestReview, parseReviewComment, reviewsOf } from "../runner/review_findings.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
+import { latestReview, parseReviewComment, reviewsOf } from "../runner/reviews/findings.ts";
 import {
   buildReviewPrompt,
   EMPTY_REVIEW_STATE,
@@ -20,10 +20,10 @@ import {
   rememberReview,
   reviewKey,
   reviewQueue,
-} from "../runner/review_queue.ts";
-import { createLuciusWorld, type LuciusWorld, REPO, worldEvents } from "./lucius_world.ts";
-import { alfredTrust, listDir } from "./helpers.ts";
-import { asComments } from "./fake_github.ts";
+} from "../runner/reviews/queue.ts";
+import { createLuciusWorld, type LuciusWorld, REPO, worldEvents } from "./support/lucius_world.ts";
+import { alfredTrust, listDir } from "./support/helpers.ts";
+import { asComments } from "./support/fake_github.ts";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);

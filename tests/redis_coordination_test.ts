@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
-import { startRedis, type TestRedis } from "./redis_server.ts";
-import { withHome } from "./helpers.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./support/assert.ts";
+import { startRedis, type TestRedis } from "./support/redis_server.ts";
+import { withHome } from "./support/helpers.ts";
 import {
   type Coordination,
   fileCoordination,
@@ -24,9 +24,9 @@ import {
   RedisUnavailableError,
   resolveCoordinationSettings,
   resolveMemorySettings,
-} from "../runner/redis_connection.ts";
-import { isBlockActive } from "../runner/block.ts";
-import { pauseOf } from "../runner/pause.ts";
+} from "../runner/coordination/redis_connection.ts";
+import { isBlockActive } from "../runner/firing/block.ts";
+import { pauseOf } from "../runner/firing/pause.ts";
 import type { Layout } from "../runner/paths.ts";
 
 const DAY = "2026-11-27";

@@ -1,6 +1,6 @@
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "./support/assert.ts";
 import { AGENT_LOADERS } from "../agents/registry.ts";
-import { BUILT_IN_AGENTS, isPaidAgent } from "../runner/config.ts";
+import { BUILT_IN_AGENTS, isPaidAgent } from "../runner/config/config.ts";
 
 Deno.test("the configuration knows which built-in agents are paid, as their definitions say", async () => {
   assertEquals(Object.keys(AGENT_LOADERS).sort(), Object.keys(BUILT_IN_AGENTS).sort());

@@ -1,13 +1,13 @@
 /**
- * Repository commands in the sandbox (runner/repo_command.ts) and the
+ * Repository commands in the sandbox (runner/sandbox/repo_command.ts) and the
  * explicit opt-out: the private cache, what a command can see and change,
  * `sandbox: off` in every firing record, `alfred status` and `alfred doctor`.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { listDir, runAlfred, withHome } from "./helpers.ts";
-import { openRepoSandbox, privateCacheEnv } from "../runner/repo_command.ts";
-import type { DenialRecord, FiringContext } from "../runner/agent.ts";
-import type { AgentConfig } from "../runner/config.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { listDir, runAlfred, withHome } from "./support/helpers.ts";
+import { openRepoSandbox, privateCacheEnv } from "../runner/sandbox/repo_command.ts";
+import type { DenialRecord, FiringContext } from "../runner/firing/agent.ts";
+import type { AgentConfig } from "../runner/config/config.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { sandboxOffWarning, unconfinedAgents } from "../runner/sandbox/opt_out.ts";
 

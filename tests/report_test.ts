@@ -4,9 +4,9 @@ import {
   assertMatch,
   assertRejects,
   assertStringIncludes,
-} from "./assert.ts";
-import { withHome } from "./helpers.ts";
-import { type FiringEvent, type Outcome, recordFiring } from "../runner/events.ts";
+} from "./support/assert.ts";
+import { withHome } from "./support/helpers.ts";
+import { type FiringEvent, type Outcome, recordFiring } from "../runner/firing/events.ts";
 import {
   buildReport,
   dailyDigest,
@@ -17,9 +17,9 @@ import {
   median,
   Report,
   sendDailyDigest,
-} from "../runner/report.ts";
-import { reportCommand } from "../agents/commands/report.ts";
-import type { CommandContext } from "../agents/commands/context.ts";
+} from "../runner/report/report.ts";
+import { reportCommand } from "../cli/commands/report.ts";
+import type { CommandContext } from "../cli/commands/context.ts";
 import type { Layout } from "../runner/paths.ts";
 import { UsageError } from "../runner/errors.ts";
 

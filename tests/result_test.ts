@@ -7,8 +7,8 @@ import {
   findSentinel,
   resetOf,
   type RunFacts,
-} from "../runner/result.ts";
-import { readGlobalBlock } from "../runner/block.ts";
+} from "../runner/engines/result.ts";
+import { readGlobalBlock } from "../runner/firing/block.ts";
 import { layoutOf } from "../runner/paths.ts";
 
 const NOW = new Date("2030-01-01T12:00:00Z");
@@ -269,8 +269,8 @@ Deno.test("applyEngineBlock writes the fleet-wide block with the reason and rese
 });
 
 Deno.test("firingOutcomeOf maps every engine outcome and sentinel to an event-log outcome", async () => {
-  const { firingOutcomeOf } = await import("../runner/result.ts");
-  const { Outcome } = await import("../runner/events.ts");
+  const { firingOutcomeOf } = await import("../runner/engines/result.ts");
+  const { Outcome } = await import("../runner/firing/events.ts");
   const cases: [EngineOutcome, string | undefined, string][] = [
     ["success", "OK", "success"],
     ["success", "ALREADY-IMPLEMENTED", "already-implemented"],

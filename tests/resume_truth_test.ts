@@ -1,13 +1,13 @@
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { runAlfred, withHome } from "./helpers.ts";
-import type { AgentDefinition } from "../runner/agent.ts";
-import { fire } from "../runner/fire.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { runAlfred, withHome } from "./support/helpers.ts";
+import type { AgentDefinition } from "../runner/firing/agent.ts";
+import { fire } from "../runner/firing/fire.ts";
 import { type OperatorContext, parseFleetTarget, resumeFleet } from "../runner/control/mod.ts";
 import { describeHold, holdOf } from "../runner/control/holds.ts";
-import { readPauseState } from "../runner/pause.ts";
+import { readPauseState } from "../runner/firing/pause.ts";
 import { spendFile } from "../runner/paths.ts";
-import { checkSpend, dayOf, type Ledger, overrideLedger } from "../runner/spend.ts";
-import { listAgentLogs } from "../runner/log.ts";
+import { checkSpend, dayOf, type Ledger, overrideLedger } from "../runner/firing/spend.ts";
+import { listAgentLogs } from "../runner/firing/log.ts";
 
 const LEDGER: Ledger = {
   version: 1,

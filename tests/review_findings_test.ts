@@ -1,9 +1,9 @@
 /**
- * The review comment format of Ra's al Ghul (runner/review_findings.ts): what
+ * The review comment format of Ra's al Ghul (runner/reviews/findings.ts): what
  * is written parses back identically, Nightwing's readers find the blocking
  * findings, and nothing an engine writes can pose as a marker or a finding.
  */
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./support/assert.ts";
 import {
   blockingFindings,
   escapeComments,
@@ -16,9 +16,9 @@ import {
   type ReviewReport,
   reviewsOf,
   sortFindings,
-} from "../runner/review_findings.ts";
-import { MarkerError } from "../runner/github/markers.ts";
-import { ALFRED_LOGIN, alfredTrust, markersIn } from "./helpers.ts";
+} from "../runner/reviews/findings.ts";
+import { MarkerError } from "../runner/claims/markers.ts";
+import { ALFRED_LOGIN, alfredTrust, markersIn } from "./support/helpers.ts";
 
 function byAlfred(body: string) {
   return { body, user: { login: ALFRED_LOGIN } };

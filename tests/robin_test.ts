@@ -1,15 +1,20 @@
 /**
- * Robin end to end, with real parts: its own entry point (`agents/robin.ts`,
+ * Robin end to end, with real parts: its own entry point (`agents/robin/mod.ts`,
  * what `alfred-robin` runs) under exactly its declared Deno permissions, the
  * real `claude` CLI against the scripted Messages API, the loopback GitHub
  * fake and a loopback Slack webhook; plus the triage decisions as tables.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { LABELS, SEVERITY_LABELS } from "../runner/github/labels.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
-import { buildTriagePrompt, isUntriaged, planTriage, readTriageReply } from "../runner/triage.ts";
-import { createLuciusWorld, type LuciusWorld, REPO, worldEvents } from "./lucius_world.ts";
-import { listDir, markersIn } from "./helpers.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { LABELS, SEVERITY_LABELS } from "../runner/claims/labels.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
+import {
+  buildTriagePrompt,
+  isUntriaged,
+  planTriage,
+  readTriageReply,
+} from "../runner/issues/triage.ts";
+import { createLuciusWorld, type LuciusWorld, REPO, worldEvents } from "./support/lucius_world.ts";
+import { listDir, markersIn } from "./support/helpers.ts";
 
 function flagsFor(world: LuciusWorld): string[] {
   return runFlagsOf("alfred-robin", {

@@ -7,7 +7,7 @@ import {
   readGitWorktreeParts,
 } from "../runner/sandbox/policy.ts";
 import { runCapture } from "../runner/process.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./support/assert.ts";
 
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
 

@@ -3,15 +3,19 @@
  * Messages API: escape attempts fail and are recorded, a commit in the
  * worktree lands. Linux only (skipped elsewhere or without a working bwrap).
  */
-import { readGlobalBlock } from "../runner/block.ts";
-import { type EngineRequest, type EngineRun, runEngine } from "../runner/engine_run.ts";
+import { readGlobalBlock } from "../runner/firing/block.ts";
+import { type EngineRequest, type EngineRun, runEngine } from "../runner/engines/run.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { liveProcessesInGroup, runCapture } from "../runner/process.ts";
 import { checkSandbox } from "../runner/sandbox/mod.ts";
 import type { FileDenial } from "../runner/sandbox/audit.ts";
 import type { NetworkDenial } from "../runner/sandbox/proxy.ts";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { type FakeAnthropic, type ScriptedReply, startFakeAnthropic } from "./fake_anthropic.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import {
+  type FakeAnthropic,
+  type ScriptedReply,
+  startFakeAnthropic,
+} from "./support/fake_anthropic.ts";
 
 const CLAUDE = new URL("../.tools/node_modules/.bin/claude", import.meta.url).pathname;
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";

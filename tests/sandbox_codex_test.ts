@@ -3,11 +3,11 @@
  * Responses API: it reaches the API through the egress proxy, its command
  * cannot read the planted key, and the proxy records a denied connection.
  */
-import { runEngine } from "../runner/engine_run.ts";
+import { runEngine } from "../runner/engines/run.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { checkSandbox } from "../runner/sandbox/mod.ts";
-import { assert, assertEquals } from "./assert.ts";
-import { startFakeOpenAI } from "./fake_openai.ts";
+import { assert, assertEquals } from "./support/assert.ts";
+import { startFakeOpenAI } from "./support/fake_openai.ts";
 
 const CODEX = new URL("../.tools/node_modules/.bin/codex", import.meta.url).pathname;
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";

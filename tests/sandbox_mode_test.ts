@@ -13,7 +13,7 @@ import {
   SandboxUnavailableError,
   wrapEngineCommand,
 } from "../runner/sandbox/mod.ts";
-import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "./support/assert.ts";
 
 const works: SandboxCheck = { ok: true, kind: "bwrap", program: "/usr/bin/bwrap", detail: "ok" };
 const broken: SandboxCheck = { ok: false, kind: "none", program: undefined, detail: "no bwrap" };

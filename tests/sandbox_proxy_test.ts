@@ -6,7 +6,7 @@ import {
   parseProxyRequest,
   startEgressProxy,
 } from "../runner/sandbox/proxy.ts";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 
 const rules: AllowRule[] = [
   { host: "api.anthropic.com" },

@@ -1,6 +1,6 @@
 /** The macOS sandbox-exec profile, as text (it cannot run on Linux). */
 import { sbplString, seatbeltProfile } from "../runner/sandbox/seatbelt.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./support/assert.ts";
 
 const profile = seatbeltProfile({
   policy: {

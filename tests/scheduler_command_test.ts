@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { CommandContext } from "../agents/commands/context.ts";
+import type { CommandContext } from "../cli/commands/context.ts";
 import {
   createSchedulerCommand,
   type SchedulerCommandDeps,
   schedulerPauseHook,
-} from "../agents/commands/scheduler.ts";
+} from "../cli/commands/scheduler.ts";
 import { UsageError } from "../runner/errors.ts";
 import { layoutOf } from "../runner/paths.ts";
 import type { RunResult, SchedulerRunner } from "../scheduler/runner.ts";

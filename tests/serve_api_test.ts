@@ -12,22 +12,22 @@ import {
   assertRejects,
   assertStringIncludes,
   assertThrows,
-} from "./assert.ts";
-import { ALFRED_FLAGS, REPO_ROOT, runAlfred, withHome } from "./helpers.ts";
+} from "./support/assert.ts";
+import { ALFRED_FLAGS, REPO_ROOT, runAlfred, withHome } from "./support/helpers.ts";
 import {
   jsonOf,
   rawRequest,
   startServeProcess,
   startTestServer,
   type TestServer,
-} from "./serve_helpers.ts";
-import { seedDemoWorld } from "./serve_world.ts";
-import { startRedis } from "./redis_server.ts";
-import { siblingServeBinary } from "../agents/commands/serve.ts";
+} from "./support/serve_helpers.ts";
+import { seedDemoWorld } from "./support/serve_world.ts";
+import { startRedis } from "./support/redis_server.ts";
+import { siblingServeBinary } from "../cli/commands/serve.ts";
 import { layoutOf } from "../runner/paths.ts";
-import { readPauseState } from "../runner/pause.ts";
+import { readPauseState } from "../runner/firing/pause.ts";
 import { UsageError } from "../runner/errors.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
 import spec from "../serve/openapi.json" with { type: "json" };
 import {
   isLoopbackHost,
@@ -254,7 +254,7 @@ Deno.test("alfred serve prints its address first, and SIGTERM ends it cleanly", 
   await using home = await withHome();
   await initialised(home.home);
   await using serve = await startServeProcess(
-    [...ALFRED_FLAGS, `${REPO_ROOT}/agents/alfred.ts`, "serve", "--port", "0"],
+    [...ALFRED_FLAGS, `${REPO_ROOT}/cli/mod.ts`, "serve", "--port", "0"],
     { home: home.home },
   );
   const [first, second] = serve.firstLines;
@@ -521,7 +521,7 @@ Deno.test("--open hands the sign-in link to the desktop's opener; a compiled alf
     });
   }
   await using serve = await startServeProcess(
-    [...ALFRED_FLAGS, `${REPO_ROOT}/agents/alfred.ts`, "serve", "--port", "0", "--open"],
+    [...ALFRED_FLAGS, `${REPO_ROOT}/cli/mod.ts`, "serve", "--port", "0", "--open"],
     { home: home.home, env: { PATH: `${bin}:${Deno.env.get("PATH")}` } },
   );
   let link = "";

@@ -5,11 +5,11 @@
  * appears in the page's live feed within 2 s of its start; the page fits a
  * phone's width; and nothing the page does trips its Content-Security-Policy.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./assert.ts";
-import { DENO, REPO_ROOT, runAlfred, subprocessEnv } from "./helpers.ts";
-import { launchBrowser } from "./browser.ts";
-import { startTestServer } from "./serve_helpers.ts";
-import { BUILT_IN_CODENAMES, runFlagsOf } from "../runner/permissions.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { DENO, REPO_ROOT, runAlfred, subprocessEnv } from "./support/helpers.ts";
+import { launchBrowser } from "./support/browser.ts";
+import { startTestServer } from "./support/serve_helpers.ts";
+import { BUILT_IN_CODENAMES, runFlagsOf } from "../runner/config/permissions.ts";
 import type { RunningServer } from "../serve/mod.ts";
 import type { Page } from "playwright-core";
 
@@ -32,7 +32,7 @@ async function signIn(page: Page, server: RunningServer): Promise<void> {
 /** Runs echo's next firing the way the scheduler does: its own entry point, its own flags. */
 async function scheduledEchoFiring(home: string): Promise<string> {
   const output = await new Deno.Command(DENO, {
-    args: ["run", "--quiet", ...runFlagsOf("alfred-echo"), `${REPO_ROOT}/agents/echo.ts`],
+    args: ["run", "--quiet", ...runFlagsOf("alfred-echo"), `${REPO_ROOT}/agents/echo/mod.ts`],
     cwd: REPO_ROOT,
     clearEnv: true,
     env: subprocessEnv(home),

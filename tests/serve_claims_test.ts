@@ -4,11 +4,11 @@
  * waiting), each read conditional, so an idle dashboard costs GitHub's rate
  * limit nothing; problems said plainly.
  */
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { withHome } from "./helpers.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { withHome } from "./support/helpers.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 import type { OperatorContext } from "../runner/control/mod.ts";
-import { LABELS } from "../runner/github/labels.ts";
+import { LABELS } from "../runner/claims/labels.ts";
 import { CLAIMS_REFRESH_MS, ClaimsBoard } from "../serve/claims_board.ts";
 import { serveEtagFile } from "../serve/files.ts";
 

@@ -4,15 +4,15 @@
  * engine's result read by its own parser, the transcript redacted on the way
  * out, sandbox denials, links); and the fleet's report with its daily series.
  */
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { withHome } from "./helpers.ts";
-import { jsonOf, startTestServer } from "./serve_helpers.ts";
-import { seedDemoWorld } from "./serve_world.ts";
-import type { ActivityEvent } from "../runner/activity.ts";
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { withHome } from "./support/helpers.ts";
+import { jsonOf, startTestServer } from "./support/serve_helpers.ts";
+import { seedDemoWorld } from "./support/serve_world.ts";
+import type { ActivityEvent } from "../runner/firing/activity.ts";
 import { type Layout, layoutOf } from "../runner/paths.ts";
-import { readEvents } from "../runner/events.ts";
+import { readEvents } from "../runner/firing/events.ts";
 import { createRedactor } from "../runner/redact.ts";
-import { openTranscript } from "../runner/transcripts.ts";
+import { openTranscript } from "../runner/engines/transcripts.ts";
 import { phasesOf } from "../serve/firing_detail.ts";
 import { dayOfId, listFirings, startOfId } from "../serve/firing_list.ts";
 import { linkOf, webUrlOf } from "../serve/links.ts";

@@ -6,12 +6,12 @@
  * of a running dashboard. The service manager is recorded or scripted (no
  * systemd or launchd runs in the test container).
  */
-import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
-import { withHome } from "./helpers.ts";
-import type { CommandContext } from "../agents/commands/context.ts";
-import { runChecks } from "../agents/commands/doctor.ts";
-import { createSchedulerCommand } from "../agents/commands/scheduler.ts";
-import { statusCommand } from "../agents/commands/status.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./support/assert.ts";
+import { withHome } from "./support/helpers.ts";
+import type { CommandContext } from "../cli/commands/context.ts";
+import { runChecks } from "../cli/commands/doctor.ts";
+import { createSchedulerCommand } from "../cli/commands/scheduler.ts";
+import { statusCommand } from "../cli/commands/status.ts";
 import { writeState } from "../runner/state.ts";
 import { writeManifest } from "../scheduler/manifest.ts";
 import type { SchedulerRunner } from "../scheduler/runner.ts";

@@ -3,10 +3,10 @@
  * injected clock, so no verdict waits on wall time), cursors that resume
  * without loss or repeats, and the SSE endpoint end to end.
  */
-import { assert, assertEquals } from "./assert.ts";
-import { runAlfred, withHome } from "./helpers.ts";
-import { startTestServer } from "./serve_helpers.ts";
-import { activityFile, appendActivity, type NewActivity } from "../runner/activity.ts";
+import { assert, assertEquals } from "./support/assert.ts";
+import { runAlfred, withHome } from "./support/helpers.ts";
+import { startTestServer } from "./support/serve_helpers.ts";
+import { activityFile, appendActivity, type NewActivity } from "../runner/firing/activity.ts";
 import { parseFleetTarget, pauseFleet, resumeFleet } from "../runner/control/mod.ts";
 import {
   ActivityTail,

@@ -1,12 +1,12 @@
 /**
  * `alfred slack` from the command line, and what `alfred doctor` says about Slack.
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { runAlfred, withHome } from "./helpers.ts";
-import { APP_TOKEN, BOT_TOKEN, CHANNEL, fleetYaml } from "./slack_world.ts";
-import { slackRunner } from "../agents/commands/slack.ts";
-import { runChecks } from "../agents/commands/doctor.ts";
-import type { CommandContext } from "../agents/commands/context.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { runAlfred, withHome } from "./support/helpers.ts";
+import { APP_TOKEN, BOT_TOKEN, CHANNEL, fleetYaml } from "./support/slack_world.ts";
+import { slackRunner } from "../cli/commands/slack.ts";
+import { runChecks } from "../cli/commands/doctor.ts";
+import type { CommandContext } from "../cli/commands/context.ts";
 
 Deno.test("alfred slack: --help, and a missing token is a configuration error that says what to set", async () => {
   await using home = await withHome();

@@ -1,7 +1,7 @@
 /**
  * How the listener tells a command from prose (slack/commands.ts), as a table.
  */
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "./support/assert.ts";
 import { type ChatCommand, parseChatMessage, type ParsedMessage } from "../slack/commands.ts";
 
 const CODENAMES = ["lucius", "echo", "rasalghul"];

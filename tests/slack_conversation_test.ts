@@ -2,17 +2,17 @@
  * slack/conversation.ts without Socket Mode: a recording Slack port, the
  * GitHub fake, and drafts in state.
  */
-import { assertEquals, assertMatch } from "./assert.ts";
-import { alfredTrust, withHome } from "./helpers.ts";
-import { startFakeGitHub } from "./fake_github.ts";
-import { fleetYaml, OPERATOR, REPO } from "./slack_world.ts";
+import { assertEquals, assertMatch } from "./support/assert.ts";
+import { alfredTrust, withHome } from "./support/helpers.ts";
+import { startFakeGitHub } from "./support/fake_github.ts";
+import { fleetYaml, OPERATOR, REPO } from "./support/slack_world.ts";
 import { answerButton, type ConversationDeps } from "../slack/conversation.ts";
 import { APPROVE_ACTION, type SlackMessage } from "../slack/blocks.ts";
 import { type Draft, updateDraft } from "../slack/drafts.ts";
 import { createGitHubClient } from "../runner/github/client.ts";
-import { formatMarker } from "../runner/github/markers.ts";
+import { formatMarker } from "../runner/claims/markers.ts";
 import type { Layout } from "../runner/paths.ts";
-import { openAgentLog } from "../runner/log.ts";
+import { openAgentLog } from "../runner/firing/log.ts";
 
 /** The conversation's world: a home with fleet.yaml, the GitHub fake, a recording Slack port. */
 async function conversationWorld() {

@@ -5,8 +5,8 @@
  * operators, pause and resume (a real firing then prints `[AGENT-PAUSED]`),
  * reconnects, firing from chat, and filing an issue from a message.
  */
-import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
-import { ALFRED_LOGIN, markersIn, runAlfred, withHome } from "./helpers.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "./support/assert.ts";
+import { ALFRED_LOGIN, markersIn, runAlfred, withHome } from "./support/helpers.ts";
 import {
   APP_TOKEN,
   BOT_TOKEN,
@@ -15,17 +15,17 @@ import {
   REPO,
   STRANGER,
   withSlackWorld,
-} from "./slack_world.ts";
-import { startFakeSlackApi } from "./fake_slack.ts";
+} from "./support/slack_world.ts";
+import { startFakeSlackApi } from "./support/fake_slack.ts";
 import { ConfigError, exitCodeOf, formatError } from "../runner/errors.ts";
 import { readSlackSettings } from "../slack/settings.ts";
 import { RECONNECT_MS, runSlackListener } from "../slack/listener.ts";
 import { APPROVE_ACTION, REJECT_ACTION } from "../slack/blocks.ts";
 import { readDraft } from "../slack/drafts.ts";
 import { changeWatches, listWatches } from "../slack/firing_watch.ts";
-import { appendActivity } from "../runner/activity.ts";
+import { appendActivity } from "../runner/firing/activity.ts";
 import { draftIssueBody } from "../slack/filing.ts";
-import type { PostedMessage } from "./fake_slack.ts";
+import type { PostedMessage } from "./support/fake_slack.ts";
 
 const SDK = { sanitizeOps: false, sanitizeResources: false };
 

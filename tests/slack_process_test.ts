@@ -1,15 +1,22 @@
 /**
  * `alfred-slack` as a process, under exactly the permissions its binary gets
- * (runner/permissions.ts, with the loopback fakes as its Slack and GitHub
+ * (runner/config/permissions.ts, with the loopback fakes as its Slack and GitHub
  * hosts): it connects, answers, files a draft; SIGTERM ends it within 5 s;
  * and no token appears in its output, its log or any file under ALFRED_HOME.
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { DENO, REPO_ROOT, withHome } from "./helpers.ts";
-import { startFakeSlackApi } from "./fake_slack.ts";
-import { startFakeGitHub } from "./fake_github.ts";
-import { APP_TOKEN, BOT_TOKEN, fleetYaml, listenerEnv, OPERATOR, REPO } from "./slack_world.ts";
-import { runFlagsOf } from "../runner/permissions.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { DENO, REPO_ROOT, withHome } from "./support/helpers.ts";
+import { startFakeSlackApi } from "./support/fake_slack.ts";
+import { startFakeGitHub } from "./support/fake_github.ts";
+import {
+  APP_TOKEN,
+  BOT_TOKEN,
+  fleetYaml,
+  listenerEnv,
+  OPERATOR,
+  REPO,
+} from "./support/slack_world.ts";
+import { runFlagsOf } from "../runner/config/permissions.ts";
 import { APPROVE_ACTION } from "../slack/blocks.ts";
 
 /** The longest SIGTERM may take to end the listener (the issue's bound). */

@@ -4,13 +4,13 @@
  * and fixes follow), through real firings of test agents against the loopback
  * Slack Web API fake; without the bot, the webhook stays the fallback.
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { withHome } from "./helpers.ts";
-import { startFakeSlack, startFakeSlackApi } from "./fake_slack.ts";
-import { BOT_TOKEN, CHANNEL } from "./slack_world.ts";
-import type { AgentDefinition, WorkResult } from "../runner/agent.ts";
-import { fire } from "../runner/fire.ts";
-import { slackThreadsFile, threadKeyOf } from "../runner/slack_threads.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { withHome } from "./support/helpers.ts";
+import { startFakeSlack, startFakeSlackApi } from "./support/fake_slack.ts";
+import { BOT_TOKEN, CHANNEL } from "./support/slack_world.ts";
+import type { AgentDefinition, WorkResult } from "../runner/firing/agent.ts";
+import { fire } from "../runner/firing/fire.ts";
+import { slackThreadsFile, threadKeyOf } from "../runner/firing/slack_threads.ts";
 
 const FLEET = [
   "version: 1",

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "./assert.ts";
+import { assertEquals, assertRejects } from "./support/assert.ts";
 import {
   addFiring,
   checkSpend,
@@ -7,10 +7,10 @@ import {
   nextDayStart,
   readLedger,
   writeLedger,
-} from "../runner/spend.ts";
+} from "../runner/firing/spend.ts";
 import { StateCorruptError } from "../runner/errors.ts";
 import { spendFile } from "../runner/paths.ts";
-import { withHome } from "./helpers.ts";
+import { withHome } from "./support/helpers.ts";
 
 const ledger = (extra: Partial<Ledger> = {}): Ledger => ({
   version: 1,

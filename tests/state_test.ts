@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./support/assert.ts";
 import { z } from "zod";
 import {
   peekState,
@@ -9,7 +9,7 @@ import {
   writeState,
 } from "../runner/state.ts";
 import { StateCorruptError } from "../runner/errors.ts";
-import { listDir, withHome } from "./helpers.ts";
+import { listDir, withHome } from "./support/helpers.ts";
 
 const Sample = z.strictObject({ version: z.literal(1), count: z.number().int() });
 

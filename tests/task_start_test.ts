@@ -1,5 +1,5 @@
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { DENO, REPO_ROOT, subprocessEnv, withHome } from "./helpers.ts";
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { DENO, REPO_ROOT, subprocessEnv, withHome } from "./support/helpers.ts";
 
 Deno.test("deno task start, the README's first command, prints no permission-resolution noise", async () => {
   await using home = await withHome();

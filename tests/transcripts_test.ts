@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { layoutOf } from "../runner/paths.ts";
 import { runProcess } from "../runner/process.ts";
 import { createRedactor } from "../runner/redact.ts";
-import { openTranscript, pruneTranscripts, transcriptPath } from "../runner/transcripts.ts";
+import { openTranscript, pruneTranscripts, transcriptPath } from "../runner/engines/transcripts.ts";
 
 async function withHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
   const home = await Deno.makeTempDir({ prefix: "alfred-transcripts-" });

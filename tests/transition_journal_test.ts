@@ -5,21 +5,21 @@
  * never by two firings at once.
  */
 import assert from "node:assert/strict";
-import { claimIssue, claimState, completeTransition, markersOf } from "../runner/github/claims.ts";
-import { LABELS } from "../runner/github/labels.ts";
-import { formatMarker } from "../runner/github/markers.ts";
+import { claimIssue, claimState, completeTransition, markersOf } from "../runner/claims/claims.ts";
+import { LABELS } from "../runner/claims/labels.ts";
+import { formatMarker } from "../runner/claims/markers.ts";
 import { listComments } from "../runner/github/rest.ts";
-import type { PendingTransition } from "../runner/github/transitions.ts";
-import { acquireAgentLock } from "../runner/lock.ts";
+import type { PendingTransition } from "../runner/claims/transitions.ts";
+import { acquireAgentLock } from "../runner/firing/lock.ts";
 import { lockFile } from "../runner/paths.ts";
 import {
   completePendingTransitions,
   fileJournal,
   listJournal,
   transitionsDirOf,
-} from "../runner/transition_journal.ts";
-import { fakeClient, startFakeGitHub } from "./fake_github.ts";
-import { alfredTrust, listDir, markersIn, withHome } from "./helpers.ts";
+} from "../runner/claims/journal.ts";
+import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
+import { alfredTrust, listDir, markersIn, withHome } from "./support/helpers.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();

@@ -7,7 +7,7 @@
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
 import { z } from "zod";
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { TARGETS } from "../scripts/build.ts";
 
 const WORKFLOWS = new URL("../.github/workflows/", import.meta.url);

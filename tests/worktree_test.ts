@@ -9,7 +9,7 @@ import {
   identityOf,
   issueOfBranch,
   worktreeNames,
-} from "../runner/worktree.ts";
+} from "../runner/git/worktree.ts";
 
 Deno.test("worktree and branch names carry the codename, repo, issue, firing and time", () => {
   const names = worktreeNames({

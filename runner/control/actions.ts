@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { Codename, type FleetConfig, loadFleetConfig, RepoName } from "../config.ts";
-import type { BlockFile } from "../block.ts";
+import { Codename, type FleetConfig, loadFleetConfig, RepoName } from "../config/config.ts";
+import type { BlockFile } from "../firing/block.ts";
 import { ConfigError, UsageError } from "../errors.ts";
-import type { PauseFile } from "../pause.ts";
-import { validateScheduleText } from "../schedule_check.ts";
-import type { Ledger } from "../spend.ts";
+import type { PauseFile } from "../firing/pause.ts";
+import { validateScheduleText } from "../config/schedule_check.ts";
+import type { Ledger } from "../firing/spend.ts";
 import { type HeldAgent, overrideToday, readHolds } from "./holds.ts";
 import { applySchedulerPause } from "../../scheduler/pause_hook.ts";
 import type { OperatorContext } from "./context.ts";

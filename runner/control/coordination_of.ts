@@ -5,9 +5,9 @@
  * @module
  */
 import type { OperatorContext } from "./context.ts";
-import { loadFleetConfig } from "../config.ts";
+import { loadFleetConfig } from "../config/config.ts";
 import { type Coordination, openCoordination } from "../coordination/mod.ts";
-import { validateScheduleText } from "../schedule_check.ts";
+import { validateScheduleText } from "../config/schedule_check.ts";
 
 /**
  * Opens the configured coordination backend for an operator's action.

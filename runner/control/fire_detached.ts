@@ -4,7 +4,7 @@
  * binary, or `alfred fire` under `deno run`), in its own session, with its
  * output in a file under the agent's log folder, and with a firing id chosen
  * here (`ALFRED_FIRING_ID`), so the caller can answer with it at once and
- * follow the firing in the activity log (runner/activity.ts).
+ * follow the firing in the activity log (runner/firing/activity.ts).
  *
  * This is the one place besides runner/process.ts that starts a child: a
  * detached child must write its output to a file it owns, which Deno's own
@@ -15,8 +15,8 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { newFiringId } from "../events.ts";
-import { currentProcessFacts, fireRouteOf, type ProcessFacts } from "../../agents/fire_route.ts";
+import { newFiringId } from "../firing/events.ts";
+import { currentProcessFacts, fireRouteOf, type ProcessFacts } from "../../cli/fire_route.ts";
 import { UsageError } from "../errors.ts";
 import { agentLogDir, type EnvReader } from "../paths.ts";
 import { ProcessSpawnError } from "../process.ts";
@@ -53,8 +53,8 @@ const DENO_RUN_FLAGS = [
 /**
  * The command that fires `codename` by itself (pure). A compiled binary
  * (`alfred`, `alfred-serve`, …) runs the agent's own binary next to it, with
- * the permissions baked into that binary (agents/fire_route.ts decides);
- * under `deno run` it is `deno run … agents/alfred.ts fire <codename>`.
+ * the permissions baked into that binary (cli/fire_route.ts decides);
+ * under `deno run` it is `deno run … cli/mod.ts fire <codename>`.
  *
  * @param codename The agent.
  * @param runtime How this process was started.
@@ -69,7 +69,7 @@ export function agentFireCommand(codename: string, runtime: Runtime): string[] {
     case "invalid":
       throw new UsageError(route.reason);
     case "in-process": {
-      const entry = new URL("agents/alfred.ts", runtime.sourceRoot).pathname;
+      const entry = new URL("cli/mod.ts", runtime.sourceRoot).pathname;
       return [runtime.execPath, "run", ...DENO_RUN_FLAGS, entry, "fire", codename];
     }
   }
@@ -78,7 +78,7 @@ export function agentFireCommand(codename: string, runtime: Runtime): string[] {
 /**
  * The variables a firing started here inherits: the whole environment when
  * this process may read it all, else the ones a firing needs (the names the
- * agents' binaries are allowed, runner/permissions.ts).
+ * agents' binaries are allowed, runner/config/permissions.ts).
  */
 function firingEnvironment(env: EnvReader): Record<string, string> {
   if (Deno.permissions.querySync({ name: "env" }).state === "granted") {

@@ -10,14 +10,14 @@
  *
  * @module
  */
-import { BlockFile } from "../block.ts";
-import { type FleetConfig, loadFleetConfig } from "../config.ts";
-import { FiringEvent } from "../events.ts";
+import { BlockFile } from "../firing/block.ts";
+import { type FleetConfig, loadFleetConfig } from "../config/config.ts";
+import { FiringEvent } from "../firing/events.ts";
 import { agentStateDir } from "../paths.ts";
-import { NOTHING_PAUSED, type PauseEntry, PauseFile, pauseOf } from "../pause.ts";
+import { NOTHING_PAUSED, type PauseEntry, PauseFile, pauseOf } from "../firing/pause.ts";
 import { peekState } from "../state.ts";
-import { dayOf, peekLedger } from "../spend.ts";
-import { validateScheduleText } from "../schedule_check.ts";
+import { dayOf, peekLedger } from "../firing/spend.ts";
+import { validateScheduleText } from "../config/schedule_check.ts";
 import { openCoordination } from "../coordination/mod.ts";
 import { BackoffFile, backoffFileOf } from "../github/backoff.ts";
 import { unconfinedAgents } from "../sandbox/opt_out.ts";
@@ -25,7 +25,7 @@ import { describeMissedRuns, detectMissedRuns } from "../../scheduler/missed_run
 import { readManifest } from "../../scheduler/manifest.ts";
 import { type CompanionStatus, companionStatus, schedulerStatus } from "../../scheduler/status.ts";
 import { parseSchedule } from "../../scheduler/schedule.ts";
-import { processRunner } from "../../agents/commands/scheduler.ts";
+import { processRunner } from "../../cli/commands/scheduler.ts";
 import type { OperatorContext } from "./context.ts";
 import { type AgentHold, holdOf } from "./holds.ts";
 

@@ -1,17 +1,17 @@
 /**
  * What still stops an agent once its pause is lifted: a daily cap reached, or
- * the failure streak (paid agents only, decided by runner/spend.ts), and the
+ * the failure streak (paid agents only, decided by runner/firing/spend.ts), and the
  * operator's way past them for the rest of the day (`alfred resume <agent>
  * --override-today`). Shared by every surface: `alfred resume` and `alfred
  * status`, the dashboard and Slack say the same thing.
  *
  * @module
  */
-import { type AgentConfig, type Caps, type FleetConfig, isPaidAgent } from "../config.ts";
+import { type AgentConfig, type Caps, type FleetConfig, isPaidAgent } from "../config/config.ts";
 import type { Coordination } from "../coordination/coordination.ts";
 import { AlfredError } from "../errors.ts";
-import { newFiringId } from "../events.ts";
-import { openAgentLog } from "../log.ts";
+import { newFiringId } from "../firing/events.ts";
+import { openAgentLog } from "../firing/log.ts";
 import {
   checkSpend,
   dayOf,
@@ -20,12 +20,12 @@ import {
   nextDayStart,
   peekLedger,
   type SpendVerdict,
-} from "../spend.ts";
+} from "../firing/spend.ts";
 import type { OperatorContext } from "./context.ts";
 
 /**
  * Why an agent's next firing would stop before any work: the spend decision
- * (runner/spend.ts), with when a cap lifts by itself (the operator's next
+ * (runner/firing/spend.ts), with when a cap lifts by itself (the operator's next
  * midnight), or a ledger that cannot be read.
  */
 export type AgentHold =

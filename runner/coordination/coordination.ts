@@ -9,11 +9,11 @@
  *
  * @module
  */
-import type { BlockFile, SetBlockOptions } from "../block.ts";
+import type { BlockFile, SetBlockOptions } from "../firing/block.ts";
 import type { BackoffStore } from "../github/backoff.ts";
-import type { LockRecord } from "../lock.ts";
-import type { PauseEntry, PauseFile, PauseTarget } from "../pause.ts";
-import type { FiringTally, Ledger } from "../spend.ts";
+import type { LockRecord } from "../firing/lock.ts";
+import type { PauseEntry, PauseFile, PauseTarget } from "../firing/pause.ts";
+import type { FiringTally, Ledger } from "../firing/spend.ts";
 
 /** A fleet-wide lock this process holds. */
 export interface FleetLock {

@@ -1,7 +1,7 @@
 /**
  * The file backend of {@linkcode Coordination}: one host, state under
  * `ALFRED_HOME/state`. Every call delegates to the existing modules
- * (runner/lock.ts, runner/spend.ts, runner/block.ts, runner/pause.ts) without
+ * (runner/firing/lock.ts, runner/firing/spend.ts, runner/firing/block.ts, runner/firing/pause.ts) without
  * changing what they do.
  *
  * @module
@@ -11,12 +11,12 @@ import {
   readGlobalBlock,
   type SetBlockOptions,
   setGlobalBlock,
-} from "../block.ts";
+} from "../firing/block.ts";
 import { hostBackoffStore } from "../github/backoff.ts";
-import { acquireAgentLock } from "../lock.ts";
+import { acquireAgentLock } from "../firing/lock.ts";
 import { type Layout, lockFile } from "../paths.ts";
-import { pause, readPauseState, resume } from "../pause.ts";
-import { addFiring, overrideLedger, readLedger, writeLedger } from "../spend.ts";
+import { pause, readPauseState, resume } from "../firing/pause.ts";
+import { addFiring, overrideLedger, readLedger, writeLedger } from "../firing/spend.ts";
 import type { Coordination } from "./coordination.ts";
 
 /**

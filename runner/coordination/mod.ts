@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { appendActivity } from "../activity.ts";
+import { appendActivity } from "../firing/activity.ts";
 import type { Layout } from "../paths.ts";
-import type { CoordinationSettings } from "../redis_connection.ts";
+import type { CoordinationSettings } from "./redis_connection.ts";
 import type { Coordination } from "./coordination.ts";
 import { fileCoordination } from "./file_coordination.ts";
 
@@ -54,7 +54,7 @@ export async function openCoordination(
 
 /**
  * Wraps a backend so that every pause, resume, block set and block clear also
- * lands in the activity log (runner/activity.ts), whoever asked for it: the
+ * lands in the activity log (runner/firing/activity.ts), whoever asked for it: the
  * CLI, the dashboard, Slack or a firing's auto-pause.
  */
 function recordingActivity(
@@ -129,7 +129,7 @@ async function openBackend(
   }
   const [{ connectRedis, RedisAccessError, RedisUnavailableError }, { redisCoordination }] =
     await Promise.all([
-      import("../redis_connection.ts"),
+      import("./redis_connection.ts"),
       import("./redis_coordination.ts"),
     ]);
   let connection;

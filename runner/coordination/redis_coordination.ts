@@ -36,13 +36,13 @@
  * @module
  */
 import { z } from "zod";
-import { BlockFile, DEFAULT_BLOCK_HOURS, newBlock, type SetBlockOptions } from "../block.ts";
+import { BlockFile, DEFAULT_BLOCK_HOURS, newBlock, type SetBlockOptions } from "../firing/block.ts";
 import { BackoffEntry, CORRUPT_BACKOFF_S } from "../github/backoff.ts";
-import { acquireAgentLock, type LockRecord } from "../lock.ts";
+import { acquireAgentLock, type LockRecord } from "../firing/lock.ts";
 import { agentStateDir, dirnameOf, type Layout, lockFile } from "../paths.ts";
-import { NOTHING_PAUSED, PauseEntry, type PauseFile } from "../pause.ts";
-import type { FiringTally, Ledger } from "../spend.ts";
-import { Ledger as LedgerSchema } from "../spend.ts";
+import { NOTHING_PAUSED, PauseEntry, type PauseFile } from "../firing/pause.ts";
+import type { FiringTally, Ledger } from "../firing/spend.ts";
+import { Ledger as LedgerSchema } from "../firing/spend.ts";
 import {
   type CoordinationSettings,
   pairsToRecord,
@@ -50,7 +50,7 @@ import {
   type RedisConnection,
   type RedisReply,
   RedisUnavailableError,
-} from "../redis_connection.ts";
+} from "./redis_connection.ts";
 import type {
   Coordination,
   FleetLock,

@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { EngineName } from "../config.ts";
+import type { EngineName } from "../config/config.ts";
 
-/** The engines Alfred drives (declared by runner/config.ts). */
+/** The engines Alfred drives (declared by runner/config/config.ts). */
 export type { EngineName };
 
 /** Token counts of one run. */

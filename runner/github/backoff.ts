@@ -17,7 +17,7 @@
  */
 import { z } from "zod";
 import { StateCorruptError } from "../errors.ts";
-import { withFileLock } from "../lock.ts";
+import { withFileLock } from "../firing/lock.ts";
 import type { Layout } from "../paths.ts";
 import { readState, writeState } from "../state.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 export * from "./client.ts";
-export * from "./labels.ts";
-export * from "./markers.ts";
+export * from "../claims/labels.ts";
+export * from "../claims/markers.ts";
 export * from "./rest.ts";
-export * from "./claims.ts";
+export * from "../claims/claims.ts";

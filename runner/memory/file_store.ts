@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { withFileLock } from "../lock.ts";
+import { withFileLock } from "../firing/lock.ts";
 import type { Layout } from "../paths.ts";
 import { parseProblem, writeFileAtomic } from "../state.ts";
 import { Lesson, type LessonFilter, type LessonStore, matchesFilter } from "./store.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 import type { Layout } from "../paths.ts";
-import type { MemorySettings } from "../redis_connection.ts";
+import type { MemorySettings } from "../coordination/redis_connection.ts";
 import { fileLessonStore } from "./file_store.ts";
 import type { RedisLessonStore } from "./redis_store.ts";
 import {
@@ -76,7 +76,7 @@ export async function openLessonStore(
     (options.warn ?? ((line: string) => console.error(line)))(message);
   };
   const { connectRedis, isConnectionError, describeRedisUrl } = await import(
-    "../redis_connection.ts"
+    "../coordination/redis_connection.ts"
   );
   let remote: RedisLessonStore;
   try {

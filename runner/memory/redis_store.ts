@@ -9,7 +9,7 @@
  * @module
  */
 import { parseProblem } from "../state.ts";
-import type { RedisConnection, RedisReply } from "../redis_connection.ts";
+import type { RedisConnection, RedisReply } from "../coordination/redis_connection.ts";
 import { Lesson, type LessonFilter, type LessonStore, matchesFilter } from "./store.ts";
 
 const ADD = `

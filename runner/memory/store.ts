@@ -11,8 +11,8 @@
  * @module
  */
 import { z } from "zod";
-import { Outcome } from "../events.ts";
-import { RepoName } from "../config.ts";
+import { Outcome } from "../firing/events.ts";
+import { RepoName } from "../config/config.ts";
 
 /** One lesson, as stored (one JSON line locally, one hash field in Redis). */
 export const Lesson = z.strictObject({

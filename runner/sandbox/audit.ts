@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import type { DenialRecord } from "../agent.ts";
+import type { DenialRecord } from "../firing/agent.ts";
 import type { PermissionDenial } from "../engines/agent_result.ts";
 import type { NetworkDenial } from "./proxy.ts";
 

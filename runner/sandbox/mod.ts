@@ -1,6 +1,6 @@
 /**
  * Sandboxed execution: confines the engine's whole process tree, and every
- * command that runs repository code (runner/repo_command.ts), to its worktree
+ * command that runs repository code (runner/sandbox/repo_command.ts), to its worktree
  * (bubblewrap on Linux, `sandbox-exec` on macOS), sends its network through an
  * allowlisting proxy, and collects every denial of the firing. One policy
  * builder, {@linkcode wrapCommand}, serves both; {@linkcode wrapEngineCommand}

@@ -10,7 +10,7 @@
  * user with no access for others; anything else (another user planting it,
  * a symlink) makes the sandbox unavailable rather than unsafe.
  *
- * This module imports nothing: runner/permissions.ts uses it.
+ * This module imports nothing: runner/config/permissions.ts uses it.
  *
  * @module
  */

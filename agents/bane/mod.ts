@@ -1,0 +1,33 @@
+/**
+ * Bane, the test-coverage agent: adds tests for the recently changed file with
+ * the lowest coverage and opens a pull request once the repo's pre-push check
+ * passes. This entry point is what the `alfred-bane` binary runs; it stays
+ * small so that a blocked or paused firing costs little, and loads the work
+ * (agents/bane/work.ts) only after the guard lets the firing through.
+ *
+ * Run it as `alfred fire bane`, or directly: `deno run … agents/bane/mod.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../../runner/firing/agent.ts";
+
+/** The Bane agent. */
+export const baneAgent: AgentDefinition = {
+  codename: "bane",
+  job: "Adds tests for recently changed, under-tested files.",
+  paid: true,
+  github: true,
+  async work(context) {
+    const { createBaneAgent } = await import("./work.ts");
+    return await createBaneAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { agentMain } = await import("../agent_main.ts");
+  Deno.exit(
+    await agentMain("bane", Deno.args, {
+      loadAgent: () => Promise.resolve(baneAgent),
+    }),
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * Batman, the multi-repo feature architect: plans the oldest
+ * `agent:large-feature` parent issue, waits for a human's approval when
+ * configured, then files scoped child issues in the right repos. This entry
+ * point is what the `alfred-batman` binary runs; it stays small so that a
+ * blocked or paused firing costs little, and loads the work
+ * (agents/batman/work.ts) only after the guard lets the firing through.
+ *
+ * Run it as `alfred fire batman`, or directly: `deno run … agents/batman/mod.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../../runner/firing/agent.ts";
+
+/** The Batman agent. */
+export const batmanAgent: AgentDefinition = {
+  codename: "batman",
+  job: "Plans large multi-repo features and files scoped child issues.",
+  paid: true,
+  github: true,
+  async work(context) {
+    const { createBatmanAgent } = await import("./work.ts");
+    return await createBatmanAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { agentMain } = await import("../agent_main.ts");
+  Deno.exit(
+    await agentMain("batman", Deno.args, {
+      loadAgent: () => Promise.resolve(batmanAgent),
+    }),
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * Gordon, deployment health: compares what runs on staging (ECS task images,
+ * through the AWS CLI with Gordon's own profile) with the newest commit on the
+ * base branch, optionally lists Sentry's top error groups, and posts one
+ * summary only when something is off. No engine. The work is
+ * agents/gordon/work.ts, loaded only after the guard lets the firing through.
+ *
+ * Run it as `alfred fire gordon`, or directly: `deno run … agents/gordon/mod.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../../runner/firing/agent.ts";
+
+/** The Gordon agent. */
+export const gordonAgent: AgentDefinition = {
+  codename: "gordon",
+  job: "Checks that staging runs the newest main and reports drift.",
+  paid: false,
+  async work(context) {
+    const { createGordonAgent } = await import("./work.ts");
+    return await createGordonAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { agentMain } = await import("../agent_main.ts");
+  Deno.exit(
+    await agentMain("gordon", Deno.args, {
+      loadAgent: () => Promise.resolve(gordonAgent),
+    }),
+  );
+}

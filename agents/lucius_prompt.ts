@@ -1,7 +1,0 @@
-/**
- * Lucius's built-in instructions, which `alfred init` seeds into
- * `ALFRED_HOME/prompts/lucius.md` for the operator to edit.
- *
- * @module
- */
-export { BUILT_IN_INSTRUCTIONS as DEFAULT_PROMPT } from "../runner/prompt.ts";

@@ -1,0 +1,34 @@
+/**
+ * Nightwing, the review-to-fix agent: on an agent pull request with unresolved
+ * P0/P1 review findings (from Ra's al Ghul), it lands fixes on the pull
+ * request's own branch and replies with the findings it fixed. This entry
+ * point is what the `alfred-nightwing` binary runs; it stays small so that a
+ * blocked or paused firing costs little, and loads the work
+ * (agents/nightwing/work.ts) only after the guard lets the firing through.
+ *
+ * Run it as `alfred fire nightwing`, or directly: `deno run … agents/nightwing/mod.ts`.
+ *
+ * @module
+ */
+import type { AgentDefinition } from "../../runner/firing/agent.ts";
+
+/** The Nightwing agent. */
+export const nightwingAgent: AgentDefinition = {
+  codename: "nightwing",
+  job: "Fixes P0/P1 review findings on agent pull requests.",
+  paid: true,
+  github: true,
+  async work(context) {
+    const { createNightwingAgent } = await import("./work.ts");
+    return await createNightwingAgent().work(context);
+  },
+};
+
+if (import.meta.main) {
+  const { agentMain } = await import("../agent_main.ts");
+  Deno.exit(
+    await agentMain("nightwing", Deno.args, {
+      loadAgent: () => Promise.resolve(nightwingAgent),
+    }),
+  );
+}
