@@ -7,9 +7,8 @@
  *
  * @module
  */
-import type { Command, CommandContext } from "./commands/context.ts";
+import type { Command } from "./commands/context.ts";
 import { stdoutTerminal } from "../agents/agent_main.ts";
-import type { Terminal } from "./commands/fire_progress.ts";
 
 /** The top-level usage text. */
 export const USAGE = `alfred: run and control a fleet of narrow coding agents
@@ -107,57 +106,8 @@ export async function main(
     );
     return 2;
   }
+  const { runCommand } = await import("./run_command.ts");
   return await runCommand(load, commandArgs, { env, stdout, stderr, debug, terminal });
-}
-
-/**
- * Runs one sub-command with the process's world, turning errors into a
- * message and an exit code (used by `alfred` and by binaries that run one
- * command, such as `alfred-serve`).
- *
- * @param load Loads the command.
- * @param args The command's arguments (`--debug` anywhere turns on stack traces).
- * @param options Environment, output, the binary's name for permission errors, and the
- *   terminal standard output is (a command's live progress line).
- * @returns The exit code.
- */
-export async function runCommand(
-  load: () => Promise<Command>,
-  args: string[],
-  options: {
-    env?: (name: string) => string | undefined;
-    stdout?: (line: string) => void;
-    stderr?: (line: string) => void;
-    debug?: boolean;
-    binary?: string;
-    terminal?: Terminal;
-  } = {},
-): Promise<number> {
-  const env = options.env ?? ((name: string) => Deno.env.get(name));
-  const stdout = options.stdout ?? ((line: string) => console.log(line));
-  const stderr = options.stderr ?? ((line: string) => console.error(line));
-  const debug = options.debug ?? args.includes("--debug");
-  const [{ alfredHome, layoutOf }, { exitCodeOf, formatError }] = await Promise.all([
-    import("../runner/paths.ts"),
-    import("../runner/errors.ts"),
-  ]);
-  try {
-    const context: CommandContext = {
-      env,
-      layout: layoutOf(alfredHome(env)),
-      stdout,
-      stderr,
-      now: () => new Date(),
-      debug,
-      terminal: options.terminal,
-    };
-    return await (await load())(args.filter((arg) => arg !== "--debug"), context);
-  } catch (error) {
-    const { describePermissionDenial } = await import("../runner/config/permission_error.ts");
-    const shown = describePermissionDenial(error, { binary: options.binary ?? "alfred" }) ?? error;
-    stderr(formatError(shown, { debug }));
-    return exitCodeOf(shown);
-  }
 }
 
 if (import.meta.main) {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { FleetConfig } from "../runner/config/config.ts";
+import type { FleetConfig } from "../runner/config/mod.ts";
 import { FiringEvent } from "../runner/firing/events.ts";
 import { pauseOf, type PauseStateLike } from "../runner/firing/guard.ts";
 import { withFileLock } from "../runner/firing/lock.ts";

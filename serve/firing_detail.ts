@@ -8,11 +8,12 @@
  * @module
  */
 import { type ActivityEvent, readActivity } from "../runner/firing/activity.ts";
-import { createClaudeParser, createCodexParser } from "../runner/engines/mod.ts";
-import type { EngineOutputParser } from "../runner/engines/parser.ts";
+import { createClaudeParser } from "../runner/engines/claude.ts";
+import { createCodexParser } from "../runner/engines/codex.ts";
+import type { EngineOutputParser } from "../runner/engines/mod.ts";
+import { transcriptPath } from "../runner/engines/transcripts.ts";
 import type { Layout } from "../runner/paths.ts";
 import type { Redactor } from "../runner/redact.ts";
-import { transcriptPath } from "../runner/engines/transcripts.ts";
 import { readInFlight } from "./in_flight.ts";
 import {
   type ApiFiring,

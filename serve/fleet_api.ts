@@ -5,7 +5,7 @@
  * @module
  */
 import { type FleetView, type OperatorContext, readFleetView } from "../runner/control/mod.ts";
-import type { PauseEntry } from "../runner/firing/pause.ts";
+import type { PauseEntry } from "../runner/firing/mod.ts";
 import { type InFlight, readInFlight } from "./in_flight.ts";
 
 /** A pause in the API. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { runCommand } from "../cli/mod.ts";
+import { runCommand } from "../cli/run_command.ts";
 
 if (import.meta.main) {
   const args = Deno.args[0] === "serve" ? Deno.args.slice(1) : Deno.args;

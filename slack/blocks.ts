@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ActivityEvent } from "../runner/firing/activity.ts";
+import type { ActivityEvent } from "../runner/firing/mod.ts";
 import type { AgentView, FleetView } from "../runner/control/mod.ts";
 import { USAGE } from "./commands.ts";
 

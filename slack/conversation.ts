@@ -27,8 +27,8 @@ import {
   setFleetBlock,
 } from "../runner/control/mod.ts";
 import { AlfredError } from "../runner/errors.ts";
-import type { GitHubClient } from "../runner/github/client.ts";
-import type { Logger } from "../runner/firing/log.ts";
+import type { GitHubClient } from "../runner/github/mod.ts";
+import type { Logger } from "../runner/firing/mod.ts";
 import { pauseOf } from "../runner/firing/pause.ts";
 import { formatReport, readReport } from "../runner/report/report.ts";
 import { validateScheduleText } from "../runner/config/schedule_check.ts";
@@ -48,7 +48,7 @@ import {
 import { type ChatCommand, parseChatMessage } from "./commands.ts";
 import { type Draft, newDraftId, readDraft, updateDraft } from "./drafts.ts";
 import { fileDraft } from "./filing.ts";
-import type { TrustedAuthors } from "../runner/claims/trust.ts";
+import type { TrustedAuthors } from "../runner/claims/mod.ts";
 import type { FiringWatch } from "./firing_watch.ts";
 
 /** What the conversation needs from Slack's Web API. */

@@ -9,11 +9,11 @@
  *
  * @module
  */
-import type { GitHubClient } from "../runner/github/client.ts";
+import type { GitHubClient } from "../runner/github/mod.ts";
 import { LABELS } from "../runner/claims/labels.ts";
 import { formatMarker, parseMarkers } from "../runner/claims/markers.ts";
 import { createIssue, type Issue, listIssues, parseRepo } from "../runner/github/rest.ts";
-import type { TrustedAuthors } from "../runner/claims/trust.ts";
+import type { TrustedAuthors } from "../runner/claims/mod.ts";
 import type { Draft } from "./drafts.ts";
 
 /** GitHub keeps second-precision times; look a little before the draft was made. */

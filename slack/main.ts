@@ -7,9 +7,7 @@
  * @module
  */
 import { slackCommand } from "../cli/commands/slack.ts";
-import { alfredHome, layoutOf } from "../runner/paths.ts";
-import { exitCodeOf, formatError } from "../runner/errors.ts";
-import { describePermissionDenial } from "../runner/config/permission_error.ts";
+import { runCommand } from "../cli/run_command.ts";
 
 /**
  * Runs the listener with this process's environment and output.
@@ -17,23 +15,8 @@ import { describePermissionDenial } from "../runner/config/permission_error.ts";
  * @param args The command line after the program name.
  * @returns The exit code.
  */
-export async function main(args: string[]): Promise<number> {
-  const env = (name: string) => Deno.env.get(name);
-  const debug = args.includes("--debug");
-  try {
-    return await slackCommand(args.filter((arg) => arg !== "--debug"), {
-      env,
-      layout: layoutOf(alfredHome(env)),
-      stdout: (line) => console.log(line),
-      stderr: (line) => console.error(line),
-      now: () => new Date(),
-      debug,
-    });
-  } catch (error) {
-    const shown = describePermissionDenial(error, { binary: "alfred-slack" }) ?? error;
-    console.error(formatError(shown, { debug }));
-    return exitCodeOf(shown);
-  }
+export function main(args: string[]): Promise<number> {
+  return runCommand(() => Promise.resolve(slackCommand), args, { binary: "alfred-slack" });
 }
 
 if (import.meta.main) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { OperatorContext } from "../../runner/control/context.ts";
+import type { OperatorContext } from "../../runner/control/mod.ts";
 import type { Terminal } from "./fire_progress.ts";
 
 /**

@@ -10,7 +10,13 @@ import { AlfredError } from "../../runner/errors.ts";
 import { agentLogDir } from "../../runner/paths.ts";
 import { type FleetConfig, loadFleetConfig } from "../../runner/config/config.ts";
 import { validateScheduleText } from "../../runner/config/schedule_check.ts";
-import { sandboxOffWarning, unconfinedAgents } from "../../runner/sandbox/opt_out.ts";
+import { checkSandbox, sandboxOffWarning, unconfinedAgents } from "../../runner/sandbox/mod.ts";
+import { slackBotOf } from "../../runner/firing/slack_threads.ts";
+import { checkLinger } from "../../scheduler/linger.ts";
+import { readManifest } from "../../scheduler/manifest.ts";
+import { companionStatus } from "../../scheduler/status.ts";
+import { readSlackSettings } from "../../slack/settings.ts";
+import { describeCompanion, processRunner } from "./scheduler.ts";
 
 /** One check's result. */
 export interface Check {
@@ -115,7 +121,7 @@ export async function runChecks(context: CommandContext): Promise<Check[]> {
       detail: unconfined.map(sandboxOffWarning).join("; "),
     });
   }
-  if (config) checks.push(...await checkSlack(config, context));
+  if (config) checks.push(...checkSlack(config, context));
   return checks;
 }
 
@@ -128,8 +134,6 @@ async function checkLingerForUser(context: CommandContext): Promise<Check> {
       detail: "USER is not set; cannot check `loginctl` lingering",
     };
   }
-  const { checkLinger } = await import("../../scheduler/linger.ts");
-  const { processRunner } = await import("./scheduler.ts");
   const linger = await checkLinger(user, { runner: processRunner(context.env) });
   return {
     name: "linger",
@@ -139,8 +143,7 @@ async function checkLingerForUser(context: CommandContext): Promise<Check> {
 }
 
 /** Slack: where notices go (threads through the bot, or the webhook), and the listener's settings. */
-async function checkSlack(config: FleetConfig, context: CommandContext): Promise<Check[]> {
-  const { slackBotOf } = await import("../../runner/firing/slack_threads.ts");
+function checkSlack(config: FleetConfig, context: CommandContext): Check[] {
   const checks: Check[] = [];
   let bot;
   try {
@@ -172,7 +175,6 @@ async function checkSlack(config: FleetConfig, context: CommandContext): Promise
     });
   }
   if (context.env("ALFRED_SLACK_APP_TOKEN")) {
-    const { readSlackSettings } = await import("../../slack/settings.ts");
     try {
       readSlackSettings(context.env);
       checks.push({
@@ -196,9 +198,6 @@ async function checkSlack(config: FleetConfig, context: CommandContext): Promise
 
 /** One check per installed companion service (the Slack listener): does it run? */
 async function checkCompanions(context: CommandContext): Promise<Check[]> {
-  const { readManifest } = await import("../../scheduler/manifest.ts");
-  const { companionStatus } = await import("../../scheduler/status.ts");
-  const { describeCompanion, processRunner } = await import("./scheduler.ts");
   let manifest;
   try {
     manifest = await readManifest(context.layout, { warn: context.stderr });
@@ -231,7 +230,6 @@ async function checkEngineSandbox(
   agents: FleetConfig["agents"][string][],
   path: string,
 ): Promise<Check> {
-  const { checkSandbox } = await import("../../runner/sandbox/mod.ts");
   const check = await checkSandbox({ path });
   if (check.ok) return { name: "sandbox", status: "ok", detail: check.detail };
   const required = agents.filter((agent) => agent.sandbox === "required").map((agent) =>

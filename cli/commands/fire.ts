@@ -6,6 +6,7 @@
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
+import { fireAgent } from "../fire_agent.ts";
 
 const HELP = `Usage: alfred fire <codename> [--dry-run] [--quiet | --json]
 
@@ -45,7 +46,6 @@ export async function fireCommand(args: string[], context: CommandContext): Prom
   if (values.quiet && values.json) {
     throw new UsageError("alfred fire: give --quiet or --json, not both");
   }
-  const { fireAgent } = await import("../fire_agent.ts");
   return await fireAgent(positionals[0], {
     env: context.env,
     stdout: context.stdout,

@@ -15,8 +15,7 @@
  *
  * @module
  */
-import type { FiringStep } from "../../runner/firing/agent.ts";
-import type { FiringEvent } from "../../runner/firing/events.ts";
+import type { FiringEvent, FiringStep } from "../../runner/firing/mod.ts";
 import { formatUsd } from "../../runner/firing/spend.ts";
 
 /** A terminal to draw the live line on. */

@@ -9,6 +9,7 @@ import { parseCommandArgs } from "./args.ts";
 import { AlfredError, UsageError } from "../../runner/errors.ts";
 import { RepoName } from "../../runner/config/config.ts";
 import { type InitRepo, renderFleetTemplate } from "../../runner/config/fleet_template.ts";
+import { seedPrompts } from "../../agents/prompts.ts";
 
 const HELP = `Usage: alfred init [--repo owner/name[=<local checkout>]]...
 
@@ -43,7 +44,6 @@ export async function initCommand(args: string[], context: CommandContext): Prom
   ) {
     await Deno.mkdir(dir, { recursive: true });
   }
-  const { seedPrompts } = await import("../../agents/prompts.ts");
   const seeded = await seedPrompts(layout.promptsDir);
   if (seeded.length) {
     context.stdout(`Wrote the editable prompts of ${seeded.join(", ")} to ${layout.promptsDir}.`);

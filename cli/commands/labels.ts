@@ -7,6 +7,9 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../../runner/errors.ts";
 import type { Command, CommandContext } from "./context.ts";
+import { parseRepo, repoString } from "../../runner/github/rest.ts";
+import { createGitHubClient } from "../../runner/github/client.ts";
+import { bootstrapLabels } from "../../runner/claims/labels.ts";
 
 const HELP = `Usage: alfred labels bootstrap <owner/repo>
 
@@ -64,11 +67,7 @@ export const labelsCommand: Command = async (
       hint: "Run `alfred labels bootstrap owner/repo`.",
     });
   }
-  // Loaded here so that other commands do not pay for octokit.
-  const { parseRepo, repoString } = await import("../../runner/github/rest.ts");
   const repo = parseRepo(repoText);
-  const { createGitHubClient } = await import("../../runner/github/client.ts");
-  const { bootstrapLabels } = await import("../../runner/claims/labels.ts");
   const client = await createGitHubClient({ env: context.env, log: context.stderr });
   const result = await bootstrapLabels(client, repo);
   for (const name of result.created) context.stdout(`created   ${name}`);

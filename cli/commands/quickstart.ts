@@ -6,6 +6,9 @@
  */
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
+import { initCommand } from "./init.ts";
+import { statusCommand } from "./status.ts";
+import { fireAgent } from "../fire_agent.ts";
 
 /** The `quickstart` command. */
 export async function quickstartCommand(args: string[], context: CommandContext): Promise<number> {
@@ -24,15 +27,12 @@ export async function quickstartCommand(args: string[], context: CommandContext)
     throw error;
   });
   if (!exists) {
-    const { initCommand } = await import("./init.ts");
     const code = await initCommand([], context);
     if (code !== 0) return code;
   }
   context.stdout("$ alfred fire echo");
-  const { fireAgent } = await import("../fire_agent.ts");
   const fired = await fireAgent("echo", { ...context });
   context.stdout("\n$ alfred status");
-  const { statusCommand } = await import("./status.ts");
   const status = await statusCommand([], context);
   return fired || status;
 }

@@ -6,6 +6,7 @@
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
+import { loadFleetConfig } from "../../runner/config/config.ts";
 import { formatReport, readReport, sendDailyDigest } from "../../runner/report/report.ts";
 
 const HELP = `Usage: alfred report [--days N] [--json]
@@ -40,7 +41,6 @@ export async function reportCommand(args: string[], context: CommandContext): Pr
     if (values.days || values.json) {
       throw new UsageError("alfred report --digest takes no other flag (it covers 24 hours)");
     }
-    const { loadFleetConfig } = await import("../../runner/config/config.ts");
     const config = await loadFleetConfig(context.layout.fleetFile, { env: context.env });
     const { notice, posted } = await sendDailyDigest(context.layout, { now, config });
     if (!notice) {

@@ -11,6 +11,9 @@ import type { Command, CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { dirnameOf, type EnvReader } from "../../runner/paths.ts";
+import { loadFleetConfig } from "../../runner/config/config.ts";
+import { pauseOf, readPauseState } from "../../runner/firing/pause.ts";
+import { ProgramNotFoundError, runCapture } from "../../runner/process.ts";
 import type { CompanionRestart, CompanionService } from "../../scheduler/companion.ts";
 import {
   installScheduler,
@@ -462,7 +465,6 @@ function printReport(
 }
 
 async function agentsFromFleet(context: CommandContext): Promise<SchedulerAgentInput[]> {
-  const { loadFleetConfig } = await import("../../runner/config/config.ts");
   const config = await loadFleetConfig(context.layout.fleetFile, {
     env: context.env,
     validateSchedule: (text) => void parseSchedule(text),
@@ -477,7 +479,6 @@ async function agentsFromFleet(context: CommandContext): Promise<SchedulerAgentI
 }
 
 async function pausedFromState(context: CommandContext, codenames: string[]): Promise<string[]> {
-  const { readPauseState, pauseOf } = await import("../../runner/firing/pause.ts");
   const now = context.now();
   const state = await readPauseState(context.layout, { now, warn: context.stderr });
   return codenames.filter((codename) => pauseOf(state, codename, now) !== undefined);
@@ -500,7 +501,6 @@ export function processRunner(env: EnvReader): SchedulerRunner {
     if (value !== undefined) childEnv[name] = value;
   }
   return runnerFromSpawn(async (program, args, options) => {
-    const { runCapture, ProgramNotFoundError } = await import("../../runner/process.ts");
     try {
       const result = await runCapture(program, args, {
         cwd: "/",

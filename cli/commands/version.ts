@@ -9,13 +9,17 @@
  */
 import type { CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
+import { z } from "zod";
+import { embeddedBuildInfo } from "../../runner/config/build_info.ts";
+import { PermissionSet, permissionsOf } from "../../runner/config/permissions.ts";
+import { AlfredError } from "../../runner/errors.ts";
 import meta from "../../deno.json" with { type: "json" };
 
 /** The version of this build. */
 export const VERSION: string = meta.version;
 
 /** The `version` command. */
-export async function versionCommand(args: string[], context: CommandContext): Promise<number> {
+export function versionCommand(args: string[], context: CommandContext): Promise<number> {
   const { values } = parseCommandArgs(args, {
     command: "version",
     options: { help: { type: "boolean", short: "h" }, json: { type: "boolean" } },
@@ -25,11 +29,11 @@ export async function versionCommand(args: string[], context: CommandContext): P
       "Usage: alfred version [--json]\n\n" +
         "Prints the version, target and runtime of this binary, and the permissions it runs with.",
     );
-    return 0;
+    return Promise.resolve(0);
   }
-  const info = await versionInfo();
+  const info = versionInfo();
   context.stdout(values.json ? JSON.stringify(info) : renderVersion(info));
-  return 0;
+  return Promise.resolve(0);
 }
 
 /** What `alfred version` reports. */
@@ -61,14 +65,7 @@ export interface VersionInfo {
  * @returns The embedded build facts, or the declared ones under `deno run`.
  * @throws {AlfredError} when the embedded build facts are malformed.
  */
-export async function versionInfo(): Promise<VersionInfo> {
-  const [{ z }, { embeddedBuildInfo }, { PermissionSet, permissionsOf }, { AlfredError }] =
-    await Promise.all([
-      import("zod"),
-      import("../../runner/config/build_info.ts"),
-      import("../../runner/config/permissions.ts"),
-      import("../../runner/errors.ts"),
-    ]);
+export function versionInfo(): VersionInfo {
   const embedded = embeddedBuildInfo();
   if (embedded === undefined) {
     return {

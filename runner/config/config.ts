@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import type { EnvReader } from "../paths.ts";
+import { peekState, writeState } from "../state.ts";
 import {
   CoordinationSection,
   type CoordinationSettings,
@@ -752,7 +753,6 @@ async function parseWithCache(
   );
   const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
   if (options.cacheFile) {
-    const { peekState } = await import("../state.ts");
     const cached = await peekState(options.cacheFile, FleetCache);
     if (cached.kind === "ok" && cached.value.sha256 === sha256) {
       // The same text parsed before; the schema is checked again (it may have changed).
@@ -763,7 +763,6 @@ async function parseWithCache(
   const { parseFleetFile } = await import("./fleet_yaml.ts");
   const parsed = parseFleetFile(text, { file: options.file });
   if (options.cacheFile) {
-    const { writeState } = await import("../state.ts");
     await writeState(options.cacheFile, FleetCache, { version: 1, sha256, parsed });
   }
   return parsed;

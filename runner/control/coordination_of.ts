@@ -6,7 +6,8 @@
  */
 import type { OperatorContext } from "./context.ts";
 import { loadFleetConfig } from "../config/config.ts";
-import { type Coordination, openCoordination } from "../coordination/mod.ts";
+import type { Coordination } from "../coordination/coordination.ts";
+import { openCoordination } from "../coordination/open.ts";
 import { validateScheduleText } from "../config/schedule_check.ts";
 
 /**

@@ -18,7 +18,7 @@ import { NOTHING_PAUSED, type PauseEntry, PauseFile, pauseOf } from "../firing/p
 import { peekState } from "../state.ts";
 import { dayOf, peekLedger } from "../firing/spend.ts";
 import { validateScheduleText } from "../config/schedule_check.ts";
-import { openCoordination } from "../coordination/mod.ts";
+import { openCoordination } from "../coordination/open.ts";
 import { BackoffFile, backoffFileOf } from "../github/backoff.ts";
 import { unconfinedAgents } from "../sandbox/opt_out.ts";
 import { describeMissedRuns, detectMissedRuns } from "../../scheduler/missed_run_watch.ts";

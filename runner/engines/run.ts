@@ -17,8 +17,8 @@ import { type ProcessResult, runProcess } from "../process.ts";
 import { createRedactor, secretValuesOf } from "../redact.ts";
 import { applyEngineBlock, type Classification, classifyRun } from "./result.ts";
 import { openTranscript } from "./transcripts.ts";
-import { enginePermissionDenials } from "../sandbox/audit.ts";
-import { type SandboxDenial, wrapEngineCommand, type WrapOptions } from "../sandbox/mod.ts";
+import { wrapEngineCommand, type WrapOptions } from "../sandbox/wrap.ts";
+import { enginePermissionDenials, type SandboxDenial } from "../sandbox/audit.ts";
 
 /** What the agent asks of the engine for one firing. */
 export interface EngineRequest {
@@ -83,7 +83,7 @@ export interface EngineRunOptions {
    */
   onProgress?: (progress: EngineProgress & { engine: EngineName }) => void;
   /**
-   * Run each attempt through `wrapEngineCommand` (runner/sandbox/mod.ts): the
+   * Run each attempt through `wrapEngineCommand` (runner/sandbox/wrap.ts): the
    * mode, home, ALFRED_HOME and declared hosts. Unset: the engine runs as before.
    * `apiUrl` defaults to `ANTHROPIC_BASE_URL` (Claude) or the Codex provider's URL.
    */

@@ -22,8 +22,11 @@ import type {
 import { isBlockActive, readGlobalBlock } from "./block.ts";
 import { type AgentConfig, type FleetConfig, loadFleetConfig } from "../config/config.ts";
 import type { Coordination } from "../coordination/coordination.ts";
+import { openCoordination } from "../coordination/open.ts";
+import { describePermissionDenial } from "../config/permission_error.ts";
+import { lessonsForPrompt, openLessonStore } from "../memory/open.ts";
 import type { FiringNotes, LessonStore } from "../memory/store.ts";
-import { repoOfIssue } from "../memory/store.ts";
+import { lessonsFromFiring, repoOfIssue } from "../memory/store.ts";
 import {
   AlfredError,
   ConfigError,
@@ -54,6 +57,8 @@ import {
 } from "./spend.ts";
 import { validateScheduleText } from "../config/schedule_check.ts";
 import { sandboxOffWarning } from "../sandbox/opt_out.ts";
+import { createRedactor, secretValuesOf } from "../redact.ts";
+import { describeMissedRuns, newMissedRuns } from "../../scheduler/missed_run_watch.ts";
 
 /** Options of {@linkcode runLifecycle}. */
 export interface LifecycleOptions {
@@ -120,7 +125,7 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
   const stderr = options.stderr ?? ((line: string) => console.error(line));
   const startedAt = now();
   const firingId = options.firingId ?? newFiringId(startedAt);
-  const redact = await redactorFor(options.env);
+  const redact = redactorFor(options.env);
   const log = openAgentLog(layout, codename, { now, firingId, echo: stderr, redact });
   // Errors before the lock is taken (bad config, unknown agent) go to the
   // operator only: such a firing writes nothing under ALFRED_HOME.
@@ -170,7 +175,6 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
       );
       return 0;
     }
-    const { openCoordination } = await import("../coordination/mod.ts");
     const coordination = await openCoordination(layout, {
       settings: config.coordination,
       now,
@@ -195,7 +199,6 @@ export async function runLifecycle(codename: string, options: LifecycleOptions):
       await coordination.close();
     }
   } catch (thrown) {
-    const { describePermissionDenial } = await import("../config/permission_error.ts");
     const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
     if (started) {
       const fileOnly = openAgentLog(layout, codename, { now, firingId, echo: null, redact });
@@ -407,7 +410,6 @@ async function fireWithCoordination(codename: string, options: CoordinatedFiring
     try {
       result = await agent.work(context);
     } catch (thrown) {
-      const { describePermissionDenial } = await import("../config/permission_error.ts");
       const error = describePermissionDenial(thrown, { binary: `alfred-${codename}` }) ?? thrown;
       const stop = githubBackoffIn(error);
       if (stop) {
@@ -774,9 +776,6 @@ async function warnMissedRuns(
 ): Promise<void> {
   const { layout, config, log } = options;
   try {
-    const { describeMissedRuns, newMissedRuns } = await import(
-      "../../scheduler/missed_run_watch.ts"
-    );
     const now = options.now();
     const pause = await readPauseState(layout, { now, warn: (m) => void log.warn(m) });
     const missed = await newMissedRuns(layout, {
@@ -818,9 +817,7 @@ function firingMemory(
   const { layout, config, log } = options;
   let store: Promise<LessonStore> | undefined;
   const open = () =>
-    store ??= import("../memory/mod.ts").then((memory) =>
-      memory.openLessonStore(layout, { settings: config.memory, warn: (m) => void log.warn(m) })
-    );
+    store ??= openLessonStore(layout, { settings: config.memory, warn: (m) => void log.warn(m) });
   const failed = async (what: string, error: unknown) => {
     if (!(error instanceof Error)) throw error;
     await log.warn(`memory: ${what} skipped: ${error.message}`);
@@ -828,7 +825,6 @@ function firingMemory(
   return {
     async recall(query) {
       try {
-        const { lessonsForPrompt } = await import("../memory/mod.ts");
         return await lessonsForPrompt(await open(), query, {
           limit: config.memory.recall,
           maxChars: config.memory.maxChars,
@@ -841,7 +837,6 @@ function firingMemory(
     },
     async remember(notes) {
       try {
-        const { lessonsFromFiring } = await import("../memory/store.ts");
         const lessons = lessonsFromFiring(notes);
         if (lessons.length) await (await open()).add(lessons);
       } catch (error) {
@@ -866,8 +861,7 @@ const SECRET_VARIABLES = [
   "ALFRED_SENTRY_TOKEN",
 ];
 
-async function redactorFor(env: EnvReader): Promise<(text: string) => string> {
-  const { createRedactor, secretValuesOf } = await import("../redact.ts");
+function redactorFor(env: EnvReader): (text: string) => string {
   const values: Record<string, string> = {};
   for (const name of SECRET_VARIABLES) {
     const value = env(name);

@@ -7,6 +7,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import type { EnvReader } from "../paths.ts";
+import { ProgramNotFoundError, runCapture } from "../process.ts";
 
 /** The public API; GitHub Enterprise Server uses `https://<host>/api/v3`. */
 export const DEFAULT_API_URL = "https://api.github.com";
@@ -71,7 +72,6 @@ const GH_ENV = ["HOME", "PATH", "XDG_CONFIG_HOME", "GH_CONFIG_DIR", "GH_HOST", "
  * @returns The token, or `undefined` when `gh` is missing or not logged in.
  */
 export async function ghAuthToken(env: EnvReader): Promise<string | undefined> {
-  const { ProgramNotFoundError, runCapture } = await import("../process.ts");
   const childEnv = Object.fromEntries(
     GH_ENV.flatMap((name) => {
       const value = env(name);

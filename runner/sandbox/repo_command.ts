@@ -1,7 +1,7 @@
 /**
  * The one way the runner runs repository code: Bane's pre-push check,
  * Huntress's smoke setup and smoke command, and any later check of a
- * worktree. Each command runs in the engine's sandbox (runner/sandbox/mod.ts,
+ * worktree. Each command runs in the engine's sandbox (runner/sandbox/wrap.ts,
  * `wrapCommand`: bubblewrap on Linux, `sandbox-exec` on macOS), with:
  *
  * - the worktree as the only writable place besides the firing's private
@@ -31,7 +31,8 @@ import type { FiringContext } from "../firing/agent.ts";
 import { AlfredError } from "../errors.ts";
 import { type OutputSink, type ProcessResult, runProcess } from "../process.ts";
 import { denialRecordOf, type SandboxDenial } from "./audit.ts";
-import { type AllowRule, parseDeclaredHosts, wrapCommand } from "./mod.ts";
+import { parseDeclaredHosts, wrapCommand } from "./wrap.ts";
+import type { AllowRule } from "./proxy.ts";
 
 /** A repository command could not start outside the sandbox (`sandbox: off` in a compiled binary). */
 export class UnconfinedCommandError extends AlfredError {
