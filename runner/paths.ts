@@ -148,14 +148,19 @@ export function basenameOf(path: string): string {
 }
 
 /**
- * Whether something exists at `path` (following symlinks).
+ * Whether something exists at `path` (following symlinks, unless told not to:
+ * then a dangling symlink exists too).
  *
  * @param path A file or folder.
+ * @param options `followSymlinks: false` looks at a symlink itself.
  * @returns False only when it does not exist; other errors are thrown.
  */
-export async function pathExists(path: string): Promise<boolean> {
+export async function pathExists(
+  path: string,
+  options: { followSymlinks?: boolean } = {},
+): Promise<boolean> {
   try {
-    await Deno.stat(path);
+    await (options.followSymlinks === false ? Deno.lstat(path) : Deno.stat(path));
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;

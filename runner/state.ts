@@ -12,7 +12,7 @@
  */
 import type { z } from "zod";
 import { StateCorruptError } from "./errors.ts";
-import { basenameOf, dirnameOf } from "./paths.ts";
+import { basenameOf, dirnameOf, pathExists } from "./paths.ts";
 
 /** Options of {@linkcode readState}. */
 export interface ReadStateOptions {
@@ -148,7 +148,9 @@ export async function quarantine(
 ): Promise<string> {
   const stamp = (options.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, "-");
   let target = `${file}.corrupt-${stamp}`;
-  for (let n = 1; await exists(target); n++) target = `${file}.corrupt-${stamp}-${n}`;
+  for (let n = 1; await pathExists(target, { followSymlinks: false }); n++) {
+    target = `${file}.corrupt-${stamp}-${n}`;
+  }
   await Deno.rename(file, target);
   return target;
 }
@@ -210,14 +212,76 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * Appends one JSON line to a file, creating it, in a single write (so lines of
+ * concurrent writers never interleave).
+ *
+ * @param file The file.
+ * @param value The line's value (already checked against its schema).
+ * @throws {Error} on a short write.
+ */
+export async function appendJsonLine(file: string, value: unknown): Promise<void> {
+  const handle = await Deno.open(file, { append: true, create: true });
   try {
-    await Deno.lstat(path);
-    return true;
+    const bytes = new TextEncoder().encode(JSON.stringify(value) + "\n");
+    const written = await handle.write(bytes);
+    if (written !== bytes.length) throw new Error(`short write to ${file}`);
+  } finally {
+    handle.close();
+  }
+}
+
+/**
+ * Reads a text file that may not exist.
+ *
+ * @param file The file.
+ * @returns Its text, or undefined when there is no such file.
+ */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(file);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+}
+
+/**
+ * Lists a folder that may not exist.
+ *
+ * @param dir The folder.
+ * @returns Its entries; none when there is no such folder.
+ */
+export async function readDirIfExists(dir: string): Promise<Deno.DirEntry[]> {
+  try {
+    return await Array.fromAsync(Deno.readDir(dir));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+/**
+ * Parses JSON lines against a schema: blank lines are skipped, lines that do
+ * not parse (a torn last line, a hand edit) are counted and left out.
+ *
+ * @param text The file's text.
+ * @param schema The schema of one line.
+ * @returns The lines that parse, in file order, and how many did not.
+ */
+export function parseJsonLines<T>(
+  text: string,
+  schema: z.ZodType<T>,
+): { values: T[]; badLines: number } {
+  const values: T[] = [];
+  let badLines = 0;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const parsed = parseProblem(line, schema);
+    if (parsed.ok) values.push(parsed.value);
+    else badLines++;
+  }
+  return { values, badLines };
 }
 
 /** What {@linkcode peekState} found. */

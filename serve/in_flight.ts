@@ -13,7 +13,7 @@
 import { readActivity } from "../runner/firing/activity.ts";
 import { LockRecord } from "../runner/firing/lock.ts";
 import { type Layout, lockFile } from "../runner/paths.ts";
-import { parseProblem } from "../runner/state.ts";
+import { parseProblem, readTextIfExists } from "../runner/state.ts";
 
 /** The longest a firing can run (fleet.yaml caps `timeout_minutes` at a day). */
 const LONGEST_FIRING_MS = 24 * 3_600_000;
@@ -65,14 +65,8 @@ export async function readInFlight(
  * @returns The holder's record; `undefined` when free (empty), missing or unreadable.
  */
 export async function readLockRecord(file: string): Promise<LockRecord | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  if (!text.trim()) return undefined;
+  const text = await readTextIfExists(file);
+  if (!text?.trim()) return undefined;
   const parsed = parseProblem(text, LockRecord);
   return parsed.ok ? parsed.value : undefined;
 }

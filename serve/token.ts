@@ -15,6 +15,7 @@
  * @module
  */
 import { AlfredError } from "../runner/errors.ts";
+import { readTextIfExists } from "../runner/state.ts";
 
 /** How long a login link works. */
 export const LOGIN_CODE_TTL_MS = 15 * 60_000;
@@ -68,13 +69,8 @@ export async function loadOrCreateToken(file: string): Promise<string> {
  * @throws {ServeTokenError} when the file is readable by others or does not hold a token.
  */
 export async function readToken(file: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   const mode = (await Deno.stat(file)).mode;
   if (mode !== null && (mode & 0o077) !== 0) {
     throw new ServeTokenError(

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs, parseDuration } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand, parseDuration } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { isBlockActive } from "../../runner/firing/block.ts";
 import { clearFleetBlock, readFleetBlock, setFleetBlock } from "../../runner/control/actions.ts";
@@ -18,21 +18,16 @@ with no other effect. Agents set it themselves when the provider answers with
 a rate limit or an exhausted budget. \`set\` replaces the current block.`;
 
 /** The `block` command. */
-export async function blockCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "block",
-    options: {
-      for: { type: "string" },
-      until: { type: "string" },
-      reason: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const blockCommand: Command = defineCommand({
+  command: "block",
+  help: HELP,
+  options: {
+    for: { type: "string" },
+    until: { type: "string" },
+    reason: { type: "string" },
+  },
+  allowPositionals: true,
+}, async ({ values, positionals }, context) => {
   const [action, ...extra] = positionals;
   if (extra.length) throw new UsageError(`alfred block: unexpected "${extra.join(" ")}"`);
   const now = context.now();
@@ -75,4 +70,4 @@ export async function blockCommand(args: string[], context: CommandContext): Pro
     default:
       throw new UsageError(`alfred block: unknown action "${action}" (status, set or clear)`);
   }
-}
+});

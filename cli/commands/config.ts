@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import {
   configValueAt,
@@ -33,16 +33,11 @@ Examples:
   alfred config set timezone Europe/Berlin`;
 
 /** The `config` command. */
-export async function configCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "config",
-    options: { help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const configCommand: Command = defineCommand({
+  command: "config",
+  help: HELP,
+  allowPositionals: true,
+}, async ({ positionals }, context) => {
   const [action, key, ...rest] = positionals;
   if (action === "get" && key && !rest.length) {
     context.stdout(show(configValueAt(await readFleetData(context.layout), key)));
@@ -59,4 +54,4 @@ export async function configCommand(args: string[], context: CommandContext): Pr
   });
   for (const line of describeFleetEdit(result)) context.stdout(line);
   return 0;
-}
+});

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command, CommandContext } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { AlfredError } from "../../runner/errors.ts";
 import { agentLogDir } from "../../runner/paths.ts";
 import { type FleetConfig, loadFleetConfig } from "../../runner/config/config.ts";
@@ -29,17 +29,12 @@ export interface Check {
 }
 
 /** The `doctor` command. */
-export async function doctorCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    command: "doctor",
-    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    context.stdout(
-      "Usage: alfred doctor [--json]\n\nChecks git, gh and the engines on PATH, the GitHub token,\nALFRED_HOME, and fleet.yaml. Exits 1 when a check fails.",
-    );
-    return 0;
-  }
+export const doctorCommand: Command = defineCommand({
+  command: "doctor",
+  help:
+    "Usage: alfred doctor [--json]\n\nChecks git, gh and the engines on PATH, the GitHub token,\nALFRED_HOME, and fleet.yaml. Exits 1 when a check fails.",
+  options: { json: { type: "boolean" } },
+}, async ({ values }, context) => {
   const checks = await runChecks(context);
   if (values.json) context.stdout(JSON.stringify(checks, null, 2));
   else {
@@ -49,7 +44,7 @@ export async function doctorCommand(args: string[], context: CommandContext): Pr
     }
   }
   return checks.some((check) => check.status === "fail") ? 1 : 0;
-}
+});
 
 /**
  * Runs every check.

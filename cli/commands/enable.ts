@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command, CommandContext } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { describeFleetEdit, editFleet, planEnabled } from "../../runner/config/fleet_edit.ts";
 import { validateScheduleText } from "../../runner/config/schedule_check.ts";
@@ -25,29 +25,23 @@ result is checked as a firing would load it; an invalid result is refused and
 nothing is written. Prints what changed.`;
 
 /** The `enable` command. */
-export function enableCommand(args: string[], context: CommandContext): Promise<number> {
-  return setEnabled("enable", args, context);
-}
+export const enableCommand: Command = setEnabledCommand("enable");
 
 /** The `disable` command. */
-export function disableCommand(args: string[], context: CommandContext): Promise<number> {
-  return setEnabled("disable", args, context);
+export const disableCommand: Command = setEnabledCommand("disable");
+
+function setEnabledCommand(verb: "enable" | "disable"): Command {
+  return defineCommand(
+    { command: verb, help: help(verb), allowPositionals: true },
+    ({ positionals }, context) => setEnabled(verb, positionals, context),
+  );
 }
 
 async function setEnabled(
   verb: "enable" | "disable",
-  args: string[],
+  positionals: string[],
   context: CommandContext,
 ): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: verb,
-    options: { help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(help(verb));
-    return 0;
-  }
   if (!positionals.length) {
     throw new UsageError(`alfred ${verb} needs at least one codename`, {
       hint: `e.g. \`alfred ${verb} lucius\`; \`alfred status\` lists the agents.`,

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { fireAgent } from "../fire_agent.ts";
 
@@ -23,21 +23,16 @@ exits 0.
   --json      print only the firing record, as JSON, with its steps`;
 
 /** The `fire` command. */
-export async function fireCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "fire",
-    options: {
-      "dry-run": { type: "boolean" },
-      quiet: { type: "boolean", short: "q" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const fireCommand: Command = defineCommand({
+  command: "fire",
+  help: HELP,
+  options: {
+    "dry-run": { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+    json: { type: "boolean" },
+  },
+  allowPositionals: true,
+}, async ({ values, positionals }, context) => {
   if (positionals.length !== 1) {
     throw new UsageError("alfred fire takes exactly one codename", {
       hint: "e.g. `alfred fire echo`; `alfred status` lists the agents.",
@@ -55,4 +50,4 @@ export async function fireCommand(args: string[], context: CommandContext): Prom
     progress: values.json ? "json" : values.quiet ? "quiet" : "auto",
     terminal: context.terminal,
   });
-}
+});

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { AlfredError, UsageError } from "../../runner/errors.ts";
 import { RepoName } from "../../runner/config/config.ts";
 import { type InitRepo, renderFleetTemplate } from "../../runner/config/fleet_template.ts";
@@ -21,15 +21,11 @@ existing fleet.yaml or prompt is never overwritten.
                              your local checkout (else a managed clone)`;
 
 /** The `init` command. */
-export async function initCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    command: "init",
-    options: { repo: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const initCommand: Command = defineCommand({
+  command: "init",
+  help: HELP,
+  options: { repo: { type: "string", multiple: true } },
+}, async ({ values }, context) => {
   const repos = (values.repo ?? []).map(parseRepoFlag);
   const { layout } = context;
   for (
@@ -76,7 +72,7 @@ export async function initCommand(args: string[], context: CommandContext): Prom
       : "Next: `alfred repos add owner/name[=path]`, `alfred enable lucius`, then `alfred doctor`.",
   );
   return 0;
-}
+});
 
 function parseRepoFlag(text: string): InitRepo {
   const cut = text.indexOf("=");

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { AlfredError, UsageError } from "../../runner/errors.ts";
 import { Codename } from "../../runner/config/config.ts";
 import { listAgentLogs } from "../../runner/firing/log.ts";
@@ -21,20 +21,15 @@ file per UTC day).
 const FOLLOW_POLL_MS = 500;
 
 /** The `logs` command. */
-export async function logsCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "logs",
-    options: {
-      follow: { type: "boolean", short: "f" },
-      lines: { type: "string", short: "n" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const logsCommand: Command = defineCommand({
+  command: "logs",
+  help: HELP,
+  options: {
+    follow: { type: "boolean", short: "f" },
+    lines: { type: "string", short: "n" },
+  },
+  allowPositionals: true,
+}, async ({ values, positionals }, context) => {
   if (positionals.length !== 1 || !Codename.safeParse(positionals[0]).success) {
     throw new UsageError("alfred logs takes one codename");
   }
@@ -81,4 +76,4 @@ export async function logsCommand(args: string[], context: CommandContext): Prom
       handle.close();
     }
   }
-}
+});

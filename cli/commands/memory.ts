@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { Codename, loadFleetConfig, RepoName } from "../../runner/config/config.ts";
 import { validateScheduleText } from "../../runner/config/schedule_check.ts";
@@ -27,23 +27,18 @@ The store is ALFRED_HOME/memory/lessons.jsonl, mirrored to Redis when
 ALFRED_REDIS_URL is set (see docs/MEMORY_AND_HOSTS.md).`;
 
 /** The `memory` command. */
-export async function memoryCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "memory",
-    options: {
-      repo: { type: "string" },
-      agent: { type: "string" },
-      before: { type: "string" },
-      for: { type: "string" },
-      all: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const memoryCommand: Command = defineCommand({
+  command: "memory",
+  help: HELP,
+  options: {
+    repo: { type: "string" },
+    agent: { type: "string" },
+    before: { type: "string" },
+    for: { type: "string" },
+    all: { type: "boolean" },
+  },
+  allowPositionals: true,
+}, async ({ values, positionals }, context) => {
   const [action, ...rest] = positionals;
   if (!action) throw new UsageError("alfred memory needs an action: list, forget or export");
   if (!["list", "forget", "export"].includes(action)) {
@@ -131,4 +126,4 @@ export async function memoryCommand(args: string[], context: CommandContext): Pr
   } finally {
     await store.close();
   }
-}
+});

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs, parseDuration } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand, parseDuration } from "./args.ts";
 import {
   describeFleetTarget,
   parseFleetTarget,
@@ -36,22 +36,17 @@ today's figure against it, when it lifts) or stopped by their failure streak.
                      starts again (recorded in the ledger and the agent's log)`;
 
 /** The `pause` command. */
-export async function pauseCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "pause",
-    options: {
-      all: { type: "boolean" },
-      repo: { type: "string", multiple: true },
-      reason: { type: "string" },
-      for: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(PAUSE_HELP);
-    return 0;
-  }
+export const pauseCommand: Command = defineCommand({
+  command: "pause",
+  help: PAUSE_HELP,
+  options: {
+    all: { type: "boolean" },
+    repo: { type: "string", multiple: true },
+    reason: { type: "string" },
+    for: { type: "string" },
+  },
+  allowPositionals: true,
+}, async ({ values, positionals }, context) => {
   const target = parseFleetTarget("pause", {
     all: values.all,
     repos: values.repo,
@@ -66,24 +61,19 @@ export async function pauseCommand(args: string[], context: CommandContext): Pro
   );
   for (const warning of warnings) context.stderr(`warning: ${warning}`);
   return 0;
-}
+});
 
 /** The `resume` command. */
-export async function resumeCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "resume",
-    options: {
-      all: { type: "boolean" },
-      repo: { type: "string", multiple: true },
-      "override-today": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(RESUME_HELP);
-    return 0;
-  }
+export const resumeCommand: Command = defineCommand({
+  command: "resume",
+  help: RESUME_HELP,
+  options: {
+    all: { type: "boolean" },
+    repo: { type: "string", multiple: true },
+    "override-today": { type: "boolean" },
+  },
+  allowPositionals: true,
+}, async ({ values, positionals }, context) => {
   const target = parseFleetTarget("resume", {
     all: values.all,
     repos: values.repo,
@@ -113,4 +103,4 @@ export async function resumeCommand(args: string[], context: CommandContext): Pr
   }
   for (const warning of outcome.warnings) context.stderr(`warning: ${warning}`);
   return 0;
-}
+});

@@ -4,24 +4,18 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { initCommand } from "./init.ts";
 import { statusCommand } from "./status.ts";
 import { fireAgent } from "../fire_agent.ts";
 
 /** The `quickstart` command. */
-export async function quickstartCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    command: "quickstart",
-    options: { help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    context.stdout(
-      "Usage: alfred quickstart\n\nRuns `alfred init` if needed, `alfred fire echo`, then `alfred status`.",
-    );
-    return 0;
-  }
+export const quickstartCommand: Command = defineCommand({
+  command: "quickstart",
+  help:
+    "Usage: alfred quickstart\n\nRuns `alfred init` if needed, `alfred fire echo`, then `alfred status`.",
+}, async (_parsed, context) => {
   const exists = await Deno.stat(context.layout.fleetFile).then(() => true, (error) => {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
@@ -35,4 +29,4 @@ export async function quickstartCommand(args: string[], context: CommandContext)
   context.stdout("\n$ alfred status");
   const status = await statusCommand([], context);
   return fired || status;
-}
+});

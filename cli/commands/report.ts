@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import { loadFleetConfig } from "../../runner/config/config.ts";
 import { formatReport, readReport, sendDailyDigest } from "../../runner/report/report.ts";
@@ -22,20 +22,15 @@ summary that says needs:human / escalated). Read from the event log.
            is configured; says so and posts nothing when nothing fired`;
 
 /** The `report` command. */
-export async function reportCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    command: "report",
-    options: {
-      days: { type: "string" },
-      json: { type: "boolean" },
-      digest: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const reportCommand: Command = defineCommand({
+  command: "report",
+  help: HELP,
+  options: {
+    days: { type: "string" },
+    json: { type: "boolean" },
+    digest: { type: "boolean" },
+  },
+}, async ({ values }, context) => {
   const now = context.now();
   if (values.digest) {
     if (values.days || values.json) {
@@ -63,4 +58,4 @@ export async function reportCommand(args: string[], context: CommandContext): Pr
   if (values.json) context.stdout(JSON.stringify(report, null, 2));
   else for (const line of formatReport(report)) context.stdout(line);
   return 0;
-}
+});

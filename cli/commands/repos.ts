@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command, CommandContext } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
 import {
   describeFleetEdit,
@@ -30,16 +30,12 @@ Removing a repo also removes it from the agents' own repos: lists.
   --base BRANCH   the branch pull requests target (default main)`;
 
 /** The `repos` command. */
-export async function reposCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "repos",
-    options: { base: { type: "string" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const reposCommand: Command = defineCommand({
+  command: "repos",
+  help: HELP,
+  options: { base: { type: "string" } },
+  allowPositionals: true,
+}, async ({ values, positionals }, context) => {
   const [action, repo, ...extra] = positionals;
   if (action === "list" && !repo) return await listRepos(context);
   if ((action !== "add" && action !== "remove") || !repo || extra.length) {
@@ -78,7 +74,7 @@ export async function reposCommand(args: string[], context: CommandContext): Pro
     context.stdout(`Next: \`alfred labels bootstrap ${name}\` creates the agent labels there.`);
   }
   return 0;
-}
+});
 
 async function listRepos(context: CommandContext): Promise<number> {
   const data = await readFleetData(context.layout);

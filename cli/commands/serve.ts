@@ -9,8 +9,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command, CommandContext } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { basenameOf, dirnameOf } from "../../runner/paths.ts";
 import { AlfredError, UsageError } from "../../runner/errors.ts";
 import { runCapture, runProcess } from "../../runner/process.ts";
@@ -46,22 +46,17 @@ ALFRED_HOME/serve.token (docs/SECURITY.md). SIGTERM or Ctrl-C stops it.
 alfred serve link   prints a fresh one-time sign-in link for the running dashboard`;
 
 /** The `serve` command. */
-export async function serveCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    command: "serve",
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      open: { type: "boolean" },
-      "allow-remote": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const serveCommand: Command = defineCommand({
+  command: "serve",
+  help: HELP,
+  options: {
+    port: { type: "string" },
+    host: { type: "string" },
+    open: { type: "boolean" },
+    "allow-remote": { type: "boolean" },
+  },
+  allowPositionals: true,
+}, async ({ values, positionals, args }, context) => {
   if (positionals[0] === "link" && positionals.length === 1) return await printLink(context);
   if (positionals.length) {
     throw new UsageError(`alfred serve: unexpected "${positionals.join(" ")}"`, {
@@ -80,7 +75,7 @@ export async function serveCommand(args: string[], context: CommandContext): Pro
     open: values.open ?? false,
     terminal: Deno.stdout.isTerminal(),
   });
-}
+});
 
 /**
  * The `alfred-serve` binary a compiled `alfred` hands the dashboard to (pure).

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command, CommandContext } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { basenameOf, dirnameOf } from "../../runner/paths.ts";
 import { runProcess } from "../../runner/process.ts";
 import { readSlackSettings } from "../../slack/settings.ts";
@@ -43,15 +43,10 @@ export function slackRunner(execPath: string): { here: true } | { binary: string
 }
 
 /** The `slack` command. */
-export async function slackCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    command: "slack",
-    options: { help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const slackCommand: Command = defineCommand({
+  command: "slack",
+  help: HELP,
+}, async (_parsed, context) => {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
@@ -63,7 +58,7 @@ export async function slackCommand(args: string[], context: CommandContext): Pro
   } finally {
     for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, onSignal);
   }
-}
+});
 
 /** Runs `alfred-slack`, passing its output through, until it ends or a signal stops it. */
 async function handOver(

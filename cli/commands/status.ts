@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { readFleetView } from "../../runner/control/fleet_view.ts";
 import { sandboxOffWarning } from "../../runner/sandbox/opt_out.ts";
 import { describeHold, localTime } from "../../runner/control/holds.ts";
@@ -24,15 +24,11 @@ why each paused agent is paused, the companion services (the Slack listener,
 the dashboard) when installed, and the dashboard's address when it runs.`;
 
 /** The `status` command. */
-export async function statusCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    command: "status",
-    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    context.stdout(HELP);
-    return 0;
-  }
+export const statusCommand: Command = defineCommand({
+  command: "status",
+  help: HELP,
+  options: { json: { type: "boolean" } },
+}, async ({ values }, context) => {
   const report = await readFleetView(context);
   if (values.json) {
     context.stdout(JSON.stringify(report, null, 2));
@@ -155,4 +151,4 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     }
   }
   return 0;
-}
+});

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { CommandContext } from "./context.ts";
-import { parseCommandArgs } from "./args.ts";
+import type { Command } from "./context.ts";
+import { defineCommand } from "./args.ts";
 import { z } from "zod";
 import { embeddedBuildInfo } from "../../runner/config/build_info.ts";
 import { PermissionSet, permissionsOf } from "../../runner/config/permissions.ts";
@@ -19,22 +19,16 @@ import meta from "../../deno.json" with { type: "json" };
 export const VERSION: string = meta.version;
 
 /** The `version` command. */
-export function versionCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    command: "version",
-    options: { help: { type: "boolean", short: "h" }, json: { type: "boolean" } },
-  });
-  if (values.help) {
-    context.stdout(
-      "Usage: alfred version [--json]\n\n" +
-        "Prints the version, target and runtime of this binary, and the permissions it runs with.",
-    );
-    return Promise.resolve(0);
-  }
+export const versionCommand: Command = defineCommand({
+  command: "version",
+  help: "Usage: alfred version [--json]\n\n" +
+    "Prints the version, target and runtime of this binary, and the permissions it runs with.",
+  options: { json: { type: "boolean" } },
+}, ({ values }, context) => {
   const info = versionInfo();
   context.stdout(values.json ? JSON.stringify(info) : renderVersion(info));
   return Promise.resolve(0);
-}
+});
 
 /** What `alfred version` reports. */
 export interface VersionInfo {

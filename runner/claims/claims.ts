@@ -584,6 +584,30 @@ async function postRaceYield(
   );
 }
 
+/** The `release` marker of a claim ticket. */
+function releaseMarker(
+  ticket: ClaimTicket,
+  release: {
+    at: Date;
+    outcome: ReleaseMarker["outcome"];
+    transition: string;
+    attempt: number;
+    pr?: string;
+  },
+): string {
+  return formatMarker({
+    kind: "release",
+    codename: ticket.codename,
+    firing: ticket.firing,
+    ts: release.at.toISOString(),
+    host: ticket.host,
+    outcome: release.outcome,
+    transition: release.transition,
+    attempt: release.attempt,
+    pr: release.pr,
+  });
+}
+
 /** Best effort after a failed claim: an `aborted` release, and labels back if nobody holds it. */
 async function withdrawClaim(
   client: GitHubClient,
@@ -591,12 +615,8 @@ async function withdrawClaim(
   now: () => Date,
 ): Promise<string> {
   try {
-    const marker = formatMarker({
-      kind: "release",
-      codename: ticket.codename,
-      firing: ticket.firing,
-      ts: now().toISOString(),
-      host: ticket.host,
+    const marker = releaseMarker(ticket, {
+      at: now(),
       outcome: "aborted",
       transition: ticket.queue,
       attempt: 1,
@@ -730,12 +750,8 @@ async function postRelease(
     maxAttempts,
     queue: ticket.queue,
   });
-  const marker = formatMarker({
-    kind: "release",
-    codename: ticket.codename,
-    firing: ticket.firing,
-    ts: now().toISOString(),
-    host: ticket.host,
+  const marker = releaseMarker(ticket, {
+    at: now(),
     outcome,
     transition: transition.label,
     attempt,

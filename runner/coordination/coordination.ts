@@ -11,14 +11,12 @@
  */
 import type { BlockFile, SetBlockOptions } from "../firing/block.ts";
 import type { BackoffStore } from "../github/backoff.ts";
-import type { LockRecord } from "../firing/lock.ts";
+import type { AgentLock, LockAttempt, LockRecord } from "../firing/lock.ts";
 import type { PauseEntry, PauseFile, PauseTarget } from "../firing/pause.ts";
 import type { FiringTally, Ledger } from "../firing/spend.ts";
 
-/** A fleet-wide lock this process holds. */
-export interface FleetLock {
-  /** Who holds it. */
-  readonly record: LockRecord;
+/** A fleet-wide lock this process holds; its `release` drops it only if this holder still has it. */
+export interface FleetLock extends AgentLock {
   /**
    * A number that grows with every acquisition of this agent's lock fleet-wide
    * (Redis `INCR`); `null` with the file backend, where the kernel lock needs none.
@@ -27,19 +25,10 @@ export interface FleetLock {
   readonly fencingToken: number | null;
   /** Aborted when the lock was lost (expired and taken by another firing). */
   readonly signal: AbortSignal;
-  /** Releases the lock, only if this holder still has it. Safe to call twice. */
-  release(): Promise<void>;
 }
 
 /** The result of {@linkcode Coordination.acquireLock}. */
-export type FleetLockAttempt =
-  | {
-    kind: "acquired";
-    lock: FleetLock;
-    /** A holder that died without releasing, if one was left. */
-    tookOverFrom?: LockRecord | { unreadable: string };
-  }
-  | { kind: "busy"; holder?: LockRecord };
+export type FleetLockAttempt = LockAttempt<FleetLock>;
 
 /** One firing's spend, as added to the ledger. */
 export interface SpendEntry {

@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { type AgentResult, type PermissionDenial, ZERO_USAGE } from "./agent_result.ts";
-import type { EngineOutputParser, ParsedOutput } from "./parser.ts";
+import { type EngineOutputParser, type ParsedOutput, parseJsonLine } from "./parser.ts";
 
 /** What one Claude run is asked to do. The prompt goes on standard input. */
 export interface ClaudeRequest {
@@ -176,11 +176,8 @@ export function createClaudeParser(): EngineOutputParser {
     line(text: string): void {
       if (!text.trim()) return;
       lines++;
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
+      const json = parseJsonLine(text);
+      if (json === undefined) {
         unparsable++;
         return;
       }

@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import type { AgentResult, TokenUsage } from "./agent_result.ts";
-import type { EngineOutputParser, ParsedOutput } from "./parser.ts";
+import { type EngineOutputParser, type ParsedOutput, parseJsonLine } from "./parser.ts";
 
 /** A model provider for `codex` (`model_providers.<id>` in its config). */
 export interface CodexProvider {
@@ -200,11 +200,8 @@ export function createCodexParser(options: { model?: string } = {}): EngineOutpu
   return {
     line(text: string): void {
       if (!text.trim()) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
+      const json = parseJsonLine(text);
+      if (json === undefined) {
         unparsable++;
         return;
       }

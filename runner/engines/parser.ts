@@ -34,3 +34,18 @@ export interface EngineOutputParser {
   /** How far the run has got so far (read after each line). */
   progress(): EngineProgress;
 }
+
+/**
+ * Parses one line of an engine's JSON output.
+ *
+ * @param text The line.
+ * @returns Its value, or `undefined` when it is not JSON (a parser counts it as unparsable).
+ */
+export function parseJsonLine(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return undefined;
+  }
+}

@@ -12,6 +12,7 @@
 import type { Layout } from "../paths.ts";
 import type { OutputSink, StreamName } from "../process.ts";
 import type { Redactor } from "../redact.ts";
+import { readDirIfExists } from "../state.ts";
 
 /** Default age after which transcripts are removed. */
 export const DEFAULT_TRANSCRIPT_MAX_AGE_DAYS = 14;
@@ -166,14 +167,7 @@ async function listTranscripts(
   dir: string,
 ): Promise<Array<{ path: string; size: number; mtime: number }>> {
   const out: Array<{ path: string; size: number; mtime: number }> = [];
-  let agents: Deno.DirEntry[];
-  try {
-    agents = await Array.fromAsync(Deno.readDir(dir));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return out;
-    throw error;
-  }
-  for (const agent of agents) {
+  for (const agent of await readDirIfExists(dir)) {
     if (!agent.isDirectory) continue;
     for await (const entry of Deno.readDir(`${dir}/${agent.name}`)) {
       if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;

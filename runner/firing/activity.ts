@@ -17,7 +17,7 @@
  */
 import { z } from "zod";
 import type { Layout } from "../paths.ts";
-import { parseProblem } from "../state.ts";
+import { appendJsonLine, parseJsonLines, readTextIfExists } from "../state.ts";
 
 /** A firing step's name: lower-case words joined by dashes (`claimed`, `pr-opened`). */
 export const StepName = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
@@ -117,15 +117,7 @@ export function activityFile(layout: Layout, day: string): string {
 export async function appendActivity(layout: Layout, event: NewActivity): Promise<void> {
   const checked = ActivityEvent.parse({ version: 1, ...event });
   await Deno.mkdir(layout.activityDir, { recursive: true });
-  const file = activityFile(layout, checked.at.slice(0, 10));
-  const handle = await Deno.open(file, { append: true, create: true });
-  try {
-    const bytes = new TextEncoder().encode(JSON.stringify(checked) + "\n");
-    const written = await handle.write(bytes);
-    if (written !== bytes.length) throw new Error(`short write to ${file}`);
-  } finally {
-    handle.close();
-  }
+  await appendJsonLine(activityFile(layout, checked.at.slice(0, 10)), checked);
 }
 
 /**
@@ -135,13 +127,7 @@ export async function appendActivity(layout: Layout, event: NewActivity): Promis
  * @returns The events in file order.
  */
 export function parseActivity(text: string): ActivityEvent[] {
-  const events: ActivityEvent[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    const parsed = parseProblem(line, ActivityEvent);
-    if (parsed.ok) events.push(parsed.value);
-  }
-  return events;
+  return parseJsonLines(text, ActivityEvent).values;
 }
 
 /**
@@ -162,12 +148,7 @@ export async function readActivity(
   const lastDay = options.until.toISOString().slice(0, 10);
   for (let t = from;; t += 86_400_000) {
     const day = new Date(Math.min(t, to)).toISOString().slice(0, 10);
-    let text = "";
-    try {
-      text = await Deno.readTextFile(activityFile(layout, day));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    const text = (await readTextIfExists(activityFile(layout, day))) ?? "";
     for (const event of parseActivity(text)) {
       const at = Date.parse(event.at);
       if (at < from || at > to) continue;

@@ -12,7 +12,13 @@
  */
 import { z } from "zod";
 import { agentStateDir, type Layout } from "../paths.ts";
-import { parseProblem, readState, writeState } from "../state.ts";
+import {
+  appendJsonLine,
+  parseJsonLines,
+  readState,
+  readTextIfExists,
+  writeState,
+} from "../state.ts";
 import { StateCorruptError } from "../errors.ts";
 
 /** The outcomes a firing can end with. */
@@ -100,15 +106,7 @@ export function eventLogFile(layout: Layout, day: string): string {
 export async function recordFiring(layout: Layout, event: FiringEvent): Promise<void> {
   const checked = FiringEvent.parse(event);
   await Deno.mkdir(layout.eventsDir, { recursive: true });
-  const file = eventLogFile(layout, checked.ended_at.slice(0, 10));
-  const handle = await Deno.open(file, { append: true, create: true });
-  try {
-    const bytes = new TextEncoder().encode(JSON.stringify(checked) + "\n");
-    const written = await handle.write(bytes);
-    if (written !== bytes.length) throw new Error(`short write to ${file}`);
-  } finally {
-    handle.close();
-  }
+  await appendJsonLine(eventLogFile(layout, checked.ended_at.slice(0, 10)), checked);
   await writeState(lastFiringFile(layout, checked.agent), FiringEvent, checked);
 }
 
@@ -156,23 +154,14 @@ export async function readEvents(
     days.add(day);
   }
   for (const day of [...days].sort()) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(eventLogFile(layout, day));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue;
-      throw error;
-    }
-    for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
-      const parsed = parseProblem(line, FiringEvent);
-      if (!parsed.ok) {
-        badLines++;
-        continue;
-      }
-      const ended = Date.parse(parsed.value.ended_at);
+    const text = await readTextIfExists(eventLogFile(layout, day));
+    if (text === undefined) continue;
+    const read = parseJsonLines(text, FiringEvent);
+    badLines += read.badLines;
+    for (const event of read.values) {
+      const ended = Date.parse(event.ended_at);
       if (ended >= options.since.getTime() && ended <= options.until.getTime()) {
-        events.push(parsed.value);
+        events.push(event);
       }
     }
   }

@@ -35,11 +35,14 @@ export interface AgentLock {
   release(): Promise<void>;
 }
 
-/** The result of {@linkcode acquireAgentLock}. */
-export type LockAttempt =
+/**
+ * The result of {@linkcode acquireAgentLock} (and, with a fleet-wide lock, of
+ * the coordination backends' `acquireLock`).
+ */
+export type LockAttempt<Lock extends AgentLock = AgentLock> =
   | {
     kind: "acquired";
-    lock: AgentLock;
+    lock: Lock;
     /** The record of a holder that died without releasing, if one was left. */
     tookOverFrom?: LockRecord | { unreadable: string };
   }

@@ -18,7 +18,7 @@ import { z } from "zod";
 import { AlfredError, ConfigError, StateCorruptError } from "../errors.ts";
 import type { EnvReader, Layout } from "../paths.ts";
 import { agentLogDir, agentStateDir } from "../paths.ts";
-import { readState, writeState } from "../state.ts";
+import { readDirIfExists, readState, writeState } from "../state.ts";
 import { pruneTranscripts } from "../engines/transcripts.ts";
 import { runCapture } from "../process.ts";
 
@@ -171,14 +171,7 @@ export async function pruneLogs(
   const cutoff = options.now.getTime() - (options.maxAgeDays ?? DEFAULT_LOG_MAX_AGE_DAYS) *
       86_400_000;
   const removed: string[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return removed;
-    throw error;
-  }
-  for (const entry of entries) {
+  for (const entry of await readDirIfExists(dir)) {
     const day = /^(\d{4}-\d\d-\d\d)\.log$/.exec(entry.name)?.[1];
     if (!entry.isFile || !day || Date.parse(`${day}T23:59:59Z`) >= cutoff) continue;
     await Deno.remove(`${dir}/${entry.name}`).catch((error) => {

@@ -9,7 +9,7 @@
  */
 import { withFileLock } from "../firing/lock.ts";
 import type { Layout } from "../paths.ts";
-import { parseProblem, writeFileAtomic } from "../state.ts";
+import { parseJsonLines, readTextIfExists, writeFileAtomic } from "../state.ts";
 import { Lesson, type LessonFilter, type LessonStore, matchesFilter } from "./store.ts";
 
 /**
@@ -37,26 +37,13 @@ export interface LessonsRead {
  * @returns The lessons and the count of bad lines.
  */
 export async function readLessonsFile(file: string): Promise<LessonsRead> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { lessons: [], badLines: 0 };
-    throw error;
-  }
+  const { values, badLines } = parseJsonLines((await readTextIfExists(file)) ?? "", Lesson);
   const seen = new Set<string>();
   const lessons: Lesson[] = [];
-  let badLines = 0;
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    const parsed = parseProblem(line, Lesson);
-    if (!parsed.ok) {
-      badLines++;
-      continue;
-    }
-    if (seen.has(parsed.value.id)) continue;
-    seen.add(parsed.value.id);
-    lessons.push(parsed.value);
+  for (const lesson of values) {
+    if (seen.has(lesson.id)) continue;
+    seen.add(lesson.id);
+    lessons.push(lesson);
   }
   return { lessons, badLines };
 }

@@ -29,6 +29,7 @@
  */
 import type { FiringContext } from "../firing/agent.ts";
 import { AlfredError } from "../errors.ts";
+import { readDirIfExists } from "../state.ts";
 import { type OutputSink, type ProcessResult, runProcess } from "../process.ts";
 import { denialRecordOf, type SandboxDenial } from "./audit.ts";
 import { parseDeclaredHosts, wrapCommand } from "./wrap.ts";
@@ -221,14 +222,7 @@ export async function openRepoSandbox(
 
 /** Removes every entry of a folder (a missing folder is fine). */
 async function removeChildren(dir: string): Promise<void> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
-  for (const entry of entries) {
+  for (const entry of await readDirIfExists(dir)) {
     const path = `${dir}/${entry.name}`;
     try {
       await Deno.remove(path, { recursive: true });
