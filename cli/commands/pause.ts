@@ -10,6 +10,7 @@ import type { Command } from "./context.ts";
 import { defineCommand, parseDuration } from "./args.ts";
 import {
   describeFleetTarget,
+  type FleetTarget,
   parseFleetTarget,
   pauseFleet,
   resumeFleet,
@@ -35,23 +36,30 @@ today's figure against it, when it lifts) or stopped by their failure streak.
                      again from today's figures and their failure streak
                      starts again (recorded in the ledger and the agent's log)`;
 
+/** What `pause` and `resume` apply to: codenames, `--all`, or `--repo` (repeatable). */
+const TARGET_OPTIONS = {
+  all: { type: "boolean" },
+  repo: { type: "string", multiple: true },
+} as const;
+
+/** The fleet target of a `pause` or `resume` command line. */
+function targetOf(
+  verb: "pause" | "resume",
+  parsed: { values: { all?: boolean; repo?: string[] }; positionals: string[] },
+): FleetTarget {
+  const { values, positionals } = parsed;
+  return parseFleetTarget(verb, { all: values.all, repos: values.repo, agents: positionals });
+}
+
 /** The `pause` command. */
 export const pauseCommand: Command = defineCommand({
   command: "pause",
   help: PAUSE_HELP,
-  options: {
-    all: { type: "boolean" },
-    repo: { type: "string", multiple: true },
-    reason: { type: "string" },
-    for: { type: "string" },
-  },
+  options: { ...TARGET_OPTIONS, reason: { type: "string" }, for: { type: "string" } },
   allowPositionals: true,
-}, async ({ values, positionals }, context) => {
-  const target = parseFleetTarget("pause", {
-    all: values.all,
-    repos: values.repo,
-    agents: positionals,
-  });
+}, async (parsed, context) => {
+  const { values } = parsed;
+  const target = targetOf("pause", parsed);
   const until = values.for
     ? new Date(context.now().getTime() + parseDuration(values.for, "--for"))
     : undefined;
@@ -67,18 +75,11 @@ export const pauseCommand: Command = defineCommand({
 export const resumeCommand: Command = defineCommand({
   command: "resume",
   help: RESUME_HELP,
-  options: {
-    all: { type: "boolean" },
-    repo: { type: "string", multiple: true },
-    "override-today": { type: "boolean" },
-  },
+  options: { ...TARGET_OPTIONS, "override-today": { type: "boolean" } },
   allowPositionals: true,
-}, async ({ values, positionals }, context) => {
-  const target = parseFleetTarget("resume", {
-    all: values.all,
-    repos: values.repo,
-    agents: positionals,
-  });
+}, async (parsed, context) => {
+  const { values } = parsed;
+  const target = targetOf("resume", parsed);
   const overrideToday = values["override-today"] ?? false;
   if (overrideToday && !target.all && !target.agents.length) {
     throw new UsageError("--override-today needs codenames or --all", {

@@ -59,10 +59,12 @@ function recordingActivity(
   options: { layout: Layout; now: () => Date },
 ): Coordination {
   const { layout, now } = options;
-  const targetOf = (target: { all?: boolean; agents?: string[]; repos?: string[] }) => ({
-    all: target.all ?? false,
-    agents: target.agents ?? [],
-    repos: target.repos ?? [],
+  /** When and what a pause or resume names, as the activity log records it. */
+  const heldAt = (
+    hold: { now?: Date; all?: boolean; agents?: string[]; repos?: string[] },
+  ) => ({
+    at: (hold.now ?? now()).toISOString(),
+    target: { all: hold.all ?? false, agents: hold.agents ?? [], repos: hold.repos ?? [] },
   });
   return {
     backend: backend.backend,
@@ -94,23 +96,19 @@ function recordingActivity(
     },
     async pause(o) {
       const state = await backend.pause(o);
+      const until = o.until?.toISOString() ?? null;
       await appendActivity(layout, {
         type: "paused",
-        at: (o.now ?? now()).toISOString(),
-        target: targetOf(o),
+        ...heldAt(o),
         reason: o.reason,
         by: o.by,
-        until: o.until?.toISOString() ?? null,
+        until,
       });
       return state;
     },
     async resume(o) {
       const state = await backend.resume(o);
-      await appendActivity(layout, {
-        type: "resumed",
-        at: (o.now ?? now()).toISOString(),
-        target: targetOf(o),
-      });
+      await appendActivity(layout, { type: "resumed", ...heldAt(o) });
       return state;
     },
   };

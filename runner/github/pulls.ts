@@ -34,6 +34,25 @@ function call<T>(what: string, schema: z.ZodType<T>, run: () => Promise<unknown>
   });
 }
 
+/** All pages of one list of a pull request (its inline review comments, or its files). */
+function listOfPull<T>(
+  client: GitHubClient,
+  repo: Repo,
+  options: { pull: number; what: string; list: "comments" | "files"; schema: z.ZodType<T> },
+): Promise<T[]> {
+  return call(
+    options.what,
+    z.array(options.schema),
+    () =>
+      client.octokit.paginate(`GET /repos/{owner}/{repo}/pulls/{pull_number}/${options.list}`, {
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: options.pull,
+        per_page: 100,
+      }),
+  );
+}
+
 /**
  * Lists the open pull requests of a repository whose head branch starts with
  * `headPrefix` (all pages; one conditional request when there are fewer than 100).
@@ -135,17 +154,12 @@ export function listReviewComments(
   repo: Repo,
   options: { pull: number },
 ): Promise<ReviewComment[]> {
-  return call(
-    `list review comments of ${repoString(repo)}#${options.pull}`,
-    z.array(ReviewComment),
-    () =>
-      client.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/comments", {
-        owner: repo.owner,
-        repo: repo.name,
-        pull_number: options.pull,
-        per_page: 100,
-      }),
-  );
+  return listOfPull(client, repo, {
+    ...options,
+    what: `list review comments of ${repoString(repo)}#${options.pull}`,
+    list: "comments",
+    schema: ReviewComment,
+  });
 }
 
 /**
@@ -205,15 +219,10 @@ export function listPullFiles(
   repo: Repo,
   options: { pull: number },
 ): Promise<PullFile[]> {
-  return call(
-    `list the files of ${repoString(repo)}#${options.pull}`,
-    z.array(PullFile),
-    () =>
-      client.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
-        owner: repo.owner,
-        repo: repo.name,
-        pull_number: options.pull,
-        per_page: 100,
-      }),
-  );
+  return listOfPull(client, repo, {
+    ...options,
+    what: `list the files of ${repoString(repo)}#${options.pull}`,
+    list: "files",
+    schema: PullFile,
+  });
 }

@@ -508,26 +508,12 @@ function liveFiring(event) {
 /** @param {any} firing */
 function links(firing) {
   const items = [];
-  if (firing.issue) {
+  for (const kind of ["issue", "pr"]) {
+    const ref = firing[kind];
+    if (!ref) continue;
+    const href = firing.links[kind];
     items.push(
-      firing.links.issue
-        ? h(
-          "a",
-          { href: firing.links.issue, target: "_blank", rel: "noreferrer" },
-          shortRef(firing.issue),
-        )
-        : shortRef(firing.issue),
-    );
-  }
-  if (firing.pr) {
-    items.push(
-      firing.links.pr
-        ? h(
-          "a",
-          { href: firing.links.pr, target: "_blank", rel: "noreferrer" },
-          shortRef(firing.pr),
-        )
-        : shortRef(firing.pr),
+      href ? h("a", { href, target: "_blank", rel: "noreferrer" }, shortRef(ref)) : shortRef(ref),
     );
   }
   return items.length ? h("span.links", null, items) : h("span.muted", null, "—");
