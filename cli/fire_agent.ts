@@ -13,9 +13,7 @@
  */
 import { AGENT_LOADERS } from "../agents/registry.ts";
 import { currentProcessFacts, fireRouteOf } from "./fire_route.ts";
-import { fireWatched } from "../agents/agent_main.ts";
-import type { EnvReader } from "../runner/paths.ts";
-import type { ProgressMode, Terminal } from "./commands/fire_progress.ts";
+import { fireWatched, type FireWatchedOptions } from "../agents/agent_main.ts";
 
 /**
  * Fires the agent `codename` once.
@@ -28,15 +26,7 @@ import type { ProgressMode, Terminal } from "./commands/fire_progress.ts";
  */
 export async function fireAgent(
   codename: string,
-  options: {
-    env: EnvReader;
-    stdout: (line: string) => void;
-    stderr: (line: string) => void;
-    dryRun?: boolean;
-    debug?: boolean;
-    progress?: ProgressMode;
-    terminal?: Terminal;
-  },
+  options: Omit<FireWatchedOptions, "loadAgent" | "firedBy">,
 ): Promise<number> {
   const route = fireRouteOf(currentProcessFacts(), codename);
   if (route.kind === "invalid") {
