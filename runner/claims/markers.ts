@@ -66,10 +66,19 @@ const Common = {
   host: Value,
 };
 
+/**
+ * The schema of a marker a firing writes: its kind, the fields every such
+ * marker has (codename, firing, ts, host), then its own.
+ */
+function firingMarker<const Kind extends string, Fields extends z.ZodRawShape>(
+  kind: Kind,
+  fields: Fields,
+) {
+  return z.object({ kind: z.literal(kind), ...Common, ...fields });
+}
+
 /** `<!-- alfred:claim codename=… firing=… ts=… host=… queue=… -->`: a firing takes an issue. */
-export const ClaimMarker = z.object({
-  kind: z.literal("claim"),
-  ...Common,
+export const ClaimMarker = firingMarker("claim", {
   /** The queue label the issue was taken from, restored when the claim is swept. */
   queue: Value,
 });
@@ -77,9 +86,7 @@ export const ClaimMarker = z.object({
 export type ClaimMarker = z.infer<typeof ClaimMarker>;
 
 /** `<!-- alfred:release … outcome=… transition=… attempt=… [pr=…] -->`: the claimer lets go. */
-export const ReleaseMarker = z.object({
-  kind: z.literal("release"),
-  ...Common,
+export const ReleaseMarker = firingMarker("release", {
   outcome: ReleaseOutcome,
   /** The label the issue moved to. */
   transition: Value,
@@ -92,9 +99,7 @@ export const ReleaseMarker = z.object({
 export type ReleaseMarker = z.infer<typeof ReleaseMarker>;
 
 /** `<!-- alfred:race-yield … winner=… -->`: a firing lost the race and leaves the issue. */
-export const RaceYieldMarker = z.object({
-  kind: z.literal("race-yield"),
-  ...Common,
+export const RaceYieldMarker = firingMarker("race-yield", {
   /** The firing id that holds the issue. */
   winner: Value,
 });
@@ -105,9 +110,7 @@ export type RaceYieldMarker = z.infer<typeof RaceYieldMarker>;
  * `<!-- alfred:stale-release … released=… reason=… transition=… attempt=… -->`:
  * a sweeping firing (`firing`, `host`) released a claim it judged stale.
  */
-export const StaleReleaseMarker = z.object({
-  kind: z.literal("stale-release"),
-  ...Common,
+export const StaleReleaseMarker = firingMarker("stale-release", {
   /** The firing whose claim was released, or `none` for an orphan label. */
   released: Value,
   reason: StaleReason,
@@ -131,9 +134,7 @@ export type TriageVerdict = z.infer<typeof TriageVerdict>;
  * `<!-- alfred:triage … severity=… verdict=… -->`: Robin triaged an issue. An
  * issue carries at most one with `verdict=needs-repro`: Robin never asks twice.
  */
-export const TriageMarker = z.object({
-  kind: z.literal("triage"),
-  ...Common,
+export const TriageMarker = firingMarker("triage", {
   severity: Severity,
   verdict: TriageVerdict,
 });
@@ -145,9 +146,7 @@ export type TriageMarker = z.infer<typeof TriageMarker>;
  * pull request `pr` at head commit `sha`, finding `blocking` P0/P1 findings.
  * One per reviewed commit; see runner/reviews/findings.ts for the comment around it.
  */
-export const ReviewMarker = z.object({
-  kind: z.literal("review"),
-  ...Common,
+export const ReviewMarker = firingMarker("review", {
   /** The pull request's number. */
   pr: z.coerce.number().int().positive(),
   /** The full head commit reviewed (lower-case hex). */
@@ -178,10 +177,7 @@ export const FiledMarker = z.object({
 export type FiledMarker = z.infer<typeof FiledMarker>;
 
 /** `<!-- alfred:plan codename=… firing=… ts=… host=… -->`: Batman's rollout plan of a parent issue. */
-export const PlanMarker = z.object({
-  kind: z.literal("plan"),
-  ...Common,
-});
+export const PlanMarker = firingMarker("plan", {});
 /** A parsed plan marker. */
 export type PlanMarker = z.infer<typeof PlanMarker>;
 
@@ -191,9 +187,7 @@ export type PlanMarker = z.infer<typeof PlanMarker>;
  * review comment `review` on pull request `pr`, in the commit `sha` it pushed.
  * A finding named in one is never fixed again.
  */
-export const ReviewFixMarker = z.object({
-  kind: z.literal("review-fix"),
-  ...Common,
+export const ReviewFixMarker = firingMarker("review-fix", {
   /** The pull request's number. */
   pr: z.coerce.number().int().positive(),
   /** The id of the review comment whose findings were fixed. */
