@@ -6,6 +6,8 @@
  * @module
  */
 import { AlfredError } from "../runner/errors.ts";
+import type { EnvReader } from "../runner/paths.ts";
+import { ProgramNotFoundError, runCapture } from "../runner/process.ts";
 
 /** What a scheduler command printed and how it ended. */
 export interface RunResult {
@@ -100,4 +102,52 @@ export class SchedulerCommandError extends AlfredError {
 export function formatCommand(program: string, args: readonly string[]): string {
   return [program, ...args].map((word) => /[\s"'\\$]/.test(word) ? JSON.stringify(word) : word)
     .join(" ");
+}
+
+/** Environment variables the scheduler commands see; nothing else is passed on. */
+const SCHEDULER_ENV = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "XDG_RUNTIME_DIR",
+  "DBUS_SESSION_BUS_ADDRESS",
+  "LANG",
+] as const;
+
+/**
+ * The production {@linkcode SchedulerRunner}: runner/process.ts's `runCapture`
+ * with an allowlisted environment (PATH, HOME, USER, LOGNAME, XDG_RUNTIME_DIR,
+ * DBUS_SESSION_BUS_ADDRESS, LANG). `alfred doctor` uses it for the linger check.
+ *
+ * Requires `--allow-run` for systemctl, launchctl and loginctl.
+ *
+ * @param env Reads the allowlisted variables.
+ * @returns The runner; a missing program is exit code 127, a timeout 124.
+ */
+export function processRunner(env: EnvReader): SchedulerRunner {
+  const childEnv: Record<string, string> = {};
+  for (const name of SCHEDULER_ENV) {
+    const value = env(name);
+    if (value !== undefined) childEnv[name] = value;
+  }
+  return runnerFromSpawn(async (program, args, options) => {
+    try {
+      const result = await runCapture(program, args, {
+        cwd: "/",
+        env: childEnv,
+        timeoutMs: options.timeoutMs,
+      });
+      const code = result.timedOut ? 124 : result.code ?? 128;
+      const stderr = result.timedOut
+        ? `timed out after ${options.timeoutMs} ms\n${result.stderr}`
+        : result.stderr;
+      return { code, stdout: result.stdout, stderr };
+    } catch (error) {
+      if (error instanceof ProgramNotFoundError) {
+        return { code: 127, stdout: "", stderr: `${program}: not found on PATH` };
+      }
+      throw error;
+    }
+  });
 }

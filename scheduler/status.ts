@@ -345,3 +345,24 @@ export async function companionStatus(
   }
   return { companions: statuses, warnings };
 }
+
+/**
+ * One line about a companion service, for `alfred scheduler status` and `alfred status` (pure).
+ *
+ * @param companion Its status.
+ * @returns e.g. `slack (alfred-slack.service): running, pid 4242, since …`.
+ */
+export function describeCompanion(
+  companion: Pick<CompanionStatus, "name" | "unit" | "state" | "detail"> & {
+    pid?: number | null;
+    since?: string | null;
+  },
+): string {
+  const facts = [
+    companion.state === "absent" ? "installed but not loaded" : companion.state,
+    ...(companion.pid ? [`pid ${companion.pid}`] : []),
+    ...(companion.since ? [`since ${companion.since}`] : []),
+    ...companion.detail,
+  ];
+  return `${companion.name} (${companion.unit}): ${facts.join(", ")}`;
+}

@@ -16,7 +16,8 @@ import { checkLinger } from "../../scheduler/linger.ts";
 import { readManifest } from "../../scheduler/manifest.ts";
 import { companionStatus } from "../../scheduler/status.ts";
 import { readSlackSettings } from "../../slack/settings.ts";
-import { describeCompanion, processRunner } from "./scheduler.ts";
+import { processRunner } from "../../scheduler/runner.ts";
+import { describeCompanion } from "../../scheduler/status.ts";
 
 /** One check's result. */
 export interface Check {

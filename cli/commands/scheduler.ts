@@ -13,7 +13,6 @@ import { UsageError } from "../../runner/errors.ts";
 import { dirnameOf, type EnvReader } from "../../runner/paths.ts";
 import { loadFleetConfig } from "../../runner/config/config.ts";
 import { pauseOf, readPauseState } from "../../runner/firing/pause.ts";
-import { ProgramNotFoundError, runCapture } from "../../runner/process.ts";
 import type { CompanionRestart, CompanionService } from "../../scheduler/companion.ts";
 import {
   installScheduler,
@@ -28,9 +27,12 @@ import {
 import { launchdLabel } from "../../scheduler/launchd.ts";
 import { Platform, readManifest } from "../../scheduler/manifest.ts";
 import { findMissedRuns } from "../../scheduler/missed_runs.ts";
-import { runnerFromSpawn, type SchedulerRunner } from "../../scheduler/runner.ts";
+import { processRunner, type SchedulerRunner } from "../../scheduler/runner.ts";
 import { intervalSecondsOf, parseSchedule } from "../../scheduler/schedule.ts";
-import { type CompanionStatus, companionStatus, schedulerStatus } from "../../scheduler/status.ts";
+import { companionStatus, describeCompanion, schedulerStatus } from "../../scheduler/status.ts";
+
+export { describeCompanion } from "../../scheduler/status.ts";
+export { processRunner } from "../../scheduler/runner.ts";
 
 /** A companion service `alfred scheduler install` can add, as its flag names it. */
 export interface KnownCompanion {
@@ -92,17 +94,6 @@ See docs/SCHEDULER.md.`;
 
 /** Seconds the scheduler waits past the agent's own timeout, so the runner can clean up first. */
 export const STOP_GRACE_SECONDS = 120;
-
-/** Environment variables the scheduler commands see; nothing else is passed on. */
-const SCHEDULER_ENV = [
-  "PATH",
-  "HOME",
-  "USER",
-  "LOGNAME",
-  "XDG_RUNTIME_DIR",
-  "DBUS_SESSION_BUS_ADDRESS",
-  "LANG",
-] as const;
 
 /** One agent the scheduler needs, as mapped from the fleet configuration. */
 export interface SchedulerAgentInput {
@@ -331,27 +322,6 @@ async function printStatus(
   return 0;
 }
 
-/**
- * One line about a companion service, for `alfred scheduler status` and `alfred status` (pure).
- *
- * @param companion Its status.
- * @returns e.g. `slack (alfred-slack.service): running, pid 4242, since …`.
- */
-export function describeCompanion(
-  companion: Pick<CompanionStatus, "name" | "unit" | "state" | "detail"> & {
-    pid?: number | null;
-    since?: string | null;
-  },
-): string {
-  const facts = [
-    companion.state === "absent" ? "installed but not loaded" : companion.state,
-    ...(companion.pid ? [`pid ${companion.pid}`] : []),
-    ...(companion.since ? [`since ${companion.since}`] : []),
-    ...companion.detail,
-  ];
-  return `${companion.name} (${companion.unit}): ${facts.join(", ")}`;
-}
-
 function targetOf(
   context: CommandContext,
   options: { platform: Platform; deps: SchedulerCommandDeps; labelPrefix?: string },
@@ -482,41 +452,4 @@ async function pausedFromState(context: CommandContext, codenames: string[]): Pr
   const now = context.now();
   const state = await readPauseState(context.layout, { now, warn: context.stderr });
   return codenames.filter((codename) => pauseOf(state, codename, now) !== undefined);
-}
-
-/**
- * The production {@linkcode SchedulerRunner}: runner/process.ts's `runCapture`
- * with an allowlisted environment (PATH, HOME, USER, LOGNAME, XDG_RUNTIME_DIR,
- * DBUS_SESSION_BUS_ADDRESS, LANG). `alfred doctor` uses it for the linger check.
- *
- * Requires `--allow-run` for systemctl, launchctl and loginctl.
- *
- * @param env Reads the allowlisted variables.
- * @returns The runner; a missing program is exit code 127, a timeout 124.
- */
-export function processRunner(env: EnvReader): SchedulerRunner {
-  const childEnv: Record<string, string> = {};
-  for (const name of SCHEDULER_ENV) {
-    const value = env(name);
-    if (value !== undefined) childEnv[name] = value;
-  }
-  return runnerFromSpawn(async (program, args, options) => {
-    try {
-      const result = await runCapture(program, args, {
-        cwd: "/",
-        env: childEnv,
-        timeoutMs: options.timeoutMs,
-      });
-      const code = result.timedOut ? 124 : result.code ?? 128;
-      const stderr = result.timedOut
-        ? `timed out after ${options.timeoutMs} ms\n${result.stderr}`
-        : result.stderr;
-      return { code, stdout: result.stdout, stderr };
-    } catch (error) {
-      if (error instanceof ProgramNotFoundError) {
-        return { code: 127, stdout: "", stderr: `${program}: not found on PATH` };
-      }
-      throw error;
-    }
-  });
 }

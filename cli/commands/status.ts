@@ -11,7 +11,7 @@ import { defineCommand } from "./args.ts";
 import { readFleetView } from "../../runner/control/fleet_view.ts";
 import { sandboxOffWarning } from "../../runner/sandbox/opt_out.ts";
 import { describeHold, localTime } from "../../runner/control/holds.ts";
-import { describeCompanion } from "./scheduler.ts";
+import { describeCompanion } from "../../scheduler/status.ts";
 import { readServeRecord } from "../../serve/files.ts";
 
 const HELP = `Usage: alfred status [--json]

@@ -25,7 +25,7 @@ import { describeMissedRuns, detectMissedRuns } from "../../scheduler/missed_run
 import { readManifest } from "../../scheduler/manifest.ts";
 import { type CompanionStatus, companionStatus, schedulerStatus } from "../../scheduler/status.ts";
 import { parseSchedule } from "../../scheduler/schedule.ts";
-import { processRunner } from "../../cli/commands/scheduler.ts";
+import { processRunner } from "../../scheduler/runner.ts";
 import type { OperatorContext } from "./context.ts";
 import { type AgentHold, holdOf } from "./holds.ts";
 
