@@ -47,6 +47,31 @@ import type { EngineOutcome } from "../../runner/engines/result.ts";
 import type { Worktree } from "../../runner/git/worktree.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { pickedStep, pullOpenedStep, worktreeStep } from "../../runner/firing/steps.ts";
+import {
+  closeAgentKit,
+  EDITING_TOOLS,
+  openAgentKit,
+  removeDeadWorktrees,
+  runAgentEngine,
+  timed,
+  workOptionsOf,
+} from "../../runner/work/kit.ts";
+import { agentStateDir } from "../../runner/paths.ts";
+import { guardDisk } from "../../runner/git/disk_guardian.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { StateCorruptError } from "../../runner/errors.ts";
+import { createPull, findOpenPulls } from "../../runner/github/pulls.ts";
+import { parseRepo } from "../../runner/github/rest.ts";
+import { git } from "../../runner/git/worktree.ts";
+import { targetSlug } from "../../runner/git/coverage.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import { openRepoSandbox, UnconfinedCommandError } from "../../runner/sandbox/repo_command.ts";
+import { createRedactor, secretValuesOf } from "../../runner/redact.ts";
+import * as wt from "../../runner/git/worktree.ts";
+import * as coverage from "../../runner/git/coverage.ts";
+import * as delivery from "../../runner/git/delivery.ts";
+import * as prompt from "../../runner/engines/prompt.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -165,7 +190,6 @@ export function createBaneAgent(options: BaneOptions = {}): AgentDefinition {
     paid: true,
     github: true,
     work: async (context) => {
-      const { workOptionsOf } = await import("../../runner/work/kit.ts");
       return await addTests(context, workOptionsOf(options));
     },
   };
@@ -188,8 +212,6 @@ async function addTests(
   context: FiringContext,
   options: Required<BaneOptions>,
 ): Promise<WorkResult> {
-  const { openAgentKit, closeAgentKit } = await import("../../runner/work/kit.ts");
-  const { agentStateDir } = await import("../../runner/paths.ts");
   const kit = await openAgentKit(context, { codename: CODENAME, clock: options.clock });
   const firing: Firing = {
     ...kit,
@@ -204,9 +226,6 @@ async function addTests(
 }
 
 async function runFiring(firing: Firing, options: Required<BaneOptions>): Promise<WorkResult> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const { guardDisk } = await import("../../runner/git/disk_guardian.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
   const { context } = firing;
   const { layout, log } = context;
   await timed(firing, "cleanup", () => cleanupLeftovers(firing));
@@ -228,8 +247,6 @@ async function runFiring(firing: Firing, options: Required<BaneOptions>): Promis
 // State: target locks and declines
 
 async function readTargets(firing: Firing): Promise<TargetsRecord> {
-  const { readState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
   const empty: TargetsRecord = { version: 1, locks: [], declined: [] };
   try {
     const record = await readState(firing.targetsFile, TargetsRecord, {
@@ -247,7 +264,6 @@ async function updateTargets(
   firing: Firing,
   change: (record: TargetsRecord) => TargetsRecord,
 ): Promise<void> {
-  const { writeState } = await import("../../runner/state.ts");
   await writeState(firing.targetsFile, TargetsRecord, change(await readTargets(firing)));
 }
 
@@ -255,7 +271,6 @@ async function updateTargets(
 // Cleanup
 
 async function cleanupLeftovers(firing: Firing): Promise<void> {
-  const { removeDeadWorktrees } = await import("../../runner/work/kit.ts");
   const { context } = firing;
   await removeDeadWorktrees(firing);
   // Locks of this host's dead firings go at once (one Bane firing per host at a time).
@@ -273,10 +288,6 @@ async function cleanupLeftovers(firing: Firing): Promise<void> {
 // Pick
 
 async function pickTarget(firing: Firing, repo: RepoConfig): Promise<Target | undefined> {
-  const wt = await import("../../runner/git/worktree.ts");
-  const coverage = await import("../../runner/git/coverage.ts");
-  const { findOpenPulls } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
   const { context } = firing;
   const agent = context.agent;
   const prePush = repo.prePush ?? agent.prePush;
@@ -335,7 +346,6 @@ async function recentlyChanged(
   firing: Firing,
   options: { checkout: string; base: string; since: Date },
 ): Promise<string[]> {
-  const { git } = await import("../../runner/git/worktree.ts");
   const ref = `origin/${options.base}`;
   const log = await git(
     ["log", `--since=${options.since.toISOString()}`, "--name-only", "--format=", ref],
@@ -357,9 +367,6 @@ async function workTarget(
   firing: Firing,
   options: { target: Target; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const wt = await import("../../runner/git/worktree.ts");
-  const { targetSlug } = await import("../../runner/git/coverage.ts");
   const { context } = firing;
   const { target } = options;
   const path = target.candidate.path;
@@ -423,9 +430,6 @@ async function deliver(
   firing: Firing,
   options: { target: Target; worktree: Worktree; parentEnv: () => Record<string, string> },
 ): Promise<{ result: WorkResult; declined: boolean }> {
-  const { timed, runAgentEngine, EDITING_TOOLS } = await import("../../runner/work/kit.ts");
-  const delivery = await import("../../runner/git/delivery.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
   const { context } = firing;
   const { target, worktree } = options;
   const path = target.candidate.path;
@@ -544,7 +548,6 @@ async function buildBanePrompt(
   firing: Firing,
   options: { target: Target; worktree: Worktree },
 ): Promise<string> {
-  const prompt = await import("../../runner/engines/prompt.ts");
   const { context } = firing;
   const { target } = options;
   const { candidate } = target;
@@ -585,10 +588,6 @@ async function runPrePush(
   firing: Firing,
   options: { target: Target; worktree: Worktree; parentEnv: Record<string, string> },
 ): Promise<{ passed: boolean; output: string; command: string }> {
-  const { openRepoSandbox, UnconfinedCommandError } = await import(
-    "../../runner/sandbox/repo_command.ts"
-  );
-  const { createRedactor, secretValuesOf } = await import("../../runner/redact.ts");
   const secrets = secretValuesOf(options.parentEnv);
   if (firing.git.token) secrets.push(firing.git.token);
   const redact = createRedactor({ secrets });
@@ -657,8 +656,6 @@ async function openPull(
     detail: string;
   },
 ) {
-  const { createPull } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
   const { context } = firing;
   const { target, kind, check } = options;
   const { candidate } = target;

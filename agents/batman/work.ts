@@ -34,6 +34,32 @@ import type { IssueText } from "../../runner/engines/prompt.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { claimedStep, filedStep, plannedStep, releasedStep } from "../../runner/firing/steps.ts";
+import {
+  closeAgentKit,
+  openAgentKit,
+  READ_ONLY_TOOLS,
+  runAgentEngine,
+  timed,
+} from "../../runner/work/kit.ts";
+import { sweepIfDue } from "../../runner/claims/sweep.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import { claimIssue, pickIssue, releaseClaim } from "../../runner/claims/claims.ts";
+import { LABELS } from "../../runner/claims/labels.ts";
+import { BatmanPlan, childrenComment, parentState, planComment, unknownRepos } from "./plan.ts";
+import { AlfredError, githubBackoffIn } from "../../runner/errors.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import {
+  filedIssueBody,
+  normalizeTitle,
+  readJsonBlock,
+  withoutJsonBlocks,
+} from "../../runner/issues/proposals.ts";
+import { splitSummary } from "../../runner/git/delivery.ts";
+import { listOpenIssues } from "../../runner/claims/snapshot.ts";
+import { parseMarkers } from "../../runner/claims/markers.ts";
+import * as snap from "../../runner/git/snapshot.ts";
+import * as rest from "../../runner/github/rest.ts";
+import * as prompt from "../../runner/engines/prompt.ts";
 
 /** The codename. */
 const CODENAME = "batman";
@@ -119,7 +145,6 @@ async function architect(
   context: FiringContext,
   parentEnv: () => Record<string, string>,
 ): Promise<WorkResult> {
-  const { closeAgentKit, openAgentKit } = await import("../../runner/work/kit.ts");
   const kit = await openAgentKit(context, { codename: CODENAME });
   try {
     return await runFiring(kit, parentEnv);
@@ -143,14 +168,6 @@ async function runFiring(
   parentEnv: () => Record<string, string>,
 ): Promise<WorkResult> {
   const { context, client } = kit;
-  const snap = await import("../../runner/git/snapshot.ts");
-  const { sweepIfDue } = await import("../../runner/claims/sweep.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
-  const { pickIssue } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const rest = await import("../../runner/github/rest.ts");
-  const { parentState } = await import("./plan.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
   const warn = (message: string) => void context.log.warn(message);
 
   for (
@@ -238,8 +255,6 @@ async function claimParent(
   issue: { title: string; html_url: string },
 ): Promise<ClaimTicket | undefined> {
   const { context, client } = kit;
-  const { claimIssue } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
   const result = await claimIssue(client, ref, {
     codename: CODENAME,
     firing: context.firingId,
@@ -267,8 +282,6 @@ async function guarded(work: ParentWork, step: () => Promise<WorkResult>): Promi
   try {
     return await step();
   } catch (error) {
-    const { releaseClaim } = await import("../../runner/claims/claims.ts");
-    const { AlfredError, githubBackoffIn } = await import("../../runner/errors.ts");
     try {
       await releaseClaim(work.kit.client, work.ticket, {
         // A rate-limit stop is not the issue's fault: give it back without counting an attempt.
@@ -293,16 +306,6 @@ function refOf(ref: IssueRef): string {
 async function planParent(work: ParentWork): Promise<WorkResult> {
   const { kit, ticket, repoConfig } = work;
   const { context, client } = kit;
-  const snap = await import("../../runner/git/snapshot.ts");
-  const prompt = await import("../../runner/engines/prompt.ts");
-  const { READ_ONLY_TOOLS, runAgentEngine, timed } = await import("../../runner/work/kit.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const { readJsonBlock, withoutJsonBlocks } = await import("../../runner/issues/proposals.ts");
-  const { splitSummary } = await import("../../runner/git/delivery.ts");
-  const { releaseClaim } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const rest = await import("../../runner/github/rest.ts");
-  const { BatmanPlan, planComment, unknownRepos } = await import("./plan.ts");
   const parentRef = refOf(ticket.issue);
   const links = [{ label: parentRef, url: work.issue.html_url }];
 
@@ -434,16 +437,6 @@ async function fileChildren(
 ): Promise<WorkResult> {
   const { kit, ticket } = work;
   const { context, client } = kit;
-  const { readJsonBlock, filedIssueBody, normalizeTitle } = await import(
-    "../../runner/issues/proposals.ts"
-  );
-  const { listOpenIssues } = await import("../../runner/claims/snapshot.ts");
-  const { releaseClaim } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const { parseMarkers } = await import("../../runner/claims/markers.ts");
-  const rest = await import("../../runner/github/rest.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
-  const { BatmanPlan, childrenComment, unknownRepos } = await import("./plan.ts");
   const parentRef = refOf(ticket.issue);
   const links = [{ label: parentRef, url: work.issue.html_url }];
   const base = { turns: 0, costUsd: 0, ...options.base, issue: work.issue.html_url };

@@ -25,9 +25,35 @@ import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/fi
 import type { AgentKit } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { EngineRun } from "../../runner/engines/run.ts";
-import { IssueProposal } from "../../runner/issues/proposals.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { filedStep } from "../../runner/firing/steps.ts";
+import {
+  closeAgentKit,
+  openAgentKit,
+  READ_ONLY_TOOLS,
+  runAgentEngine,
+  timed,
+} from "../../runner/work/kit.ts";
+import { agentStateDir } from "../../runner/paths.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { StateCorruptError } from "../../runner/errors.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import {
+  fetchClaimSnapshot,
+  listOpenIssues,
+  renderClaimSnapshot,
+} from "../../runner/claims/snapshot.ts";
+import { createIssue, parseRepo } from "../../runner/github/rest.ts";
+import { loadOperatorInstructions, randomFence } from "../../runner/engines/prompt.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import {
+  dedupeByTitle,
+  filedIssueBody,
+  IssueProposal,
+  readJsonBlock,
+} from "../../runner/issues/proposals.ts";
+import { LABELS } from "../../runner/claims/labels.ts";
+import * as snap from "../../runner/git/snapshot.ts";
 
 /** The codename. */
 const CODENAME = "drake";
@@ -144,7 +170,6 @@ async function fileGaps(
   context: FiringContext,
   parentEnv: () => Record<string, string>,
 ): Promise<WorkResult> {
-  const { closeAgentKit, openAgentKit } = await import("../../runner/work/kit.ts");
   const kit = await openAgentKit(context, { codename: CODENAME });
   try {
     return await runFiring(kit, parentEnv);
@@ -158,12 +183,6 @@ async function runFiring(
   parentEnv: () => Record<string, string>,
 ): Promise<WorkResult> {
   const { context } = kit;
-  const { agentStateDir } = await import("../../runner/paths.ts");
-  const { readState, writeState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
-  const snap = await import("../../runner/git/snapshot.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
   const warn = (message: string) => void context.log.warn(message);
 
   for (
@@ -240,12 +259,6 @@ async function proposeAndFile(
   },
 ): Promise<WorkResult> {
   const { context, client } = kit;
-  const { fetchClaimSnapshot, renderClaimSnapshot } = await import(
-    "../../runner/claims/snapshot.ts"
-  );
-  const { parseRepo } = await import("../../runner/github/rest.ts");
-  const { loadOperatorInstructions, randomFence } = await import("../../runner/engines/prompt.ts");
-  const { READ_ONLY_TOOLS, runAgentEngine, timed } = await import("../../runner/work/kit.ts");
   const repo = parseRepo(options.repo.name);
   const warn = (message: string) => void context.log.warn(message);
   const claims = await timed(
@@ -282,14 +295,6 @@ async function fileProposals(
 ): Promise<WorkResult> {
   const { context, client } = kit;
   const { run, repoName } = options;
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const { dedupeByTitle, filedIssueBody, readJsonBlock } = await import(
-    "../../runner/issues/proposals.ts"
-  );
-  const { listOpenIssues } = await import("../../runner/claims/snapshot.ts");
-  const { createIssue, parseRepo } = await import("../../runner/github/rest.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
   const { classification } = run;
   const text = run.result?.text ?? "";
   const base = { turns: run.result?.turns ?? 0, costUsd: run.result?.costUsd ?? 0 };

@@ -30,6 +30,10 @@ import type { SentrySettings } from "../../runner/config/config.ts";
 import type { ServiceImages } from "./aws_cli.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { checkedStep } from "../../runner/firing/steps.ts";
+import { fetchRepoBase, firstRepoOf } from "../../runner/git/base_checkout.ts";
+import { describeServiceImages } from "./aws_cli.ts";
+import { git } from "../../runner/git/worktree.ts";
+import { AlfredError } from "../../runner/errors.ts";
 
 /** The codename. */
 const CODENAME = "gordon";
@@ -289,13 +293,11 @@ async function checkHealth(
     );
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no ecs configured" };
   }
-  const { firstRepoOf, fetchRepoBase } = await import("../../runner/git/base_checkout.ts");
   const repo = firstRepoOf(context);
   if (!repo) {
     context.stdout(`gordon: no repos configured (add repos: to ${context.config.source})`);
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no repos configured" };
   }
-  const { describeServiceImages } = await import("./aws_cli.ts");
   const base = await fetchRepoBase(context, repo);
   const services = await describeServiceImages({
     codename: CODENAME,
@@ -304,7 +306,6 @@ async function checkHealth(
     region: agent.awsRegion,
     cwd: base.checkout,
   }, agent.ecs);
-  const { git } = await import("../../runner/git/worktree.ts");
   const run = async (args: string[]) =>
     await git(args, { cwd: base.checkout, context: base.git, allowFailure: true });
   const mainRef = `refs/remotes/origin/${repo.base}`;
@@ -386,7 +387,6 @@ async function sentryFindings(
   sentry: SentrySettings,
   fetchFn: typeof fetch,
 ): Promise<HealthFindings["errors"]> {
-  const { AlfredError } = await import("../../runner/errors.ts");
   const token = context.env("ALFRED_SENTRY_TOKEN");
   if (!token) {
     throw new AlfredError("agents.gordon.sentry is set but ALFRED_SENTRY_TOKEN is not", {

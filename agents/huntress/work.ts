@@ -28,6 +28,18 @@ import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/fi
 import type { SmokeSettings } from "../../runner/config/config.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { smokeTestedStep } from "../../runner/firing/steps.ts";
+import {
+  addReaderWorktree,
+  fetchRepoBase,
+  firstRepoOf,
+  removeReaderWorktree,
+} from "../../runner/git/base_checkout.ts";
+import { buildToolEnv } from "../../runner/engines/tool_env.ts";
+import { createRedactor } from "../../runner/redact.ts";
+import { openRepoSandbox } from "../../runner/sandbox/repo_command.ts";
+import { urlRule } from "../../runner/sandbox/mod.ts";
+import { getSecretString } from "../gordon/aws_cli.ts";
+import { cp } from "node:fs/promises";
 
 /** The codename. */
 const CODENAME = "huntress";
@@ -153,9 +165,6 @@ async function runSmoke(
     );
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no smoke_command configured" };
   }
-  const { firstRepoOf, fetchRepoBase, addReaderWorktree, removeReaderWorktree } = await import(
-    "../../runner/git/base_checkout.ts"
-  );
   const repo = firstRepoOf(context);
   if (!repo) {
     context.stdout(`huntress: no repos configured (add repos: to ${context.config.source})`);
@@ -176,14 +185,9 @@ async function smokeIn(
   options: { smoke: SmokeSettings; dir: string; parentEnv: Record<string, string> },
 ): Promise<WorkResult> {
   const { smoke, dir, parentEnv } = options;
-  const { buildToolEnv } = await import("../../runner/engines/tool_env.ts");
-  const { createRedactor } = await import("../../runner/redact.ts");
-  const { openRepoSandbox } = await import("../../runner/sandbox/repo_command.ts");
-  const { urlRule } = await import("../../runner/sandbox/mod.ts");
   const agent = context.agent;
   let secrets: Record<string, string> = {};
   if (smoke.secretId) {
-    const { getSecretString } = await import("../gordon/aws_cli.ts");
     secrets = secretEnvOf(
       await getSecretString({
         codename: CODENAME,
@@ -286,7 +290,6 @@ async function smokeIn(
 
 /** Copies an artefact folder or file; `false` when the smoke command did not write it. */
 async function copyArtifact(from: string, to: string): Promise<boolean> {
-  const { cp } = await import("node:fs/promises");
   try {
     await Deno.stat(from);
   } catch (error) {

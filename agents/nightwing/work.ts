@@ -36,7 +36,6 @@
  * @module
  */
 import { z } from "zod";
-import { type AuthoredText, parseMarkers } from "../../runner/claims/markers.ts";
 import type { TrustedAuthors } from "../../runner/claims/trust.ts";
 import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit, AgentWorkOptions } from "../../runner/work/kit.ts";
@@ -47,6 +46,35 @@ import type { FoundReview, NewFinding, ReviewFinding } from "../../runner/review
 import type { Worktree } from "../../runner/git/worktree.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { answeredStep, pickedStep, worktreeStep } from "../../runner/firing/steps.ts";
+import {
+  closeAgentKit,
+  EDITING_TOOLS,
+  openAgentKit,
+  removeDeadWorktrees,
+  runAgentEngine,
+  timed,
+  workOptionsOf,
+} from "../../runner/work/kit.ts";
+import { agentStateDir } from "../../runner/paths.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { StateCorruptError } from "../../runner/errors.ts";
+import {
+  findOpenPulls,
+  listPullFiles,
+  listReviewComments,
+  replyToReviewComment,
+} from "../../runner/github/pulls.ts";
+import { createComment, listComments, parseRepo } from "../../runner/github/rest.ts";
+import { escapeComments, formatFindingLine, latestReview } from "../../runner/reviews/findings.ts";
+import { diffScopeOf, isInDiff } from "../../runner/git/diff_scope.ts";
+import { openBotFindings } from "../../runner/reviews/bot_findings.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import { git } from "../../runner/git/worktree.ts";
+import { type AuthoredText, formatMarker, parseMarkers } from "../../runner/claims/markers.ts";
+import * as wt from "../../runner/git/worktree.ts";
+import * as delivery from "../../runner/git/delivery.ts";
+import * as prompt from "../../runner/engines/prompt.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -151,7 +179,6 @@ export function createNightwingAgent(options: NightwingOptions = {}): AgentDefin
     paid: true,
     github: true,
     work: async (context) => {
-      const { workOptionsOf } = await import("../../runner/work/kit.ts");
       return await fixFindings(context, workOptionsOf(options));
     },
   };
@@ -186,11 +213,6 @@ async function fixFindings(
   context: FiringContext,
   options: Required<NightwingOptions>,
 ): Promise<WorkResult> {
-  const { openAgentKit, closeAgentKit, timed, removeDeadWorktrees } = await import(
-    "../../runner/work/kit.ts"
-  );
-  const { agentStateDir } = await import("../../runner/paths.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
   const kit = await openAgentKit(context, { codename: CODENAME, clock: options.clock });
   const firing: Firing = {
     ...kit,
@@ -211,8 +233,6 @@ async function fixFindings(
 }
 
 async function readAttempts(firing: Firing): Promise<AttemptsRecord> {
-  const { readState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
   try {
     return await readState(firing.attemptsFile, AttemptsRecord, {
       warn: (m) => void firing.context.log.warn(m),
@@ -225,8 +245,6 @@ async function readAttempts(firing: Firing): Promise<AttemptsRecord> {
 }
 
 async function pickJob(firing: Firing, repo: RepoConfig): Promise<Job | undefined> {
-  const { findOpenPulls } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
   const { context, client } = firing;
   const ghRepo = parseRepo(repo.name);
   const pulls = await findOpenPulls(client, ghRepo, { headPrefix: "agent/" });
@@ -252,10 +270,6 @@ async function reviewJob(
   firing: Firing,
   options: { repo: RepoConfig; pull: PullRequest },
 ): Promise<Job | undefined> {
-  const { listComments, parseRepo } = await import("../../runner/github/rest.ts");
-  const { listPullFiles } = await import("../../runner/github/pulls.ts");
-  const { latestReview } = await import("../../runner/reviews/findings.ts");
-  const { diffScopeOf, isInDiff } = await import("../../runner/git/diff_scope.ts");
   const { repo, pull } = options;
   const ghRepo = parseRepo(repo.name);
   const comments = await listComments(firing.client, { repo: ghRepo, number: pull.number });
@@ -294,9 +308,6 @@ async function botJob(
   firing: Firing,
   options: { repo: RepoConfig; pull: PullRequest },
 ): Promise<Job | undefined> {
-  const { listReviewComments } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
-  const { openBotFindings } = await import("../../runner/reviews/bot_findings.ts");
   const { repo, pull } = options;
   if (!pull.head.sha) return undefined;
   const comments = await listReviewComments(firing.client, parseRepo(repo.name), {
@@ -327,9 +338,6 @@ async function workJob(
   firing: Firing,
   options: { job: Job; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const wt = await import("../../runner/git/worktree.ts");
-  const { writeState } = await import("../../runner/state.ts");
   const { context } = firing;
   const { job } = options;
   const attempts = await readAttempts(firing);
@@ -393,10 +401,6 @@ async function deliver(
   firing: Firing,
   options: { job: Job; worktree: Worktree; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
-  const { timed, runAgentEngine, EDITING_TOOLS } = await import("../../runner/work/kit.ts");
-  const delivery = await import("../../runner/git/delivery.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const { git } = await import("../../runner/git/worktree.ts");
   const { context } = firing;
   const { job, worktree } = options;
   const head = (await git(["rev-parse", "HEAD"], { cwd: worktree.dir, context: firing.git }))
@@ -502,10 +506,6 @@ async function reply(
   firing: Firing,
   options: { job: Job; fixed: number[]; sha: string; summary: string },
 ): Promise<void> {
-  const { formatMarker } = await import("../../runner/claims/markers.ts");
-  const { createComment, parseRepo } = await import("../../runner/github/rest.ts");
-  const { replyToReviewComment } = await import("../../runner/github/pulls.ts");
-  const { formatFindingLine, escapeComments } = await import("../../runner/reviews/findings.ts");
   const { context } = firing;
   const { job } = options;
   const repo = parseRepo(job.repo.name);
@@ -560,8 +560,6 @@ async function buildPrompt(
   firing: Firing,
   options: { job: Job; worktree: Worktree },
 ): Promise<string> {
-  const prompt = await import("../../runner/engines/prompt.ts");
-  const { formatFindingLine } = await import("../../runner/reviews/findings.ts");
   const { context } = firing;
   const { job } = options;
   const instructions = await prompt.loadOperatorInstructions(context.layout.promptsDir, CODENAME) ??

@@ -23,6 +23,30 @@ import type { Issue, Repo } from "../../runner/github/rest.ts";
 import type { IssueText } from "../../runner/engines/prompt.ts";
 import type { IssueVerdict } from "../../runner/issues/triage.ts";
 import { triagedStep } from "../../runner/firing/steps.ts";
+import {
+  closeAgentKit,
+  openAgentKit,
+  READ_ONLY_TOOLS,
+  runAgentEngine,
+  timed,
+} from "../../runner/work/kit.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import {
+  addLabels,
+  createComment,
+  getIssue,
+  listComments,
+  listIssues,
+  parseRepo,
+  repoString,
+} from "../../runner/github/rest.ts";
+import { isUntriaged, planTriage, TRIAGE_BATCH } from "../../runner/issues/triage.ts";
+import { hasMarkerShape, parseMarkers } from "../../runner/claims/markers.ts";
+import { loadOperatorInstructions } from "../../runner/engines/prompt.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import { DEFAULT_PROMPT } from "./prompt.ts";
+import { expandHome } from "../../runner/git/worktree.ts";
+import * as triage from "../../runner/issues/triage.ts";
 
 /** The codename. */
 const CODENAME = "robin";
@@ -46,8 +70,6 @@ export async function triageIssues(
   context: FiringContext,
   options: RobinOptions = {},
 ): Promise<WorkResult> {
-  const { openAgentKit, closeAgentKit } = await import("../../runner/work/kit.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
   const kit = await openAgentKit(context, { codename: CODENAME });
   try {
     const repos = await activeRepos(context);
@@ -73,9 +95,6 @@ export async function triageIssues(
 
 /** The oldest untriaged issues of a repository, at most one batch. */
 async function listUntriaged(kit: AgentKit, repoConfig: RepoConfig): Promise<Issue[]> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const { listIssues, parseRepo } = await import("../../runner/github/rest.ts");
-  const { isUntriaged, TRIAGE_BATCH } = await import("../../runner/issues/triage.ts");
   const repo = parseRepo(repoConfig.name);
   return await timed(kit, "list", async () => {
     const found: Issue[] = [];
@@ -94,13 +113,6 @@ async function triageBatch(
   options: { repoConfig: RepoConfig; batch: Issue[]; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
   const { context, client } = kit;
-  const { timed, runAgentEngine, READ_ONLY_TOOLS } = await import("../../runner/work/kit.ts");
-  const { listComments, parseRepo, repoString } = await import("../../runner/github/rest.ts");
-  const { hasMarkerShape, parseMarkers } = await import("../../runner/claims/markers.ts");
-  const { loadOperatorInstructions } = await import("../../runner/engines/prompt.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const triage = await import("../../runner/issues/triage.ts");
-  const { DEFAULT_PROMPT } = await import("./prompt.ts");
   const repo = parseRepo(options.repoConfig.name);
   const name = repoString(repo);
 
@@ -235,8 +247,6 @@ async function applyVerdicts(
   },
 ): Promise<{ number: number; severity: string; verdict: string; title: string; url: string }[]> {
   const { context, client } = kit;
-  const { addLabels, createComment, getIssue } = await import("../../runner/github/rest.ts");
-  const { isUntriaged, planTriage } = await import("../../runner/issues/triage.ts");
   const applied = [];
   for (const verdict of options.reply.verdicts) {
     const entry = options.read.find((item) => item.text.number === verdict.number)!;
@@ -275,7 +285,6 @@ async function withEngineFolder<T>(
   repoConfig: RepoConfig,
   step: (cwd: string) => Promise<T>,
 ): Promise<T> {
-  const { expandHome } = await import("../../runner/git/worktree.ts");
   if (repoConfig.path) {
     const path = expandHome(repoConfig.path, kit.git.baseEnv.HOME);
     const stat = await Deno.stat(path).catch((error) => {

@@ -10,6 +10,10 @@
 import type { FiringContext } from "../firing/agent.ts";
 import type { RepoConfig } from "../config/config.ts";
 import type { GitContext, Worktree } from "./worktree.ts";
+import { ensureCheckout, fetchBase, identityOf, removeWorktree } from "./worktree.ts";
+import { resolveToken } from "../github/client.ts";
+import { ConfigError } from "../errors.ts";
+import * as wt from "./worktree.ts";
 
 /** The base branch of a repo, fetched. */
 export interface FetchedBase {
@@ -40,9 +44,6 @@ export function firstRepoOf(context: FiringContext): RepoConfig | undefined {
  * @returns The git context.
  */
 export async function readerGitContext(context: FiringContext): Promise<GitContext> {
-  const { identityOf } = await import("./worktree.ts");
-  const { resolveToken } = await import("../github/client.ts");
-  const { ConfigError } = await import("../errors.ts");
   const baseEnv: Record<string, string> = {};
   for (const name of ["PATH", "HOME"]) {
     const value = context.env(name);
@@ -70,7 +71,6 @@ export async function fetchRepoBase(
   context: FiringContext,
   repo: RepoConfig,
 ): Promise<FetchedBase> {
-  const { ensureCheckout, fetchBase } = await import("./worktree.ts");
   const git = await readerGitContext(context);
   const checkout = await ensureCheckout(repo, {
     layout: context.layout,
@@ -95,7 +95,6 @@ export async function addReaderWorktree(
   context: FiringContext,
   base: FetchedBase,
 ): Promise<Worktree> {
-  const wt = await import("./worktree.ts");
   for (const dir of await wt.listAgentWorktrees(context.layout, context.codename)) {
     const found = await wt.inspectWorktreeDir(dir, { context: base.git });
     await context.log.warn(`removing the worktree ${dir} of a dead firing`);
@@ -120,6 +119,5 @@ export async function addReaderWorktree(
  * @param base The fetched base (for the git context).
  */
 export async function removeReaderWorktree(worktree: Worktree, base: FetchedBase): Promise<void> {
-  const { removeWorktree } = await import("./worktree.ts");
   await removeWorktree(worktree, { context: base.git });
 }

@@ -26,8 +26,15 @@ import { reportForeignMarkers } from "../claims/foreign_markers.ts";
 import type { TransitionJournal } from "../claims/transitions.ts";
 import { completePendingTransitions, fileJournal } from "../claims/journal.ts";
 import type { EnvReader } from "../paths.ts";
-import { type GitContext, identityOf } from "../git/worktree.ts";
+import {
+  type GitContext,
+  identityOf,
+  inspectWorktreeDir,
+  listAgentWorktrees,
+  removeWorktree,
+} from "../git/worktree.ts";
 import { type EngineRun, type EngineSandboxOptions, runEngine } from "../engines/run.ts";
+import { parseDeclaredHosts } from "../sandbox/mod.ts";
 
 /** The shared parts of one firing's work. */
 export interface AgentKit {
@@ -247,7 +254,7 @@ export async function runAgentEngine(
     parentEnv: request.parentEnv,
     timeoutMs: agent.timeoutMinutes * 60_000,
     ...(request.readOnly ? { codexSandbox: "read-only" as const } : {}),
-    sandbox: await sandboxOf(kit, request.parentEnv),
+    sandbox: sandboxOf(kit, request.parentEnv),
     envOverrides: {
       GIT_AUTHOR_NAME: identity.name,
       GIT_AUTHOR_EMAIL: identity.email,
@@ -311,13 +318,12 @@ function engineProgress(context: FiringContext): EngineProgressReporter {
  * agent's mode, the hosts it declares, and what stays hidden (the operator's
  * home, ALFRED_HOME). `off` runs the engine unconfined.
  */
-async function sandboxOf(
+function sandboxOf(
   kit: AgentKit,
   parentEnv: Readonly<Record<string, string>>,
-): Promise<EngineSandboxOptions | undefined> {
+): EngineSandboxOptions | undefined {
   const agent = kit.context.agent;
   if (agent.sandbox === "off") return undefined;
-  const { parseDeclaredHosts } = await import("../sandbox/mod.ts");
   return {
     mode: agent.sandbox,
     agent: kit.context.codename,
@@ -370,16 +376,15 @@ export function workOptionsOf(options: AgentWorkOptions): Required<AgentWorkOpti
  * @returns The folders removed.
  */
 export async function removeDeadWorktrees(kit: AgentKit): Promise<string[]> {
-  const wt = await import("../git/worktree.ts");
   const { context } = kit;
   const removed: string[] = [];
-  for (const dir of await wt.listAgentWorktrees(context.layout, context.codename)) {
-    const found = await wt.inspectWorktreeDir(dir, { context: kit.git });
+  for (const dir of await listAgentWorktrees(context.layout, context.codename)) {
+    const found = await inspectWorktreeDir(dir, { context: kit.git });
     if (!found) {
       await context.log.warn(`removing ${dir}: not a usable worktree any more`);
       await Deno.remove(dir, { recursive: true });
     } else {
-      const result = await wt.removeWorktree(found, { context: kit.git });
+      const result = await removeWorktree(found, { context: kit.git });
       await context.log.warn(
         `removed the worktree of a dead firing: ${dir}${
           result.branchDeleted ? "" : ` (kept branch ${found.branch}: unpushed commits)`
