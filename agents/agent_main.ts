@@ -6,11 +6,29 @@
  * to the person (cli/commands/fire_progress.ts), and a scheduled firing
  * prints what it always printed.
  *
+ * It also holds a codename's boilerplate: {@linkcode defineAgent} and
+ * {@linkcode runAgent}, so that a codename is a folder with `prompt.ts`,
+ * `work.ts` and a `mod.ts` of a few lines:
+ *
+ * ```ts ignore
+ * import { defineAgent, runAgent } from "../agent_main.ts";
+ *
+ * export const robinAgent = defineAgent({
+ *   codename: "robin",
+ *   job: "Triages new bug reports and hands ready ones to Lucius.",
+ *   paid: true,
+ *   github: true,
+ *   work: () => import("./work.ts"),
+ * });
+ *
+ * if (import.meta.main) await runAgent(robinAgent);
+ * ```
+ *
  * On the path of every firing: imports only runner/firing/fire.ts.
  *
  * @module
  */
-import type { AgentDefinition } from "../runner/firing/agent.ts";
+import type { AgentDefinition, FiringContext, WorkResult } from "../runner/firing/agent.ts";
 import { fire } from "../runner/firing/fire.ts";
 import type { EnvReader } from "../runner/paths.ts";
 import type { FiringDisplay, ProgressMode, Terminal } from "../cli/commands/fire_progress.ts";
@@ -150,4 +168,52 @@ export async function agentMain(
     progress: parsed.progress,
     terminal: stdoutTerminal(env),
   });
+}
+
+/** What a codename's work module (`agents/<codename>/work.ts`) exports. */
+export interface AgentWorkModule {
+  /** Does one firing's work, once the guard has let it through. */
+  work(context: FiringContext): Promise<WorkResult>;
+}
+
+/** What {@linkcode defineAgent} takes: the definition, with the work module's loader. */
+export interface AgentSpec extends Omit<AgentDefinition, "work"> {
+  /**
+   * Loads the work module, `() => import("./work.ts")`: the agent's lazy edge,
+   * crossed only when the guard lets a firing through.
+   */
+  work: () => Promise<AgentWorkModule>;
+}
+
+/**
+ * Defines a codename's agent (pure): its definition, whose work loads the
+ * work module only when a firing gets past the guard (the module doc shows a
+ * whole `mod.ts`).
+ *
+ * @param spec The definition, with the work module's loader as `work`.
+ * @returns The agent definition.
+ */
+export function defineAgent(spec: AgentSpec): AgentDefinition {
+  const { work: load, ...definition } = spec;
+  return {
+    ...definition,
+    work: async (context) => await (await load()).work(context),
+  };
+}
+
+/**
+ * The `main` of a codename's binary (`if (import.meta.main) await runAgent(agent)`):
+ * fires the agent with the command line, and exits with the firing's code.
+ *
+ * @param agent The agent.
+ * @param args The command line (default `Deno.args`).
+ * @returns Never: it exits the process.
+ */
+export async function runAgent(
+  agent: AgentDefinition,
+  args: readonly string[] = Deno.args,
+): Promise<never> {
+  Deno.exit(
+    await agentMain(agent.codename, args, { loadAgent: () => Promise.resolve(agent) }),
+  );
 }

@@ -39,7 +39,7 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit, AgentWorkOptions } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { CoverageCandidate } from "../../runner/git/coverage.ts";
@@ -174,25 +174,18 @@ export function liveTargets(
   };
 }
 
-/** Options of {@linkcode createBaneAgent}. */
+/** Options of {@linkcode work}. */
 export type BaneOptions = AgentWorkOptions;
 
 /**
- * Makes the Bane agent.
+ * One Bane firing's work (what agents/bane/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment and the phase clock come from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createBaneAgent(options: BaneOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Adds tests for recently changed, under-tested files.",
-    paid: true,
-    github: true,
-    work: async (context) => {
-      return await addTests(context, workOptionsOf(options));
-    },
-  };
+export async function work(context: FiringContext, options: BaneOptions = {}): Promise<WorkResult> {
+  return await addTests(context, workOptionsOf(options));
 }
 
 interface Firing extends AgentKit {

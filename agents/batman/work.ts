@@ -25,7 +25,7 @@
  *
  * @module
  */
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { ClaimTicket } from "../../runner/claims/claims.ts";
@@ -68,26 +68,24 @@ export const BATMAN_SENTINELS: readonly string[] = ["BATMAN-PLAN-POSTED", "BATMA
 /** How many queue picks one firing repairs (stale labels) before it gives up. */
 const MAX_PICKS = 5;
 
-/** Options of {@linkcode createBatmanAgent}. */
+/** Options of {@linkcode work}. */
 export interface BatmanOptions {
   /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
 }
 
 /**
- * Makes the Batman agent.
+ * One Batman firing's work (what agents/batman/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment comes from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createBatmanAgent(options: BatmanOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Plans large multi-repo features and files scoped child issues.",
-    paid: true,
-    github: true,
-    work: (context) => architect(context, options.parentEnv ?? (() => Deno.env.toObject())),
-  };
+export async function work(
+  context: FiringContext,
+  options: BatmanOptions = {},
+): Promise<WorkResult> {
+  return await architect(context, options.parentEnv ?? (() => Deno.env.toObject()));
 }
 
 /** Inputs of {@linkcode buildBatmanPrompt}. */

@@ -21,7 +21,7 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { EngineRun } from "../../runner/engines/run.ts";
@@ -73,26 +73,24 @@ export type DrakeProposals = z.infer<typeof DrakeProposals>;
 
 const Cursor = z.strictObject({ version: z.literal(1), last_repo: z.string() });
 
-/** Options of {@linkcode createDrakeAgent}. */
+/** Options of {@linkcode work}. */
 export interface DrakeOptions {
   /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
 }
 
 /**
- * Makes the Drake agent.
+ * One Drake firing's work (what agents/drake/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment comes from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createDrakeAgent(options: DrakeOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Files well-scoped issues for the next gap in the roadmap.",
-    paid: true,
-    github: true,
-    work: (context) => fileGaps(context, options.parentEnv ?? (() => Deno.env.toObject())),
-  };
+export async function work(
+  context: FiringContext,
+  options: DrakeOptions = {},
+): Promise<WorkResult> {
+  return await fileGaps(context, options.parentEnv ?? (() => Deno.env.toObject()));
 }
 
 /**

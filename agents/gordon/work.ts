@@ -25,7 +25,7 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { SentrySettings } from "../../runner/config/config.ts";
 import type { ServiceImages } from "./aws_cli.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
@@ -47,7 +47,7 @@ export const GORDON_SENTINELS = {
 /** How long one Sentry request may take. */
 export const SENTRY_TIMEOUT_MS = 15_000;
 
-/** Options of {@linkcode createGordonAgent}. */
+/** Options of {@linkcode work}. */
 export interface GordonOptions {
   /** The parent environment of the AWS CLI. Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
@@ -56,22 +56,20 @@ export interface GordonOptions {
 }
 
 /**
- * Makes the Gordon agent.
+ * One Gordon firing's work (what agents/gordon/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options The AWS CLI's parent environment, and the fetch for Sentry.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createGordonAgent(options: GordonOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Checks that staging runs the newest main and reports drift.",
-    paid: false,
-    work: (context) =>
-      checkHealth(context, {
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-        fetch: options.fetch ?? fetch,
-      }),
-  };
+export async function work(
+  context: FiringContext,
+  options: GordonOptions = {},
+): Promise<WorkResult> {
+  return await checkHealth(context, {
+    parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
+    fetch: options.fetch ?? fetch,
+  });
 }
 
 /**

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { SmokeSettings } from "../../runner/config/config.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { smokeTestedStep } from "../../runner/firing/steps.ts";
@@ -53,25 +53,24 @@ export const HUNTRESS_SENTINELS = {
   notConfigured: "HUNTRESS-NOT-CONFIGURED",
 } as const;
 
-/** Options of {@linkcode createHuntressAgent}. */
+/** Options of {@linkcode work}. */
 export interface HuntressOptions {
   /** The parent environment of the tools. Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
 }
 
 /**
- * Makes the Huntress agent.
+ * One Huntress firing's work (what agents/huntress/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the tools' parent environment comes from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createHuntressAgent(options: HuntressOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Runs post-deploy smoke tests against staging.",
-    paid: false,
-    work: (context) => runSmoke(context, options.parentEnv ?? (() => Deno.env.toObject())),
-  };
+export async function work(
+  context: FiringContext,
+  options: HuntressOptions = {},
+): Promise<WorkResult> {
+  return await runSmoke(context, options.parentEnv ?? (() => Deno.env.toObject()));
 }
 
 /**

@@ -31,7 +31,7 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import type { GitHubClient } from "../../runner/github/client.ts";
 import type { ClaimTicket } from "../../runner/claims/claims.ts";
@@ -134,7 +134,7 @@ export const InflightRecord = z.strictObject({
 /** The parsed in-flight record. */
 export type InflightRecord = z.infer<typeof InflightRecord>;
 
-/** Options of {@linkcode createLuciusAgent}. */
+/** Options of {@linkcode work}. */
 export interface LuciusOptions {
   /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
@@ -149,28 +149,22 @@ export interface LuciusOptions {
 }
 
 /**
- * Makes the Lucius agent.
+ * One Lucius firing's work (what agents/lucius/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment and the phase clock come from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createLuciusAgent(options: LuciusOptions = {}): AgentDefinition {
-  return {
-    codename: options.as?.codename ?? CODENAME,
-    job: options.as?.job ?? "Turns the oldest agent:implement issue into a pull request.",
-    paid: true,
-    github: true,
-    work: (context) =>
-      implementIssue(context, {
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-        clock: options.clock ?? (() => performance.now()),
-        as: options.as,
-      }),
-  };
+export async function work(
+  context: FiringContext,
+  options: LuciusOptions = {},
+): Promise<WorkResult> {
+  return await implementIssue(context, {
+    parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
+    clock: options.clock ?? (() => performance.now()),
+    as: options.as,
+  });
 }
-
-/** The Lucius agent. */
-export const luciusAgent: AgentDefinition = createLuciusAgent();
 
 /** Everything one firing's steps share. */
 interface Firing extends AgentKit {

@@ -37,7 +37,7 @@
  */
 import { z } from "zod";
 import type { TrustedAuthors } from "../../runner/claims/trust.ts";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit, AgentWorkOptions } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { PullRequest } from "../../runner/github/pulls.ts";
@@ -163,25 +163,21 @@ export function planNightwing(
   };
 }
 
-/** Options of {@linkcode createNightwingAgent}. */
+/** Options of {@linkcode work}. */
 export type NightwingOptions = AgentWorkOptions;
 
 /**
- * Makes the Nightwing agent.
+ * One Nightwing firing's work (what agents/nightwing/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment and the phase clock come from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createNightwingAgent(options: NightwingOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Fixes P0/P1 review findings on agent pull requests.",
-    paid: true,
-    github: true,
-    work: async (context) => {
-      return await fixFindings(context, workOptionsOf(options));
-    },
-  };
+export async function work(
+  context: FiringContext,
+  options: NightwingOptions = {},
+): Promise<WorkResult> {
+  return await fixFindings(context, workOptionsOf(options));
 }
 
 interface Firing extends AgentKit {

@@ -52,7 +52,7 @@ import * as wt from "../../runner/git/worktree.ts";
 /** The codename. */
 const CODENAME = "rasalghul";
 
-/** Options of {@linkcode reviewPulls}. */
+/** Options of {@linkcode work}. */
 export interface RasalghulOptions {
   /** The parent environment of the engine (allowlisted later). Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
@@ -73,7 +73,7 @@ interface Firing extends AgentKit {
  * @param options The engine's parent environment.
  * @returns The work's result.
  */
-export async function reviewPulls(
+export async function work(
   context: FiringContext,
   options: RasalghulOptions = {},
 ): Promise<WorkResult> {

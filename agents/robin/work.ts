@@ -51,7 +51,7 @@ import * as triage from "../../runner/issues/triage.ts";
 /** The codename. */
 const CODENAME = "robin";
 
-/** Options of {@linkcode triageIssues}. */
+/** Options of {@linkcode work}. */
 export interface RobinOptions {
   /** The parent environment of the engine (allowlisted later). Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
@@ -66,7 +66,7 @@ export interface RobinOptions {
  * @param options The engine's parent environment.
  * @returns The work's result.
  */
-export async function triageIssues(
+export async function work(
   context: FiringContext,
   options: RobinOptions = {},
 ): Promise<WorkResult> {
