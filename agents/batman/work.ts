@@ -57,7 +57,12 @@ import {
 import { splitSummary } from "../../runner/git/delivery.ts";
 import { listOpenIssues } from "../../runner/claims/snapshot.ts";
 import { parseMarkers } from "../../runner/claims/markers.ts";
-import * as snap from "../../runner/git/snapshot.ts";
+import {
+  closeReadOnlyCheckout,
+  openReadOnlyCheckout,
+  readOnlyOptionsOf,
+  removeLeftoverCheckouts,
+} from "../../runner/git/read_only.ts";
 import * as rest from "../../runner/github/rest.ts";
 import * as prompt from "../../runner/engines/prompt.ts";
 
@@ -168,14 +173,7 @@ async function runFiring(
   const { context, client } = kit;
   const warn = (message: string) => void context.log.warn(message);
 
-  for (
-    const dir of await snap.removeLeftoverSnapshots(context.layout, {
-      codename: CODENAME,
-      context: kit.git,
-    })
-  ) {
-    warn(`removed the snapshot ${dir} left by a dead firing`);
-  }
+  await removeLeftoverCheckouts(context, kit.git);
   await timed(
     kit,
     "sweep",
@@ -307,14 +305,11 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
   const parentRef = refOf(ticket.issue);
   const links = [{ label: parentRef, url: work.issue.html_url }];
 
-  const snapshot = await timed(kit, "snapshot", () =>
-    snap.openSnapshot(repoConfig, {
-      layout: context.layout,
-      codename: CODENAME,
-      context: kit.git,
-      apiUrl: context.config.githubApiUrl,
-      now: context.now(),
-    }));
+  const snapshot = await timed(
+    kit,
+    "snapshot",
+    () => openReadOnlyCheckout(repoConfig, readOnlyOptionsOf(context, kit.git)),
+  );
   let run;
   try {
     const text = await prompt.loadIssueText(client, ticket.issue);
@@ -336,7 +331,7 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
         parentEnv: work.parentEnv(),
       }));
   } finally {
-    await snap.closeSnapshot(snapshot, { context: kit.git });
+    await closeReadOnlyCheckout(snapshot, { context: kit.git });
   }
   const { classification } = run;
   const text = run.result?.text ?? "";

@@ -53,7 +53,12 @@ import {
   readJsonBlock,
 } from "../../runner/issues/proposals.ts";
 import { LABELS } from "../../runner/claims/labels.ts";
-import * as snap from "../../runner/git/snapshot.ts";
+import {
+  closeReadOnlyCheckout,
+  openReadOnlyCheckout,
+  readOnlyOptionsOf,
+  removeLeftoverCheckouts,
+} from "../../runner/git/read_only.ts";
 
 /** The codename. */
 const CODENAME = "drake";
@@ -183,14 +188,7 @@ async function runFiring(
   const { context } = kit;
   const warn = (message: string) => void context.log.warn(message);
 
-  for (
-    const dir of await snap.removeLeftoverSnapshots(context.layout, {
-      codename: CODENAME,
-      context: kit.git,
-    })
-  ) {
-    warn(`removed the snapshot ${dir} left by a dead firing`);
-  }
+  await removeLeftoverCheckouts(context, kit.git);
   const repos = await activeRepos(context);
   const roadmapPath = context.agent.roadmap ?? DEFAULT_ROADMAP;
   const cursorFile = `${agentStateDir(context.layout, CODENAME)}/cursor.json`;
@@ -201,14 +199,11 @@ async function runFiring(
   const order = rotateAfter(repos.map((repo) => repo.name), cursor?.last_repo);
   for (const name of order) {
     const repo = repos.find((candidate) => candidate.name === name)!;
-    const snapshot = await timed(kit, "snapshot", () =>
-      snap.openSnapshot(repo, {
-        layout: context.layout,
-        codename: CODENAME,
-        context: kit.git,
-        apiUrl: context.config.githubApiUrl,
-        now: context.now(),
-      }));
+    const snapshot = await timed(
+      kit,
+      "snapshot",
+      () => openReadOnlyCheckout(repo, readOnlyOptionsOf(context, kit.git)),
+    );
     try {
       const roadmap = await readRoadmap(`${snapshot.dir}/${roadmapPath}`);
       if (roadmap === undefined) {
@@ -224,7 +219,7 @@ async function runFiring(
         parentEnv,
       });
     } finally {
-      await snap.closeSnapshot(snapshot, { context: kit.git });
+      await closeReadOnlyCheckout(snapshot, { context: kit.git });
     }
   }
   const why = repos.length

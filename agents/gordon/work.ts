@@ -30,7 +30,7 @@ import type { SentrySettings } from "../../runner/config/config.ts";
 import type { ServiceImages } from "./aws_cli.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { checkedStep } from "../../runner/firing/steps.ts";
-import { fetchRepoBase, firstRepoOf } from "../../runner/git/base_checkout.ts";
+import { fetchRepoBase, firstRepoOf } from "../../runner/git/read_only.ts";
 import { describeServiceImages } from "./aws_cli.ts";
 import { git } from "../../runner/git/worktree.ts";
 import { AlfredError } from "../../runner/errors.ts";

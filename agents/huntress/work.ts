@@ -1,8 +1,9 @@
 /**
  * Huntress's work: one smoke run against staging.
  *
- * 1. A throwaway worktree at `origin/<base>` of the first repo Huntress
- *    serves (runner/git/base_checkout.ts); the operator's checkout is only read.
+ * 1. A read-only checkout (a detached worktree) of `origin/<base>` of the
+ *    first repo Huntress serves (runner/git/read_only.ts); the operator's
+ *    checkout is only read.
  * 2. Test credentials: `aws secretsmanager get-secret-value` with Huntress's
  *    own profile (`ALFRED_HUNTRESS_AWS_PROFILE`, for that subprocess only).
  *    A JSON object becomes `SMOKE_<KEY>` variables; any other string
@@ -29,11 +30,12 @@ import type { SmokeSettings } from "../../runner/config/config.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { smokeTestedStep } from "../../runner/firing/steps.ts";
 import {
-  addReaderWorktree,
-  fetchRepoBase,
   firstRepoOf,
-  removeReaderWorktree,
-} from "../../runner/git/base_checkout.ts";
+  readerGitContext,
+  readOnlyOptionsOf,
+  removeLeftoverCheckouts,
+  withReadOnlyCheckout,
+} from "../../runner/git/read_only.ts";
 import { buildToolEnv } from "../../runner/engines/tool_env.ts";
 import { createRedactor } from "../../runner/redact.ts";
 import { openRepoSandbox } from "../../runner/sandbox/repo_command.ts";
@@ -170,13 +172,13 @@ async function runSmoke(
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no repos configured" };
   }
   const parentEnv = parentEnvOf();
-  const base = await fetchRepoBase(context, repo);
-  const worktree = await addReaderWorktree(context, base);
-  try {
-    return await smokeIn(context, { smoke, dir: worktree.dir, parentEnv });
-  } finally {
-    await removeReaderWorktree(worktree, base);
-  }
+  const git = await readerGitContext(context);
+  await removeLeftoverCheckouts(context, git);
+  return await withReadOnlyCheckout(
+    repo,
+    readOnlyOptionsOf(context, git),
+    (checkout) => smokeIn(context, { smoke, dir: checkout.dir, parentEnv }),
+  );
 }
 
 async function smokeIn(
