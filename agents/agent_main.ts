@@ -13,23 +13,19 @@
  * ```ts ignore
  * import { defineAgent, runAgent } from "../agent_main.ts";
  *
- * export const robinAgent = defineAgent({
- *   codename: "robin",
- *   job: "Triages new bug reports and hands ready ones to Lucius.",
- *   paid: true,
- *   github: true,
- *   work: () => import("./work.ts"),
- * });
+ * export const robinAgent = defineAgent("robin", () => import("./work.ts"));
  *
  * if (import.meta.main) await runAgent(robinAgent);
  * ```
  *
- * On the path of every firing: imports only runner/firing/fire.ts.
+ * On the path of every firing: imports only runner/firing/fire.ts and the
+ * table of built-in codenames (runner/config/built_in_agents.ts, no imports).
  *
  * @module
  */
 import type { AgentDefinition, FiringContext, WorkResult } from "../runner/firing/agent.ts";
 import { fire } from "../runner/firing/fire.ts";
+import { BUILT_IN_AGENTS } from "../runner/config/built_in_agents.ts";
 import type { EnvReader } from "../runner/paths.ts";
 import type { FiringDisplay, ProgressMode, Terminal } from "../cli/commands/fire_progress.ts";
 
@@ -176,27 +172,28 @@ export interface AgentWorkModule {
   work(context: FiringContext): Promise<WorkResult>;
 }
 
-/** What {@linkcode defineAgent} takes: the definition, with the work module's loader. */
-export interface AgentSpec extends Omit<AgentDefinition, "work"> {
-  /**
-   * Loads the work module, `() => import("./work.ts")`: the agent's lazy edge,
-   * crossed only when the guard lets a firing through.
-   */
-  work: () => Promise<AgentWorkModule>;
-}
-
 /**
- * Defines a codename's agent (pure): its definition, whose work loads the
- * work module only when a firing gets past the guard (the module doc shows a
- * whole `mod.ts`).
+ * Defines a built-in codename's agent (pure): its job, `paid` and `github`
+ * from the fleet's table (runner/config/built_in_agents.ts), and a work that
+ * loads the work module, `() => import("./work.ts")`, only when a firing
+ * gets past the guard (the module doc shows a whole `mod.ts`).
  *
- * @param spec The definition, with the work module's loader as `work`.
+ * @param codename The built-in codename.
+ * @param load Loads the work module: the agent's lazy edge.
  * @returns The agent definition.
+ * @throws {Error} when the codename is not built in (a programming error).
  */
-export function defineAgent(spec: AgentSpec): AgentDefinition {
-  const { work: load, ...definition } = spec;
+export function defineAgent(
+  codename: string,
+  load: () => Promise<AgentWorkModule>,
+): AgentDefinition {
+  const facts = BUILT_IN_AGENTS[codename];
+  if (!facts) throw new Error(`"${codename}" is not a built-in codename`);
   return {
-    ...definition,
+    codename,
+    job: facts.job,
+    paid: facts.paid,
+    github: facts.github,
     work: async (context) => await (await load()).work(context),
   };
 }

@@ -12,12 +12,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Bane agent. */
-export const baneAgent = defineAgent({
-  codename: "bane",
-  job: "Adds tests for recently changed, under-tested files.",
-  paid: true,
-  github: true,
-  work: () => import("./work.ts"),
-});
+export const baneAgent = defineAgent("bane", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(baneAgent);

@@ -13,12 +13,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Batman agent. */
-export const batmanAgent = defineAgent({
-  codename: "batman",
-  job: "Plans large multi-repo features and files scoped child issues.",
-  paid: true,
-  github: true,
-  work: () => import("./work.ts"),
-});
+export const batmanAgent = defineAgent("batman", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(batmanAgent);

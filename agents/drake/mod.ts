@@ -12,12 +12,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Drake agent. */
-export const drakeAgent = defineAgent({
-  codename: "drake",
-  job: "Files well-scoped issues for the next gap in the roadmap.",
-  paid: true,
-  github: true,
-  work: () => import("./work.ts"),
-});
+export const drakeAgent = defineAgent("drake", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(drakeAgent);

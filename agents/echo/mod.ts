@@ -10,11 +10,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The echo agent. */
-export const echoAgent = defineAgent({
-  codename: "echo",
-  job: "Summarises the fleet's last 24 hours; no LLM, no network.",
-  paid: false,
-  work: () => import("./work.ts"),
-});
+export const echoAgent = defineAgent("echo", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(echoAgent);

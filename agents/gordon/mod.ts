@@ -12,11 +12,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Gordon agent. */
-export const gordonAgent = defineAgent({
-  codename: "gordon",
-  job: "Checks that staging runs the newest main and reports drift.",
-  paid: false,
-  work: () => import("./work.ts"),
-});
+export const gordonAgent = defineAgent("gordon", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(gordonAgent);

@@ -12,11 +12,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Huntress agent. */
-export const huntressAgent = defineAgent({
-  codename: "huntress",
-  job: "Runs post-deploy smoke tests against staging.",
-  paid: false,
-  work: () => import("./work.ts"),
-});
+export const huntressAgent = defineAgent("huntress", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(huntressAgent);

@@ -12,12 +12,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Lucius agent. */
-export const luciusAgent = defineAgent({
-  codename: "lucius",
-  job: "Turns the oldest agent:implement issue into a pull request.",
-  paid: true,
-  github: true,
-  work: () => import("./work.ts"),
-});
+export const luciusAgent = defineAgent("lucius", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(luciusAgent);

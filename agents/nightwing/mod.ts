@@ -13,12 +13,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Nightwing agent. */
-export const nightwingAgent = defineAgent({
-  codename: "nightwing",
-  job: "Fixes P0/P1 review findings on agent pull requests.",
-  paid: true,
-  github: true,
-  work: () => import("./work.ts"),
-});
+export const nightwingAgent = defineAgent("nightwing", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(nightwingAgent);

@@ -13,12 +13,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Ra's al Ghul agent. */
-export const rasalghulAgent = defineAgent({
-  codename: "rasalghul",
-  job: "Reviews open pull requests and posts ranked findings.",
-  paid: true,
-  github: true,
-  work: () => import("./work.ts"),
-});
+export const rasalghulAgent = defineAgent("rasalghul", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(rasalghulAgent);

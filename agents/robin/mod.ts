@@ -13,12 +13,6 @@
 import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Robin agent. */
-export const robinAgent = defineAgent({
-  codename: "robin",
-  job: "Triages new bug reports and hands ready ones to Lucius.",
-  paid: true,
-  github: true,
-  work: () => import("./work.ts"),
-});
+export const robinAgent = defineAgent("robin", () => import("./work.ts"));
 
 if (import.meta.main) await runAgent(robinAgent);
