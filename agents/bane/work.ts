@@ -48,12 +48,11 @@ import type { Worktree } from "../../runner/git/worktree.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { pickedStep, pullOpenedStep, worktreeStep } from "../../runner/firing/steps.ts";
 import {
-  closeAgentKit,
   EDITING_TOOLS,
-  openAgentKit,
   removeDeadWorktrees,
   runAgentEngine,
   timed,
+  withAgentKit,
   workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
@@ -174,9 +173,6 @@ export function liveTargets(
   };
 }
 
-/** Options of {@linkcode work}. */
-export type BaneOptions = AgentWorkOptions;
-
 /**
  * One Bane firing's work (what agents/bane/mod.ts loads after the guard).
  *
@@ -184,8 +180,18 @@ export type BaneOptions = AgentWorkOptions;
  * @param options Where the engine's parent environment and the phase clock come from.
  * @returns The work's result.
  */
-export async function work(context: FiringContext, options: BaneOptions = {}): Promise<WorkResult> {
-  return await addTests(context, workOptionsOf(options));
+export async function work(
+  context: FiringContext,
+  options: AgentWorkOptions = {},
+): Promise<WorkResult> {
+  const filled = workOptionsOf(options);
+  const targetsFile = `${agentStateDir(context.layout, CODENAME)}/targets.json`;
+  const sinceDays = context.agent.sinceDays ?? DEFAULT_SINCE_DAYS;
+  return await withAgentKit(
+    context,
+    (kit) => runFiring({ ...kit, targetsFile, sinceDays }, filled),
+    { clock: filled.clock },
+  );
 }
 
 interface Firing extends AgentKit {
@@ -201,24 +207,10 @@ interface Target {
   prePush: string[];
 }
 
-async function addTests(
-  context: FiringContext,
-  options: Required<BaneOptions>,
+async function runFiring(
+  firing: Firing,
+  options: Required<AgentWorkOptions>,
 ): Promise<WorkResult> {
-  const kit = await openAgentKit(context, { codename: CODENAME, clock: options.clock });
-  const firing: Firing = {
-    ...kit,
-    targetsFile: `${agentStateDir(context.layout, CODENAME)}/targets.json`,
-    sinceDays: context.agent.sinceDays ?? DEFAULT_SINCE_DAYS,
-  };
-  try {
-    return await runFiring(firing, options);
-  } finally {
-    await closeAgentKit(firing);
-  }
-}
-
-async function runFiring(firing: Firing, options: Required<BaneOptions>): Promise<WorkResult> {
   const { context } = firing;
   const { layout, log } = context;
   await timed(firing, "cleanup", () => cleanupLeftovers(firing));

@@ -35,11 +35,12 @@ import type { Notice } from "../../runner/firing/notify.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { claimedStep, filedStep, plannedStep, releasedStep } from "../../runner/firing/steps.ts";
 import {
-  closeAgentKit,
-  openAgentKit,
+  type AgentWorkOptions,
   READ_ONLY_TOOLS,
   runAgentEngine,
   timed,
+  withAgentKit,
+  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { sweepIfDue } from "../../runner/claims/sweep.ts";
 import { activeRepos } from "../../runner/work/repos.ts";
@@ -73,12 +74,6 @@ export const BATMAN_SENTINELS: readonly string[] = ["BATMAN-PLAN-POSTED", "BATMA
 /** How many queue picks one firing repairs (stale labels) before it gives up. */
 const MAX_PICKS = 5;
 
-/** Options of {@linkcode work}. */
-export interface BatmanOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
 /**
  * One Batman firing's work (what agents/batman/mod.ts loads after the guard).
  *
@@ -88,9 +83,10 @@ export interface BatmanOptions {
  */
 export async function work(
   context: FiringContext,
-  options: BatmanOptions = {},
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  return await architect(context, options.parentEnv ?? (() => Deno.env.toObject()));
+  const { parentEnv } = workOptionsOf(options);
+  return await withAgentKit(context, (kit) => runFiring(kit, parentEnv));
 }
 
 /** Inputs of {@linkcode buildBatmanPrompt}. */
@@ -142,18 +138,6 @@ export function buildBatmanPrompt(
     "acceptance criterion, each in one of the repositories above. When the parent is too " +
     "vague to plan, end with `[BLOCKED] <what a human must decide>` instead, with no block.",
   ].join("\n\n") + "\n";
-}
-
-async function architect(
-  context: FiringContext,
-  parentEnv: () => Record<string, string>,
-): Promise<WorkResult> {
-  const kit = await openAgentKit(context, { codename: CODENAME });
-  try {
-    return await runFiring(kit, parentEnv);
-  } finally {
-    await closeAgentKit(kit);
-  }
 }
 
 /** Everything a step on one parent needs. */

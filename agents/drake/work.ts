@@ -28,11 +28,12 @@ import type { EngineRun } from "../../runner/engines/run.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { filedStep } from "../../runner/firing/steps.ts";
 import {
-  closeAgentKit,
-  openAgentKit,
+  type AgentWorkOptions,
   READ_ONLY_TOOLS,
   runAgentEngine,
   timed,
+  withAgentKit,
+  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
 import { readState, writeState } from "../../runner/state.ts";
@@ -78,12 +79,6 @@ export type DrakeProposals = z.infer<typeof DrakeProposals>;
 
 const Cursor = z.strictObject({ version: z.literal(1), last_repo: z.string() });
 
-/** Options of {@linkcode work}. */
-export interface DrakeOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
 /**
  * One Drake firing's work (what agents/drake/mod.ts loads after the guard).
  *
@@ -93,9 +88,10 @@ export interface DrakeOptions {
  */
 export async function work(
   context: FiringContext,
-  options: DrakeOptions = {},
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  return await fileGaps(context, options.parentEnv ?? (() => Deno.env.toObject()));
+  const { parentEnv } = workOptionsOf(options);
+  return await withAgentKit(context, (kit) => runFiring(kit, parentEnv));
 }
 
 /**
@@ -167,18 +163,6 @@ export function buildDrakePrompt(
     "instead. Titles are at most 120 characters; each issue has at least one acceptance " +
     "criterion.",
   ].join("\n\n") + "\n";
-}
-
-async function fileGaps(
-  context: FiringContext,
-  parentEnv: () => Record<string, string>,
-): Promise<WorkResult> {
-  const kit = await openAgentKit(context, { codename: CODENAME });
-  try {
-    return await runFiring(kit, parentEnv);
-  } finally {
-    await closeAgentKit(kit);
-  }
 }
 
 async function runFiring(

@@ -29,6 +29,7 @@ import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { SmokeSettings } from "../../runner/config/config.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { smokeTestedStep } from "../../runner/firing/steps.ts";
+import { type AgentWorkOptions, workOptionsOf } from "../../runner/work/options.ts";
 import {
   firstRepoOf,
   readerGitContext,
@@ -54,26 +55,6 @@ export const HUNTRESS_SENTINELS = {
   failed: "HUNTRESS-SMOKE-FAILED",
   notConfigured: "HUNTRESS-NOT-CONFIGURED",
 } as const;
-
-/** Options of {@linkcode work}. */
-export interface HuntressOptions {
-  /** The parent environment of the tools. Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
-/**
- * One Huntress firing's work (what agents/huntress/mod.ts loads after the guard).
- *
- * @param context The firing.
- * @param options Where the tools' parent environment comes from.
- * @returns The work's result.
- */
-export async function work(
-  context: FiringContext,
-  options: HuntressOptions = {},
-): Promise<WorkResult> {
-  return await runSmoke(context, options.parentEnv ?? (() => Deno.env.toObject()));
-}
 
 /**
  * Turns a secret string into the smoke command's variables (pure).
@@ -155,9 +136,16 @@ export function failureNotice(
   };
 }
 
-async function runSmoke(
+/**
+ * One Huntress firing's work (what agents/huntress/mod.ts loads after the guard).
+ *
+ * @param context The firing.
+ * @param options Where the tools' parent environment comes from.
+ * @returns The work's result.
+ */
+export async function work(
   context: FiringContext,
-  parentEnvOf: () => Record<string, string>,
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
   const smoke = context.agent.smoke;
   if (!smoke) {
@@ -171,7 +159,7 @@ async function runSmoke(
     context.stdout(`huntress: no repos configured (add repos: to ${context.config.source})`);
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no repos configured" };
   }
-  const parentEnv = parentEnvOf();
+  const parentEnv = workOptionsOf(options).parentEnv();
   const git = await readerGitContext(context);
   await removeLeftoverCheckouts(context, git);
   return await withReadOnlyCheckout(

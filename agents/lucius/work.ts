@@ -47,10 +47,11 @@ import {
 import { agentStateDir, pathExists } from "../../runner/paths.ts";
 import {
   type AgentKit,
-  closeAgentKit,
+  type AgentWorkOptions,
   EDITING_TOOLS,
-  openAgentKit,
   runAgentEngine,
+  withAgentKit,
+  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { LABELS } from "../../runner/claims/labels.ts";
 import { clearDiskWarning, guardDisk, shouldWarnDisk } from "../../runner/git/disk_guardian.ts";
@@ -135,11 +136,7 @@ export const InflightRecord = z.strictObject({
 export type InflightRecord = z.infer<typeof InflightRecord>;
 
 /** Options of {@linkcode work}. */
-export interface LuciusOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-  /** A monotonic clock in ms for phase timings. Default `performance.now`. */
-  clock?: () => number;
+export interface LuciusOptions extends AgentWorkOptions {
   /**
    * Runs as another implementing codename (a custom agent from fleet.yaml,
    * agents/custom/mod.ts): its codename, queue label, job, and instructions
@@ -159,11 +156,23 @@ export async function work(
   context: FiringContext,
   options: LuciusOptions = {},
 ): Promise<WorkResult> {
-  return await implementIssue(context, {
-    parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-    clock: options.clock ?? (() => performance.now()),
-    as: options.as,
-  });
+  const filled: WorkOptions = { ...workOptionsOf(options), as: options.as };
+  const codename = options.as?.codename ?? CODENAME;
+  const inflightFile = `${agentStateDir(context.layout, codename)}/inflight.json`;
+  const queue = options.as?.queue ?? LABELS.implement;
+  const instructions = options.as?.instructions;
+  return await withAgentKit(
+    context,
+    (kit) =>
+      runFiring({
+        ...kit,
+        inflightFile,
+        codename,
+        queue,
+        ...(instructions ? { instructions } : {}),
+      }, filled),
+    { clock: filled.clock },
+  );
 }
 
 /** Everything one firing's steps share. */
@@ -180,26 +189,6 @@ interface Firing extends AgentKit {
 
 /** The options the work runs with. */
 type WorkOptions = Required<Omit<LuciusOptions, "as">> & Pick<LuciusOptions, "as">;
-
-async function implementIssue(
-  context: FiringContext,
-  options: WorkOptions,
-): Promise<WorkResult> {
-  const codename = options.as?.codename ?? CODENAME;
-  const kit = await openAgentKit(context, { codename, clock: options.clock });
-  const firing: Firing = {
-    ...kit,
-    inflightFile: `${agentStateDir(context.layout, codename)}/inflight.json`,
-    codename,
-    queue: options.as?.queue ?? LABELS.implement,
-    ...(options.as?.instructions ? { instructions: options.as.instructions } : {}),
-  };
-  try {
-    return await runFiring(firing, options);
-  } finally {
-    await closeAgentKit(firing);
-  }
-}
 
 async function timed<T>(firing: Firing, name: string, step: () => Promise<T>): Promise<T> {
   return await kit.timed(firing, name, step);

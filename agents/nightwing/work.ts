@@ -47,12 +47,11 @@ import type { Worktree } from "../../runner/git/worktree.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { answeredStep, pickedStep, worktreeStep } from "../../runner/firing/steps.ts";
 import {
-  closeAgentKit,
   EDITING_TOOLS,
-  openAgentKit,
   removeDeadWorktrees,
   runAgentEngine,
   timed,
+  withAgentKit,
   workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
@@ -163,9 +162,6 @@ export function planNightwing(
   };
 }
 
-/** Options of {@linkcode work}. */
-export type NightwingOptions = AgentWorkOptions;
-
 /**
  * One Nightwing firing's work (what agents/nightwing/mod.ts loads after the guard).
  *
@@ -175,9 +171,21 @@ export type NightwingOptions = AgentWorkOptions;
  */
 export async function work(
   context: FiringContext,
-  options: NightwingOptions = {},
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  return await fixFindings(context, workOptionsOf(options));
+  const { parentEnv, clock } = workOptionsOf(options);
+  const attemptsFile = `${agentStateDir(context.layout, CODENAME)}/attempts.json`;
+  return await withAgentKit(context, async (kit) => {
+    const firing: Firing = { ...kit, attemptsFile };
+    // A dead firing's uncommitted edits are dropped: half a fix never lands on a PR.
+    await timed(firing, "cleanup", () => removeDeadWorktrees(firing));
+    for (const repo of await activeRepos(context)) {
+      const job = await timed(firing, "pick", () => pickJob(firing, repo));
+      if (job) return await workJob(firing, { job, parentEnv });
+    }
+    context.stdout("[SILENT] no agent pull request has unresolved P0/P1 findings");
+    return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to fix" };
+  }, { clock });
 }
 
 interface Firing extends AgentKit {
@@ -203,29 +211,6 @@ interface Job {
   /** The head commit the findings are about. */
   expectedSha: string;
   key: string;
-}
-
-async function fixFindings(
-  context: FiringContext,
-  options: Required<NightwingOptions>,
-): Promise<WorkResult> {
-  const kit = await openAgentKit(context, { codename: CODENAME, clock: options.clock });
-  const firing: Firing = {
-    ...kit,
-    attemptsFile: `${agentStateDir(context.layout, CODENAME)}/attempts.json`,
-  };
-  try {
-    // A dead firing's uncommitted edits are dropped: half a fix never lands on a PR.
-    await timed(firing, "cleanup", () => removeDeadWorktrees(firing));
-    for (const repo of await activeRepos(context)) {
-      const job = await timed(firing, "pick", () => pickJob(firing, repo));
-      if (job) return await workJob(firing, { job, parentEnv: options.parentEnv });
-    }
-    context.stdout("[SILENT] no agent pull request has unresolved P0/P1 findings");
-    return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to fix" };
-  } finally {
-    await closeAgentKit(firing);
-  }
 }
 
 async function readAttempts(firing: Firing): Promise<AttemptsRecord> {

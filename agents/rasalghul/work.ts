@@ -27,11 +27,12 @@ import type { PullRequest } from "../../runner/github/pulls.ts";
 import type { Repo } from "../../runner/github/rest.ts";
 import { pickedStep, quoteTitle, reviewedStep } from "../../runner/firing/steps.ts";
 import {
-  closeAgentKit,
-  openAgentKit,
+  type AgentWorkOptions,
   READ_ONLY_TOOLS,
   runAgentEngine,
   timed,
+  withAgentKit,
+  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { activeRepos } from "../../runner/work/repos.ts";
 import { agentStateDir } from "../../runner/paths.ts";
@@ -52,12 +53,6 @@ import * as wt from "../../runner/git/worktree.ts";
 /** The codename. */
 const CODENAME = "rasalghul";
 
-/** Options of {@linkcode work}. */
-export interface RasalghulOptions {
-  /** The parent environment of the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
 /** Everything one firing's steps share. */
 interface Firing extends AgentKit {
   stateFile: string;
@@ -75,27 +70,20 @@ interface Firing extends AgentKit {
  */
 export async function work(
   context: FiringContext,
-  options: RasalghulOptions = {},
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const kit = await openAgentKit(context, { codename: CODENAME });
+  const { parentEnv } = workOptionsOf(options);
   const stateFile = `${agentStateDir(context.layout, CODENAME)}/reviews.json`;
-  const firing: Firing = { ...kit, stateFile, state: await readReviewState(context, stateFile) };
-  try {
+  return await withAgentKit(context, async (kit) => {
+    const firing: Firing = { ...kit, stateFile, state: await readReviewState(context, stateFile) };
     await timed(firing, "cleanup", () => removeLeftoverWorktrees(firing));
     for (const repoConfig of await activeRepos(context)) {
       const pull = await timed(firing, "list", () => nextPull(firing, repoConfig));
-      if (!pull) continue;
-      return await reviewPull(firing, {
-        repoConfig,
-        pull,
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-      });
+      if (pull) return await reviewPull(firing, { repoConfig, pull, parentEnv });
     }
     context.stdout("[SILENT] rasalghul: no pull request has an unreviewed head commit");
     return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to review" };
-  } finally {
-    await closeAgentKit(kit);
-  }
+  });
 }
 
 async function readReviewState(context: FiringContext, file: string): Promise<ReviewState> {

@@ -24,11 +24,12 @@ import type { IssueText } from "../../runner/engines/prompt.ts";
 import type { IssueVerdict } from "../../runner/issues/triage.ts";
 import { triagedStep } from "../../runner/firing/steps.ts";
 import {
-  closeAgentKit,
-  openAgentKit,
+  type AgentWorkOptions,
   READ_ONLY_TOOLS,
   runAgentEngine,
   timed,
+  withAgentKit,
+  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { activeRepos } from "../../runner/work/repos.ts";
 import {
@@ -51,12 +52,6 @@ import * as triage from "../../runner/issues/triage.ts";
 /** The codename. */
 const CODENAME = "robin";
 
-/** Options of {@linkcode work}. */
-export interface RobinOptions {
-  /** The parent environment of the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
 /**
  * One Robin firing.
  *
@@ -68,10 +63,10 @@ export interface RobinOptions {
  */
 export async function work(
   context: FiringContext,
-  options: RobinOptions = {},
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const kit = await openAgentKit(context, { codename: CODENAME });
-  try {
+  const { parentEnv } = workOptionsOf(options);
+  return await withAgentKit(context, async (kit) => {
     const repos = await activeRepos(context);
     if (repos.length === 0) {
       context.stdout(`[SILENT] robin: no repos to triage (add repos: to ${context.config.source})`);
@@ -80,17 +75,11 @@ export async function work(
     for (const repoConfig of repos) {
       const batch = await listUntriaged(kit, repoConfig);
       if (batch.length === 0) continue;
-      return await triageBatch(kit, {
-        repoConfig,
-        batch,
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-      });
+      return await triageBatch(kit, { repoConfig, batch, parentEnv });
     }
     context.stdout("[SILENT] robin: no untriaged issues");
     return { outcome: "silent", turns: 0, costUsd: 0, summary: "no untriaged issues" };
-  } finally {
-    await closeAgentKit(kit);
-  }
+  });
 }
 
 /** The oldest untriaged issues of a repository, at most one batch. */

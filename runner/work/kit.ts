@@ -36,6 +36,8 @@ import {
 import { type EngineRun, type EngineSandboxOptions, runEngine } from "../engines/run.ts";
 import { parseDeclaredHosts } from "../sandbox/mod.ts";
 
+export { type AgentWorkOptions, workOptionsOf } from "./options.ts";
+
 /** The shared parts of one firing's work. */
 export interface AgentKit {
   /** The firing. */
@@ -152,6 +154,31 @@ export async function openAgentKit(
     phases: {},
     clock: options.clock ?? (() => performance.now()),
   };
+}
+
+/**
+ * Runs one firing's work with its kit: opens it ({@linkcode openAgentKit},
+ * for the firing's codename), runs `use`, and closes it
+ * ({@linkcode closeAgentKit}) whatever happens.
+ *
+ * @param context The firing.
+ * @param use The work, given the kit.
+ * @param options The phase clock.
+ * @returns What `use` returns.
+ * @throws {ConfigError} when no GitHub token can be found.
+ * @throws {GitHubBackoffError} when the token's GitHub backoff holds.
+ */
+export async function withAgentKit<T>(
+  context: FiringContext,
+  use: (kit: AgentKit) => Promise<T>,
+  options: { clock?: () => number } = {},
+): Promise<T> {
+  const kit = await openAgentKit(context, { codename: context.codename, clock: options.clock });
+  try {
+    return await use(kit);
+  } finally {
+    await closeAgentKit(kit);
+  }
 }
 
 /**
@@ -345,27 +372,6 @@ export const EDITING_TOOLS: readonly string[] = [
   "Grep",
   "LS",
 ];
-
-/** Where an agent's work gets the engine's parent environment and its phase clock. */
-export interface AgentWorkOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-  /** A monotonic clock in ms for phase timings. Default `performance.now`. */
-  clock?: () => number;
-}
-
-/**
- * Fills in the defaults of {@linkcode AgentWorkOptions} (pure).
- *
- * @param options The options given.
- * @returns Every option set.
- */
-export function workOptionsOf(options: AgentWorkOptions): Required<AgentWorkOptions> {
-  return {
-    parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-    clock: options.clock ?? (() => performance.now()),
-  };
-}
 
 /**
  * Removes the worktrees this codename's dead firings left under `worktreesDir`
