@@ -53,7 +53,6 @@ import {
   runAgentEngine,
   timed,
   withAgentKit,
-  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
 import { guardDisk } from "../../runner/git/disk_guardian.ts";
@@ -70,6 +69,7 @@ import { createRedactor, secretValuesOf } from "../../runner/redact.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as coverage from "../../runner/git/coverage.ts";
 import * as delivery from "../../runner/git/delivery.ts";
+import { commitAndPush } from "../../runner/work/deliver.ts";
 import * as prompt from "../../runner/engines/prompt.ts";
 
 export { DEFAULT_PROMPT };
@@ -184,13 +184,12 @@ export async function work(
   context: FiringContext,
   options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const filled = workOptionsOf(options);
   const targetsFile = `${agentStateDir(context.layout, CODENAME)}/targets.json`;
   const sinceDays = context.agent.sinceDays ?? DEFAULT_SINCE_DAYS;
   return await withAgentKit(
     context,
-    (kit) => runFiring({ ...kit, targetsFile, sinceDays }, filled),
-    { clock: filled.clock },
+    (kit, filled) => runFiring({ ...kit, targetsFile, sinceDays }, filled),
+    options,
   );
 }
 
@@ -473,20 +472,10 @@ async function deliver(
       },
     };
   }
-  const trailers = delivery.trailersOf(CODENAME, context.firingId);
-  await timed(firing, "commit", async () => {
-    await delivery.commitLeftovers(worktree, {
-      message: `${plan.kind === "ready" ? "" : "WIP: "}Add tests for ${path}`,
-      trailers,
-      context: firing.git,
-    });
-    await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
+  await commitAndPush(firing, worktree, {
+    leftovers: `${plan.kind === "ready" ? "" : "WIP: "}Add tests for ${path}`,
+    trailers: delivery.trailersOf(CODENAME, context.firingId),
   });
-  await timed(
-    firing,
-    "push",
-    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
-  );
   const pull = await timed(firing, "pr", () =>
     openPull(firing, {
       target,

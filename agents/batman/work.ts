@@ -36,11 +36,9 @@ import { DEFAULT_PROMPT } from "./prompt.ts";
 import { claimedStep, filedStep, plannedStep, releasedStep } from "../../runner/firing/steps.ts";
 import {
   type AgentWorkOptions,
-  READ_ONLY_TOOLS,
-  runAgentEngine,
+  runReadOnlyEngine,
   timed,
   withAgentKit,
-  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { sweepIfDue } from "../../runner/claims/sweep.ts";
 import { activeRepos } from "../../runner/work/repos.ts";
@@ -85,8 +83,7 @@ export async function work(
   context: FiringContext,
   options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const { parentEnv } = workOptionsOf(options);
-  return await withAgentKit(context, (kit) => runFiring(kit, parentEnv));
+  return await withAgentKit(context, (kit, { parentEnv }) => runFiring(kit, parentEnv), options);
 }
 
 /** Inputs of {@linkcode buildBatmanPrompt}. */
@@ -306,11 +303,9 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
       repos: context.agent.repos,
     }, prompt.randomFence);
     run = await timed(kit, "engine", () =>
-      runAgentEngine(kit, {
+      runReadOnlyEngine(kit, {
         prompt: promptText,
         cwd: snapshot.dir,
-        allowedTools: READ_ONLY_TOOLS,
-        readOnly: true,
         sentinels: BATMAN_SENTINELS,
         parentEnv: work.parentEnv(),
       }));

@@ -20,6 +20,8 @@ import type { AgentDefinition } from "../../runner/firing/agent.ts";
 import { embeddedBuildInfo } from "../../runner/config/build_info.ts";
 import { agentMain } from "../agent_main.ts";
 
+export { promptPathOf } from "./prompt.ts";
+
 /**
  * Makes the agent of a custom codename; its work module (agents/custom/work.ts)
  * loads here, which the lifecycle asks for only after the guard lets the
@@ -32,18 +34,6 @@ import { agentMain } from "../agent_main.ts";
 export async function customAgentFor(codename: string): Promise<AgentDefinition> {
   const { customAgent } = await import("./work.ts");
   return customAgent(codename);
-}
-
-/**
- * Resolves a custom agent's `prompt_file` (pure): absolute as written, else
- * relative to ALFRED_HOME.
- *
- * @param home ALFRED_HOME.
- * @param promptFile The configured path.
- * @returns The absolute path.
- */
-export function promptPathOf(home: string, promptFile: string): string {
-  return promptFile.startsWith("/") ? promptFile : `${home}/${promptFile}`;
 }
 
 /**

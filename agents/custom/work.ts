@@ -10,7 +10,7 @@ import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/fi
 import { BUILT_IN_AGENTS } from "../../runner/config/config.ts";
 import { AlfredError } from "../../runner/errors.ts";
 import { work as luciusWork } from "../lucius/work.ts";
-import { promptPathOf } from "./mod.ts";
+import { promptPathOf } from "./prompt.ts";
 
 /**
  * Makes the agent of a custom codename.

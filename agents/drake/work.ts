@@ -29,11 +29,9 @@ import { DEFAULT_PROMPT } from "./prompt.ts";
 import { filedStep } from "../../runner/firing/steps.ts";
 import {
   type AgentWorkOptions,
-  READ_ONLY_TOOLS,
-  runAgentEngine,
+  runReadOnlyEngine,
   timed,
   withAgentKit,
-  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
 import { readState, writeState } from "../../runner/state.ts";
@@ -90,8 +88,7 @@ export async function work(
   context: FiringContext,
   options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const { parentEnv } = workOptionsOf(options);
-  return await withAgentKit(context, (kit) => runFiring(kit, parentEnv));
+  return await withAgentKit(context, (kit, { parentEnv }) => runFiring(kit, parentEnv), options);
 }
 
 /**
@@ -255,11 +252,9 @@ async function proposeAndFile(
     cap,
   }, randomFence);
   const run = await timed(kit, "engine", () =>
-    runAgentEngine(kit, {
+    runReadOnlyEngine(kit, {
       prompt,
       cwd: options.dir,
-      allowedTools: READ_ONLY_TOOLS,
-      readOnly: true,
       sentinels: DRAKE_SENTINELS,
       parentEnv: options.parentEnv(),
     }));

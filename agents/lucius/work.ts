@@ -51,7 +51,6 @@ import {
   EDITING_TOOLS,
   runAgentEngine,
   withAgentKit,
-  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { LABELS } from "../../runner/claims/labels.ts";
 import { clearDiskWarning, guardDisk, shouldWarnDisk } from "../../runner/git/disk_guardian.ts";
@@ -79,6 +78,7 @@ import * as kit from "../../runner/work/kit.ts";
 import * as sweep from "../../runner/claims/sweep.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as delivery from "../../runner/git/delivery.ts";
+import { commitAndPush } from "../../runner/work/deliver.ts";
 import * as prompt from "../../runner/engines/prompt.ts";
 
 /** The codename. */
@@ -156,22 +156,21 @@ export async function work(
   context: FiringContext,
   options: LuciusOptions = {},
 ): Promise<WorkResult> {
-  const filled: WorkOptions = { ...workOptionsOf(options), as: options.as };
   const codename = options.as?.codename ?? CODENAME;
   const inflightFile = `${agentStateDir(context.layout, codename)}/inflight.json`;
   const queue = options.as?.queue ?? LABELS.implement;
   const instructions = options.as?.instructions;
   return await withAgentKit(
     context,
-    (kit) =>
+    (kit, filled) =>
       runFiring({
         ...kit,
         inflightFile,
         codename,
         queue,
         ...(instructions ? { instructions } : {}),
-      }, filled),
-    { clock: filled.clock },
+      }, { ...filled, as: options.as }),
+    options,
   );
 }
 
@@ -189,6 +188,21 @@ interface Firing extends AgentKit {
 
 /** The options the work runs with. */
 type WorkOptions = Required<Omit<LuciusOptions, "as">> & Pick<LuciusOptions, "as">;
+
+/** Releases the claim as done, the issue moving to `agent:pr-open` with its pull request. */
+async function releaseWithPull(firing: Firing, ticket: ClaimTicket, prUrl: string): Promise<void> {
+  const { context } = firing;
+  const released = await timed(firing, "release", () =>
+    releaseClaim(firing.client, ticket, {
+      outcome: "success",
+      transitionTo: LABELS.prOpen,
+      prUrl,
+      now: context.now,
+      journal: firing.journal,
+    }));
+  const issue = ticket.issue;
+  await context.progress(releasedStep(`${repoString(issue.repo)}#${issue.number}`, released.label));
+}
 
 async function timed<T>(firing: Firing, name: string, step: () => Promise<T>): Promise<T> {
   return await kit.timed(firing, name, step);
@@ -476,15 +490,7 @@ async function deliverIssue(
   );
   if (existing.length) {
     const pull = existing[0];
-    const released = await timed(firing, "release", () =>
-      releaseClaim(client, ticket, {
-        outcome: "success",
-        transitionTo: LABELS.prOpen,
-        prUrl: pull.html_url,
-        now: context.now,
-        journal: firing.journal,
-      }));
-    await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
+    await releaseWithPull(firing, ticket, pull.html_url);
     await dropInflight(firing);
     await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
     return {
@@ -640,27 +646,15 @@ async function shipWork(
   const { ticket, worktree, kind } = options;
   let record = options.record;
   const workOf = options.workOf ?? context.firingId;
-  const trailers = delivery.trailersOf(firing.codename, workOf);
   const number = ticket.issue.number;
-  await timed(firing, "commit", async () => {
-    if (options.commitLeftovers) {
-      await delivery.commitLeftovers(worktree, {
-        message: kind === "no-commit"
-          ? `WIP: ${options.issueTitle} (#${number}) [${firing.codename.toUpperCase()}-NO-COMMIT]`
-          : `WIP: uncommitted work on #${number}, salvaged by Alfred`,
-        trailers,
-        context: firing.git,
-      });
-    }
-    if (PHASES.indexOf(record.phase) < PHASES.indexOf("pushed")) {
-      await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
-    }
+  const leftovers = kind === "no-commit"
+    ? `WIP: ${options.issueTitle} (#${number}) [${firing.codename.toUpperCase()}-NO-COMMIT]`
+    : `WIP: uncommitted work on #${number}, salvaged by Alfred`;
+  await commitAndPush(firing, worktree, {
+    trailers: delivery.trailersOf(firing.codename, workOf),
+    ...(options.commitLeftovers ? { leftovers } : {}),
+    ensureTrailers: PHASES.indexOf(record.phase) < PHASES.indexOf("pushed"),
   });
-  await timed(
-    firing,
-    "push",
-    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
-  );
   record = { ...record, phase: "pushed" };
   await writeInflight(firing, record);
   const text = {
@@ -695,15 +689,7 @@ async function shipWork(
   await context.progress(pullOpenedStep(pull.html_url, { reused, draft: kind !== "ready" }));
   record = { ...record, phase: "pr-open", pr_url: pull.html_url };
   await writeInflight(firing, record);
-  const released = await timed(firing, "release", () =>
-    releaseClaim(client, ticket, {
-      outcome: "success",
-      transitionTo: LABELS.prOpen,
-      prUrl: pull.html_url,
-      now: context.now,
-      journal: firing.journal,
-    }));
-  await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
+  await releaseWithPull(firing, ticket, pull.html_url);
   await writeInflight(firing, { ...record, phase: "released" });
   await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
   await dropInflight(firing);

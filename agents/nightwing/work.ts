@@ -52,7 +52,6 @@ import {
   runAgentEngine,
   timed,
   withAgentKit,
-  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
 import { activeRepos } from "../../runner/work/repos.ts";
@@ -73,6 +72,7 @@ import { git } from "../../runner/git/worktree.ts";
 import { type AuthoredText, formatMarker, parseMarkers } from "../../runner/claims/markers.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as delivery from "../../runner/git/delivery.ts";
+import { commitAndPush } from "../../runner/work/deliver.ts";
 import * as prompt from "../../runner/engines/prompt.ts";
 
 export { DEFAULT_PROMPT };
@@ -173,9 +173,8 @@ export async function work(
   context: FiringContext,
   options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const { parentEnv, clock } = workOptionsOf(options);
   const attemptsFile = `${agentStateDir(context.layout, CODENAME)}/attempts.json`;
-  return await withAgentKit(context, async (kit) => {
+  return await withAgentKit(context, async (kit, { parentEnv }) => {
     const firing: Firing = { ...kit, attemptsFile };
     // A dead firing's uncommitted edits are dropped: half a fix never lands on a PR.
     await timed(firing, "cleanup", () => removeDeadWorktrees(firing));
@@ -185,7 +184,7 @@ export async function work(
     }
     context.stdout("[SILENT] no agent pull request has unresolved P0/P1 findings");
     return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to fix" };
-  }, { clock });
+  }, options);
 }
 
 interface Firing extends AgentKit {
@@ -442,20 +441,10 @@ async function deliver(
       },
     };
   }
-  const trailers = delivery.trailersOf(CODENAME, context.firingId);
-  await timed(firing, "commit", async () => {
-    await delivery.commitLeftovers(worktree, {
-      message: `Fix review findings ${plan.fixed.join(", ")} of #${job.pull.number}`,
-      trailers,
-      context: firing.git,
-    });
-    await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
+  await commitAndPush(firing, worktree, {
+    leftovers: `Fix review findings ${plan.fixed.join(", ")} of #${job.pull.number}`,
+    trailers: delivery.trailersOf(CODENAME, context.firingId),
   });
-  await timed(
-    firing,
-    "push",
-    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
-  );
   const pushed = (await git(["rev-parse", "HEAD"], { cwd: worktree.dir, context: firing.git }))
     .stdout.trim();
   await timed(

@@ -28,11 +28,9 @@ import type { Repo } from "../../runner/github/rest.ts";
 import { pickedStep, quoteTitle, reviewedStep } from "../../runner/firing/steps.ts";
 import {
   type AgentWorkOptions,
-  READ_ONLY_TOOLS,
-  runAgentEngine,
+  runReadOnlyEngine,
   timed,
   withAgentKit,
-  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { activeRepos } from "../../runner/work/repos.ts";
 import { agentStateDir } from "../../runner/paths.ts";
@@ -72,9 +70,8 @@ export async function work(
   context: FiringContext,
   options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const { parentEnv } = workOptionsOf(options);
   const stateFile = `${agentStateDir(context.layout, CODENAME)}/reviews.json`;
-  return await withAgentKit(context, async (kit) => {
+  return await withAgentKit(context, async (kit, { parentEnv }) => {
     const firing: Firing = { ...kit, stateFile, state: await readReviewState(context, stateFile) };
     await timed(firing, "cleanup", () => removeLeftoverWorktrees(firing));
     for (const repoConfig of await activeRepos(context)) {
@@ -83,7 +80,7 @@ export async function work(
     }
     context.stdout("[SILENT] rasalghul: no pull request has an unreviewed head commit");
     return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to review" };
-  });
+  }, options);
 }
 
 async function readReviewState(context: FiringContext, file: string): Promise<ReviewState> {
@@ -173,13 +170,11 @@ async function reviewPull(
       diff: worktree.diff,
     });
     return await timed(firing, "engine", () =>
-      runAgentEngine(firing, {
+      runReadOnlyEngine(firing, {
         prompt,
         cwd: worktree.dir,
-        allowedTools: READ_ONLY_TOOLS,
         parentEnv: options.parentEnv(),
         sentinels: [queue.REVIEWED_SENTINEL],
-        readOnly: true,
       }));
   });
   const { classification } = run;

@@ -25,11 +25,9 @@ import type { IssueVerdict } from "../../runner/issues/triage.ts";
 import { triagedStep } from "../../runner/firing/steps.ts";
 import {
   type AgentWorkOptions,
-  READ_ONLY_TOOLS,
-  runAgentEngine,
+  runReadOnlyEngine,
   timed,
   withAgentKit,
-  workOptionsOf,
 } from "../../runner/work/kit.ts";
 import { activeRepos } from "../../runner/work/repos.ts";
 import {
@@ -65,8 +63,7 @@ export async function work(
   context: FiringContext,
   options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const { parentEnv } = workOptionsOf(options);
-  return await withAgentKit(context, async (kit) => {
+  return await withAgentKit(context, async (kit, { parentEnv }) => {
     const repos = await activeRepos(context);
     if (repos.length === 0) {
       context.stdout(`[SILENT] robin: no repos to triage (add repos: to ${context.config.source})`);
@@ -79,7 +76,7 @@ export async function work(
     }
     context.stdout("[SILENT] robin: no untriaged issues");
     return { outcome: "silent", turns: 0, costUsd: 0, summary: "no untriaged issues" };
-  });
+  }, options);
 }
 
 /** The oldest untriaged issues of a repository, at most one batch. */
@@ -142,13 +139,11 @@ async function triageBatch(
     "engine",
     () =>
       withEngineFolder(kit, options.repoConfig, (cwd) =>
-        runAgentEngine(kit, {
+        runReadOnlyEngine(kit, {
           prompt,
           cwd,
-          allowedTools: READ_ONLY_TOOLS,
           parentEnv: options.parentEnv(),
           sentinels: [triage.TRIAGED_SENTINEL],
-          readOnly: true,
         })),
   );
   const { classification } = run;

@@ -36,7 +36,9 @@ import {
 import { type EngineRun, type EngineSandboxOptions, runEngine } from "../engines/run.ts";
 import { parseDeclaredHosts } from "../sandbox/mod.ts";
 
-export { type AgentWorkOptions, workOptionsOf } from "./options.ts";
+import { type AgentWorkOptions, workOptionsOf } from "./options.ts";
+
+export { type AgentWorkOptions, workOptionsOf };
 
 /** The shared parts of one firing's work. */
 export interface AgentKit {
@@ -158,24 +160,26 @@ export async function openAgentKit(
 
 /**
  * Runs one firing's work with its kit: opens it ({@linkcode openAgentKit},
- * for the firing's codename), runs `use`, and closes it
- * ({@linkcode closeAgentKit}) whatever happens.
+ * for the firing's codename), runs `use` with the work's options filled in
+ * ({@linkcode workOptionsOf}), and closes it ({@linkcode closeAgentKit})
+ * whatever happens.
  *
  * @param context The firing.
- * @param use The work, given the kit.
- * @param options The phase clock.
+ * @param use The work, given the kit and the options.
+ * @param options The engine's parent environment and the phase clock, as given.
  * @returns What `use` returns.
  * @throws {ConfigError} when no GitHub token can be found.
  * @throws {GitHubBackoffError} when the token's GitHub backoff holds.
  */
 export async function withAgentKit<T>(
   context: FiringContext,
-  use: (kit: AgentKit) => Promise<T>,
-  options: { clock?: () => number } = {},
+  use: (kit: AgentKit, options: Required<AgentWorkOptions>) => Promise<T>,
+  options: AgentWorkOptions = {},
 ): Promise<T> {
-  const kit = await openAgentKit(context, { codename: context.codename, clock: options.clock });
+  const filled = workOptionsOf(options);
+  const kit = await openAgentKit(context, { codename: context.codename, clock: filled.clock });
   try {
-    return await use(kit);
+    return await use(kit, filled);
   } finally {
     await closeAgentKit(kit);
   }
@@ -244,6 +248,22 @@ export interface AgentEngineRequest {
 
 /** The tools of an agent that reads code and never changes it. */
 export const READ_ONLY_TOOLS: readonly string[] = ["Read", "Glob", "Grep", "LS"];
+
+/**
+ * Runs the engine of an agent that reads code and never changes it (Drake,
+ * Batman, Ra's al Ghul, Robin): {@linkcode runAgentEngine} with
+ * {@linkcode READ_ONLY_TOOLS} only, read-only.
+ *
+ * @param kit The kit.
+ * @param request Prompt, folder, parent environment and sentinels.
+ * @returns The engine run.
+ */
+export async function runReadOnlyEngine(
+  kit: AgentKit,
+  request: Omit<AgentEngineRequest, "allowedTools" | "readOnly">,
+): Promise<EngineRun> {
+  return await runAgentEngine(kit, { ...request, allowedTools: READ_ONLY_TOOLS, readOnly: true });
+}
 
 /**
  * Runs the agent's engine once in a worktree: tier and model, turns, timeout,
