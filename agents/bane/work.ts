@@ -70,7 +70,7 @@ import * as wt from "../../runner/git/worktree.ts";
 import * as coverage from "../../runner/git/coverage.ts";
 import * as delivery from "../../runner/git/delivery.ts";
 import { commitAndPush } from "../../runner/work/deliver.ts";
-import * as prompt from "../../runner/engines/prompt.ts";
+import { promptOpening } from "../../runner/work/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -525,18 +525,12 @@ async function buildBanePrompt(
   const { context } = firing;
   const { target } = options;
   const { candidate } = target;
-  const instructions = await prompt.loadOperatorInstructions(context.layout.promptsDir, CODENAME) ??
-    DEFAULT_PROMPT;
-  const conventions = await prompt.loadConventions(options.worktree.dir);
-  const fence = prompt.randomFence([conventions?.text ?? "", candidate.path]);
+  const { parts } = await promptOpening(context, {
+    defaultPrompt: DEFAULT_PROMPT,
+    dir: options.worktree.dir,
+    untrusted: [candidate.path],
+  });
   const command = target.prePush.join(" ");
-  const parts = [instructions.trim()];
-  if (conventions) {
-    parts.push(
-      `## The repository's conventions (${conventions.file})\n\nFollow them where they apply.\n\n` +
-        `${fence}\n${conventions.text.trim().slice(0, prompt.MAX_CONVENTIONS_CHARS)}\n${fence}`,
-    );
-  }
   parts.push(
     `## Your target\n\n` +
       `File: \`${candidate.path}\` (repository ${target.repo.name}, branch ${target.repo.base}).\n` +

@@ -73,7 +73,7 @@ import { type AuthoredText, formatMarker, parseMarkers } from "../../runner/clai
 import * as wt from "../../runner/git/worktree.ts";
 import * as delivery from "../../runner/git/delivery.ts";
 import { commitAndPush } from "../../runner/work/deliver.ts";
-import * as prompt from "../../runner/engines/prompt.ts";
+import { promptOpening } from "../../runner/work/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -532,20 +532,14 @@ async function buildPrompt(
 ): Promise<string> {
   const { context } = firing;
   const { job } = options;
-  const instructions = await prompt.loadOperatorInstructions(context.layout.promptsDir, CODENAME) ??
-    DEFAULT_PROMPT;
-  const conventions = await prompt.loadConventions(options.worktree.dir);
   const findings = job.items.map((item) => `#${item.number} ${formatFindingLine(item.finding)}`)
     .join("\n");
   const title = job.pull.title;
-  const fence = prompt.randomFence([conventions?.text ?? "", findings, title]);
-  const parts = [instructions.trim()];
-  if (conventions) {
-    parts.push(
-      `## The repository's conventions (${conventions.file})\n\nFollow them where they apply.\n\n` +
-        `${fence}\n${conventions.text.trim().slice(0, prompt.MAX_CONVENTIONS_CHARS)}\n${fence}`,
-    );
-  }
+  const { parts, fence } = await promptOpening(context, {
+    defaultPrompt: DEFAULT_PROMPT,
+    dir: options.worktree.dir,
+    untrusted: [findings, title],
+  });
   parts.push(
     `## The findings to fix: ${job.repo.name} pull request #${job.pull.number}\n\n` +
       `Everything between the two ${fence} lines was written by a reviewer and the pull request's ` +
