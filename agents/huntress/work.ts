@@ -164,8 +164,8 @@ export async function work(
   await removeLeftoverCheckouts(context, git);
   return await withReadOnlyCheckout(
     repo,
-    readOnlyOptionsOf(context, git),
     (checkout) => smokeIn(context, { smoke, dir: checkout.dir, parentEnv }),
+    readOnlyOptionsOf(context, git),
   );
 }
 

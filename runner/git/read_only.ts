@@ -13,8 +13,10 @@
  * ```ts ignore
  * const git = await readerGitContext(context);
  * await removeLeftoverCheckouts(context, git);
- * const result = await withReadOnlyCheckout(repo, readOnlyOptionsOf(context, git), (checkout) =>
- *   readSomething(checkout.dir)
+ * const result = await withReadOnlyCheckout(
+ *   repo,
+ *   (checkout) => readSomething(checkout.dir),
+ *   readOnlyOptionsOf(context, git),
  * );
  * ```
  *
@@ -235,15 +237,15 @@ export async function closeReadOnlyCheckout(
  * Makes a read-only checkout, runs `use` on it, and removes it whatever happens.
  *
  * @param repo The repository as configured.
- * @param options Layout, codename, git context, API URL and clock.
  * @param use What to do with it.
+ * @param options Layout, codename, git context, API URL and clock.
  * @returns What `use` returns.
  * @throws {GitError} when the checkout, fetch or worktree fails; what `use` throws.
  */
 export async function withReadOnlyCheckout<T>(
   repo: { name: string; path?: string; base: string },
-  options: ReadOnlyOptions,
   use: (checkout: ReadOnlyCheckout) => Promise<T>,
+  options: ReadOnlyOptions,
 ): Promise<T> {
   const checkout = await openReadOnlyCheckout(repo, options);
   try {
@@ -253,8 +255,19 @@ export async function withReadOnlyCheckout<T>(
   }
 }
 
-/** The folders {@linkcode removeLeftoverCheckouts} removes, removed. */
-async function removeLeftoverReadOnly(
+/**
+ * Removes the read-only checkouts a dead firing of this codename left behind,
+ * and the `eng-<codename>-…` worktrees of older releases (a branch with
+ * commits on no remote is kept). {@linkcode removeLeftoverCheckouts} is the
+ * same for a firing, with a warning per folder.
+ *
+ * Requires `--allow-run=git`.
+ *
+ * @param layout The home layout.
+ * @param options The codename and git context.
+ * @returns The folders removed (their names).
+ */
+export async function removeLeftoverReadOnly(
   layout: Layout,
   options: { codename: string; context: GitContext },
 ): Promise<string[]> {

@@ -1,7 +1,7 @@
 /**
- * What an agent's work can be given (tests and custom codenames do): where the
- * engine's or the tools' parent environment comes from, and the phase clock.
- * No imports, so the agents without a kit (Huntress, Gordon) share it cheaply.
+ * What an agent's work can be given (by a test, say): where the engine's or
+ * the tools' parent environment comes from, and the phase clock. No imports,
+ * so an agent without a kit (Huntress) shares it cheaply.
  *
  * @module
  */
