@@ -6,12 +6,26 @@
  * to the person (cli/commands/fire_progress.ts), and a scheduled firing
  * prints what it always printed.
  *
- * On the path of every firing: imports only runner/firing/fire.ts.
+ * It also holds a codename's boilerplate: {@linkcode defineAgent} and
+ * {@linkcode runAgent}, so that a codename is a folder with `prompt.ts`,
+ * `work.ts` and a `mod.ts` of a few lines:
+ *
+ * ```ts ignore
+ * import { defineAgent, runAgent } from "../agent_main.ts";
+ *
+ * export const robinAgent = defineAgent("robin", () => import("./work.ts"));
+ *
+ * if (import.meta.main) await runAgent(robinAgent);
+ * ```
+ *
+ * On the path of every firing: imports only runner/firing/fire.ts and the
+ * table of built-in codenames (runner/config/built_in_agents.ts, no imports).
  *
  * @module
  */
-import type { AgentDefinition } from "../runner/firing/agent.ts";
+import type { AgentDefinition, FiringContext, WorkResult } from "../runner/firing/agent.ts";
 import { fire } from "../runner/firing/fire.ts";
+import { BUILT_IN_AGENTS } from "../runner/config/built_in_agents.ts";
 import type { EnvReader } from "../runner/paths.ts";
 import type { FiringDisplay, ProgressMode, Terminal } from "../cli/commands/fire_progress.ts";
 
@@ -150,4 +164,53 @@ export async function agentMain(
     progress: parsed.progress,
     terminal: stdoutTerminal(env),
   });
+}
+
+/** What a codename's work module (`agents/<codename>/work.ts`) exports. */
+export interface AgentWorkModule {
+  /** Does one firing's work, once the guard has let it through. */
+  work(context: FiringContext): Promise<WorkResult>;
+}
+
+/**
+ * Defines a built-in codename's agent (pure): its job, `paid` and `github`
+ * from the fleet's table (runner/config/built_in_agents.ts), and a work that
+ * loads the work module, `() => import("./work.ts")`, only when a firing
+ * gets past the guard (the module doc shows a whole `mod.ts`).
+ *
+ * @param codename The built-in codename.
+ * @param load Loads the work module: the agent's lazy edge.
+ * @returns The agent definition.
+ * @throws {Error} when the codename is not built in (a programming error).
+ */
+export function defineAgent(
+  codename: string,
+  load: () => Promise<AgentWorkModule>,
+): AgentDefinition {
+  const facts = BUILT_IN_AGENTS[codename];
+  if (!facts) throw new Error(`"${codename}" is not a built-in codename`);
+  return {
+    codename,
+    job: facts.job,
+    paid: facts.paid,
+    github: facts.github,
+    work: async (context) => await (await load()).work(context),
+  };
+}
+
+/**
+ * The `main` of a codename's binary (`if (import.meta.main) await runAgent(agent)`):
+ * fires the agent with the command line, and exits with the firing's code.
+ *
+ * @param agent The agent.
+ * @param args The command line (default `Deno.args`).
+ * @returns Never: it exits the process.
+ */
+export async function runAgent(
+  agent: AgentDefinition,
+  args: readonly string[] = Deno.args,
+): Promise<never> {
+  Deno.exit(
+    await agentMain(agent.codename, args, { loadAgent: () => Promise.resolve(agent) }),
+  );
 }

@@ -1,20 +1,27 @@
 /**
  * The built-in prompt of every agent that runs an engine, which `alfred init`
  * seeds into `ALFRED_HOME/prompts/<codename>.md` (never overwriting the
- * operator's edits). Each is loaded only when asked for.
+ * operator's edits).
  *
  * @module
  */
+import { DEFAULT_PROMPT as LUCIUS } from "./lucius/prompt.ts";
+import { DEFAULT_PROMPT as BANE } from "./bane/prompt.ts";
+import { DEFAULT_PROMPT as BATMAN } from "./batman/prompt.ts";
+import { DEFAULT_PROMPT as DRAKE } from "./drake/prompt.ts";
+import { DEFAULT_PROMPT as NIGHTWING } from "./nightwing/prompt.ts";
+import { DEFAULT_PROMPT as RASALGHUL } from "./rasalghul/prompt.ts";
+import { DEFAULT_PROMPT as ROBIN } from "./robin/prompt.ts";
 
-/** Loaders of the built-in prompts, by codename. */
-export const DEFAULT_PROMPTS: Readonly<Record<string, () => Promise<string>>> = {
-  lucius: () => import("./lucius/prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  bane: () => import("./bane/prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  batman: () => import("./batman/prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  drake: () => import("./drake/prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  nightwing: () => import("./nightwing/prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  rasalghul: () => import("./rasalghul/prompt.ts").then((m) => m.DEFAULT_PROMPT),
-  robin: () => import("./robin/prompt.ts").then((m) => m.DEFAULT_PROMPT),
+/** The built-in prompts, by codename. */
+export const DEFAULT_PROMPTS: Readonly<Record<string, string>> = {
+  lucius: LUCIUS,
+  bane: BANE,
+  batman: BATMAN,
+  drake: DRAKE,
+  nightwing: NIGHTWING,
+  rasalghul: RASALGHUL,
+  robin: ROBIN,
 };
 
 /**
@@ -26,9 +33,9 @@ export const DEFAULT_PROMPTS: Readonly<Record<string, () => Promise<string>>> = 
 export async function seedPrompts(dir: string): Promise<string[]> {
   await Deno.mkdir(dir, { recursive: true });
   const written: string[] = [];
-  for (const [codename, load] of Object.entries(DEFAULT_PROMPTS)) {
+  for (const [codename, prompt] of Object.entries(DEFAULT_PROMPTS)) {
     try {
-      await Deno.writeTextFile(`${dir}/${codename}.md`, (await load()).trim() + "\n", {
+      await Deno.writeTextFile(`${dir}/${codename}.md`, prompt.trim() + "\n", {
         createNew: true,
       });
       written.push(codename);

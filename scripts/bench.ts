@@ -12,7 +12,7 @@
  * graph at start-up. Runs are interleaved so that load on the machine hits every
  * case alike.
  *
- * Usage: deno task bench [--runs N]
+ * Usage: deno task bench [--runs N] [--only idle|lucius|redis|sizes|dashboard]
  *
  * @module
  */
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   ]);
   const { values } = parseArgs({
     args: Deno.args,
-    options: { runs: { type: "string", default: "15" } },
+    options: { runs: { type: "string", default: "15" }, only: { type: "string" } },
   });
   const runs = Number(values.runs);
   const work = await Deno.makeTempDir({ prefix: "alfred-bench-" });
@@ -133,6 +133,11 @@ async function main(): Promise<void> {
         JSON.stringify(`${work}/small.json`)
       }));\nif (!value.ok) Deno.exit(1);\n`,
     );
+    if (values.only !== undefined) {
+      const section = EXTRA_SECTIONS[values.only];
+      if (!section) throw new Error(`--only: no section "${values.only}"`);
+      return await section(work);
+    }
     const homes = { blocked: `${work}/blocked`, paused: `${work}/paused`, echo: `${work}/echo` };
     const alfred = (home: string, args: string[]) =>
       new Deno.Command(DENO, {
@@ -217,7 +222,7 @@ async function main(): Promise<void> {
       ]);
     }
     printTable(rows);
-    for (const extra of EXTRA_SECTIONS) {
+    for (const extra of Object.values(EXTRA_SECTIONS)) {
       console.log("");
       await extra(work);
     }
@@ -227,16 +232,20 @@ async function main(): Promise<void> {
 }
 
 /** Further sections (idle GitHub requests, Lucius phases, binary sizes, Redis overhead, the dashboard). */
-const EXTRA_SECTIONS: ((work: string) => Promise<void>)[] = [
-  benchIdleFiring,
-  benchLucius,
-  benchRedis,
-  benchSizes,
-  benchDashboard,
-];
+const EXTRA_SECTIONS: Record<string, (work: string) => Promise<void>> = {
+  idle: benchIdleFiring,
+  lucius: benchLucius,
+  redis: benchRedis,
+  sizes: benchSizes,
+  dashboard: benchDashboard,
+};
 
-/** GitHub requests of an idle Lucius firing (nothing labelled): the goal is one, answered 304. */
-async function benchIdleFiring(): Promise<void> {
+/**
+ * An idle Lucius firing (nothing labelled): its GitHub requests (the goal is
+ * one, answered 304), then the wall time of the `alfred-lucius` entry point
+ * beside the floor, median of several interleaved runs.
+ */
+async function benchIdleFiring(work: string): Promise<void> {
   const { createLuciusWorld } = await import("../tests/support/lucius_world.ts");
   await using world = await createLuciusWorld({ replies: [] });
   const rows = [[
@@ -260,7 +269,31 @@ async function benchIdleFiring(): Promise<void> {
     ]);
   }
   printTable(rows);
+  const floorMs: number[] = [];
+  const idleMs: number[] = [];
+  for (let i = 0; i < IDLE_RUNS; i++) {
+    const started = performance.now();
+    await new Deno.Command(DENO, { args: ["run", "--allow-read", `${work}/floor.ts`] }).output();
+    floorMs.push(performance.now() - started);
+    const fired = performance.now();
+    const result = await world.fireUnder(["--allow-all"]);
+    idleMs.push(performance.now() - fired);
+    if (result.code !== 0) throw new Error(`idle firing failed: ${result.stderr}`);
+  }
+  console.log("");
+  printTable([
+    [`idle lucius firing, entry point (median of ${IDLE_RUNS})`, "median ms", "x floor"],
+    ["floor: deno run reading one JSON file", median(floorMs).toFixed(1), "1.00"],
+    [
+      "idle firing (alfred-lucius entry point)",
+      median(idleMs).toFixed(1),
+      (median(idleMs) / median(floorMs)).toFixed(2),
+    ],
+  ]);
 }
+
+/** Timed idle firings per bench run (each a whole process against the loopback fakes). */
+const IDLE_RUNS = 9;
 
 /** A full scripted Lucius firing, by phase, runner overhead apart from engine time. */
 async function benchLucius(): Promise<void> {

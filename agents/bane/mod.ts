@@ -9,25 +9,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Bane agent. */
-export const baneAgent: AgentDefinition = {
-  codename: "bane",
-  job: "Adds tests for recently changed, under-tested files.",
-  paid: true,
-  github: true,
-  async work(context) {
-    const { createBaneAgent } = await import("./work.ts");
-    return await createBaneAgent().work(context);
-  },
-};
+export const baneAgent = defineAgent("bane", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("bane", Deno.args, {
-      loadAgent: () => Promise.resolve(baneAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(baneAgent);

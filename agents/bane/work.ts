@@ -39,7 +39,7 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit, AgentWorkOptions } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { CoverageCandidate } from "../../runner/git/coverage.ts";
@@ -47,6 +47,30 @@ import type { EngineOutcome } from "../../runner/engines/result.ts";
 import type { Worktree } from "../../runner/git/worktree.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { pickedStep, pullOpenedStep, worktreeStep } from "../../runner/firing/steps.ts";
+import {
+  EDITING_TOOLS,
+  removeDeadWorktrees,
+  runAgentEngine,
+  timed,
+  withAgentKit,
+} from "../../runner/work/kit.ts";
+import { agentStateDir } from "../../runner/paths.ts";
+import { guardDisk } from "../../runner/git/disk_guardian.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { StateCorruptError } from "../../runner/errors.ts";
+import { createPull, findOpenPulls } from "../../runner/github/pulls.ts";
+import { parseRepo } from "../../runner/github/rest.ts";
+import { git } from "../../runner/git/worktree.ts";
+import { targetSlug } from "../../runner/git/coverage.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import { openRepoSandbox, UnconfinedCommandError } from "../../runner/sandbox/repo_command.ts";
+import { createRedactor, secretValuesOf } from "../../runner/redact.ts";
+import * as wt from "../../runner/git/worktree.ts";
+import * as coverage from "../../runner/git/coverage.ts";
+import * as delivery from "../../runner/git/delivery.ts";
+import { commitAndPush } from "../../runner/work/deliver.ts";
+import { promptOpening } from "../../runner/work/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -149,26 +173,24 @@ export function liveTargets(
   };
 }
 
-/** Options of {@linkcode createBaneAgent}. */
-export type BaneOptions = AgentWorkOptions;
-
 /**
- * Makes the Bane agent.
+ * One Bane firing's work (what agents/bane/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment and the phase clock come from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createBaneAgent(options: BaneOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Adds tests for recently changed, under-tested files.",
-    paid: true,
-    github: true,
-    work: async (context) => {
-      const { workOptionsOf } = await import("../../runner/work/kit.ts");
-      return await addTests(context, workOptionsOf(options));
-    },
-  };
+export async function work(
+  context: FiringContext,
+  options: AgentWorkOptions = {},
+): Promise<WorkResult> {
+  const targetsFile = `${agentStateDir(context.layout, CODENAME)}/targets.json`;
+  const sinceDays = context.agent.sinceDays ?? DEFAULT_SINCE_DAYS;
+  return await withAgentKit(
+    context,
+    (kit, filled) => runFiring({ ...kit, targetsFile, sinceDays }, filled),
+    options,
+  );
 }
 
 interface Firing extends AgentKit {
@@ -184,29 +206,10 @@ interface Target {
   prePush: string[];
 }
 
-async function addTests(
-  context: FiringContext,
-  options: Required<BaneOptions>,
+async function runFiring(
+  firing: Firing,
+  options: Required<AgentWorkOptions>,
 ): Promise<WorkResult> {
-  const { openAgentKit, closeAgentKit } = await import("../../runner/work/kit.ts");
-  const { agentStateDir } = await import("../../runner/paths.ts");
-  const kit = await openAgentKit(context, { codename: CODENAME, clock: options.clock });
-  const firing: Firing = {
-    ...kit,
-    targetsFile: `${agentStateDir(context.layout, CODENAME)}/targets.json`,
-    sinceDays: context.agent.sinceDays ?? DEFAULT_SINCE_DAYS,
-  };
-  try {
-    return await runFiring(firing, options);
-  } finally {
-    await closeAgentKit(firing);
-  }
-}
-
-async function runFiring(firing: Firing, options: Required<BaneOptions>): Promise<WorkResult> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const { guardDisk } = await import("../../runner/git/disk_guardian.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
   const { context } = firing;
   const { layout, log } = context;
   await timed(firing, "cleanup", () => cleanupLeftovers(firing));
@@ -228,8 +231,6 @@ async function runFiring(firing: Firing, options: Required<BaneOptions>): Promis
 // State: target locks and declines
 
 async function readTargets(firing: Firing): Promise<TargetsRecord> {
-  const { readState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
   const empty: TargetsRecord = { version: 1, locks: [], declined: [] };
   try {
     const record = await readState(firing.targetsFile, TargetsRecord, {
@@ -247,7 +248,6 @@ async function updateTargets(
   firing: Firing,
   change: (record: TargetsRecord) => TargetsRecord,
 ): Promise<void> {
-  const { writeState } = await import("../../runner/state.ts");
   await writeState(firing.targetsFile, TargetsRecord, change(await readTargets(firing)));
 }
 
@@ -255,7 +255,6 @@ async function updateTargets(
 // Cleanup
 
 async function cleanupLeftovers(firing: Firing): Promise<void> {
-  const { removeDeadWorktrees } = await import("../../runner/work/kit.ts");
   const { context } = firing;
   await removeDeadWorktrees(firing);
   // Locks of this host's dead firings go at once (one Bane firing per host at a time).
@@ -273,10 +272,6 @@ async function cleanupLeftovers(firing: Firing): Promise<void> {
 // Pick
 
 async function pickTarget(firing: Firing, repo: RepoConfig): Promise<Target | undefined> {
-  const wt = await import("../../runner/git/worktree.ts");
-  const coverage = await import("../../runner/git/coverage.ts");
-  const { findOpenPulls } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
   const { context } = firing;
   const agent = context.agent;
   const prePush = repo.prePush ?? agent.prePush;
@@ -335,7 +330,6 @@ async function recentlyChanged(
   firing: Firing,
   options: { checkout: string; base: string; since: Date },
 ): Promise<string[]> {
-  const { git } = await import("../../runner/git/worktree.ts");
   const ref = `origin/${options.base}`;
   const log = await git(
     ["log", `--since=${options.since.toISOString()}`, "--name-only", "--format=", ref],
@@ -357,9 +351,6 @@ async function workTarget(
   firing: Firing,
   options: { target: Target; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const wt = await import("../../runner/git/worktree.ts");
-  const { targetSlug } = await import("../../runner/git/coverage.ts");
   const { context } = firing;
   const { target } = options;
   const path = target.candidate.path;
@@ -423,9 +414,6 @@ async function deliver(
   firing: Firing,
   options: { target: Target; worktree: Worktree; parentEnv: () => Record<string, string> },
 ): Promise<{ result: WorkResult; declined: boolean }> {
-  const { timed, runAgentEngine, EDITING_TOOLS } = await import("../../runner/work/kit.ts");
-  const delivery = await import("../../runner/git/delivery.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
   const { context } = firing;
   const { target, worktree } = options;
   const path = target.candidate.path;
@@ -484,20 +472,10 @@ async function deliver(
       },
     };
   }
-  const trailers = delivery.trailersOf(CODENAME, context.firingId);
-  await timed(firing, "commit", async () => {
-    await delivery.commitLeftovers(worktree, {
-      message: `${plan.kind === "ready" ? "" : "WIP: "}Add tests for ${path}`,
-      trailers,
-      context: firing.git,
-    });
-    await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
+  await commitAndPush(firing, worktree, {
+    leftovers: `${plan.kind === "ready" ? "" : "WIP: "}Add tests for ${path}`,
+    trailers: delivery.trailersOf(CODENAME, context.firingId),
   });
-  await timed(
-    firing,
-    "push",
-    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
-  );
   const pull = await timed(firing, "pr", () =>
     openPull(firing, {
       target,
@@ -544,22 +522,15 @@ async function buildBanePrompt(
   firing: Firing,
   options: { target: Target; worktree: Worktree },
 ): Promise<string> {
-  const prompt = await import("../../runner/engines/prompt.ts");
   const { context } = firing;
   const { target } = options;
   const { candidate } = target;
-  const instructions = await prompt.loadOperatorInstructions(context.layout.promptsDir, CODENAME) ??
-    DEFAULT_PROMPT;
-  const conventions = await prompt.loadConventions(options.worktree.dir);
-  const fence = prompt.randomFence([conventions?.text ?? "", candidate.path]);
+  const { parts } = await promptOpening(context, {
+    defaultPrompt: DEFAULT_PROMPT,
+    dir: options.worktree.dir,
+    untrusted: [candidate.path],
+  });
   const command = target.prePush.join(" ");
-  const parts = [instructions.trim()];
-  if (conventions) {
-    parts.push(
-      `## The repository's conventions (${conventions.file})\n\nFollow them where they apply.\n\n` +
-        `${fence}\n${conventions.text.trim().slice(0, prompt.MAX_CONVENTIONS_CHARS)}\n${fence}`,
-    );
-  }
   parts.push(
     `## Your target\n\n` +
       `File: \`${candidate.path}\` (repository ${target.repo.name}, branch ${target.repo.base}).\n` +
@@ -585,10 +556,6 @@ async function runPrePush(
   firing: Firing,
   options: { target: Target; worktree: Worktree; parentEnv: Record<string, string> },
 ): Promise<{ passed: boolean; output: string; command: string }> {
-  const { openRepoSandbox, UnconfinedCommandError } = await import(
-    "../../runner/sandbox/repo_command.ts"
-  );
-  const { createRedactor, secretValuesOf } = await import("../../runner/redact.ts");
   const secrets = secretValuesOf(options.parentEnv);
   if (firing.git.token) secrets.push(firing.git.token);
   const redact = createRedactor({ secrets });
@@ -657,8 +624,6 @@ async function openPull(
     detail: string;
   },
 ) {
-  const { createPull } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
   const { context } = firing;
   const { target, kind, check } = options;
   const { candidate } = target;

@@ -10,25 +10,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Batman agent. */
-export const batmanAgent: AgentDefinition = {
-  codename: "batman",
-  job: "Plans large multi-repo features and files scoped child issues.",
-  paid: true,
-  github: true,
-  async work(context) {
-    const { createBatmanAgent } = await import("./work.ts");
-    return await createBatmanAgent().work(context);
-  },
-};
+export const batmanAgent = defineAgent("batman", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("batman", Deno.args, {
-      loadAgent: () => Promise.resolve(batmanAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(batmanAgent);

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { ClaimTicket } from "../../runner/claims/claims.ts";
@@ -34,6 +34,36 @@ import type { IssueText } from "../../runner/engines/prompt.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { claimedStep, filedStep, plannedStep, releasedStep } from "../../runner/firing/steps.ts";
+import {
+  type AgentWorkOptions,
+  runReadOnlyEngine,
+  timed,
+  withAgentKit,
+} from "../../runner/work/kit.ts";
+import { sweepIfDue } from "../../runner/claims/sweep.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import { claimIssue, pickIssue, releaseClaim } from "../../runner/claims/claims.ts";
+import { LABELS } from "../../runner/claims/labels.ts";
+import { BatmanPlan, childrenComment, parentState, planComment, unknownRepos } from "./plan.ts";
+import { AlfredError, githubBackoffIn } from "../../runner/errors.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import {
+  filedIssueBody,
+  normalizeTitle,
+  readJsonBlock,
+  withoutJsonBlocks,
+} from "../../runner/issues/proposals.ts";
+import { splitSummary } from "../../runner/git/delivery.ts";
+import { listOpenIssues } from "../../runner/claims/snapshot.ts";
+import { parseMarkers } from "../../runner/claims/markers.ts";
+import {
+  closeReadOnlyCheckout,
+  openReadOnlyCheckout,
+  readOnlyOptionsOf,
+  removeLeftoverCheckouts,
+} from "../../runner/git/read_only.ts";
+import * as rest from "../../runner/github/rest.ts";
+import * as prompt from "../../runner/engines/prompt.ts";
 
 /** The codename. */
 const CODENAME = "batman";
@@ -42,26 +72,18 @@ export const BATMAN_SENTINELS: readonly string[] = ["BATMAN-PLAN-POSTED", "BATMA
 /** How many queue picks one firing repairs (stale labels) before it gives up. */
 const MAX_PICKS = 5;
 
-/** Options of {@linkcode createBatmanAgent}. */
-export interface BatmanOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
 /**
- * Makes the Batman agent.
+ * One Batman firing's work (what agents/batman/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment comes from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createBatmanAgent(options: BatmanOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Plans large multi-repo features and files scoped child issues.",
-    paid: true,
-    github: true,
-    work: (context) => architect(context, options.parentEnv ?? (() => Deno.env.toObject())),
-  };
+export async function work(
+  context: FiringContext,
+  options: AgentWorkOptions = {},
+): Promise<WorkResult> {
+  return await withAgentKit(context, (kit, { parentEnv }) => runFiring(kit, parentEnv), options);
 }
 
 /** Inputs of {@linkcode buildBatmanPrompt}. */
@@ -115,19 +137,6 @@ export function buildBatmanPrompt(
   ].join("\n\n") + "\n";
 }
 
-async function architect(
-  context: FiringContext,
-  parentEnv: () => Record<string, string>,
-): Promise<WorkResult> {
-  const { closeAgentKit, openAgentKit } = await import("../../runner/work/kit.ts");
-  const kit = await openAgentKit(context, { codename: CODENAME });
-  try {
-    return await runFiring(kit, parentEnv);
-  } finally {
-    await closeAgentKit(kit);
-  }
-}
-
 /** Everything a step on one parent needs. */
 interface ParentWork {
   kit: AgentKit;
@@ -143,24 +152,9 @@ async function runFiring(
   parentEnv: () => Record<string, string>,
 ): Promise<WorkResult> {
   const { context, client } = kit;
-  const snap = await import("../../runner/git/snapshot.ts");
-  const { sweepIfDue } = await import("../../runner/claims/sweep.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
-  const { pickIssue } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const rest = await import("../../runner/github/rest.ts");
-  const { parentState } = await import("./plan.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
   const warn = (message: string) => void context.log.warn(message);
 
-  for (
-    const dir of await snap.removeLeftoverSnapshots(context.layout, {
-      codename: CODENAME,
-      context: kit.git,
-    })
-  ) {
-    warn(`removed the snapshot ${dir} left by a dead firing`);
-  }
+  await removeLeftoverCheckouts(context, kit.git);
   await timed(
     kit,
     "sweep",
@@ -238,8 +232,6 @@ async function claimParent(
   issue: { title: string; html_url: string },
 ): Promise<ClaimTicket | undefined> {
   const { context, client } = kit;
-  const { claimIssue } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
   const result = await claimIssue(client, ref, {
     codename: CODENAME,
     firing: context.firingId,
@@ -267,8 +259,6 @@ async function guarded(work: ParentWork, step: () => Promise<WorkResult>): Promi
   try {
     return await step();
   } catch (error) {
-    const { releaseClaim } = await import("../../runner/claims/claims.ts");
-    const { AlfredError, githubBackoffIn } = await import("../../runner/errors.ts");
     try {
       await releaseClaim(work.kit.client, work.ticket, {
         // A rate-limit stop is not the issue's fault: give it back without counting an attempt.
@@ -293,27 +283,14 @@ function refOf(ref: IssueRef): string {
 async function planParent(work: ParentWork): Promise<WorkResult> {
   const { kit, ticket, repoConfig } = work;
   const { context, client } = kit;
-  const snap = await import("../../runner/git/snapshot.ts");
-  const prompt = await import("../../runner/engines/prompt.ts");
-  const { READ_ONLY_TOOLS, runAgentEngine, timed } = await import("../../runner/work/kit.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const { readJsonBlock, withoutJsonBlocks } = await import("../../runner/issues/proposals.ts");
-  const { splitSummary } = await import("../../runner/git/delivery.ts");
-  const { releaseClaim } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const rest = await import("../../runner/github/rest.ts");
-  const { BatmanPlan, planComment, unknownRepos } = await import("./plan.ts");
   const parentRef = refOf(ticket.issue);
   const links = [{ label: parentRef, url: work.issue.html_url }];
 
-  const snapshot = await timed(kit, "snapshot", () =>
-    snap.openSnapshot(repoConfig, {
-      layout: context.layout,
-      codename: CODENAME,
-      context: kit.git,
-      apiUrl: context.config.githubApiUrl,
-      now: context.now(),
-    }));
+  const snapshot = await timed(
+    kit,
+    "snapshot",
+    () => openReadOnlyCheckout(repoConfig, readOnlyOptionsOf(context, kit.git)),
+  );
   let run;
   try {
     const text = await prompt.loadIssueText(client, ticket.issue);
@@ -326,16 +303,14 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
       repos: context.agent.repos,
     }, prompt.randomFence);
     run = await timed(kit, "engine", () =>
-      runAgentEngine(kit, {
+      runReadOnlyEngine(kit, {
         prompt: promptText,
         cwd: snapshot.dir,
-        allowedTools: READ_ONLY_TOOLS,
-        readOnly: true,
         sentinels: BATMAN_SENTINELS,
         parentEnv: work.parentEnv(),
       }));
   } finally {
-    await snap.closeSnapshot(snapshot, { context: kit.git });
+    await closeReadOnlyCheckout(snapshot, { context: kit.git });
   }
   const { classification } = run;
   const text = run.result?.text ?? "";
@@ -434,16 +409,6 @@ async function fileChildren(
 ): Promise<WorkResult> {
   const { kit, ticket } = work;
   const { context, client } = kit;
-  const { readJsonBlock, filedIssueBody, normalizeTitle } = await import(
-    "../../runner/issues/proposals.ts"
-  );
-  const { listOpenIssues } = await import("../../runner/claims/snapshot.ts");
-  const { releaseClaim } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const { parseMarkers } = await import("../../runner/claims/markers.ts");
-  const rest = await import("../../runner/github/rest.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
-  const { BatmanPlan, childrenComment, unknownRepos } = await import("./plan.ts");
   const parentRef = refOf(ticket.issue);
   const links = [{ label: parentRef, url: work.issue.html_url }];
   const base = { turns: 0, costUsd: 0, ...options.base, issue: work.issue.html_url };

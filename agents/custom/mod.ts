@@ -16,86 +16,24 @@
  *
  * @module
  */
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { AgentDefinition } from "../../runner/firing/agent.ts";
 import { embeddedBuildInfo } from "../../runner/config/build_info.ts";
+import { agentMain } from "../agent_main.ts";
+
+export { promptPathOf } from "./prompt.ts";
 
 /**
- * Makes the agent of a custom codename.
+ * Makes the agent of a custom codename; its work module (agents/custom/work.ts)
+ * loads here, which the lifecycle asks for only after the guard lets the
+ * firing through.
  *
  * @param codename The codename, as in fleet.yaml.
  * @returns The agent definition.
- * @throws {AlfredError} (when loaded) for a built-in codename this binary does not carry.
+ * @throws {AlfredError} for a built-in codename this binary does not carry.
  */
 export async function customAgentFor(codename: string): Promise<AgentDefinition> {
-  const { BUILT_IN_AGENTS } = await import("../../runner/config/config.ts");
-  if (BUILT_IN_AGENTS[codename]) {
-    const { AlfredError } = await import("../../runner/errors.ts");
-    throw new AlfredError(`agent "${codename}" is not built into this binary`, {
-      hint:
-        `${codename} is a built-in codename: use a build that carries agents/${codename}/mod.ts.`,
-      exitCode: 2,
-    });
-  }
-  return {
-    codename,
-    job: `Custom agent ${codename}, defined in fleet.yaml.`,
-    paid: true,
-    github: true,
-    work: (context) => workAs(context),
-  };
-}
-
-async function workAs(context: FiringContext): Promise<WorkResult> {
-  const { codename, agent } = context;
-  const { AlfredError } = await import("../../runner/errors.ts");
-  if (!agent.queueLabel || !agent.promptFile) {
-    throw new AlfredError(`agent "${codename}" has no queue label or prompt file`, {
-      hint: `Define agents.${codename} in ${context.config.source} (see docs/AGENTS.md).`,
-    });
-  }
-  const instructions = await readPromptFile(context, agent.promptFile);
-  const { createLuciusAgent } = await import("../lucius/work.ts");
-  return await createLuciusAgent({
-    as: {
-      codename,
-      queue: agent.queueLabel,
-      job: agent.job ?? `Custom agent ${codename}.`,
-      instructions,
-    },
-  }).work(context);
-}
-
-/**
- * Resolves a custom agent's `prompt_file` (pure): absolute as written, else
- * relative to ALFRED_HOME.
- *
- * @param home ALFRED_HOME.
- * @param promptFile The configured path.
- * @returns The absolute path.
- */
-export function promptPathOf(home: string, promptFile: string): string {
-  return promptFile.startsWith("/") ? promptFile : `${home}/${promptFile}`;
-}
-
-async function readPromptFile(context: FiringContext, promptFile: string): Promise<string> {
-  const { AlfredError } = await import("../../runner/errors.ts");
-  const path = promptPathOf(context.layout.home, promptFile);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new AlfredError(`the prompt of ${context.codename} is missing: ${path}`, {
-      hint:
-        `Write the agent's instructions to ${path}, or point agents.${context.codename}.prompt_file at them.`,
-    });
-  }
-  if (!text.trim()) {
-    throw new AlfredError(`the prompt of ${context.codename} is empty: ${path}`, {
-      hint: `Write the agent's instructions to ${path}.`,
-    });
-  }
-  return text;
+  const { customAgent } = await import("./work.ts");
+  return customAgent(codename);
 }
 
 /**
@@ -127,7 +65,6 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
-  const { agentMain } = await import("../agent_main.ts");
   Deno.exit(
     await agentMain(codename, flags, {
       loadAgent: () => customAgentFor(codename),

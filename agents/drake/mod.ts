@@ -9,25 +9,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Drake agent. */
-export const drakeAgent: AgentDefinition = {
-  codename: "drake",
-  job: "Files well-scoped issues for the next gap in the roadmap.",
-  paid: true,
-  github: true,
-  async work(context) {
-    const { createDrakeAgent } = await import("./work.ts");
-    return await createDrakeAgent().work(context);
-  },
-};
+export const drakeAgent = defineAgent("drake", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("drake", Deno.args, {
-      loadAgent: () => Promise.resolve(drakeAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(drakeAgent);

@@ -21,13 +21,43 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { EngineRun } from "../../runner/engines/run.ts";
-import { IssueProposal } from "../../runner/issues/proposals.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { filedStep } from "../../runner/firing/steps.ts";
+import {
+  type AgentWorkOptions,
+  runReadOnlyEngine,
+  timed,
+  withAgentKit,
+} from "../../runner/work/kit.ts";
+import { agentStateDir } from "../../runner/paths.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { StateCorruptError } from "../../runner/errors.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import {
+  fetchClaimSnapshot,
+  listOpenIssues,
+  renderClaimSnapshot,
+} from "../../runner/claims/snapshot.ts";
+import { createIssue, parseRepo } from "../../runner/github/rest.ts";
+import { loadOperatorInstructions, randomFence } from "../../runner/engines/prompt.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import {
+  dedupeByTitle,
+  filedIssueBody,
+  IssueProposal,
+  readJsonBlock,
+} from "../../runner/issues/proposals.ts";
+import { LABELS } from "../../runner/claims/labels.ts";
+import {
+  closeReadOnlyCheckout,
+  openReadOnlyCheckout,
+  readOnlyOptionsOf,
+  removeLeftoverCheckouts,
+} from "../../runner/git/read_only.ts";
 
 /** The codename. */
 const CODENAME = "drake";
@@ -47,26 +77,18 @@ export type DrakeProposals = z.infer<typeof DrakeProposals>;
 
 const Cursor = z.strictObject({ version: z.literal(1), last_repo: z.string() });
 
-/** Options of {@linkcode createDrakeAgent}. */
-export interface DrakeOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
 /**
- * Makes the Drake agent.
+ * One Drake firing's work (what agents/drake/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment comes from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createDrakeAgent(options: DrakeOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Files well-scoped issues for the next gap in the roadmap.",
-    paid: true,
-    github: true,
-    work: (context) => fileGaps(context, options.parentEnv ?? (() => Deno.env.toObject())),
-  };
+export async function work(
+  context: FiringContext,
+  options: AgentWorkOptions = {},
+): Promise<WorkResult> {
+  return await withAgentKit(context, (kit, { parentEnv }) => runFiring(kit, parentEnv), options);
 }
 
 /**
@@ -140,40 +162,14 @@ export function buildDrakePrompt(
   ].join("\n\n") + "\n";
 }
 
-async function fileGaps(
-  context: FiringContext,
-  parentEnv: () => Record<string, string>,
-): Promise<WorkResult> {
-  const { closeAgentKit, openAgentKit } = await import("../../runner/work/kit.ts");
-  const kit = await openAgentKit(context, { codename: CODENAME });
-  try {
-    return await runFiring(kit, parentEnv);
-  } finally {
-    await closeAgentKit(kit);
-  }
-}
-
 async function runFiring(
   kit: AgentKit,
   parentEnv: () => Record<string, string>,
 ): Promise<WorkResult> {
   const { context } = kit;
-  const { agentStateDir } = await import("../../runner/paths.ts");
-  const { readState, writeState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
-  const snap = await import("../../runner/git/snapshot.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
   const warn = (message: string) => void context.log.warn(message);
 
-  for (
-    const dir of await snap.removeLeftoverSnapshots(context.layout, {
-      codename: CODENAME,
-      context: kit.git,
-    })
-  ) {
-    warn(`removed the snapshot ${dir} left by a dead firing`);
-  }
+  await removeLeftoverCheckouts(context, kit.git);
   const repos = await activeRepos(context);
   const roadmapPath = context.agent.roadmap ?? DEFAULT_ROADMAP;
   const cursorFile = `${agentStateDir(context.layout, CODENAME)}/cursor.json`;
@@ -184,14 +180,11 @@ async function runFiring(
   const order = rotateAfter(repos.map((repo) => repo.name), cursor?.last_repo);
   for (const name of order) {
     const repo = repos.find((candidate) => candidate.name === name)!;
-    const snapshot = await timed(kit, "snapshot", () =>
-      snap.openSnapshot(repo, {
-        layout: context.layout,
-        codename: CODENAME,
-        context: kit.git,
-        apiUrl: context.config.githubApiUrl,
-        now: context.now(),
-      }));
+    const snapshot = await timed(
+      kit,
+      "snapshot",
+      () => openReadOnlyCheckout(repo, readOnlyOptionsOf(context, kit.git)),
+    );
     try {
       const roadmap = await readRoadmap(`${snapshot.dir}/${roadmapPath}`);
       if (roadmap === undefined) {
@@ -207,7 +200,7 @@ async function runFiring(
         parentEnv,
       });
     } finally {
-      await snap.closeSnapshot(snapshot, { context: kit.git });
+      await closeReadOnlyCheckout(snapshot, { context: kit.git });
     }
   }
   const why = repos.length
@@ -240,12 +233,6 @@ async function proposeAndFile(
   },
 ): Promise<WorkResult> {
   const { context, client } = kit;
-  const { fetchClaimSnapshot, renderClaimSnapshot } = await import(
-    "../../runner/claims/snapshot.ts"
-  );
-  const { parseRepo } = await import("../../runner/github/rest.ts");
-  const { loadOperatorInstructions, randomFence } = await import("../../runner/engines/prompt.ts");
-  const { READ_ONLY_TOOLS, runAgentEngine, timed } = await import("../../runner/work/kit.ts");
   const repo = parseRepo(options.repo.name);
   const warn = (message: string) => void context.log.warn(message);
   const claims = await timed(
@@ -265,11 +252,9 @@ async function proposeAndFile(
     cap,
   }, randomFence);
   const run = await timed(kit, "engine", () =>
-    runAgentEngine(kit, {
+    runReadOnlyEngine(kit, {
       prompt,
       cwd: options.dir,
-      allowedTools: READ_ONLY_TOOLS,
-      readOnly: true,
       sentinels: DRAKE_SENTINELS,
       parentEnv: options.parentEnv(),
     }));
@@ -282,14 +267,6 @@ async function fileProposals(
 ): Promise<WorkResult> {
   const { context, client } = kit;
   const { run, repoName } = options;
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const { dedupeByTitle, filedIssueBody, readJsonBlock } = await import(
-    "../../runner/issues/proposals.ts"
-  );
-  const { listOpenIssues } = await import("../../runner/claims/snapshot.ts");
-  const { createIssue, parseRepo } = await import("../../runner/github/rest.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const { timed } = await import("../../runner/work/kit.ts");
   const { classification } = run;
   const text = run.result?.text ?? "";
   const base = { turns: run.result?.turns ?? 0, costUsd: run.result?.costUsd ?? 0 };

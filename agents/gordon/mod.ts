@@ -9,24 +9,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Gordon agent. */
-export const gordonAgent: AgentDefinition = {
-  codename: "gordon",
-  job: "Checks that staging runs the newest main and reports drift.",
-  paid: false,
-  async work(context) {
-    const { createGordonAgent } = await import("./work.ts");
-    return await createGordonAgent().work(context);
-  },
-};
+export const gordonAgent = defineAgent("gordon", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("gordon", Deno.args, {
-      loadAgent: () => Promise.resolve(gordonAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(gordonAgent);

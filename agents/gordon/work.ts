@@ -25,11 +25,15 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { SentrySettings } from "../../runner/config/config.ts";
 import type { ServiceImages } from "./aws_cli.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { checkedStep } from "../../runner/firing/steps.ts";
+import { fetchRepoBase, firstRepoOf } from "../../runner/git/read_only.ts";
+import { describeServiceImages } from "./aws_cli.ts";
+import { git } from "../../runner/git/worktree.ts";
+import { AlfredError } from "../../runner/errors.ts";
 
 /** The codename. */
 const CODENAME = "gordon";
@@ -43,7 +47,7 @@ export const GORDON_SENTINELS = {
 /** How long one Sentry request may take. */
 export const SENTRY_TIMEOUT_MS = 15_000;
 
-/** Options of {@linkcode createGordonAgent}. */
+/** Options of {@linkcode work}. */
 export interface GordonOptions {
   /** The parent environment of the AWS CLI. Default `Deno.env.toObject()`. */
   parentEnv?: () => Record<string, string>;
@@ -52,22 +56,20 @@ export interface GordonOptions {
 }
 
 /**
- * Makes the Gordon agent.
+ * One Gordon firing's work (what agents/gordon/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options The AWS CLI's parent environment, and the fetch for Sentry.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createGordonAgent(options: GordonOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Checks that staging runs the newest main and reports drift.",
-    paid: false,
-    work: (context) =>
-      checkHealth(context, {
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-        fetch: options.fetch ?? fetch,
-      }),
-  };
+export async function work(
+  context: FiringContext,
+  options: GordonOptions = {},
+): Promise<WorkResult> {
+  return await checkHealth(context, {
+    parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
+    fetch: options.fetch ?? fetch,
+  });
 }
 
 /**
@@ -289,13 +291,11 @@ async function checkHealth(
     );
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no ecs configured" };
   }
-  const { firstRepoOf, fetchRepoBase } = await import("../../runner/git/base_checkout.ts");
   const repo = firstRepoOf(context);
   if (!repo) {
     context.stdout(`gordon: no repos configured (add repos: to ${context.config.source})`);
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no repos configured" };
   }
-  const { describeServiceImages } = await import("./aws_cli.ts");
   const base = await fetchRepoBase(context, repo);
   const services = await describeServiceImages({
     codename: CODENAME,
@@ -304,7 +304,6 @@ async function checkHealth(
     region: agent.awsRegion,
     cwd: base.checkout,
   }, agent.ecs);
-  const { git } = await import("../../runner/git/worktree.ts");
   const run = async (args: string[]) =>
     await git(args, { cwd: base.checkout, context: base.git, allowFailure: true });
   const mainRef = `refs/remotes/origin/${repo.base}`;
@@ -386,7 +385,6 @@ async function sentryFindings(
   sentry: SentrySettings,
   fetchFn: typeof fetch,
 ): Promise<HealthFindings["errors"]> {
-  const { AlfredError } = await import("../../runner/errors.ts");
   const token = context.env("ALFRED_SENTRY_TOKEN");
   if (!token) {
     throw new AlfredError("agents.gordon.sentry is set but ALFRED_SENTRY_TOKEN is not", {

@@ -9,24 +9,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Huntress agent. */
-export const huntressAgent: AgentDefinition = {
-  codename: "huntress",
-  job: "Runs post-deploy smoke tests against staging.",
-  paid: false,
-  async work(context) {
-    const { createHuntressAgent } = await import("./work.ts");
-    return await createHuntressAgent().work(context);
-  },
-};
+export const huntressAgent = defineAgent("huntress", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("huntress", Deno.args, {
-      loadAgent: () => Promise.resolve(huntressAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(huntressAgent);

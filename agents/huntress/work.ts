@@ -1,8 +1,9 @@
 /**
  * Huntress's work: one smoke run against staging.
  *
- * 1. A throwaway worktree at `origin/<base>` of the first repo Huntress
- *    serves (runner/git/base_checkout.ts); the operator's checkout is only read.
+ * 1. A read-only checkout (a detached worktree) of `origin/<base>` of the
+ *    first repo Huntress serves (runner/git/read_only.ts); the operator's
+ *    checkout is only read.
  * 2. Test credentials: `aws secretsmanager get-secret-value` with Huntress's
  *    own profile (`ALFRED_HUNTRESS_AWS_PROFILE`, for that subprocess only).
  *    A JSON object becomes `SMOKE_<KEY>` variables; any other string
@@ -24,10 +25,24 @@
  *
  * @module
  */
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { SmokeSettings } from "../../runner/config/config.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { smokeTestedStep } from "../../runner/firing/steps.ts";
+import { type AgentWorkOptions, workOptionsOf } from "../../runner/work/options.ts";
+import {
+  firstRepoOf,
+  readerGitContext,
+  readOnlyOptionsOf,
+  removeLeftoverCheckouts,
+  withReadOnlyCheckout,
+} from "../../runner/git/read_only.ts";
+import { buildToolEnv } from "../../runner/engines/tool_env.ts";
+import { createRedactor } from "../../runner/redact.ts";
+import { openRepoSandbox } from "../../runner/sandbox/repo_command.ts";
+import { urlRule } from "../../runner/sandbox/mod.ts";
+import { getSecretString } from "../gordon/aws_cli.ts";
+import { cp } from "node:fs/promises";
 
 /** The codename. */
 const CODENAME = "huntress";
@@ -40,27 +55,6 @@ export const HUNTRESS_SENTINELS = {
   failed: "HUNTRESS-SMOKE-FAILED",
   notConfigured: "HUNTRESS-NOT-CONFIGURED",
 } as const;
-
-/** Options of {@linkcode createHuntressAgent}. */
-export interface HuntressOptions {
-  /** The parent environment of the tools. Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
-
-/**
- * Makes the Huntress agent.
- *
- * @param options Where the tools' parent environment comes from.
- * @returns The agent definition.
- */
-export function createHuntressAgent(options: HuntressOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Runs post-deploy smoke tests against staging.",
-    paid: false,
-    work: (context) => runSmoke(context, options.parentEnv ?? (() => Deno.env.toObject())),
-  };
-}
 
 /**
  * Turns a secret string into the smoke command's variables (pure).
@@ -142,9 +136,16 @@ export function failureNotice(
   };
 }
 
-async function runSmoke(
+/**
+ * One Huntress firing's work (what agents/huntress/mod.ts loads after the guard).
+ *
+ * @param context The firing.
+ * @param options Where the tools' parent environment comes from.
+ * @returns The work's result.
+ */
+export async function work(
   context: FiringContext,
-  parentEnvOf: () => Record<string, string>,
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
   const smoke = context.agent.smoke;
   if (!smoke) {
@@ -153,22 +154,19 @@ async function runSmoke(
     );
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no smoke_command configured" };
   }
-  const { firstRepoOf, fetchRepoBase, addReaderWorktree, removeReaderWorktree } = await import(
-    "../../runner/git/base_checkout.ts"
-  );
   const repo = firstRepoOf(context);
   if (!repo) {
     context.stdout(`huntress: no repos configured (add repos: to ${context.config.source})`);
     return { outcome: "idle", turns: 0, costUsd: 0, summary: "no repos configured" };
   }
-  const parentEnv = parentEnvOf();
-  const base = await fetchRepoBase(context, repo);
-  const worktree = await addReaderWorktree(context, base);
-  try {
-    return await smokeIn(context, { smoke, dir: worktree.dir, parentEnv });
-  } finally {
-    await removeReaderWorktree(worktree, base);
-  }
+  const parentEnv = workOptionsOf(options).parentEnv();
+  const git = await readerGitContext(context);
+  await removeLeftoverCheckouts(context, git);
+  return await withReadOnlyCheckout(
+    repo,
+    (checkout) => smokeIn(context, { smoke, dir: checkout.dir, parentEnv }),
+    readOnlyOptionsOf(context, git),
+  );
 }
 
 async function smokeIn(
@@ -176,14 +174,9 @@ async function smokeIn(
   options: { smoke: SmokeSettings; dir: string; parentEnv: Record<string, string> },
 ): Promise<WorkResult> {
   const { smoke, dir, parentEnv } = options;
-  const { buildToolEnv } = await import("../../runner/engines/tool_env.ts");
-  const { createRedactor } = await import("../../runner/redact.ts");
-  const { openRepoSandbox } = await import("../../runner/sandbox/repo_command.ts");
-  const { urlRule } = await import("../../runner/sandbox/mod.ts");
   const agent = context.agent;
   let secrets: Record<string, string> = {};
   if (smoke.secretId) {
-    const { getSecretString } = await import("../gordon/aws_cli.ts");
     secrets = secretEnvOf(
       await getSecretString({
         codename: CODENAME,
@@ -286,7 +279,6 @@ async function smokeIn(
 
 /** Copies an artefact folder or file; `false` when the smoke command did not write it. */
 async function copyArtifact(from: string, to: string): Promise<boolean> {
-  const { cp } = await import("node:fs/promises");
   try {
     await Deno.stat(from);
   } catch (error) {

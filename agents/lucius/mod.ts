@@ -9,25 +9,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Lucius agent. */
-export const luciusAgent: AgentDefinition = {
-  codename: "lucius",
-  job: "Turns the oldest agent:implement issue into a pull request.",
-  paid: true,
-  github: true,
-  async work(context) {
-    const { createLuciusAgent } = await import("./work.ts");
-    return await createLuciusAgent().work(context);
-  },
-};
+export const luciusAgent = defineAgent("lucius", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("lucius", Deno.args, {
-      loadAgent: () => Promise.resolve(luciusAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(luciusAgent);

@@ -31,21 +31,55 @@
  * @module
  */
 import { z } from "zod";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import type { GitHubClient } from "../../runner/github/client.ts";
 import type { ClaimTicket } from "../../runner/claims/claims.ts";
 import type { Repo } from "../../runner/github/rest.ts";
 import type { PullKind } from "../../runner/git/delivery.ts";
 import type { Worktree } from "../../runner/git/worktree.ts";
-import { type AgentKit, EDITING_TOOLS } from "../../runner/work/kit.ts";
-import { pathExists } from "../../runner/paths.ts";
 import {
   claimedStep,
   pullOpenedStep,
   releasedStep,
   worktreeStep,
 } from "../../runner/firing/steps.ts";
+import { agentStateDir, pathExists } from "../../runner/paths.ts";
+import {
+  type AgentKit,
+  type AgentWorkOptions,
+  EDITING_TOOLS,
+  runAgentEngine,
+  withAgentKit,
+} from "../../runner/work/kit.ts";
+import { LABELS } from "../../runner/claims/labels.ts";
+import { clearDiskWarning, guardDisk, shouldWarnDisk } from "../../runner/git/disk_guardian.ts";
+import { readPauseState } from "../../runner/firing/pause.ts";
+import {
+  createComment,
+  getIssue,
+  listComments,
+  parseRepo,
+  repoString,
+} from "../../runner/github/rest.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { githubBackoffIn, StateCorruptError } from "../../runner/errors.ts";
+import {
+  claimState,
+  markersOf,
+  pickAndClaim,
+  pickIssue,
+  releaseClaim,
+} from "../../runner/claims/claims.ts";
+import { findOpenPulls } from "../../runner/github/pulls.ts";
+import { removeWorktree } from "../../runner/git/worktree.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import * as kit from "../../runner/work/kit.ts";
+import * as sweep from "../../runner/claims/sweep.ts";
+import * as wt from "../../runner/git/worktree.ts";
+import * as delivery from "../../runner/git/delivery.ts";
+import { commitAndPush } from "../../runner/work/deliver.ts";
+import * as prompt from "../../runner/engines/prompt.ts";
 
 /** The codename. */
 const CODENAME = "lucius";
@@ -101,12 +135,8 @@ export const InflightRecord = z.strictObject({
 /** The parsed in-flight record. */
 export type InflightRecord = z.infer<typeof InflightRecord>;
 
-/** Options of {@linkcode createLuciusAgent}. */
-export interface LuciusOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-  /** A monotonic clock in ms for phase timings. Default `performance.now`. */
-  clock?: () => number;
+/** Options of {@linkcode work}. */
+export interface LuciusOptions extends AgentWorkOptions {
   /**
    * Runs as another implementing codename (a custom agent from fleet.yaml,
    * agents/custom/mod.ts): its codename, queue label, job, and instructions
@@ -116,28 +146,33 @@ export interface LuciusOptions {
 }
 
 /**
- * Makes the Lucius agent.
+ * One Lucius firing's work (what agents/lucius/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment and the phase clock come from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createLuciusAgent(options: LuciusOptions = {}): AgentDefinition {
-  return {
-    codename: options.as?.codename ?? CODENAME,
-    job: options.as?.job ?? "Turns the oldest agent:implement issue into a pull request.",
-    paid: true,
-    github: true,
-    work: (context) =>
-      implementIssue(context, {
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-        clock: options.clock ?? (() => performance.now()),
-        as: options.as,
-      }),
-  };
+export async function work(
+  context: FiringContext,
+  options: LuciusOptions = {},
+): Promise<WorkResult> {
+  const codename = options.as?.codename ?? CODENAME;
+  const inflightFile = `${agentStateDir(context.layout, codename)}/inflight.json`;
+  const queue = options.as?.queue ?? LABELS.implement;
+  const instructions = options.as?.instructions;
+  return await withAgentKit(
+    context,
+    (kit, filled) =>
+      runFiring({
+        ...kit,
+        inflightFile,
+        codename,
+        queue,
+        ...(instructions ? { instructions } : {}),
+      }, { ...filled, as: options.as }),
+    options,
+  );
 }
-
-/** The Lucius agent. */
-export const luciusAgent: AgentDefinition = createLuciusAgent();
 
 /** Everything one firing's steps share. */
 interface Firing extends AgentKit {
@@ -154,42 +189,28 @@ interface Firing extends AgentKit {
 /** The options the work runs with. */
 type WorkOptions = Required<Omit<LuciusOptions, "as">> & Pick<LuciusOptions, "as">;
 
-async function implementIssue(
-  context: FiringContext,
-  options: WorkOptions,
-): Promise<WorkResult> {
-  const { agentStateDir } = await import("../../runner/paths.ts");
-  const { closeAgentKit, openAgentKit } = await import("../../runner/work/kit.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const codename = options.as?.codename ?? CODENAME;
-  const kit = await openAgentKit(context, { codename, clock: options.clock });
-  const firing: Firing = {
-    ...kit,
-    inflightFile: `${agentStateDir(context.layout, codename)}/inflight.json`,
-    codename,
-    queue: options.as?.queue ?? LABELS.implement,
-    ...(options.as?.instructions ? { instructions: options.as.instructions } : {}),
-  };
-  try {
-    return await runFiring(firing, options);
-  } finally {
-    await closeAgentKit(firing);
-  }
+/** Releases the claim as done, the issue moving to `agent:pr-open` with its pull request. */
+async function releaseWithPull(firing: Firing, ticket: ClaimTicket, prUrl: string): Promise<void> {
+  const { context } = firing;
+  const released = await timed(firing, "release", () =>
+    releaseClaim(firing.client, ticket, {
+      outcome: "success",
+      transitionTo: LABELS.prOpen,
+      prUrl,
+      now: context.now,
+      journal: firing.journal,
+    }));
+  const issue = ticket.issue;
+  await context.progress(releasedStep(`${repoString(issue.repo)}#${issue.number}`, released.label));
 }
 
 async function timed<T>(firing: Firing, name: string, step: () => Promise<T>): Promise<T> {
-  const kit = await import("../../runner/work/kit.ts");
   return await kit.timed(firing, name, step);
 }
 
 async function runFiring(firing: Firing, options: WorkOptions): Promise<WorkResult> {
   const { context } = firing;
   const { layout, log, config } = context;
-  const { guardDisk, shouldWarnDisk, clearDiskWarning } = await import(
-    "../../runner/git/disk_guardian.ts"
-  );
-  const { readPauseState } = await import("../../runner/firing/pause.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
 
   const dead = await timed(firing, "recover", () => recoverDeadFiring(firing));
   await timed(firing, "sweep", () => sweepIfDue(firing, { force: dead }));
@@ -252,8 +273,6 @@ async function runFiring(firing: Firing, options: WorkOptions): Promise<WorkResu
 // The in-flight record
 
 async function readInflight(firing: Firing): Promise<InflightRecord | undefined> {
-  const { readState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
   try {
     return await readState(firing.inflightFile, InflightRecord, {
       warn: (m) => void firing.context.log.warn(m),
@@ -266,7 +285,6 @@ async function readInflight(firing: Firing): Promise<InflightRecord | undefined>
 }
 
 async function writeInflight(firing: Firing, record: InflightRecord): Promise<void> {
-  const { writeState } = await import("../../runner/state.ts");
   await writeState(firing.inflightFile, InflightRecord, record);
 }
 
@@ -280,7 +298,6 @@ async function dropInflight(firing: Firing): Promise<void> {
 // Sweep
 
 async function sweepIfDue(firing: Firing, options: { force: boolean }): Promise<void> {
-  const sweep = await import("../../runner/claims/sweep.ts");
   await sweep.sweepIfDue(firing.client, firing.context, {
     ...options,
     trust: firing.trust,
@@ -295,8 +312,6 @@ async function claimNext(
   firing: Firing,
   options: { repo: Repo; base: string },
 ): Promise<ClaimTicket | undefined> {
-  const { pickAndClaim, pickIssue } = await import("../../runner/claims/claims.ts");
-  const { repoString } = await import("../../runner/github/rest.ts");
   const { context, client } = firing;
   // The pick alone is one conditional request; the record is written only when there is work.
   const candidate = await pickIssue(client, options.repo, { queue: firing.queue });
@@ -346,8 +361,6 @@ async function workIssue(
 ): Promise<WorkResult> {
   const { context, client } = firing;
   const { ticket, repoConfig } = options;
-  const { getIssue, repoString } = await import("../../runner/github/rest.ts");
-  const wt = await import("../../runner/git/worktree.ts");
   const issue = await getIssue(client, ticket.issue);
   let record: InflightRecord = {
     version: 1,
@@ -410,7 +423,6 @@ async function workIssue(
     });
     return { ...result, issue: issue.html_url };
   } catch (error) {
-    const { githubBackoffIn } = await import("../../runner/errors.ts");
     const stop = githubBackoffIn(error);
     if (stop) {
       // GitHub work stops: the in-flight record and the journal let the next
@@ -465,12 +477,6 @@ async function deliverIssue(
   const { context, client } = firing;
   const { ticket, worktree, issueTitle } = options;
   let record = options.record;
-  const delivery = await import("../../runner/git/delivery.ts");
-  const { findOpenPulls } = await import("../../runner/github/pulls.ts");
-  const { releaseClaim } = await import("../../runner/claims/claims.ts");
-  const { createComment } = await import("../../runner/github/rest.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const { removeWorktree } = await import("../../runner/git/worktree.ts");
   const number = ticket.issue.number;
 
   // An issue that already has an open agent pull request is not worked twice.
@@ -484,15 +490,7 @@ async function deliverIssue(
   );
   if (existing.length) {
     const pull = existing[0];
-    const released = await timed(firing, "release", () =>
-      releaseClaim(client, ticket, {
-        outcome: "success",
-        transitionTo: LABELS.prOpen,
-        prUrl: pull.html_url,
-        now: context.now,
-        journal: firing.journal,
-      }));
-    await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
+    await releaseWithPull(firing, ticket, pull.html_url);
     await dropInflight(firing);
     await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
     return {
@@ -520,7 +518,6 @@ async function deliverIssue(
     cost_usd: costUsd,
   };
   await writeInflight(firing, record);
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
   const outcome = firingOutcomeOf(classification);
   await context.log.info(
     `engine: ${classification.outcome} (${classification.detail}); ${turns} turns, $${
@@ -648,32 +645,16 @@ async function shipWork(
   const { context, client } = firing;
   const { ticket, worktree, kind } = options;
   let record = options.record;
-  const delivery = await import("../../runner/git/delivery.ts");
-  const { releaseClaim } = await import("../../runner/claims/claims.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
-  const { removeWorktree } = await import("../../runner/git/worktree.ts");
   const workOf = options.workOf ?? context.firingId;
-  const trailers = delivery.trailersOf(firing.codename, workOf);
   const number = ticket.issue.number;
-  await timed(firing, "commit", async () => {
-    if (options.commitLeftovers) {
-      await delivery.commitLeftovers(worktree, {
-        message: kind === "no-commit"
-          ? `WIP: ${options.issueTitle} (#${number}) [${firing.codename.toUpperCase()}-NO-COMMIT]`
-          : `WIP: uncommitted work on #${number}, salvaged by Alfred`,
-        trailers,
-        context: firing.git,
-      });
-    }
-    if (PHASES.indexOf(record.phase) < PHASES.indexOf("pushed")) {
-      await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
-    }
+  const leftovers = kind === "no-commit"
+    ? `WIP: ${options.issueTitle} (#${number}) [${firing.codename.toUpperCase()}-NO-COMMIT]`
+    : `WIP: uncommitted work on #${number}, salvaged by Alfred`;
+  await commitAndPush(firing, worktree, {
+    trailers: delivery.trailersOf(firing.codename, workOf),
+    ...(options.commitLeftovers ? { leftovers } : {}),
+    ensureTrailers: PHASES.indexOf(record.phase) < PHASES.indexOf("pushed"),
   });
-  await timed(
-    firing,
-    "push",
-    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
-  );
   record = { ...record, phase: "pushed" };
   await writeInflight(firing, record);
   const text = {
@@ -708,15 +689,7 @@ async function shipWork(
   await context.progress(pullOpenedStep(pull.html_url, { reused, draft: kind !== "ready" }));
   record = { ...record, phase: "pr-open", pr_url: pull.html_url };
   await writeInflight(firing, record);
-  const released = await timed(firing, "release", () =>
-    releaseClaim(client, ticket, {
-      outcome: "success",
-      transitionTo: LABELS.prOpen,
-      prUrl: pull.html_url,
-      now: context.now,
-      journal: firing.journal,
-    }));
-  await context.progress(releasedStep(`${record.repo}#${number}`, released.label));
+  await releaseWithPull(firing, ticket, pull.html_url);
   await writeInflight(firing, { ...record, phase: "released" });
   await timed(firing, "cleanup", () => removeWorktree(worktree, { context: firing.git }));
   await dropInflight(firing);
@@ -733,8 +706,6 @@ async function runLuciusEngine(
   },
 ) {
   const { context, client } = firing;
-  const prompt = await import("../../runner/engines/prompt.ts");
-  const { runAgentEngine } = await import("../../runner/work/kit.ts");
   const { ticket, worktree } = options;
   const text = await prompt.loadIssueText(client, ticket.issue);
   const promptText = prompt.buildPrompt({
@@ -766,7 +737,6 @@ async function runLuciusEngine(
  */
 async function recoverDeadFiring(firing: Firing): Promise<boolean> {
   const { context } = firing;
-  const wt = await import("../../runner/git/worktree.ts");
   const record = await readInflight(firing);
   let found = false;
   if (record && record.firing_id !== context.firingId) {
@@ -792,11 +762,6 @@ async function recoverRecord(
   options: { reason: string },
 ): Promise<void> {
   const { context, client } = firing;
-  const delivery = await import("../../runner/git/delivery.ts");
-  const { findOpenPulls } = await import("../../runner/github/pulls.ts");
-  const { claimState, markersOf, releaseClaim } = await import("../../runner/claims/claims.ts");
-  const { listComments, parseRepo } = await import("../../runner/github/rest.ts");
-  const { LABELS } = await import("../../runner/claims/labels.ts");
   if (record.phase === "claiming" || !record.issue) {
     // The claim may or may not have been posted: the sweep that follows releases it.
     await dropInflight(firing);
@@ -879,8 +844,6 @@ async function recoverRecord(
 /** A worktree folder with no record: push its work so nothing is lost, then remove it. */
 async function salvageLooseWorktree(firing: Firing, dir: string): Promise<void> {
   const { context } = firing;
-  const wt = await import("../../runner/git/worktree.ts");
-  const delivery = await import("../../runner/git/delivery.ts");
   const found = await wt.inspectWorktreeDir(dir, { context: firing.git });
   if (!found) {
     await context.log.warn(`removing ${dir}: not a usable worktree any more`);
@@ -908,7 +871,6 @@ async function salvageLooseWorktree(firing: Firing, dir: string): Promise<void> 
 }
 
 async function removeOrKeep(firing: Firing, worktree: Worktree): Promise<void> {
-  const { removeWorktree } = await import("../../runner/git/worktree.ts");
   const removed = await removeWorktree(worktree, { context: firing.git });
   if (!removed.branchDeleted && removed.keptCommits > 0) {
     await firing.context.log.warn(

@@ -10,25 +10,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Nightwing agent. */
-export const nightwingAgent: AgentDefinition = {
-  codename: "nightwing",
-  job: "Fixes P0/P1 review findings on agent pull requests.",
-  paid: true,
-  github: true,
-  async work(context) {
-    const { createNightwingAgent } = await import("./work.ts");
-    return await createNightwingAgent().work(context);
-  },
-};
+export const nightwingAgent = defineAgent("nightwing", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("nightwing", Deno.args, {
-      loadAgent: () => Promise.resolve(nightwingAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(nightwingAgent);

@@ -36,9 +36,8 @@
  * @module
  */
 import { z } from "zod";
-import { type AuthoredText, parseMarkers } from "../../runner/claims/markers.ts";
 import type { TrustedAuthors } from "../../runner/claims/trust.ts";
-import type { AgentDefinition, FiringContext, WorkResult } from "../../runner/firing/agent.ts";
+import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { AgentKit, AgentWorkOptions } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { PullRequest } from "../../runner/github/pulls.ts";
@@ -47,6 +46,34 @@ import type { FoundReview, NewFinding, ReviewFinding } from "../../runner/review
 import type { Worktree } from "../../runner/git/worktree.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
 import { answeredStep, pickedStep, worktreeStep } from "../../runner/firing/steps.ts";
+import {
+  EDITING_TOOLS,
+  removeDeadWorktrees,
+  runAgentEngine,
+  timed,
+  withAgentKit,
+} from "../../runner/work/kit.ts";
+import { agentStateDir } from "../../runner/paths.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { StateCorruptError } from "../../runner/errors.ts";
+import {
+  findOpenPulls,
+  listPullFiles,
+  listReviewComments,
+  replyToReviewComment,
+} from "../../runner/github/pulls.ts";
+import { createComment, listComments, parseRepo } from "../../runner/github/rest.ts";
+import { escapeComments, formatFindingLine, latestReview } from "../../runner/reviews/findings.ts";
+import { diffScopeOf, isInDiff } from "../../runner/git/diff_scope.ts";
+import { openBotFindings } from "../../runner/reviews/bot_findings.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import { git } from "../../runner/git/worktree.ts";
+import { type AuthoredText, formatMarker, parseMarkers } from "../../runner/claims/markers.ts";
+import * as wt from "../../runner/git/worktree.ts";
+import * as delivery from "../../runner/git/delivery.ts";
+import { commitAndPush } from "../../runner/work/deliver.ts";
+import { promptOpening } from "../../runner/work/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };
 
@@ -135,26 +162,29 @@ export function planNightwing(
   };
 }
 
-/** Options of {@linkcode createNightwingAgent}. */
-export type NightwingOptions = AgentWorkOptions;
-
 /**
- * Makes the Nightwing agent.
+ * One Nightwing firing's work (what agents/nightwing/mod.ts loads after the guard).
  *
+ * @param context The firing.
  * @param options Where the engine's parent environment and the phase clock come from.
- * @returns The agent definition.
+ * @returns The work's result.
  */
-export function createNightwingAgent(options: NightwingOptions = {}): AgentDefinition {
-  return {
-    codename: CODENAME,
-    job: "Fixes P0/P1 review findings on agent pull requests.",
-    paid: true,
-    github: true,
-    work: async (context) => {
-      const { workOptionsOf } = await import("../../runner/work/kit.ts");
-      return await fixFindings(context, workOptionsOf(options));
-    },
-  };
+export async function work(
+  context: FiringContext,
+  options: AgentWorkOptions = {},
+): Promise<WorkResult> {
+  const attemptsFile = `${agentStateDir(context.layout, CODENAME)}/attempts.json`;
+  return await withAgentKit(context, async (kit, { parentEnv }) => {
+    const firing: Firing = { ...kit, attemptsFile };
+    // A dead firing's uncommitted edits are dropped: half a fix never lands on a PR.
+    await timed(firing, "cleanup", () => removeDeadWorktrees(firing));
+    for (const repo of await activeRepos(context)) {
+      const job = await timed(firing, "pick", () => pickJob(firing, repo));
+      if (job) return await workJob(firing, { job, parentEnv });
+    }
+    context.stdout("[SILENT] no agent pull request has unresolved P0/P1 findings");
+    return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to fix" };
+  }, options);
 }
 
 interface Firing extends AgentKit {
@@ -182,37 +212,7 @@ interface Job {
   key: string;
 }
 
-async function fixFindings(
-  context: FiringContext,
-  options: Required<NightwingOptions>,
-): Promise<WorkResult> {
-  const { openAgentKit, closeAgentKit, timed, removeDeadWorktrees } = await import(
-    "../../runner/work/kit.ts"
-  );
-  const { agentStateDir } = await import("../../runner/paths.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
-  const kit = await openAgentKit(context, { codename: CODENAME, clock: options.clock });
-  const firing: Firing = {
-    ...kit,
-    attemptsFile: `${agentStateDir(context.layout, CODENAME)}/attempts.json`,
-  };
-  try {
-    // A dead firing's uncommitted edits are dropped: half a fix never lands on a PR.
-    await timed(firing, "cleanup", () => removeDeadWorktrees(firing));
-    for (const repo of await activeRepos(context)) {
-      const job = await timed(firing, "pick", () => pickJob(firing, repo));
-      if (job) return await workJob(firing, { job, parentEnv: options.parentEnv });
-    }
-    context.stdout("[SILENT] no agent pull request has unresolved P0/P1 findings");
-    return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to fix" };
-  } finally {
-    await closeAgentKit(firing);
-  }
-}
-
 async function readAttempts(firing: Firing): Promise<AttemptsRecord> {
-  const { readState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
   try {
     return await readState(firing.attemptsFile, AttemptsRecord, {
       warn: (m) => void firing.context.log.warn(m),
@@ -225,8 +225,6 @@ async function readAttempts(firing: Firing): Promise<AttemptsRecord> {
 }
 
 async function pickJob(firing: Firing, repo: RepoConfig): Promise<Job | undefined> {
-  const { findOpenPulls } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
   const { context, client } = firing;
   const ghRepo = parseRepo(repo.name);
   const pulls = await findOpenPulls(client, ghRepo, { headPrefix: "agent/" });
@@ -252,10 +250,6 @@ async function reviewJob(
   firing: Firing,
   options: { repo: RepoConfig; pull: PullRequest },
 ): Promise<Job | undefined> {
-  const { listComments, parseRepo } = await import("../../runner/github/rest.ts");
-  const { listPullFiles } = await import("../../runner/github/pulls.ts");
-  const { latestReview } = await import("../../runner/reviews/findings.ts");
-  const { diffScopeOf, isInDiff } = await import("../../runner/git/diff_scope.ts");
   const { repo, pull } = options;
   const ghRepo = parseRepo(repo.name);
   const comments = await listComments(firing.client, { repo: ghRepo, number: pull.number });
@@ -294,9 +288,6 @@ async function botJob(
   firing: Firing,
   options: { repo: RepoConfig; pull: PullRequest },
 ): Promise<Job | undefined> {
-  const { listReviewComments } = await import("../../runner/github/pulls.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
-  const { openBotFindings } = await import("../../runner/reviews/bot_findings.ts");
   const { repo, pull } = options;
   if (!pull.head.sha) return undefined;
   const comments = await listReviewComments(firing.client, parseRepo(repo.name), {
@@ -327,9 +318,6 @@ async function workJob(
   firing: Firing,
   options: { job: Job; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const wt = await import("../../runner/git/worktree.ts");
-  const { writeState } = await import("../../runner/state.ts");
   const { context } = firing;
   const { job } = options;
   const attempts = await readAttempts(firing);
@@ -393,10 +381,6 @@ async function deliver(
   firing: Firing,
   options: { job: Job; worktree: Worktree; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
-  const { timed, runAgentEngine, EDITING_TOOLS } = await import("../../runner/work/kit.ts");
-  const delivery = await import("../../runner/git/delivery.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const { git } = await import("../../runner/git/worktree.ts");
   const { context } = firing;
   const { job, worktree } = options;
   const head = (await git(["rev-parse", "HEAD"], { cwd: worktree.dir, context: firing.git }))
@@ -457,20 +441,10 @@ async function deliver(
       },
     };
   }
-  const trailers = delivery.trailersOf(CODENAME, context.firingId);
-  await timed(firing, "commit", async () => {
-    await delivery.commitLeftovers(worktree, {
-      message: `Fix review findings ${plan.fixed.join(", ")} of #${job.pull.number}`,
-      trailers,
-      context: firing.git,
-    });
-    await delivery.ensureTrailers(worktree, { trailers, context: firing.git });
+  await commitAndPush(firing, worktree, {
+    leftovers: `Fix review findings ${plan.fixed.join(", ")} of #${job.pull.number}`,
+    trailers: delivery.trailersOf(CODENAME, context.firingId),
   });
-  await timed(
-    firing,
-    "push",
-    () => delivery.pushWork(worktree, { context: firing.git, progress: context.progress }),
-  );
   const pushed = (await git(["rev-parse", "HEAD"], { cwd: worktree.dir, context: firing.git }))
     .stdout.trim();
   await timed(
@@ -502,10 +476,6 @@ async function reply(
   firing: Firing,
   options: { job: Job; fixed: number[]; sha: string; summary: string },
 ): Promise<void> {
-  const { formatMarker } = await import("../../runner/claims/markers.ts");
-  const { createComment, parseRepo } = await import("../../runner/github/rest.ts");
-  const { replyToReviewComment } = await import("../../runner/github/pulls.ts");
-  const { formatFindingLine, escapeComments } = await import("../../runner/reviews/findings.ts");
   const { context } = firing;
   const { job } = options;
   const repo = parseRepo(job.repo.name);
@@ -560,24 +530,16 @@ async function buildPrompt(
   firing: Firing,
   options: { job: Job; worktree: Worktree },
 ): Promise<string> {
-  const prompt = await import("../../runner/engines/prompt.ts");
-  const { formatFindingLine } = await import("../../runner/reviews/findings.ts");
   const { context } = firing;
   const { job } = options;
-  const instructions = await prompt.loadOperatorInstructions(context.layout.promptsDir, CODENAME) ??
-    DEFAULT_PROMPT;
-  const conventions = await prompt.loadConventions(options.worktree.dir);
   const findings = job.items.map((item) => `#${item.number} ${formatFindingLine(item.finding)}`)
     .join("\n");
   const title = job.pull.title;
-  const fence = prompt.randomFence([conventions?.text ?? "", findings, title]);
-  const parts = [instructions.trim()];
-  if (conventions) {
-    parts.push(
-      `## The repository's conventions (${conventions.file})\n\nFollow them where they apply.\n\n` +
-        `${fence}\n${conventions.text.trim().slice(0, prompt.MAX_CONVENTIONS_CHARS)}\n${fence}`,
-    );
-  }
+  const { parts, fence } = await promptOpening(context, {
+    defaultPrompt: DEFAULT_PROMPT,
+    dir: options.worktree.dir,
+    untrusted: [findings, title],
+  });
   parts.push(
     `## The findings to fix: ${job.repo.name} pull request #${job.pull.number}\n\n` +
       `Everything between the two ${fence} lines was written by a reviewer and the pull request's ` +

@@ -10,25 +10,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Ra's al Ghul agent. */
-export const rasalghulAgent: AgentDefinition = {
-  codename: "rasalghul",
-  job: "Reviews open pull requests and posts ranked findings.",
-  paid: true,
-  github: true,
-  async work(context) {
-    const { reviewPulls } = await import("./work.ts");
-    return await reviewPulls(context);
-  },
-};
+export const rasalghulAgent = defineAgent("rasalghul", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("rasalghul", Deno.args, {
-      loadAgent: () => Promise.resolve(rasalghulAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(rasalghulAgent);

@@ -25,17 +25,31 @@ import type { AgentKit } from "../../runner/work/kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { PullRequest } from "../../runner/github/pulls.ts";
 import type { Repo } from "../../runner/github/rest.ts";
-import type { ReviewState } from "../../runner/reviews/queue.ts";
 import { pickedStep, quoteTitle, reviewedStep } from "../../runner/firing/steps.ts";
+import {
+  type AgentWorkOptions,
+  runReadOnlyEngine,
+  timed,
+  withAgentKit,
+} from "../../runner/work/kit.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import { agentStateDir } from "../../runner/paths.ts";
+import { readState, writeState } from "../../runner/state.ts";
+import { StateCorruptError } from "../../runner/errors.ts";
+import { EMPTY_REVIEW_STATE, ReviewState } from "../../runner/reviews/queue.ts";
+import { findOpenPulls } from "../../runner/github/pulls.ts";
+import { createComment, listComments, parseRepo } from "../../runner/github/rest.ts";
+import { latestReview } from "../../runner/reviews/findings.ts";
+import { loadOperatorInstructions } from "../../runner/engines/prompt.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import { DEFAULT_PROMPT } from "./prompt.ts";
+import { listAgentWorktrees } from "../../runner/git/worktree.ts";
+import * as queue from "../../runner/reviews/queue.ts";
+import * as findings from "../../runner/reviews/findings.ts";
+import * as wt from "../../runner/git/worktree.ts";
 
 /** The codename. */
 const CODENAME = "rasalghul";
-
-/** Options of {@linkcode reviewPulls}. */
-export interface RasalghulOptions {
-  /** The parent environment of the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
 
 /** Everything one firing's steps share. */
 interface Firing extends AgentKit {
@@ -52,38 +66,24 @@ interface Firing extends AgentKit {
  * @param options The engine's parent environment.
  * @returns The work's result.
  */
-export async function reviewPulls(
+export async function work(
   context: FiringContext,
-  options: RasalghulOptions = {},
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const { openAgentKit, closeAgentKit, timed } = await import("../../runner/work/kit.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
-  const { agentStateDir } = await import("../../runner/paths.ts");
-  const kit = await openAgentKit(context, { codename: CODENAME });
   const stateFile = `${agentStateDir(context.layout, CODENAME)}/reviews.json`;
-  const firing: Firing = { ...kit, stateFile, state: await readReviewState(context, stateFile) };
-  try {
+  return await withAgentKit(context, async (kit, { parentEnv }) => {
+    const firing: Firing = { ...kit, stateFile, state: await readReviewState(context, stateFile) };
     await timed(firing, "cleanup", () => removeLeftoverWorktrees(firing));
     for (const repoConfig of await activeRepos(context)) {
       const pull = await timed(firing, "list", () => nextPull(firing, repoConfig));
-      if (!pull) continue;
-      return await reviewPull(firing, {
-        repoConfig,
-        pull,
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-      });
+      if (pull) return await reviewPull(firing, { repoConfig, pull, parentEnv });
     }
     context.stdout("[SILENT] rasalghul: no pull request has an unreviewed head commit");
     return { outcome: "silent", turns: 0, costUsd: 0, summary: "nothing to review" };
-  } finally {
-    await closeAgentKit(kit);
-  }
+  }, options);
 }
 
 async function readReviewState(context: FiringContext, file: string): Promise<ReviewState> {
-  const { readState } = await import("../../runner/state.ts");
-  const { StateCorruptError } = await import("../../runner/errors.ts");
-  const { EMPTY_REVIEW_STATE, ReviewState } = await import("../../runner/reviews/queue.ts");
   try {
     return (await readState(file, ReviewState, {
       warn: (message) => void context.log.warn(message),
@@ -97,18 +97,12 @@ async function readReviewState(context: FiringContext, file: string): Promise<Re
 }
 
 async function saveState(firing: Firing, state: ReviewState): Promise<void> {
-  const { writeState } = await import("../../runner/state.ts");
-  const { ReviewState } = await import("../../runner/reviews/queue.ts");
   firing.state = state;
   await writeState(firing.stateFile, ReviewState, state);
 }
 
 /** The first due pull request of a repository whose head commit has no review marker yet. */
 async function nextPull(firing: Firing, repoConfig: RepoConfig): Promise<PullRequest | undefined> {
-  const { findOpenPulls } = await import("../../runner/github/pulls.ts");
-  const { listComments, parseRepo } = await import("../../runner/github/rest.ts");
-  const queue = await import("../../runner/reviews/queue.ts");
-  const { latestReview } = await import("../../runner/reviews/findings.ts");
   const repo = parseRepo(repoConfig.name);
   const open = await findOpenPulls(firing.client, repo, { headPrefix: "" });
   let state = queue.forgetClosed(firing.state, {
@@ -150,13 +144,6 @@ async function reviewPull(
 ): Promise<WorkResult> {
   const { context, client } = firing;
   const { pull, repoConfig } = options;
-  const { timed, runAgentEngine, READ_ONLY_TOOLS } = await import("../../runner/work/kit.ts");
-  const { createComment, parseRepo } = await import("../../runner/github/rest.ts");
-  const { loadOperatorInstructions } = await import("../../runner/engines/prompt.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const queue = await import("../../runner/reviews/queue.ts");
-  const findings = await import("../../runner/reviews/findings.ts");
-  const { DEFAULT_PROMPT } = await import("./prompt.ts");
   const repo = parseRepo(repoConfig.name);
   const sha = pull.head.sha!;
   const key = queue.reviewKey(repoConfig.name, pull.number);
@@ -183,13 +170,11 @@ async function reviewPull(
       diff: worktree.diff,
     });
     return await timed(firing, "engine", () =>
-      runAgentEngine(firing, {
+      runReadOnlyEngine(firing, {
         prompt,
         cwd: worktree.dir,
-        allowedTools: READ_ONLY_TOOLS,
         parentEnv: options.parentEnv(),
         sentinels: [queue.REVIEWED_SENTINEL],
-        readOnly: true,
       }));
   });
   const { classification } = run;
@@ -297,9 +282,6 @@ async function withReviewWorktree<T>(
   step: (worktree: ReviewWorktree) => Promise<T>,
 ): Promise<T> {
   const { context } = firing;
-  const { timed } = await import("../../runner/work/kit.ts");
-  const wt = await import("../../runner/git/worktree.ts");
-  const { parseRepo } = await import("../../runner/github/rest.ts");
   const { pull, repoConfig } = options;
   const sha = pull.head.sha!;
   const git = (cwd: string, args: string[], allowFailure = false) =>
@@ -348,7 +330,6 @@ async function fetchHead(
   firing: Firing,
   options: { checkout: string; pull: PullRequest; repo: Repo },
 ): Promise<void> {
-  const wt = await import("../../runner/git/worktree.ts");
   const { checkout, pull } = options;
   const fetch = (refspec: string) =>
     wt.git(["fetch", "--quiet", "--no-tags", "origin", refspec], {
@@ -376,7 +357,6 @@ async function fetchHead(
 
 /** Review worktrees of dead firings hold no work: remove them and let git forget them. */
 async function removeLeftoverWorktrees(firing: Firing): Promise<void> {
-  const { listAgentWorktrees } = await import("../../runner/git/worktree.ts");
   for (const dir of await listAgentWorktrees(firing.context.layout, CODENAME)) {
     await firing.context.log.warn(`removing ${dir}, left by a dead firing`);
     await Deno.remove(dir, { recursive: true });

@@ -10,25 +10,9 @@
  *
  * @module
  */
-import type { AgentDefinition } from "../../runner/firing/agent.ts";
+import { defineAgent, runAgent } from "../agent_main.ts";
 
 /** The Robin agent. */
-export const robinAgent: AgentDefinition = {
-  codename: "robin",
-  job: "Triages new bug reports and hands ready ones to Lucius.",
-  paid: true,
-  github: true,
-  async work(context) {
-    const { triageIssues } = await import("./work.ts");
-    return await triageIssues(context);
-  },
-};
+export const robinAgent = defineAgent("robin", () => import("./work.ts"));
 
-if (import.meta.main) {
-  const { agentMain } = await import("../agent_main.ts");
-  Deno.exit(
-    await agentMain("robin", Deno.args, {
-      loadAgent: () => Promise.resolve(robinAgent),
-    }),
-  );
-}
+if (import.meta.main) await runAgent(robinAgent);

@@ -23,15 +23,32 @@ import type { Issue, Repo } from "../../runner/github/rest.ts";
 import type { IssueText } from "../../runner/engines/prompt.ts";
 import type { IssueVerdict } from "../../runner/issues/triage.ts";
 import { triagedStep } from "../../runner/firing/steps.ts";
+import {
+  type AgentWorkOptions,
+  runReadOnlyEngine,
+  timed,
+  withAgentKit,
+} from "../../runner/work/kit.ts";
+import { activeRepos } from "../../runner/work/repos.ts";
+import {
+  addLabels,
+  createComment,
+  getIssue,
+  listComments,
+  listIssues,
+  parseRepo,
+  repoString,
+} from "../../runner/github/rest.ts";
+import { isUntriaged, planTriage, TRIAGE_BATCH } from "../../runner/issues/triage.ts";
+import { hasMarkerShape, parseMarkers } from "../../runner/claims/markers.ts";
+import { loadOperatorInstructions } from "../../runner/engines/prompt.ts";
+import { firingOutcomeOf } from "../../runner/engines/result.ts";
+import { DEFAULT_PROMPT } from "./prompt.ts";
+import { expandHome } from "../../runner/git/worktree.ts";
+import * as triage from "../../runner/issues/triage.ts";
 
 /** The codename. */
 const CODENAME = "robin";
-
-/** Options of {@linkcode triageIssues}. */
-export interface RobinOptions {
-  /** The parent environment of the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-}
 
 /**
  * One Robin firing.
@@ -42,14 +59,11 @@ export interface RobinOptions {
  * @param options The engine's parent environment.
  * @returns The work's result.
  */
-export async function triageIssues(
+export async function work(
   context: FiringContext,
-  options: RobinOptions = {},
+  options: AgentWorkOptions = {},
 ): Promise<WorkResult> {
-  const { openAgentKit, closeAgentKit } = await import("../../runner/work/kit.ts");
-  const { activeRepos } = await import("../../runner/work/repos.ts");
-  const kit = await openAgentKit(context, { codename: CODENAME });
-  try {
+  return await withAgentKit(context, async (kit, { parentEnv }) => {
     const repos = await activeRepos(context);
     if (repos.length === 0) {
       context.stdout(`[SILENT] robin: no repos to triage (add repos: to ${context.config.source})`);
@@ -58,24 +72,15 @@ export async function triageIssues(
     for (const repoConfig of repos) {
       const batch = await listUntriaged(kit, repoConfig);
       if (batch.length === 0) continue;
-      return await triageBatch(kit, {
-        repoConfig,
-        batch,
-        parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-      });
+      return await triageBatch(kit, { repoConfig, batch, parentEnv });
     }
     context.stdout("[SILENT] robin: no untriaged issues");
     return { outcome: "silent", turns: 0, costUsd: 0, summary: "no untriaged issues" };
-  } finally {
-    await closeAgentKit(kit);
-  }
+  }, options);
 }
 
 /** The oldest untriaged issues of a repository, at most one batch. */
 async function listUntriaged(kit: AgentKit, repoConfig: RepoConfig): Promise<Issue[]> {
-  const { timed } = await import("../../runner/work/kit.ts");
-  const { listIssues, parseRepo } = await import("../../runner/github/rest.ts");
-  const { isUntriaged, TRIAGE_BATCH } = await import("../../runner/issues/triage.ts");
   const repo = parseRepo(repoConfig.name);
   return await timed(kit, "list", async () => {
     const found: Issue[] = [];
@@ -94,13 +99,6 @@ async function triageBatch(
   options: { repoConfig: RepoConfig; batch: Issue[]; parentEnv: () => Record<string, string> },
 ): Promise<WorkResult> {
   const { context, client } = kit;
-  const { timed, runAgentEngine, READ_ONLY_TOOLS } = await import("../../runner/work/kit.ts");
-  const { listComments, parseRepo, repoString } = await import("../../runner/github/rest.ts");
-  const { hasMarkerShape, parseMarkers } = await import("../../runner/claims/markers.ts");
-  const { loadOperatorInstructions } = await import("../../runner/engines/prompt.ts");
-  const { firingOutcomeOf } = await import("../../runner/engines/result.ts");
-  const triage = await import("../../runner/issues/triage.ts");
-  const { DEFAULT_PROMPT } = await import("./prompt.ts");
   const repo = parseRepo(options.repoConfig.name);
   const name = repoString(repo);
 
@@ -141,13 +139,11 @@ async function triageBatch(
     "engine",
     () =>
       withEngineFolder(kit, options.repoConfig, (cwd) =>
-        runAgentEngine(kit, {
+        runReadOnlyEngine(kit, {
           prompt,
           cwd,
-          allowedTools: READ_ONLY_TOOLS,
           parentEnv: options.parentEnv(),
           sentinels: [triage.TRIAGED_SENTINEL],
-          readOnly: true,
         })),
   );
   const { classification } = run;
@@ -235,8 +231,6 @@ async function applyVerdicts(
   },
 ): Promise<{ number: number; severity: string; verdict: string; title: string; url: string }[]> {
   const { context, client } = kit;
-  const { addLabels, createComment, getIssue } = await import("../../runner/github/rest.ts");
-  const { isUntriaged, planTriage } = await import("../../runner/issues/triage.ts");
   const applied = [];
   for (const verdict of options.reply.verdicts) {
     const entry = options.read.find((item) => item.text.number === verdict.number)!;
@@ -275,7 +269,6 @@ async function withEngineFolder<T>(
   repoConfig: RepoConfig,
   step: (cwd: string) => Promise<T>,
 ): Promise<T> {
-  const { expandHome } = await import("../../runner/git/worktree.ts");
   if (repoConfig.path) {
     const path = expandHome(repoConfig.path, kit.git.baseEnv.HOME);
     const stat = await Deno.stat(path).catch((error) => {

@@ -21,6 +21,9 @@ import {
   resolveCoordinationSettings,
   resolveMemorySettings,
 } from "../coordination/redis_connection.ts";
+import { BUILT_IN_AGENTS } from "./built_in_agents.ts";
+
+export { BUILT_IN_AGENTS };
 
 /** A codename: lower-case letters, digits and dashes, starting with a letter. */
 export const Codename = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
@@ -434,66 +437,6 @@ export interface FleetConfig {
   /** Where locks, spend, block and pauses are shared: this host's files, or Redis. */
   coordination: CoordinationSettings;
 }
-
-/**
- * The codenames Alfred ships, with their one-sentence job, default schedule,
- * and whether their work costs money (paid agents stop at the spend caps and
- * the failure streak; it matches each agent's definition, tests/registry_test.ts).
- */
-export const BUILT_IN_AGENTS: Readonly<
-  Record<string, { job: string; schedule: string; paid: boolean }>
-> = {
-  echo: {
-    job: "Summarises the fleet's last 24 hours; no LLM, no network.",
-    schedule: "every 24h",
-    paid: false,
-  },
-  lucius: {
-    job: "Turns the oldest agent:implement issue into a pull request.",
-    schedule: "every 20m",
-    paid: true,
-  },
-  batman: {
-    job: "Plans large multi-repo features and files scoped child issues.",
-    schedule: "every 2h",
-    paid: true,
-  },
-  drake: {
-    job: "Files well-scoped issues for the next gap in the roadmap.",
-    schedule: "every 6h",
-    paid: true,
-  },
-  bane: {
-    job: "Adds tests for recently changed, under-tested files.",
-    schedule: "every 12h",
-    paid: true,
-  },
-  rasalghul: {
-    job: "Reviews open pull requests and posts ranked findings.",
-    schedule: "every 30m",
-    paid: true,
-  },
-  robin: {
-    job: "Triages new bug reports and hands ready ones to Lucius.",
-    schedule: "every 1h",
-    paid: true,
-  },
-  nightwing: {
-    job: "Fixes P0/P1 review findings on agent pull requests.",
-    schedule: "every 30m",
-    paid: true,
-  },
-  huntress: {
-    job: "Runs post-deploy smoke tests against staging.",
-    schedule: "every 1h",
-    paid: false,
-  },
-  gordon: {
-    job: "Checks that staging runs the newest main and reports drift.",
-    schedule: "every 1h",
-    paid: false,
-  },
-};
 
 /**
  * Whether an agent's work costs money: built-in agents as declared, custom

@@ -26,8 +26,19 @@ import { reportForeignMarkers } from "../claims/foreign_markers.ts";
 import type { TransitionJournal } from "../claims/transitions.ts";
 import { completePendingTransitions, fileJournal } from "../claims/journal.ts";
 import type { EnvReader } from "../paths.ts";
-import { type GitContext, identityOf } from "../git/worktree.ts";
+import {
+  type GitContext,
+  identityOf,
+  inspectWorktreeDir,
+  listAgentWorktrees,
+  removeWorktree,
+} from "../git/worktree.ts";
 import { type EngineRun, type EngineSandboxOptions, runEngine } from "../engines/run.ts";
+import { parseDeclaredHosts } from "../sandbox/mod.ts";
+
+import { type AgentWorkOptions, workOptionsOf } from "./options.ts";
+
+export { type AgentWorkOptions, workOptionsOf };
 
 /** The shared parts of one firing's work. */
 export interface AgentKit {
@@ -148,6 +159,33 @@ export async function openAgentKit(
 }
 
 /**
+ * Runs one firing's work with its kit: opens it ({@linkcode openAgentKit},
+ * for the firing's codename), runs `use` with the work's options filled in
+ * ({@linkcode workOptionsOf}), and closes it ({@linkcode closeAgentKit})
+ * whatever happens.
+ *
+ * @param context The firing.
+ * @param use The work, given the kit and the options.
+ * @param options The engine's parent environment and the phase clock, as given.
+ * @returns What `use` returns.
+ * @throws {ConfigError} when no GitHub token can be found.
+ * @throws {GitHubBackoffError} when the token's GitHub backoff holds.
+ */
+export async function withAgentKit<T>(
+  context: FiringContext,
+  use: (kit: AgentKit, options: Required<AgentWorkOptions>) => Promise<T>,
+  options: AgentWorkOptions = {},
+): Promise<T> {
+  const filled = workOptionsOf(options);
+  const kit = await openAgentKit(context, { codename: context.codename, clock: filled.clock });
+  try {
+    return await use(kit, filled);
+  } finally {
+    await closeAgentKit(kit);
+  }
+}
+
+/**
  * Ends a kit: reports the foreign markers noticed (once per issue and author,
  * runner/claims/foreign_markers.ts), flushes the client's pending writes and logs the
  * phase timings.
@@ -212,6 +250,22 @@ export interface AgentEngineRequest {
 export const READ_ONLY_TOOLS: readonly string[] = ["Read", "Glob", "Grep", "LS"];
 
 /**
+ * Runs the engine of an agent that reads code and never changes it (Drake,
+ * Batman, Ra's al Ghul, Robin): {@linkcode runAgentEngine} with
+ * {@linkcode READ_ONLY_TOOLS} only, read-only.
+ *
+ * @param kit The kit.
+ * @param request Prompt, folder, parent environment and sentinels.
+ * @returns The engine run.
+ */
+export async function runReadOnlyEngine(
+  kit: AgentKit,
+  request: Omit<AgentEngineRequest, "allowedTools" | "readOnly">,
+): Promise<EngineRun> {
+  return await runAgentEngine(kit, { ...request, allowedTools: READ_ONLY_TOOLS, readOnly: true });
+}
+
+/**
  * Runs the agent's engine once in a worktree: tier and model, turns, timeout,
  * custom sentinels, declared environment and AWS from the agent's config; the
  * codename's git identity and no terminal prompt in the engine's environment.
@@ -247,7 +301,7 @@ export async function runAgentEngine(
     parentEnv: request.parentEnv,
     timeoutMs: agent.timeoutMinutes * 60_000,
     ...(request.readOnly ? { codexSandbox: "read-only" as const } : {}),
-    sandbox: await sandboxOf(kit, request.parentEnv),
+    sandbox: sandboxOf(kit, request.parentEnv),
     envOverrides: {
       GIT_AUTHOR_NAME: identity.name,
       GIT_AUTHOR_EMAIL: identity.email,
@@ -311,13 +365,12 @@ function engineProgress(context: FiringContext): EngineProgressReporter {
  * agent's mode, the hosts it declares, and what stays hidden (the operator's
  * home, ALFRED_HOME). `off` runs the engine unconfined.
  */
-async function sandboxOf(
+function sandboxOf(
   kit: AgentKit,
   parentEnv: Readonly<Record<string, string>>,
-): Promise<EngineSandboxOptions | undefined> {
+): EngineSandboxOptions | undefined {
   const agent = kit.context.agent;
   if (agent.sandbox === "off") return undefined;
-  const { parseDeclaredHosts } = await import("../sandbox/mod.ts");
   return {
     mode: agent.sandbox,
     agent: kit.context.codename,
@@ -340,27 +393,6 @@ export const EDITING_TOOLS: readonly string[] = [
   "LS",
 ];
 
-/** Where an agent's work gets the engine's parent environment and its phase clock. */
-export interface AgentWorkOptions {
-  /** The parent environment for the engine (allowlisted later). Default `Deno.env.toObject()`. */
-  parentEnv?: () => Record<string, string>;
-  /** A monotonic clock in ms for phase timings. Default `performance.now`. */
-  clock?: () => number;
-}
-
-/**
- * Fills in the defaults of {@linkcode AgentWorkOptions} (pure).
- *
- * @param options The options given.
- * @returns Every option set.
- */
-export function workOptionsOf(options: AgentWorkOptions): Required<AgentWorkOptions> {
-  return {
-    parentEnv: options.parentEnv ?? (() => Deno.env.toObject()),
-    clock: options.clock ?? (() => performance.now()),
-  };
-}
-
 /**
  * Removes the worktrees this codename's dead firings left under `worktreesDir`
  * (one firing per agent per host holds the lock, so every one found is dead).
@@ -370,16 +402,15 @@ export function workOptionsOf(options: AgentWorkOptions): Required<AgentWorkOpti
  * @returns The folders removed.
  */
 export async function removeDeadWorktrees(kit: AgentKit): Promise<string[]> {
-  const wt = await import("../git/worktree.ts");
   const { context } = kit;
   const removed: string[] = [];
-  for (const dir of await wt.listAgentWorktrees(context.layout, context.codename)) {
-    const found = await wt.inspectWorktreeDir(dir, { context: kit.git });
+  for (const dir of await listAgentWorktrees(context.layout, context.codename)) {
+    const found = await inspectWorktreeDir(dir, { context: kit.git });
     if (!found) {
       await context.log.warn(`removing ${dir}: not a usable worktree any more`);
       await Deno.remove(dir, { recursive: true });
     } else {
-      const result = await wt.removeWorktree(found, { context: kit.git });
+      const result = await removeWorktree(found, { context: kit.git });
       await context.log.warn(
         `removed the worktree of a dead firing: ${dir}${
           result.branchDeleted ? "" : ` (kept branch ${found.branch}: unpushed commits)`
