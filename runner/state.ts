@@ -210,7 +210,8 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether anything, a dangling symlink too, stands at `path` (other errors are thrown). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
     return true;

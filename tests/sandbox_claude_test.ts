@@ -7,6 +7,7 @@ import { readGlobalBlock } from "../runner/firing/block.ts";
 import { type EngineRequest, type EngineRun, runEngine } from "../runner/engines/run.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { liveProcessesInGroup, runCapture } from "../runner/process.ts";
+import { exists } from "../runner/state.ts";
 import { checkSandbox } from "../runner/sandbox/mod.ts";
 import type { FileDenial } from "../runner/sandbox/audit.ts";
 import type { NetworkDenial } from "../runner/sandbox/proxy.ts";
@@ -16,9 +17,7 @@ import {
   type ScriptedReply,
   startFakeAnthropic,
 } from "./support/fake_anthropic.ts";
-
-const CLAUDE = new URL("../.tools/node_modules/.bin/claude", import.meta.url).pathname;
-const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+import { CLAUDE, claudeEnv, ENGINE_NOW, engineRequest, PATH } from "./support/engines.ts";
 const SECRET = `-----BEGIN OPENSSH PRIVATE KEY----- planted-${crypto.randomUUID()}`;
 const check = Deno.build.os === "linux" ? await checkSandbox({ path: PATH }) : undefined;
 const ignore = !check?.ok;
@@ -107,16 +106,14 @@ async function world(replies: ScriptedReply[]): Promise<World> {
 }
 
 function request(w: World, overrides: Partial<EngineRequest> = {}): EngineRequest {
-  return {
+  return engineRequest("claude", {
     agent: "lucius",
-    firingId: "f-1",
     prompt: "Work on the issue, then answer with a sentinel.",
     cwd: w.worktree,
-    tier: { engine: "claude", model: "claude-sonnet-4-5" },
     maxTurns: 20,
     allowedTools: ["Read", "Write", "Edit", "Bash"],
     ...overrides,
-  };
+  });
 }
 
 async function run(w: World, options: { timeoutMs?: number } = {}): Promise<EngineRun> {
@@ -126,15 +123,9 @@ async function run(w: World, options: { timeoutMs?: number } = {}): Promise<Engi
     timeoutMs: options.timeoutMs ?? 30_000,
     graceMs: 500,
     programs: { claude: CLAUDE },
-    envOverrides: {
-      ANTHROPIC_BASE_URL: w.fake.baseUrl,
-      ANTHROPIC_API_KEY: "dummy",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-      API_TIMEOUT_MS: "5000",
-    },
+    envOverrides: claudeEnv(w.fake.baseUrl),
     sandbox: { mode: "required", agent: "lucius", home: w.home, alfredHome: w.alfredHome, check },
-    now: () => new Date("2030-01-01T12:00:00Z"),
+    now: ENGINE_NOW,
   });
 }
 
@@ -264,14 +255,4 @@ async function sandboxedSleepers(marker: string): Promise<number[]> {
     if (cmdline.includes(marker)) found.push(Number(entry.name));
   }
   return found;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
