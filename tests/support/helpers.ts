@@ -59,6 +59,21 @@ export async function withHome(): Promise<TempHome> {
   };
 }
 
+/**
+ * Runs `fn` with a fresh temporary folder, removed afterwards whatever happens.
+ *
+ * @param fn The work; it gets the folder.
+ * @returns What `fn` returns.
+ */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "alfred-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** What a CLI run printed and returned. */
 export interface CliResult {
   /** Exit code. */
@@ -80,12 +95,7 @@ export async function runAlfred(
   args: string[],
   options: { home: string; env?: Record<string, string>; script?: string },
 ): Promise<CliResult> {
-  const output = await alfredCommand(args, options).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  return await outputOf(alfredCommand(args, options));
 }
 
 /**
@@ -99,21 +109,56 @@ export function alfredCommand(
   args: string[],
   options: { home: string; env?: Record<string, string>; script?: string },
 ): Deno.Command {
+  return denoRunCommand(options.script ?? "cli/mod.ts", {
+    flags: ALFRED_FLAGS,
+    args,
+    env: subprocessEnv(options.home, options.env),
+  });
+}
+
+/**
+ * Builds `deno run --quiet <flags> <script> <args>` from the repository root,
+ * with exactly the given environment, no input and piped output.
+ *
+ * @param script The entry script, absolute or relative to the repository root.
+ * @param options The Deno flags, the script's arguments and the whole environment.
+ * @returns The command.
+ */
+export function denoRunCommand(
+  script: string,
+  options: { flags: readonly string[]; args?: readonly string[]; env: Record<string, string> },
+): Deno.Command {
   return new Deno.Command(DENO, {
     args: [
       "run",
       "--quiet",
-      ...ALFRED_FLAGS,
-      options.script ?? `${REPO_ROOT}/cli/mod.ts`,
-      ...args,
+      ...options.flags,
+      script.startsWith("/") ? script : `${REPO_ROOT}/${script}`,
+      ...options.args ?? [],
     ],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: subprocessEnv(options.home, options.env),
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });
+}
+
+/**
+ * Runs a command with piped output to its end and decodes what it printed.
+ *
+ * @param command The command (its stdout and stderr piped).
+ * @returns Exit code and output.
+ */
+export async function outputOf(command: Deno.Command): Promise<CliResult> {
+  const output = await command.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }
 
 /**
@@ -128,15 +173,18 @@ export function subprocessEnv(
   home: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ALFRED_HOME: home,
-    HOME: home,
-    PATH: Deno.env.get("PATH") ?? "",
-    DENO_DIR: denoDir(),
-    NO_COLOR: "1",
-    TZ: "UTC",
-    ...extra,
-  };
+  return denoEnv({ ALFRED_HOME: home, HOME: home, PATH: Deno.env.get("PATH") ?? "", ...extra });
+}
+
+/**
+ * The environment every Deno subprocess of a test needs: the shared Deno
+ * cache, no colours, UTC; plus `extra`.
+ *
+ * @param extra More variables (they win).
+ * @returns The environment.
+ */
+export function denoEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { DENO_DIR: denoDir(), NO_COLOR: "1", TZ: "UTC", ...extra };
 }
 
 /**

@@ -6,10 +6,8 @@
  * @module
  */
 import { type PermissionOptions, runFlagsOf } from "../../runner/config/permissions.ts";
-import { type CliResult, denoDir } from "./helpers.ts";
+import { type CliResult, denoRunCommand, outputOf, subprocessEnv } from "./helpers.ts";
 import { type LuciusWorld, REPO } from "./lucius_world.ts";
-
-const REPO_ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 /**
  * Finds the `aws` CLI on PATH, skipping version-manager shims (they need
@@ -82,42 +80,14 @@ export async function fireUnderFlags(
     ...options.permissions,
   });
   const base = world.env();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/${options.codename}/mod.ts`],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: {
+  return await outputOf(denoRunCommand(`agents/${options.codename}/mod.ts`, {
+    flags,
+    env: subprocessEnv(world.home, {
       ...base,
       PATH: `${options.binDir}:${base.PATH}`,
-      ALFRED_HOME: world.home,
-      HOME: world.home,
-      NO_COLOR: "1",
-      TZ: "UTC",
-      DENO_DIR: denoDir(),
       ...options.env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
-
-/**
- * The event log's records, all days.
- *
- * @param world The world.
- * @returns The records, file by file.
- */
-export async function firingEvents(world: LuciusWorld): Promise<Record<string, unknown>[]> {
-  const { listDir } = await import("./helpers.ts");
-  const out: Record<string, unknown>[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
-  }
-  return out;
+    }),
+  }));
 }
 
 /**
@@ -136,4 +106,17 @@ export function fleetHead(world: LuciusWorld): string[] {
     "    base: main",
     "agents:",
   ];
+}
+
+/**
+ * The world's fleet.yaml with one agent and its settings.
+ *
+ * @param world The world.
+ * @param codename The agent.
+ * @param settings Its lines under `agents.<codename>`, unindented.
+ * @returns The text.
+ */
+export function fleetYamlFor(world: LuciusWorld, codename: string, settings: string[]): string {
+  return [...fleetHead(world), `  ${codename}:`, ...settings.map((line) => `    ${line}`), ""]
+    .join("\n");
 }
