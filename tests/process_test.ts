@@ -6,17 +6,9 @@ import {
   runCapture,
   runProcess,
 } from "../runner/process.ts";
+import { withTempDir } from "./support/helpers.ts";
 
 const PATH = "/usr/bin:/bin";
-
-async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "alfred-process-" });
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("runProcess streams each line to the callbacks and the sink and keeps a tail", async () => {
   await withTempDir(async (dir) => {
