@@ -18,7 +18,7 @@ import {
   replyToReviewComment,
 } from "../runner/github/pulls.ts";
 import { resolveTrustedAuthors } from "../runner/claims/trust.ts";
-import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
+import { fakeClient, type FakeGitHub, startFakeGitHub } from "./support/fake_github.ts";
 import { alfredTrust } from "./support/helpers.ts";
 
 /** The fake's token account: whose markers count. */
@@ -110,6 +110,23 @@ function responseSchema(route: string, status: number): Schema | undefined {
     ?.schema;
 }
 
+/**
+ * Checks each 2xx reply the fake gave against GitHub's description of its
+ * operation, that each of `exercised` ("METHOD path status") was seen, and
+ * that no request fell outside the fake's routes.
+ */
+function assertContract(fake: FakeGitHub, exercised: string[]): void {
+  const statuses = new Set<string>();
+  for (const exchange of fake.exchanges) {
+    statuses.add(`${exchange.route} ${exchange.status}`);
+    const schema = responseSchema(exchange.route, exchange.status);
+    if (exchange.status >= 300 || !schema) continue;
+    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
+  }
+  for (const route of exercised) assert.ok(statuses.has(route), `not exercised: ${route}`);
+  assert.deepEqual(fake.unexpected, []);
+}
+
 Deno.test("the checker itself rejects bodies that break the schema", () => {
   const label = responseSchema("GET /repos/{owner}/{repo}/labels/{name}", 200)!;
   const good = {
@@ -164,31 +181,19 @@ Deno.test("every reply of the fake matches GitHub's OpenAPI description of that 
     isFiringAlive: () => false,
     trusted: () => Promise.resolve(TRUSTED),
   });
-  const statuses = new Set<string>();
-  for (const exchange of fake.exchanges) {
-    statuses.add(`${exchange.route} ${exchange.status}`);
-    const schema = responseSchema(exchange.route, exchange.status);
-    if (exchange.status >= 300 || !schema) continue;
-    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
-  }
   // Every endpoint the client uses was exercised (and so checked).
-  for (
-    const route of [
-      "GET /repos/{owner}/{repo}/issues 200",
-      "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200",
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 200",
-      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 404",
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200",
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
-      "GET /repos/{owner}/{repo}/labels 200",
-      "POST /repos/{owner}/{repo}/labels 201",
-      "PATCH /repos/{owner}/{repo}/labels/{name} 200",
-    ]
-  ) {
-    assert.ok(statuses.has(route), `not exercised: ${route}`);
-  }
-  assert.deepEqual(fake.unexpected, []);
+  assertContract(fake, [
+    "GET /repos/{owner}/{repo}/issues 200",
+    "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
+    "POST /repos/{owner}/{repo}/issues/{issue_number}/labels 200",
+    "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 200",
+    "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name} 404",
+    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200",
+    "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+    "GET /repos/{owner}/{repo}/labels 200",
+    "POST /repos/{owner}/{repo}/labels 201",
+    "PATCH /repos/{owner}/{repo}/labels/{name} 200",
+  ]);
 });
 
 Deno.test("the fake's 304 and label routes exist in GitHub's description", () => {
@@ -237,24 +242,12 @@ Deno.test("the fake's pull-request replies match GitHub's OpenAPI description", 
     head: `acme:${pull.head}`,
   });
   assert.equal(byHead.data.length, 1);
-  const statuses = new Set<string>();
-  for (const exchange of fake.exchanges) {
-    statuses.add(`${exchange.route} ${exchange.status}`);
-    const schema = responseSchema(exchange.route, exchange.status);
-    if (exchange.status >= 300 || !schema) continue;
-    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
-  }
-  for (
-    const route of [
-      "GET /repos/{owner}/{repo}/pulls 200",
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files 200",
-      "POST /repos/{owner}/{repo}/pulls 201",
-      "POST /repos/{owner}/{repo}/pulls 422",
-    ]
-  ) {
-    assert.ok(statuses.has(route), `not exercised: ${route}`);
-  }
-  assert.deepEqual(fake.unexpected, []);
+  assertContract(fake, [
+    "GET /repos/{owner}/{repo}/pulls 200",
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/files 200",
+    "POST /repos/{owner}/{repo}/pulls 201",
+    "POST /repos/{owner}/{repo}/pulls 422",
+  ]);
 });
 
 Deno.test("the fake's issue creation matches GitHub's OpenAPI description", async () => {
@@ -273,22 +266,10 @@ Deno.test("the fake's issue creation matches GitHub's OpenAPI description", asyn
     () => createIssue(client, repo, { title: " ", body: "", labels: [] }),
     /422/,
   );
-  const statuses = new Set<string>();
-  for (const exchange of fake.exchanges) {
-    statuses.add(`${exchange.route} ${exchange.status}`);
-    const schema = responseSchema(exchange.route, exchange.status);
-    if (exchange.status >= 300 || !schema) continue;
-    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
-  }
-  for (
-    const route of [
-      "POST /repos/{owner}/{repo}/issues 201",
-      "POST /repos/{owner}/{repo}/issues 422",
-    ]
-  ) {
-    assert.ok(statuses.has(route), `not exercised: ${route}`);
-  }
-  assert.deepEqual(fake.unexpected, []);
+  assertContract(fake, [
+    "POST /repos/{owner}/{repo}/issues 201",
+    "POST /repos/{owner}/{repo}/issues 422",
+  ]);
 });
 
 Deno.test("the fake's inline review comments and replies match GitHub's OpenAPI description", async () => {
@@ -324,22 +305,10 @@ Deno.test("the fake's inline review comments and replies match GitHub's OpenAPI 
     () => replyToReviewComment(client, repo, { pull, comment: 1, body: "x" }),
     /404/,
   );
-  const statuses = new Set<string>();
-  for (const exchange of fake.exchanges) {
-    statuses.add(`${exchange.route} ${exchange.status}`);
-    const schema = responseSchema(exchange.route, exchange.status);
-    if (exchange.status >= 300 || !schema) continue;
-    assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
-  }
-  for (
-    const route of [
-      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments 200",
-      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies 201",
-    ]
-  ) {
-    assert.ok(statuses.has(route), `not exercised: ${route}`);
-  }
-  assert.deepEqual(fake.unexpected, []);
+  assertContract(fake, [
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments 200",
+    "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies 201",
+  ]);
 });
 
 Deno.test("the fake's GET /user matches GitHub's OpenAPI description, for a user's and an App's token", async () => {
@@ -369,12 +338,7 @@ Deno.test("the fake's GET /user matches GitHub's OpenAPI description, for a user
         statuses,
         appToken ? ["GET /user 403", "GET /user 403"] : ["GET /user 200", "GET /user 304"],
       );
-      for (const exchange of fake.exchanges) {
-        const schema = responseSchema(exchange.route, exchange.status);
-        if (exchange.status >= 300 || !schema) continue;
-        assert.deepEqual(check(exchange.body, schema), [], `${exchange.route} ${exchange.status}`);
-      }
-      assert.deepEqual(fake.unexpected, []);
+      assertContract(fake, []);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
