@@ -6,9 +6,9 @@
  * phone's width; and nothing the page does trips its Content-Security-Policy.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { DENO, REPO_ROOT, runAlfred, subprocessEnv } from "./support/helpers.ts";
-import { launchBrowser } from "./support/browser.ts";
-import { startTestServer } from "./support/serve_helpers.ts";
+import { denoRunCommand, outputOf, runAlfred, subprocessEnv } from "./support/helpers.ts";
+import { launchBrowser, type TestBrowser } from "./support/browser.ts";
+import { startTestServer, type TestServer } from "./support/serve_helpers.ts";
 import { BUILT_IN_CODENAMES, runFlagsOf } from "../runner/config/permissions.ts";
 import type { RunningServer } from "../serve/mod.ts";
 import type { Page } from "playwright-core";
@@ -16,8 +16,25 @@ import type { Page } from "playwright-core";
 /** How much wider than the window the page is (run in the page). */
 const OVERFLOW = "document.documentElement.scrollWidth - innerWidth";
 
-/** Browser tests hold a browser process and its sockets across awaits by design. */
-const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
+/**
+ * A test with the dashboard served from an initialised home and a browser.
+ * Browser tests hold a browser process and its sockets across awaits by design.
+ */
+function browserTest(
+  name: string,
+  body: (t: TestServer, browser: TestBrowser) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      await using t = await startTestServer({ prepare: initialised });
+      await using browser = await launchBrowser();
+      await body(t, browser);
+    },
+  });
+}
 
 async function initialised(home: string): Promise<void> {
   assertEquals((await runAlfred(["init"], { home })).code, 0);
@@ -31,24 +48,19 @@ async function signIn(page: Page, server: RunningServer): Promise<void> {
 
 /** Runs echo's next firing the way the scheduler does: its own entry point, its own flags. */
 async function scheduledEchoFiring(home: string): Promise<string> {
-  const output = await new Deno.Command(DENO, {
-    args: ["run", "--quiet", ...runFlagsOf("alfred-echo"), `${REPO_ROOT}/agents/echo/mod.ts`],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: subprocessEnv(home),
-    stdin: "null",
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
-  return stdout;
+  const output = await outputOf(
+    denoRunCommand("agents/echo/mod.ts", {
+      flags: runFlagsOf("alfred-echo"),
+      env: subprocessEnv(home),
+    }),
+  );
+  assertEquals(output.code, 0, output.stderr);
+  return output.stdout;
 }
 
-Deno.test({
-  name: "the fleet page lists the ten agents, and works at a phone's width",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
+browserTest(
+  "the fleet page lists the ten agents, and works at a phone's width",
+  async (t, browser) => {
     const { page } = browser;
     await page.goto(t.server.url);
     await page.waitForSelector("table.fleet tbody tr");
@@ -81,14 +93,11 @@ Deno.test({
     }
     assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
-});
+);
 
-Deno.test({
-  name: "pause on echo in the page: echo's next firing prints [AGENT-PAUSED]; resume lets it fire",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
+browserTest(
+  "pause on echo in the page: echo's next firing prints [AGENT-PAUSED]; resume lets it fire",
+  async (t, browser) => {
     const { page } = browser;
     await signIn(page, t.server);
     assert(await page.evaluate(() => localStorage.getItem("alfred-serve-token")));
@@ -109,14 +118,11 @@ Deno.test({
     assertStringIncludes(await scheduledEchoFiring(t.home), "Fleet summary");
     assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
-});
+);
 
-Deno.test({
-  name: "a firing of echo appears live in the page within 2 s of its start, then its end",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
+browserTest(
+  "a firing of echo appears live in the page within 2 s of its start, then its end",
+  async (t, browser) => {
     const { page } = browser;
     await page.goto(t.server.url);
     await page.waitForSelector(".live.live");
@@ -147,14 +153,11 @@ Deno.test({
     assertEquals(phases, ["summarised", "finished"]);
     assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
-});
+);
 
-Deno.test({
-  name: "the Fire button starts echo and links to its firing",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
+browserTest(
+  "the Fire button starts echo and links to its firing",
+  async (t, browser) => {
     const { page } = browser;
     await signIn(page, t.server);
     await page.click('tr[data-agent="echo"] button[data-action="fire"]');
@@ -166,4 +169,4 @@ Deno.test({
     const detail = await (await fetch(`${t.server.url}/api/v1/firings/${id}`)).json();
     assertEquals([detail.status, detail.outcome, detail.by], ["ended", "success", "hand"]);
   },
-});
+);
