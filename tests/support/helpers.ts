@@ -7,6 +7,7 @@
 import { type Marker, scanMarkers } from "../../runner/claims/markers.ts";
 import { TrustedAuthors } from "../../runner/claims/trust.ts";
 import { type Layout, layoutOf } from "../../runner/paths.ts";
+import { DENO_RUN_FLAGS } from "../../runner/control/fire_detached.ts";
 
 /** The repository root (tests never depend on the working directory). */
 export const REPO_ROOT: string = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -15,14 +16,7 @@ export const REPO_ROOT: string = new URL("../..", import.meta.url).pathname.repl
 export const DENO: string = Deno.execPath();
 
 /** The permissions the CLI runs with in tests: the same set as `deno task alfred`. */
-export const ALFRED_FLAGS: string[] = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys=hostname,osRelease,uid",
-  "--allow-net",
-  "--allow-run",
-];
+export const ALFRED_FLAGS: readonly string[] = DENO_RUN_FLAGS;
 
 /** A temporary ALFRED_HOME, removed at the end of the scope (`await using`). */
 export interface TempHome extends AsyncDisposable {
