@@ -178,18 +178,19 @@ Deno.test("ExecStart arguments are quoted and escaped for systemd", () => {
   }
 });
 
+type UnitEntries = Parameters<typeof serializeUnit>[0]["sections"][number]["entries"];
+
+/** Serializes `x.service` with one [Service] section of these entries. */
+function serviceWith(entries: UnitEntries): string {
+  return serializeUnit({ name: "x.service", sections: [{ name: "Service", entries }] });
+}
+
 Deno.test("the serializer escapes % in every value and rejects what systemd cannot read back", () => {
-  const text = serializeUnit({
-    name: "x.service",
-    sections: [{
-      name: "Service",
-      entries: [
-        { key: "Description", value: "100% done" },
-        { key: "Environment", value: { env: { B: 'say "%s" \\ $X', A: "1" } } },
-        { key: "TimeoutStartSec", value: 30 },
-      ],
-    }],
-  });
+  const text = serviceWith([
+    { key: "Description", value: "100% done" },
+    { key: "Environment", value: { env: { B: 'say "%s" \\ $X', A: "1" } } },
+    { key: "TimeoutStartSec", value: 30 },
+  ]);
   assert.equal(
     text.split("\n").slice(1).join("\n"),
     [
@@ -210,27 +211,13 @@ Deno.test("the serializer escapes % in every value and rejects what systemd cann
   ];
   for (const [why, value] of bad) {
     assert.throws(
-      () =>
-        serializeUnit({
-          name: "x.service",
-          sections: [{
-            name: "Service",
-            entries: [{ key: "Description", value: value as string }],
-          }],
-        }),
+      () => serviceWith([{ key: "Description", value: value as string }]),
       UnitValueError,
       why,
     );
   }
   assert.throws(
-    () =>
-      serializeUnit({
-        name: "x.service",
-        sections: [{
-          name: "Service",
-          entries: [{ key: "Environment", value: { env: { "A-B": "1" } } }],
-        }],
-      }),
+    () => serviceWith([{ key: "Environment", value: { env: { "A-B": "1" } } }]),
     UnitValueError,
   );
 });
