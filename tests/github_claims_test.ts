@@ -12,13 +12,10 @@ import { LABELS } from "../runner/claims/labels.ts";
 import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 import { markersIn } from "./support/helpers.ts";
 import { alfredTrust } from "./support/helpers.ts";
+import { QUEUE, REPO, REPO_S } from "./support/acme_web.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();
-
-const REPO = { owner: "acme", name: "web" };
-const REPO_S = "acme/web";
-const QUEUE = LABELS.implement;
 
 function firingId(n: number): string {
   return `20261127T0915${String(n).padStart(2, "0")}123Z-a1b2c${n % 10}`;

@@ -34,10 +34,8 @@ import { openAgentLog } from "../runner/firing/log.ts";
 import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 import { worldLog } from "./support/lucius_world.ts";
 import { ALFRED_LOGIN, alfredTrust, listDir, REPO_ROOT, withHome } from "./support/helpers.ts";
+import { QUEUE, REPO, REPO_S } from "./support/acme_web.ts";
 
-const REPO = { owner: "acme", name: "web" };
-const REPO_S = "acme/web";
-const QUEUE = LABELS.implement;
 /** A login listed in `github.trusted_logins`: another host's bot account. */
 const OTHER_HOST = "alfred-laptop";
 

@@ -214,6 +214,16 @@ export function denoDir(): string {
 export const ALFRED_LOGIN = "alfred-bot";
 
 /**
+ * A comment written by Alfred's own account (the fake's token account).
+ *
+ * @param body The comment's body.
+ * @returns The comment, as markers are read from it.
+ */
+export function byAlfred(body: string): { body: string; user: { login: string } } {
+  return { body, user: { login: ALFRED_LOGIN } };
+}
+
+/**
  * The well-formed markers in a text Alfred wrote (tests read Alfred's own
  * output, so no author check; runner code reads markers with `parseMarkers`).
  *
