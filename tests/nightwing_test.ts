@@ -112,13 +112,16 @@ async function withReviewedPull(
   return { world, pr, head, reviewId };
 }
 
+/** The engine's fix of the P1 finding: `add` subtracted. */
+const FIX_ADD: ScriptedReply = {
+  kind: "tool_use",
+  name: "Edit",
+  input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
+};
+
 Deno.test("Nightwing fixes the P1 finding on the pull request's own branch, pushes fast-forward and replies once", async () => {
   const { world, pr, head, reviewId } = await withReviewedPull([
-    {
-      kind: "tool_use",
-      name: "Edit",
-      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
-    },
+    FIX_ADD,
     { kind: "text", text: "add now adds.\n[NIGHTWING-FIXED] 1" },
   ]);
   await using _world = world;
@@ -295,11 +298,7 @@ Deno.test("Nightwing pushes only finished fixes, and lists only pending findings
 
 Deno.test("a bot reviewer's P1 inline comment is fixed and answered in its own thread, once", async () => {
   const { world, pr, head, reviewId } = await withReviewedPull([
-    {
-      kind: "tool_use",
-      name: "Edit",
-      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
-    },
+    FIX_ADD,
     { kind: "text", text: "Fixed the operator.\n[NIGHTWING-FIXED] 1" },
   ], { by: "codex" });
   await using _world = world;
@@ -377,11 +376,7 @@ Deno.test("a forged review by another account: Nightwing neither runs an engine 
 
 Deno.test("the same review by a login of trusted_logins is honoured: Nightwing fixes its finding", async () => {
   const { world, pr } = await withReviewedPull([
-    {
-      kind: "tool_use",
-      name: "Edit",
-      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
-    },
+    FIX_ADD,
     { kind: "text", text: "add now adds.\n[NIGHTWING-FIXED] 1" },
   ], { by: OTHER_HOST });
   await using _world = world;

@@ -210,16 +210,15 @@ Deno.test("a block in Redis expires by itself", async () => {
   assertStringIncludes(await redis.raw("EXISTS alfred:block"), ":0");
 });
 
+/** A lock holder: this process, as firing `firing` of `host`. */
+function holder(host: string, firing: string) {
+  return { pid: Deno.pid, host, firing_id: firing, started_at: NOW.toISOString() };
+}
+
 Deno.test("a host that dies holding a lock leaves it for the lock's lifetime only", async () => {
   await using redis = await startRedis();
   await using fleet = await openHosts(redis, ["host-a", "host-b"], { lockTtlMs: 600 });
   const [a, b] = fleet.hosts;
-  const holder = (host: string, firing: string) => ({
-    pid: Deno.pid,
-    host,
-    firing_id: firing,
-    started_at: NOW.toISOString(),
-  });
   const first = await a.coordination.acquireLock("lucius", holder("host-a", "f-dead"));
   assert(first.kind === "acquired");
   // Host A "dies": its connection goes away, so the lock is no longer renewed.
@@ -258,12 +257,6 @@ Deno.test("a lock whose holder died on this very home is taken over at once, not
     `${a.layout.stateDir}/lucius/lock`,
     JSON.stringify({ version: 1, ...dead }) + "\n",
   );
-  const holder = (host: string, firing: string) => ({
-    pid: Deno.pid,
-    host,
-    firing_id: firing,
-    started_at: NOW.toISOString(),
-  });
   const elsewhere = await b.coordination.acquireLock("lucius", holder("host-b", "f-b"));
   assertEquals(elsewhere.kind, "busy", "another host cannot know f-dead is dead");
   const next = await a.coordination.acquireLock("lucius", holder("host-a", "f-next"));

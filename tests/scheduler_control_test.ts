@@ -344,12 +344,18 @@ function slackIn(dir: string, restart: "always" | "on-failure" = "always") {
   };
 }
 
+/** A systemd target in `dir` where Lucius and the Slack companion were just installed. */
+async function installedWithSlack(dir: string) {
+  const runner = recordingRunner();
+  const target = targetIn(dir, runner);
+  const agents = fleet(dir, { lucius: "every 20m" });
+  await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+  return { runner, target, agents };
+}
+
 Deno.test("systemd install starts companion services, pause leaves them alone, uninstall removes them", async () => {
   await withTempDir(async (dir) => {
-    const runner = recordingRunner();
-    const target = targetIn(dir, runner);
-    const agents = fleet(dir, { lucius: "every 20m" });
-    await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+    const { runner, target, agents } = await installedWithSlack(dir);
     assert.deepEqual(runner.calls, [
       "systemctl --user daemon-reload",
       "systemctl --user enable --now alfred-lucius.timer",
@@ -395,10 +401,7 @@ Deno.test("systemd install starts companion services, pause leaves them alone, u
 
 Deno.test("an install without a companion stops and removes it; a changed policy rewrites the unit", async () => {
   await withTempDir(async (dir) => {
-    const runner = recordingRunner();
-    const target = targetIn(dir, runner);
-    const agents = fleet(dir, { lucius: "every 20m" });
-    await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+    const { runner, target, agents } = await installedWithSlack(dir);
     runner.calls.length = 0;
     const report = await installScheduler(agents, {
       ...target,
