@@ -17,7 +17,12 @@ import { startFakeAws } from "./support/fake_aws.ts";
 import { gitWith } from "./support/git_repo.ts";
 import type { CliResult } from "./support/helpers.ts";
 import { createLuciusWorld, type LuciusWorld } from "./support/lucius_world.ts";
-import { fireUnderFlags, fleetYamlFor, setUpAws } from "./support/reader_firing.ts";
+import {
+  assertOneReport,
+  fireUnderFlags,
+  fleetYamlFor,
+  setUpAws,
+} from "./support/reader_firing.ts";
 
 const TASK = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7";
 const SENTRY_TOKEN = "sntrys_test_token_0123456789";
@@ -132,12 +137,7 @@ Deno.test("drift past the threshold and Sentry errors above it make one Slack su
       path: "/api/0/projects/acme/web/issues/?statsPeriod=24h&query=is%3Aunresolved",
       auth: `Bearer ${SENTRY_TOKEN}`,
     }]);
-    const [event] = await world.events("gordon");
-    assertEquals(event.outcome, "success");
-    assertStringIncludes(String(event.summary), "[GORDON-DRIFT]");
-    assertEquals(world.slack.messages.length, 1);
-    const message = world.slack.messages[0].text + JSON.stringify(world.slack.messages[0].blocks);
-    assertStringIncludes(message, "[Gordon]");
+    const { message } = await assertOneReport(world, "gordon", "[GORDON-DRIFT]");
     assertStringIncludes(message, `Staging vs main* (${head.slice(0, 7)})`);
     assertMatch(message, /web: 2 commits behind for 1[89]\d min \(runs [0-9a-f]{7}\)/);
     assertStringIncludes(

@@ -10,7 +10,12 @@ import { failureOf, secretEnvOf } from "../agents/huntress/work.ts";
 import { startFakeAws } from "./support/fake_aws.ts";
 import { listDir, runAlfred } from "./support/helpers.ts";
 import { createLuciusWorld, type LuciusWorld } from "./support/lucius_world.ts";
-import { fireUnderFlags, fleetYamlFor, setUpAws } from "./support/reader_firing.ts";
+import {
+  assertOneReport,
+  fireUnderFlags,
+  fleetYamlFor,
+  setUpAws,
+} from "./support/reader_firing.ts";
 
 const SECRET_PASSWORD = "s3cret-staging-password";
 
@@ -162,12 +167,7 @@ Deno.test("a failing smoke run posts one Slack message with the tail and artefac
     const result = await fireHuntress(world, { hosts: [staging.url] });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(result.stdout, /\[HUNTRESS-SMOKE-FAILED\] smoke exited 1 after \d+ s/);
-    const [event] = await world.events("huntress");
-    assertEquals(event.outcome, "success");
-    assertStringIncludes(String(event.summary), "[HUNTRESS-SMOKE-FAILED]");
-    assertEquals(world.slack.messages.length, 1);
-    const message = world.slack.messages[0].text + JSON.stringify(world.slack.messages[0].blocks);
-    assertStringIncludes(message, "[Huntress]");
+    const { event, message } = await assertOneReport(world, "huntress", "[HUNTRESS-SMOKE-FAILED]");
     assertStringIncludes(message, "smoke tests failed against");
     assertStringIncludes(message, "FAIL health returned 503");
     assertStringIncludes(message, "no engine key");

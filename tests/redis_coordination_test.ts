@@ -343,12 +343,10 @@ Deno.test("Redis stopped and restarted during firings: paid work refused meanwhi
     assert((await spend(host, `before-${i}`, 1_234_567 + i, 3)).synced);
   }
   // host-a is mid-firing when Redis goes away.
-  const inFlight = await fleet.hosts[0].coordination.acquireLock("lucius", {
-    pid: Deno.pid,
-    host: "host-a",
-    firing_id: "in-flight",
-    started_at: NOW.toISOString(),
-  });
+  const inFlight = await fleet.hosts[0].coordination.acquireLock(
+    "lucius",
+    holder("host-a", "in-flight"),
+  );
   assert(inFlight.kind === "acquired");
   await redis.stop();
   const late = await spend(fleet.hosts[0], "in-flight", 700_001, 9);
@@ -365,13 +363,7 @@ Deno.test("Redis stopped and restarted during firings: paid work refused meanwhi
   );
   assertStringIncludes(refused.hint ?? "", "no firing starts paid work");
   await assertRejects(
-    () =>
-      fleet.hosts[2].coordination.acquireLock("lucius", {
-        pid: Deno.pid,
-        host: "host-c",
-        firing_id: "refused",
-        started_at: NOW.toISOString(),
-      }),
+    () => fleet.hosts[2].coordination.acquireLock("lucius", holder("host-c", "refused")),
     RedisUnavailableError,
   );
   await using newHome = await withHome();
@@ -403,12 +395,7 @@ Deno.test("Redis stopped and restarted during firings: paid work refused meanwhi
   for (const host of fleet.hosts) await host.coordination.readLedger("lucius", { day: DAY });
   assertEquals((await fleet.hosts[2].coordination.readLedger("lucius", { day: DAY })).firings, 4);
   // And the lock is free: the outage left nothing stuck.
-  const next = await fleet.hosts[2].coordination.acquireLock("lucius", {
-    pid: Deno.pid,
-    host: "host-c",
-    firing_id: "after",
-    started_at: NOW.toISOString(),
-  });
+  const next = await fleet.hosts[2].coordination.acquireLock("lucius", holder("host-c", "after"));
   assert(next.kind === "acquired");
   await next.lock.release();
   assert(fleet.hosts[0].warnings.some((w) => w.includes("kept in the local journal")));

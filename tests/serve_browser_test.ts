@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { denoRunCommand, outputOf, runAlfred, subprocessEnv } from "./support/helpers.ts";
-import { launchBrowser, type TestBrowser } from "./support/browser.ts";
+import { launchBrowser } from "./support/browser.ts";
 import { startTestServer, type TestServer } from "./support/serve_helpers.ts";
 import { BUILT_IN_CODENAMES, runFlagsOf } from "../runner/config/permissions.ts";
 import type { RunningServer } from "../serve/mod.ts";
@@ -17,12 +17,15 @@ import type { Page } from "playwright-core";
 const OVERFLOW = "document.documentElement.scrollWidth - innerWidth";
 
 /**
- * A test with the dashboard served from an initialised home and a browser.
+ * A test with the dashboard served from an initialised home and a browser on
+ * it, signed in first when asked; with `cleanConsole`, nothing the page did
+ * may log an error or a Content-Security-Policy violation.
  * Browser tests hold a browser process and its sockets across awaits by design.
  */
 function browserTest(
   name: string,
-  body: (t: TestServer, browser: TestBrowser) => Promise<void>,
+  options: { signIn?: boolean; cleanConsole?: boolean },
+  body: (t: TestServer, page: Page) => Promise<void>,
 ): void {
   Deno.test({
     name,
@@ -31,7 +34,11 @@ function browserTest(
     async fn() {
       await using t = await startTestServer({ prepare: initialised });
       await using browser = await launchBrowser();
-      await body(t, browser);
+      if (options.signIn) await signIn(browser.page, t.server);
+      await body(t, browser.page);
+      if (options.cleanConsole) {
+        assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
+      }
     },
   });
 }
@@ -60,8 +67,8 @@ async function scheduledEchoFiring(home: string): Promise<string> {
 
 browserTest(
   "the fleet page lists the ten agents, and works at a phone's width",
-  async (t, browser) => {
-    const { page } = browser;
+  { cleanConsole: true },
+  async (t, page) => {
     await page.goto(t.server.url);
     await page.waitForSelector("table.fleet tbody tr");
     const agents = await page.locator("table.fleet tbody tr").evaluateAll((rows) =>
@@ -91,15 +98,13 @@ browserTest(
       assert(wide <= 0, `${view} is ${wide}px wider than a phone`);
       assertEquals(await page.locator("text=Something went wrong").count(), 0, view);
     }
-    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
 );
 
 browserTest(
   "pause on echo in the page: echo's next firing prints [AGENT-PAUSED]; resume lets it fire",
-  async (t, browser) => {
-    const { page } = browser;
-    await signIn(page, t.server);
+  { signIn: true, cleanConsole: true },
+  async (t, page) => {
     assert(await page.evaluate(() => localStorage.getItem("alfred-serve-token")));
     await page.waitForSelector('tr[data-agent="echo"] button[data-action="pause"]');
     await page.click('tr[data-agent="echo"] button[data-action="pause"]');
@@ -116,14 +121,13 @@ browserTest(
     await page.click('tr[data-agent="echo"] button[data-action="resume"]');
     await page.waitForSelector('tr[data-agent="echo"] .badge.state-enabled');
     assertStringIncludes(await scheduledEchoFiring(t.home), "Fleet summary");
-    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
 );
 
 browserTest(
   "a firing of echo appears live in the page within 2 s of its start, then its end",
-  async (t, browser) => {
-    const { page } = browser;
+  { cleanConsole: true },
+  async (t, page) => {
     await page.goto(t.server.url);
     await page.waitForSelector(".live.live");
     // Started elsewhere (by hand in a terminal): the page learns of it only from the stream.
@@ -151,15 +155,13 @@ browserTest(
     await page.waitForSelector(".timeline .segment");
     const phases = await page.locator("ol.phases li strong").allTextContents();
     assertEquals(phases, ["summarised", "finished"]);
-    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
 );
 
 browserTest(
   "the Fire button starts echo and links to its firing",
-  async (t, browser) => {
-    const { page } = browser;
-    await signIn(page, t.server);
+  { signIn: true },
+  async (t, page) => {
     await page.click('tr[data-agent="echo"] button[data-action="fire"]');
     const link = page.locator(".toast a");
     await link.waitFor();

@@ -8,6 +8,7 @@
 import { type PermissionOptions, runFlagsOf } from "../../runner/config/permissions.ts";
 import { type CliResult, denoRunCommand, outputOf, subprocessEnv } from "./helpers.ts";
 import { type LuciusWorld, REPO } from "./lucius_world.ts";
+import { assertEquals, assertStringIncludes } from "./assert.ts";
 
 /**
  * Finds the `aws` CLI on PATH, skipping version-manager shims (they need
@@ -119,4 +120,27 @@ export function fleetHead(world: LuciusWorld): string[] {
 export function fleetYamlFor(world: LuciusWorld, codename: string, settings: string[]): string {
   return [...fleetHead(world), `  ${codename}:`, ...settings.map((line) => `    ${line}`), ""]
     .join("\n");
+}
+
+/**
+ * Asserts that the agent's one firing succeeded with `sentinel` in its
+ * summary and posted exactly one Slack message, signed `[<Name>]`.
+ *
+ * @param world The world.
+ * @param codename The agent.
+ * @param sentinel The sentinel its summary starts with.
+ * @returns The firing's event and the message's text and blocks, as one string.
+ */
+export async function assertOneReport(
+  world: LuciusWorld,
+  codename: string,
+  sentinel: string,
+): Promise<{ event: Record<string, unknown>; message: string }> {
+  const [event] = await world.events(codename);
+  assertEquals(event.outcome, "success");
+  assertStringIncludes(String(event.summary), sentinel);
+  assertEquals(world.slack.messages.length, 1);
+  const message = world.slack.messages[0].text + JSON.stringify(world.slack.messages[0].blocks);
+  assertStringIncludes(message, `[${codename[0].toUpperCase()}${codename.slice(1)}]`);
+  return { event, message };
 }
