@@ -40,17 +40,14 @@ async function world(replies: ScriptedReply[]): Promise<World> {
   };
 }
 
-function request(w: World, overrides: Partial<EngineRequest> = {}): EngineRequest {
-  return engineRequest("claude", {
-    agent: "lucius",
-    prompt: "Create made.txt, then answer with a sentinel.",
-    cwd: w.cwd,
-    maxTurns: 5,
-    allowedTools: ["Read", "Write", "Edit"],
-    systemPrompt: "You are Lucius.",
-    ...overrides,
-  });
-}
+/** Lucius's task in these tests; each run adds its worktree. */
+const TASK = {
+  agent: "lucius",
+  prompt: "Create made.txt, then answer with a sentinel.",
+  maxTurns: 5,
+  allowedTools: ["Read", "Write", "Edit"],
+  systemPrompt: "You are Lucius.",
+};
 
 async function run(
   w: World,
@@ -61,7 +58,7 @@ async function run(
     > = {},
 ): Promise<EngineRun> {
   const { timeoutMs = 15_000, program = CLAUDE, parentEnv, ...overrides } = options;
-  return await runEngine(request(w, overrides), {
+  return await runEngine(engineRequest("claude", { ...TASK, cwd: w.cwd, ...overrides }), {
     layout: layoutOf(w.home),
     parentEnv: parentEnv ?? { PATH, HOME: `${w.home}/../user`, LANG: "C.UTF-8" },
     timeoutMs,

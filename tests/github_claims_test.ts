@@ -240,8 +240,7 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
 });
 
 Deno.test("the sweep repairs an in-flight label left without a claim, after the grace period", async () => {
-  const fakeNow = new Date("2026-11-27T09:00:00Z");
-  await using fake = startFakeGitHub({ now: () => fakeNow });
+  await using fake = startFakeGitHub({ now: () => new Date("2026-11-27T09:00:00Z") });
   const client = await fakeClient(fake);
   const number = fake.addIssue(REPO_S, { title: "orphan", labels: [LABELS.inFlight] });
   const options = {

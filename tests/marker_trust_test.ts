@@ -203,8 +203,7 @@ for (const login of [ALFRED_LOGIN, OTHER_HOST]) {
 }
 
 Deno.test("three forged stale claims never escalate an issue: the sweep sees no claim at all", async () => {
-  const fakeNow = new Date("2026-11-27T09:00:00Z");
-  await using fake = startFakeGitHub({ now: () => fakeNow });
+  await using fake = startFakeGitHub({ now: () => new Date("2026-11-27T09:00:00Z") });
   const client = await fakeClient(fake);
   const number = fake.addIssue(REPO_S, { title: "Target", labels: [LABELS.inFlight] });
   for (const n of [1, 2, 3]) {

@@ -105,19 +105,19 @@ async function world(replies: ScriptedReply[]): Promise<World> {
   };
 }
 
-function request(w: World, overrides: Partial<EngineRequest> = {}): EngineRequest {
+/** Lucius's task in these tests, in its worktree with a shell. */
+function task(w: World): EngineRequest {
   return engineRequest("claude", {
     agent: "lucius",
     prompt: "Work on the issue, then answer with a sentinel.",
     cwd: w.worktree,
     maxTurns: 20,
     allowedTools: ["Read", "Write", "Edit", "Bash"],
-    ...overrides,
   });
 }
 
 async function run(w: World, options: { timeoutMs?: number } = {}): Promise<EngineRun> {
-  return await runEngine(request(w), {
+  return await runEngine(task(w), {
     layout: layoutOf(w.alfredHome),
     parentEnv: { PATH, HOME: w.home, LANG: "C.UTF-8" },
     timeoutMs: options.timeoutMs ?? 30_000,

@@ -18,13 +18,13 @@ const OVERFLOW = "document.documentElement.scrollWidth - innerWidth";
 
 /**
  * A test with the dashboard served from an initialised home and a browser on
- * it, signed in first when asked; with `cleanConsole`, nothing the page did
+ * its fleet page, signed in with a one-time link or not; with `cleanConsole`, nothing the page did
  * may log an error or a Content-Security-Policy violation.
  * Browser tests hold a browser process and its sockets across awaits by design.
  */
 function browserTest(
   name: string,
-  options: { signIn?: boolean; cleanConsole?: boolean },
+  options: { signedIn: boolean; cleanConsole?: boolean },
   body: (t: TestServer, page: Page) => Promise<void>,
 ): void {
   Deno.test({
@@ -34,7 +34,8 @@ function browserTest(
     async fn() {
       await using t = await startTestServer({ prepare: initialised });
       await using browser = await launchBrowser();
-      if (options.signIn) await signIn(browser.page, t.server);
+      if (options.signedIn) await signIn(browser.page, t.server);
+      else await browser.page.goto(t.server.url);
       await body(t, browser.page);
       if (options.cleanConsole) {
         assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
@@ -67,9 +68,8 @@ async function scheduledEchoFiring(home: string): Promise<string> {
 
 browserTest(
   "the fleet page lists the ten agents, and works at a phone's width",
-  { cleanConsole: true },
+  { signedIn: false, cleanConsole: true },
   async (t, page) => {
-    await page.goto(t.server.url);
     await page.waitForSelector("table.fleet tbody tr");
     const agents = await page.locator("table.fleet tbody tr").evaluateAll((rows) =>
       rows.map((row) => row.getAttribute("data-agent"))
@@ -103,7 +103,7 @@ browserTest(
 
 browserTest(
   "pause on echo in the page: echo's next firing prints [AGENT-PAUSED]; resume lets it fire",
-  { signIn: true, cleanConsole: true },
+  { signedIn: true, cleanConsole: true },
   async (t, page) => {
     assert(await page.evaluate(() => localStorage.getItem("alfred-serve-token")));
     await page.waitForSelector('tr[data-agent="echo"] button[data-action="pause"]');
@@ -126,9 +126,8 @@ browserTest(
 
 browserTest(
   "a firing of echo appears live in the page within 2 s of its start, then its end",
-  { cleanConsole: true },
+  { signedIn: false, cleanConsole: true },
   async (t, page) => {
-    await page.goto(t.server.url);
     await page.waitForSelector(".live.live");
     // Started elsewhere (by hand in a terminal): the page learns of it only from the stream.
     const fired = await runAlfred(["fire", "echo"], { home: t.home });
@@ -160,7 +159,7 @@ browserTest(
 
 browserTest(
   "the Fire button starts echo and links to its firing",
-  { signIn: true },
+  { signedIn: true },
   async (t, page) => {
     await page.click('tr[data-agent="echo"] button[data-action="fire"]');
     const link = page.locator(".toast a");
