@@ -61,14 +61,11 @@ Deno.test("runProcess gives the child exactly the environment passed, in the giv
 Deno.test("a timeout ends the whole process tree, even grandchildren that ignore SIGTERM", async () => {
   await withTempDir(async (dir) => {
     // Left alone it would run for an hour: `timedOut` and SIGKILL prove the timeout cut it.
+    // The timeout is generous so that even a busy machine has set its traps and
+    // printed "started" before it fires; the test never waits for more than that.
     const script =
       `trap '' TERM; (trap '' TERM; sleep 3600) & (sh -c 'sleep 3600') & echo started; wait`;
-    const result = await runProcess("sh", ["-c", script], {
-      cwd: dir,
-      env: { PATH },
-      timeoutMs: 500,
-      graceMs: 300,
-    });
+    const result = await runSh(dir, script, { timeoutMs: 5_000, graceMs: 300 });
     assert.deepStrictEqual(result.timedOut, true);
     assert.deepStrictEqual(result.signal, "SIGKILL");
     assert.deepStrictEqual(result.stdoutTail, ["started"]);
