@@ -97,7 +97,7 @@ export async function fireUnderFlags(
  * @param world The world.
  * @returns The lines.
  */
-export function fleetHead(world: LuciusWorld): string[] {
+function fleetHead(world: LuciusWorld): string[] {
   return [
     "version: 1",
     "timezone: UTC",
