@@ -6,7 +6,7 @@
  * - `config/`: `fleet.yaml`, schedules, the binaries' permissions and build facts;
  * - `claims/`: the issue-claim protocol over GitHub labels and markers;
  * - `github/`: the GitHub client, REST calls, tokens, rate limits and backoff;
- * - `git/`: worktrees, delivery, diff scope, coverage, the disk guardian;
+ * - `git/`: worktrees, read-only checkouts, delivery, diff scope, coverage, the disk guardian;
  * - `engines/`: the engine adapters and a firing's engine step;
  * - `sandbox/`: confinement of the engine and of repository commands;
  * - `coordination/`: locks, spend, pause and block across processes and hosts;
@@ -40,6 +40,7 @@ export * from "./memory/mod.ts";
 export * from "./report/mod.ts";
 export * from "./reviews/mod.ts";
 export * from "./sandbox/mod.ts";
+export * from "./work/mod.ts";
 // Names two folders both export; the root keeps the one it always gave.
 export { isAllowed } from "./engines/env.ts";
 export type { DescribeOptions } from "./config/permission_error.ts";

@@ -51,7 +51,8 @@ import {
 } from "../tests/support/fake_github.ts";
 import { TrustedAuthors } from "../runner/claims/trust.ts";
 import { ALFRED_LOGIN, alfredCommand } from "../tests/support/helpers.ts";
-import { CLAUDE_BIN_DIR } from "../tests/support/lucius_world.ts";
+import { claudeEnv, ENGINE_BIN_DIR, PATH } from "../tests/support/engines.ts";
+import { gitWith, operatorGitEnv, seedOrigin } from "../tests/support/git_repo.ts";
 import { startRedis, type TestRedis } from "../tests/support/redis_server.ts";
 
 /** The fake's token account: the soak's firings speak in markers as it. */
@@ -164,7 +165,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let engine: FakeAnthropic | undefined;
   try {
     const origin = `${root}/origin.git`;
-    await seedOrigin(root, origin);
+    await seedOrigin(git, { origin, seed: `${root}/seed` });
     const faultsOn = { value: true };
     github = startFakeGitHub({
       fault: (context) =>
@@ -181,7 +182,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       hosts.push(await makeHost(root, i, { origin, redisUrl: redis?.url }));
     }
     const env = (host: Host) => ({
-      PATH: `${CLAUDE_BIN_DIR}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+      PATH: `${ENGINE_BIN_DIR}:${PATH}`,
       ALFRED_HOST: host.name,
       ALFRED_GITHUB_API_URL: github!.url,
       ALFRED_GITHUB_TOKEN: "test-token",
@@ -189,11 +190,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ALFRED_GITHUB_RETRY_UNIT_MS: String(options.unitMs),
       ALFRED_GITHUB_TIMEOUT_MS: String(options.timeoutMs),
       ALFRED_DISK_FLOOR_MB: "1",
-      ANTHROPIC_BASE_URL: engine!.baseUrl,
-      ANTHROPIC_API_KEY: "dummy",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-      API_TIMEOUT_MS: "20000",
+      ...claudeEnv(engine!.baseUrl, { apiTimeoutMs: 20_000 }),
     });
     const report = {
       firings: 0,
@@ -355,36 +352,9 @@ function conversationId(text: string): string {
   return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
 }
 
-async function git(cwd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command("git", {
-    args,
-    cwd,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_AUTHOR_NAME: "Operator",
-      GIT_AUTHOR_EMAIL: "operator@example.invalid",
-      GIT_COMMITTER_NAME: "Operator",
-      GIT_COMMITTER_EMAIL: "operator@example.invalid",
-      LANG: "C",
-    },
-    clearEnv: true,
-  }).output();
-  if (out.code !== 0) {
-    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
-
-async function seedOrigin(root: string, origin: string): Promise<void> {
-  const seed = `${root}/seed`;
-  await git(root, ["init", "--quiet", "--bare", "--initial-branch=main", origin]);
-  await git(root, ["clone", "--quiet", origin, seed]);
-  await git(seed, ["checkout", "--quiet", "-b", "main"]);
-  await Deno.writeTextFile(`${seed}/README.md`, "# web\n");
-  await git(seed, ["add", "."]);
-  await git(seed, ["commit", "--quiet", "-m", "Initial commit"]);
-  await git(seed, ["push", "--quiet", "origin", "main"]);
+/** Git as the operator, with the folder it runs in as HOME. */
+function git(cwd: string, args: string[]): Promise<string> {
+  return gitWith(operatorGitEnv(cwd))(cwd, args);
 }
 
 async function makeHost(

@@ -16,7 +16,6 @@ import {
 import { listDir, runAlfred } from "./support/helpers.ts";
 import { createLuciusWorld, type LuciusWorld, REPO } from "./support/lucius_world.ts";
 import type { ScriptedReply } from "./support/fake_anthropic.ts";
-import { runFlagsOf } from "../runner/config/permissions.ts";
 import { ConfigError, ExitCode } from "../runner/errors.ts";
 import { resolveFleetConfig } from "../runner/config/config.ts";
 import { sandboxOffWarning } from "../runner/sandbox/opt_out.ts";
@@ -108,15 +107,6 @@ function baneWorld(replies: ScriptedReply[], agentLines: string[] = []): Promise
   });
 }
 
-async function events(world: LuciusWorld): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
-  }
-  return out.filter((event) => event.agent === "bane");
-}
-
 async function agentLog(world: LuciusWorld): Promise<string> {
   const dir = `${world.layout.logsDir}/bane`;
   const texts = await Promise.all(
@@ -150,7 +140,7 @@ Deno.test("Bane adds tests for the least-covered changed file, the pre-push chec
   const result = await world.fire();
   assertEquals(result.code, 0, result.stderr + result.stdout);
 
-  const [event] = await events(world);
+  const [event] = await world.events("bane");
   assertEquals(event.outcome, "success", JSON.stringify(event));
   const firingId = event.firing_id as string;
   const [pull] = world.github.pulls(REPO);
@@ -194,7 +184,7 @@ Deno.test("Bane adds tests for the least-covered changed file, the pre-push chec
   assertEquals(world.anthropic.requests.length, requests, "no engine run");
   assertEquals(world.github.pulls(REPO).length, 1);
   assertEquals(world.slack.messages.length, 1, "silent: no Slack post");
-  assertEquals((await events(world)).map((e) => e.outcome), ["success", "silent"]);
+  assertEquals((await world.events("bane")).map((e) => e.outcome), ["success", "silent"]);
 });
 
 Deno.test("under exactly alfred-bane's permissions, a failing pre-push check gives a draft marked do-not-review", async () => {
@@ -203,12 +193,7 @@ Deno.test("under exactly alfred-bane's permissions, a failing pre-push check giv
     writingReplies(failing, "Added clamp tests.\n[BANE-TESTS-ADDED]"),
     [],
   );
-  const port = (url: string) => new URL(url).port;
-  const flags = runFlagsOf("alfred-bane", {
-    githubHost: `127.0.0.1:${port(world.github.url)}`,
-    slackHost: `127.0.0.1:${port(world.slack.url)}`,
-    engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
-  });
+  const flags = world.flags("bane");
   assert(!flags.includes("--allow-all") && !flags.includes("--allow-run"));
   const result = await world.fireUnder(flags);
   // A failed check is a failed firing: exit 1 (a permission denial would be 5).
@@ -218,7 +203,7 @@ Deno.test("under exactly alfred-bane's permissions, a failing pre-push check giv
     result.stderr + result.stdout + await agentLog(world),
   );
   assert(!(await agentLog(world)).includes("permission denied"));
-  const [event] = await events(world);
+  const [event] = await world.events("bane");
   assertEquals(event.outcome, "failure", JSON.stringify(event));
   const [pull] = world.github.pulls(REPO);
   assert(pull?.draft, "a draft");
@@ -322,12 +307,7 @@ Deno.test("a hostile engine's test script runs in the sandbox: no key read, noth
       },
       { kind: "text", text: "Added tests for clamp.\n[BANE-TESTS-ADDED]" },
     );
-    const port = (url: string) => new URL(url).port;
-    const result = await world.fireUnder(runFlagsOf("alfred-bane", {
-      githubHost: `127.0.0.1:${port(world.github.url)}`,
-      slackHost: `127.0.0.1:${port(world.slack.url)}`,
-      engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
-    }));
+    const result = await world.fireUnder(world.flags("bane"));
     assertEquals(result.code, 0, result.stderr + result.stdout + await agentLog(world));
 
     // The firing ends with its pull request, as the check passed.
@@ -351,7 +331,7 @@ Deno.test("a hostile engine's test script runs in the sandbox: no key read, noth
     assert(!everything.includes("OPERATOR-SECRET-KEY"), "the key went nowhere");
 
     // The refusals are in the firing record and `alfred status`.
-    const [event] = await events(world);
+    const [event] = await world.events("bane");
     assertEquals(event.outcome, "success");
     const denials = event.denials as { kind: string; detail: string }[];
     assert(
@@ -390,17 +370,12 @@ Deno.test("sandbox: off under exactly alfred-bane's permissions: the engine runs
     writingReplies(CLAMP_TEST, "Added clamp tests.\n[BANE-TESTS-ADDED]"),
     ["sandbox: off"],
   );
-  const port = (url: string) => new URL(url).port;
-  const result = await world.fireUnder(runFlagsOf("alfred-bane", {
-    githubHost: `127.0.0.1:${port(world.github.url)}`,
-    slackHost: `127.0.0.1:${port(world.slack.url)}`,
-    engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
-  }));
+  const result = await world.fireUnder(world.flags("bane"));
   assertEquals(result.code, ExitCode.failure, result.stderr + result.stdout);
   const [pull] = world.github.pulls(REPO);
   assertEquals(pull.title, "[Bane] [BANE-CHECK-FAILED] Tests for src/math.js");
   assertStringIncludes(pull.body ?? "", 'may not start "node" outside the sandbox');
-  const [event] = await events(world);
+  const [event] = await world.events("bane");
   assertEquals(event.warnings, [sandboxOffWarning("bane")]);
   assertStringIncludes(await agentLog(world), "sandbox: off for bane");
   await assertNoLeftovers(world);
@@ -419,7 +394,7 @@ Deno.test("a file the engine declines is left alone for the look-back period, si
   const second = await world.fire();
   assertEquals(second.code, 0, second.stderr);
   assertEquals(world.anthropic.requests.length, 1, "the declined file is not offered again");
-  assertEquals((await events(world)).map((e) => e.outcome), ["silent", "silent"]);
+  assertEquals((await world.events("bane")).map((e) => e.outcome), ["silent", "silent"]);
   await assertNoLeftovers(world);
 });
 

@@ -9,7 +9,6 @@ import { childrenComment, isApproval, parentState } from "../agents/batman/plan.
 import { buildBatmanPrompt } from "../agents/batman/work.ts";
 import { LABELS } from "../runner/claims/labels.ts";
 import type { Comment } from "../runner/github/rest.ts";
-import { runFlagsOf } from "../runner/config/permissions.ts";
 import { alfredTrust, listDir, markersIn } from "./support/helpers.ts";
 import { createLuciusWorld, type LuciusWorld, REPO } from "./support/lucius_world.ts";
 
@@ -45,25 +44,11 @@ function planReplies() {
 }
 
 function flagsOf(world: LuciusWorld): string[] {
-  const host = (url: string) => new URL(url).host;
-  return runFlagsOf("alfred-batman", {
-    githubHost: host(world.github.url),
-    slackHost: host(world.slack.url),
-    engines: ["claude"],
-    engineHosts: { claude: [host(world.anthropic.baseUrl)] },
-  });
+  return world.flags("batman", { engines: ["claude"] });
 }
 
 async function outcomes(world: LuciusWorld): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    for (const line of text.trim().split("\n").filter(Boolean)) {
-      const event = JSON.parse(line);
-      if (event.agent === "batman") out.push(event.outcome);
-    }
-  }
-  return out;
+  return (await world.events("batman")).map((event) => event.outcome as string);
 }
 
 function kinds(world: LuciusWorld, repo: string, number: number): string[] {

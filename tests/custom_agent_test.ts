@@ -16,35 +16,36 @@ import {
 import { parse as parseYaml } from "yaml";
 import { codenameOfBinary, customAgentFor, promptPathOf } from "../agents/custom/mod.ts";
 import { LABELS } from "../runner/claims/labels.ts";
-import { customNeedsOf, permissionsOf, runFlagsOf } from "../runner/config/permissions.ts";
+import { customNeedsOf, permissionsOf } from "../runner/config/permissions.ts";
 import { buildRelease } from "../scripts/build.ts";
-import { denoDir, listDir, markersIn, runAlfred } from "./support/helpers.ts";
+import {
+  denoRunCommand,
+  listDir,
+  markersIn,
+  outputOf,
+  runAlfred,
+  subprocessEnv,
+} from "./support/helpers.ts";
 import {
   committingReplies,
   createLuciusWorld,
   type LuciusWorld,
   REPO,
 } from "./support/lucius_world.ts";
-import { firingEvents, fleetHead } from "./support/reader_firing.ts";
+import { fleetYamlFor } from "./support/reader_firing.ts";
 
-const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-
-function fleetYaml(world: LuciusWorld, extra: string[] = []): string {
-  return [
-    ...fleetHead(world),
-    "  docs:",
-    "    job: Keeps the docs in step with the code.",
-    "    queue_label: agent:docs",
-    "    prompt_file: prompts/docs-writer.md",
-    "    tier: fast",
-    "    schedule: every 2h",
-    "    max_turns: 8",
-    "    timeout_minutes: 1",
-    "    caps: { firings_per_day: 4 }",
-    "    programs: [pandoc]",
-    ...extra,
-    "",
-  ].join("\n");
+function fleetYaml(world: LuciusWorld): string {
+  return fleetYamlFor(world, "docs", [
+    "job: Keeps the docs in step with the code.",
+    "queue_label: agent:docs",
+    "prompt_file: prompts/docs-writer.md",
+    "tier: fast",
+    "schedule: every 2h",
+    "max_turns: 8",
+    "timeout_minutes: 1",
+    "caps: { firings_per_day: 4 }",
+    "programs: [pandoc]",
+  ]);
 }
 
 Deno.test("a custom codename from fleet.yaml claims its queue, runs claude with its prompt file and opens a PR under its own name, inside its declared permissions", async () => {
@@ -65,35 +66,19 @@ Deno.test("a custom codename from fleet.yaml claims its queue, runs claude with 
     body: "Please add greeting.txt.",
     labels: ["agent:docs"],
   });
-  const host = (url: string) => new URL(url).host;
-  const flags = runFlagsOf("alfred-docs", {
-    githubHost: host(world.github.url),
-    slackHost: host(world.slack.url),
+  const flags = world.flags("docs", {
     engines: ["claude"],
-    engineHosts: { claude: [host(world.anthropic.baseUrl)] },
     custom: customNeedsOf(parseYaml(fleet), { file: "fleet.yaml" }),
   });
   assert(flags.some((f) => f.startsWith("--allow-run=") && f.includes("pandoc")), flags.join(" "));
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/custom/mod.ts`, "docs"],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: {
-      ...world.env(),
-      ALFRED_HOME: world.home,
-      HOME: world.home,
-      DENO_DIR: denoDir(),
-      NO_COLOR: "1",
-      TZ: "UTC",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  assertEquals(output.code, 0, decode(output.stderr) + decode(output.stdout));
+  const output = await outputOf(denoRunCommand("agents/custom/mod.ts", {
+    flags,
+    args: ["docs"],
+    env: subprocessEnv(world.home, world.env()),
+  }));
+  assertEquals(output.code, 0, output.stderr + output.stdout);
 
-  const [event] = (await firingEvents(world)).filter((e) => e.agent === "docs");
+  const [event] = await world.events("docs");
   assertEquals(event.outcome, "success", JSON.stringify(event));
   const firingId = String(event.firing_id);
   const [pull] = world.github.pulls(REPO);
@@ -147,7 +132,7 @@ Deno.test("a custom codename with no prompt file fails with a hint; a built-in c
   world.github.addIssue(REPO, { title: "Docs", labels: ["agent:docs"] });
   const result = await runAlfred(["fire", "docs"], { home: world.home, env: world.env() });
   assertEquals(result.code, 1, result.stdout + result.stderr);
-  const [event] = (await firingEvents(world)).filter((e) => e.agent === "docs");
+  const [event] = await world.events("docs");
   assertEquals(event.outcome, "failure");
   assertStringIncludes(String(event.error), "the prompt of docs is missing");
   assertEquals(world.github.issue(REPO, 1).labels, ["agent:docs"], "nothing was claimed");

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { buildDrakePrompt, rotateAfter } from "../agents/drake/work.ts";
 import { renderClaimSnapshot, standingOf } from "../runner/claims/snapshot.ts";
 import { LABELS } from "../runner/claims/labels.ts";
-import { runFlagsOf } from "../runner/config/permissions.ts";
 import { listDir, markersIn } from "./support/helpers.ts";
 import { createLuciusWorld, type LuciusWorld, REPO } from "./support/lucius_world.ts";
 
@@ -23,22 +22,7 @@ function proposal(title: string) {
 }
 
 function flagsOf(world: LuciusWorld): string[] {
-  const host = (url: string) => new URL(url).host;
-  return runFlagsOf("alfred-drake", {
-    githubHost: host(world.github.url),
-    slackHost: host(world.slack.url),
-    engines: ["claude"],
-    engineHosts: { claude: [host(world.anthropic.baseUrl)] },
-  });
-}
-
-async function events(world: LuciusWorld): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
-  }
-  return out.filter((event) => event.agent === "drake");
+  return world.flags("drake", { engines: ["claude"] });
 }
 
 Deno.test("Drake reads the roadmap read-only, files the new gaps for Lucius, skips duplicates, and stays inside its permissions", async () => {
@@ -72,7 +56,7 @@ Deno.test("Drake reads the roadmap read-only, files the new gaps for Lucius, ski
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /\[DRAKE-FILED\] 2 in acme\/web: #3, #4/);
 
-  const [event] = await events(world);
+  const [event] = await world.events("drake");
   assert.equal(event.outcome, "success", JSON.stringify(event));
   const firing = event.firing_id as string;
   assert.equal(event.turns, 3);
@@ -130,7 +114,7 @@ Deno.test("Drake with no gap ends [SILENT]: no issue, no Slack message", async (
   assert.match(result.stdout, /\[SILENT\] all filed/);
   assert.equal(world.github.issues(REPO).length, 0);
   assert.equal(world.slack.messages.length, 0);
-  const [event] = await events(world);
+  const [event] = await world.events("drake");
   assert.equal(event.outcome, "silent");
 });
 
@@ -144,7 +128,7 @@ Deno.test("Drake without a roadmap file runs no engine and stays quiet", async (
   assert.match(result.stdout, /\[SILENT\] no specs\/PLAN.md in acme\/web/);
   assert.equal(world.anthropic.requests.length, 0);
   assert.equal(world.slack.messages.length, 0);
-  const [event] = await events(world);
+  const [event] = await world.events("drake");
   assert.equal(event.outcome, "idle");
   assert.deepEqual(await listDir(world.layout.worktreesDir), []);
 });

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readGlobalBlock } from "../runner/firing/block.ts";
 import { claudeArgs, createClaudeParser } from "../runner/engines/claude.ts";
 import { type EngineRequest, type EngineRun, runEngine } from "../runner/engines/run.ts";
+import { ALLOWED_NAMES, ALLOWED_PREFIXES } from "../runner/engines/env.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { liveProcessesInGroup } from "../runner/process.ts";
 import {
@@ -13,9 +14,7 @@ import {
   type ScriptedReply,
   startFakeAnthropic,
 } from "./support/fake_anthropic.ts";
-
-const CLAUDE = new URL("../.tools/node_modules/.bin/claude", import.meta.url).pathname;
-const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+import { CLAUDE, claudeEnv, ENGINE_NOW, engineRequest, PATH } from "./support/engines.ts";
 
 interface World extends AsyncDisposable {
   home: string;
@@ -41,19 +40,14 @@ async function world(replies: ScriptedReply[]): Promise<World> {
   };
 }
 
-function request(w: World, overrides: Partial<EngineRequest> = {}): EngineRequest {
-  return {
-    agent: "lucius",
-    firingId: "f-1",
-    prompt: "Create made.txt, then answer with a sentinel.",
-    cwd: w.cwd,
-    tier: { engine: "claude", model: "claude-sonnet-4-5" },
-    maxTurns: 5,
-    allowedTools: ["Read", "Write", "Edit"],
-    systemPrompt: "You are Lucius.",
-    ...overrides,
-  };
-}
+/** Lucius's task in these tests; each run adds its worktree. */
+const TASK = {
+  agent: "lucius",
+  prompt: "Create made.txt, then answer with a sentinel.",
+  maxTurns: 5,
+  allowedTools: ["Read", "Write", "Edit"],
+  systemPrompt: "You are Lucius.",
+};
 
 async function run(
   w: World,
@@ -64,20 +58,14 @@ async function run(
     > = {},
 ): Promise<EngineRun> {
   const { timeoutMs = 15_000, program = CLAUDE, parentEnv, ...overrides } = options;
-  return await runEngine(request(w, overrides), {
+  return await runEngine(engineRequest("claude", { ...TASK, cwd: w.cwd, ...overrides }), {
     layout: layoutOf(w.home),
     parentEnv: parentEnv ?? { PATH, HOME: `${w.home}/../user`, LANG: "C.UTF-8" },
     timeoutMs,
     graceMs: 500,
     programs: { claude: program },
-    envOverrides: {
-      ANTHROPIC_BASE_URL: w.fake.baseUrl,
-      ANTHROPIC_API_KEY: "dummy",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-      API_TIMEOUT_MS: "5000",
-    },
-    now: () => new Date("2030-01-01T12:00:00Z"),
+    envOverrides: claudeEnv(w.fake.baseUrl),
+    now: ENGINE_NOW,
   });
 }
 
@@ -276,28 +264,17 @@ Deno.test("nothing outside the allowlist reaches the engine process", async () =
   await run(w, { program: script, parentEnv });
   const names = (await Deno.readTextFile(`${w.cwd}/engine-env.txt`)).trim().split("\n")
     .map((l) => l.split("=")[0]);
-  const allowed = [
-    "PATH",
-    "HOME",
-    "LANG",
-    "LANGUAGE",
-    "TERM",
-    "TZ",
-    "TMPDIR",
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_BASE_URL",
-    "API_TIMEOUT_MS",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "CODEX_HOME",
-    "CLAUDE_CONFIG_DIR",
-  ];
+  // The allowlist itself is pinned by tests/engine_env_test.ts; here the real
+  // process must see nothing beyond it.
   // sh adds PWD, SHLVL and _ itself.
   const outside = names.filter((n) =>
-    !allowed.includes(n) && !/^(LC_|CLAUDE_CODE_)/.test(n) &&
+    !ALLOWED_NAMES.includes(n) && !ALLOWED_PREFIXES.some((prefix) => n.startsWith(prefix)) &&
     !["PWD", "SHLVL", "_", "OLDPWD"].includes(n)
   );
   assert.deepEqual(outside, []);
+  for (const secret of ["GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "SLACK_WEBHOOK_URL", "ALFRED_HOME"]) {
+    assert.ok(!names.includes(secret), secret);
+  }
   assert.ok(names.includes("CLAUDE_CODE_USE_BEDROCK") && names.includes("ANTHROPIC_BASE_URL"));
 });
 

@@ -14,9 +14,17 @@ import {
 import { type EngineRun, runEngine } from "../runner/engines/run.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { type FakeOpenAI, type ScriptedResponse, startFakeOpenAI } from "./support/fake_openai.ts";
+import { codexRunOptions, ENGINE_NOW, engineRequest, PATH } from "./support/engines.ts";
 
-const CODEX = new URL("../.tools/node_modules/.bin/codex", import.meta.url).pathname;
-const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+function banesRequest(cwd: string) {
+  return engineRequest("codex", {
+    agent: "bane",
+    prompt: "Make made.txt and finish with a sentinel.",
+    cwd,
+    maxTurns: 5,
+    allowedTools: [],
+  });
+}
 
 async function runCodex(
   replies: ScriptedResponse[],
@@ -31,31 +39,13 @@ async function runCodex(
   await Deno.mkdir(`${root}/codex-home`, { recursive: true });
   await using fake = startFakeOpenAI(replies);
   try {
-    const run = await runEngine({
-      agent: "bane",
-      firingId: "f-1",
-      prompt: "Make made.txt and finish with a sentinel.",
-      cwd,
-      tier: { engine: "codex", model: "gpt-5" },
-      maxTurns: 5,
-      allowedTools: [],
-    }, {
+    const run = await runEngine(banesRequest(cwd), {
       layout: layoutOf(`${root}/alfred`),
       parentEnv: { PATH, HOME: root, CODEX_HOME: `${root}/codex-home`, OPENAI_API_KEY: "dummy" },
       timeoutMs: 20_000,
       graceMs: 500,
-      programs: { codex: CODEX },
-      // Measured: workspace-write needs codex's helper binary (codex-linux-sandbox),
-      // which codex refuses to install when CODEX_HOME is under the temp dir, so
-      // tests (whose CODEX_HOME is a temp dir) run commands unsandboxed.
-      codexSandbox: "danger-full-access",
-      codexProvider: {
-        id: "fake",
-        baseUrl: fake.baseUrl,
-        requestMaxRetries: 0,
-        streamMaxRetries: 0,
-      },
-      now: () => new Date("2030-01-01T12:00:00Z"),
+      ...codexRunOptions(fake.baseUrl),
+      now: ENGINE_NOW,
     });
     await check(run, { cwd, home: `${root}/alfred`, fake });
   } finally {

@@ -16,6 +16,7 @@ import {
   worldEvents,
   worldLog,
 } from "./support/lucius_world.ts";
+import { QUEUE } from "./support/acme_web.ts";
 
 /** The forged claim of the issue, verbatim. */
 const FORGED_CLAIM =
@@ -23,7 +24,6 @@ const FORGED_CLAIM =
 /** Another host's bot account, listed in `github.trusted_logins`. */
 const OTHER_HOST = "alfred-laptop";
 const TRUSTING = ["github:", `  trusted_logins: [${OTHER_HOST}]`];
-const QUEUE = LABELS.implement;
 
 Deno.test("a forged claim by another account does not stop Lucius: the issue is worked, one PR results, and one warning names the issue and the author", async () => {
   await using world = await createLuciusWorld({

@@ -5,6 +5,7 @@
  * and a rewritten `.git` pointer; plus the decisions as tables.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { gitWith, operatorGitEnv, seedOrigin } from "./support/git_repo.ts";
 import { listDir } from "./support/helpers.ts";
 import {
   FIXED_GIT_OVERRIDES,
@@ -142,28 +143,8 @@ async function trappedRepo() {
   const checkout = `${root}/checkout`;
   const pwned = `${root}/pwned`;
   await Deno.mkdir(pwned);
-  const env = {
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    HOME: root,
-    GIT_AUTHOR_NAME: "Operator",
-    GIT_AUTHOR_EMAIL: "op@example.invalid",
-    GIT_COMMITTER_NAME: "Operator",
-    GIT_COMMITTER_EMAIL: "op@example.invalid",
-  };
-  const run = async (cwd: string, args: string[]) => {
-    const out = await new Deno.Command("git", { args, cwd, env, clearEnv: true }).output();
-    if (out.code !== 0) {
-      throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    return new TextDecoder().decode(out.stdout);
-  };
-  await run(root, ["init", "--quiet", "--bare", "--initial-branch=main", origin]);
-  await run(root, ["clone", "--quiet", origin, checkout]);
-  await run(checkout, ["checkout", "--quiet", "-b", "main"]);
-  await Deno.writeTextFile(`${checkout}/README.md`, "# web\n");
-  await run(checkout, ["add", "."]);
-  await run(checkout, ["commit", "--quiet", "-m", "Initial commit"]);
-  await run(checkout, ["push", "--quiet", "origin", "main"]);
+  const run = gitWith(operatorGitEnv(root, { email: "op@example.invalid" }));
+  await seedOrigin(run, { origin, seed: checkout });
   // Each trap leaves a file named after itself in `pwned` when it runs.
   const trap = async (name: string) => {
     const path = `${root}/traps/${name}`;

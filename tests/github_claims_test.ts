@@ -12,13 +12,10 @@ import { LABELS } from "../runner/claims/labels.ts";
 import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 import { markersIn } from "./support/helpers.ts";
 import { alfredTrust } from "./support/helpers.ts";
+import { QUEUE, REPO, REPO_S } from "./support/acme_web.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();
-
-const REPO = { owner: "acme", name: "web" };
-const REPO_S = "acme/web";
-const QUEUE = LABELS.implement;
 
 function firingId(n: number): string {
   return `20261127T0915${String(n).padStart(2, "0")}123Z-a1b2c${n % 10}`;
@@ -243,8 +240,7 @@ Deno.test("the sweep releases a dead local firing at once and a foreign claim on
 });
 
 Deno.test("the sweep repairs an in-flight label left without a claim, after the grace period", async () => {
-  const fakeNow = new Date("2026-11-27T09:00:00Z");
-  await using fake = startFakeGitHub({ now: () => fakeNow });
+  await using fake = startFakeGitHub({ now: () => new Date("2026-11-27T09:00:00Z") });
   const client = await fakeClient(fake);
   const number = fake.addIssue(REPO_S, { title: "orphan", labels: [LABELS.inFlight] });
   const options = {

@@ -28,13 +28,11 @@ import {
   randomFaults,
   startFakeGitHub,
 } from "./support/fake_github.ts";
+import { QUEUE, REPO, REPO_S } from "./support/acme_web.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();
 
-const REPO = { owner: "acme", name: "web" };
-const REPO_S = "acme/web";
-const QUEUE = LABELS.implement;
 const FINAL_LABELS: string[] = [QUEUE, LABELS.prOpen, LABELS.needsHumanScope];
 /** One claimant of the single-firing tests. */
 const CLAIMANT = {

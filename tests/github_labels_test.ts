@@ -5,8 +5,7 @@ import { UsageError } from "../runner/errors.ts";
 import { bootstrapLabels, LABEL_SET } from "../runner/claims/labels.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
-
-const REPO = { owner: "acme", name: "web" };
+import { REPO } from "./support/acme_web.ts";
 
 Deno.test("labels bootstrap creates every label once and a second run changes nothing", async () => {
   await using fake = startFakeGitHub();

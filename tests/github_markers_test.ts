@@ -6,11 +6,7 @@ import {
   parseMarkers,
   scanMarkers,
 } from "../runner/claims/markers.ts";
-import { ALFRED_LOGIN, alfredTrust } from "./support/helpers.ts";
-
-function byAlfred(body: string) {
-  return { body, user: { login: ALFRED_LOGIN } };
-}
+import { alfredTrust, byAlfred } from "./support/helpers.ts";
 
 const TS = "2026-11-27T09:15:00.123Z";
 const FIRING = "20261127T091500123Z-a1b2c3";

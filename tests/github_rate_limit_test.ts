@@ -30,9 +30,8 @@ import {
   startFakeGitHub,
 } from "./support/fake_github.ts";
 import { withHome } from "./support/helpers.ts";
+import { REPO, REPO_S } from "./support/acme_web.ts";
 
-const REPO = { owner: "acme", name: "web" };
-const REPO_S = "acme/web";
 const SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes.";
 
 Deno.test("rate limits are told from permission problems by status, headers and message", () => {

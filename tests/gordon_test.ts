@@ -14,8 +14,15 @@ import {
   topErrorGroups,
 } from "../agents/gordon/work.ts";
 import { startFakeAws } from "./support/fake_aws.ts";
+import { gitWith } from "./support/git_repo.ts";
+import type { CliResult } from "./support/helpers.ts";
 import { createLuciusWorld, type LuciusWorld } from "./support/lucius_world.ts";
-import { fireUnderFlags, firingEvents, fleetHead, setUpAws } from "./support/reader_firing.ts";
+import {
+  assertOneReport,
+  fireUnderFlags,
+  fleetYamlFor,
+  setUpAws,
+} from "./support/reader_firing.ts";
 
 const TASK = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7";
 const SENTRY_TOKEN = "sntrys_test_token_0123456789";
@@ -33,17 +40,26 @@ async function commitOnMain(world: LuciusWorld, hoursAgo: number): Promise<strin
     GIT_COMMITTER_DATE: date,
     GIT_AUTHOR_DATE: date,
   };
-  const run = async (args: string[]) => {
-    const out = await new Deno.Command("git", { args, cwd: world.checkout, env, clearEnv: true })
-      .output();
-    if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
-    return new TextDecoder().decode(out.stdout).trim();
-  };
+  const git = gitWith(env);
+  const run = async (args: string[]) => (await git(world.checkout, args)).trim();
   await Deno.writeTextFile(`${world.checkout}/feature-${hoursAgo}.txt`, "x\n");
   await run(["add", "."]);
   await run(["commit", "--quiet", "-m", `Feature from ${hoursAgo} h ago`]);
   await run(["push", "--quiet", "origin", "HEAD:main"]);
   return await run(["rev-parse", "HEAD"]);
+}
+
+/** Fires Gordon under its binary's flags with its own AWS profile; it must exit 0. */
+async function fireGordon(world: LuciusWorld, sentry: { host: string }): Promise<CliResult> {
+  const bin = await setUpAws(world, { name: "gordon-ops", accessKeyId: "AKIAGORDONTEST000001" });
+  const result = await fireUnderFlags(world, {
+    codename: "gordon",
+    binDir: bin,
+    env: { ALFRED_GORDON_AWS_PROFILE: "gordon-ops", ALFRED_SENTRY_TOKEN: SENTRY_TOKEN },
+    permissions: { sentryHost: sentry.host },
+  });
+  assertEquals(result.code, 0, result.stderr + result.stdout);
+  return result;
 }
 
 function startSentry(issues: unknown[]) {
@@ -83,15 +99,12 @@ async function gordonWorld(options: { aws: string; sentry: string; image: string
   const world = await createLuciusWorld();
   await Deno.writeTextFile(
     `${world.home}/fleet.yaml`,
-    [
-      ...fleetHead(world),
-      "  gordon:",
-      "    ecs: { cluster: staging, services: [web] }",
-      "    drift_minutes: 60",
-      `    aws_endpoint_url: ${options.aws}`,
-      `    sentry: { url: "${options.sentry}", org: acme, project: web, error_threshold: 100 }`,
-      "",
-    ].join("\n"),
+    fleetYamlFor(world, "gordon", [
+      "ecs: { cluster: staging, services: [web] }",
+      "drift_minutes: 60",
+      `aws_endpoint_url: ${options.aws}`,
+      `sentry: { url: "${options.sentry}", org: acme, project: web, error_threshold: 100 }`,
+    ]),
   );
   return world;
 }
@@ -111,14 +124,7 @@ Deno.test("drift past the threshold and Sentry errors above it make one Slack su
     ];
     await commitOnMain(world, 3);
     const head = await commitOnMain(world, 2);
-    const bin = await setUpAws(world, { name: "gordon-ops", accessKeyId: "AKIAGORDONTEST000001" });
-    const result = await fireUnderFlags(world, {
-      codename: "gordon",
-      binDir: bin,
-      env: { ALFRED_GORDON_AWS_PROFILE: "gordon-ops", ALFRED_SENTRY_TOKEN: SENTRY_TOKEN },
-      permissions: { sentryHost: sentry.host },
-    });
-    assertEquals(result.code, 0, result.stderr + result.stdout);
+    const result = await fireGordon(world, sentry);
     assertMatch(result.stdout, /\[GORDON-DRIFT\] \[GORDON-ERRORS\] web: behind; sentry 452 events/);
     assertEquals(aws.calls.map((c) => c.target), [
       "AmazonEC2ContainerServiceV20141113.DescribeServices",
@@ -131,12 +137,7 @@ Deno.test("drift past the threshold and Sentry errors above it make one Slack su
       path: "/api/0/projects/acme/web/issues/?statsPeriod=24h&query=is%3Aunresolved",
       auth: `Bearer ${SENTRY_TOKEN}`,
     }]);
-    const [event] = (await firingEvents(world)).filter((e) => e.agent === "gordon");
-    assertEquals(event.outcome, "success");
-    assertStringIncludes(String(event.summary), "[GORDON-DRIFT]");
-    assertEquals(world.slack.messages.length, 1);
-    const message = world.slack.messages[0].text + JSON.stringify(world.slack.messages[0].blocks);
-    assertStringIncludes(message, "[Gordon]");
+    const { message } = await assertOneReport(world, "gordon", "[GORDON-DRIFT]");
     assertStringIncludes(message, `Staging vs main* (${head.slice(0, 7)})`);
     assertMatch(message, /web: 2 commits behind for 1[89]\d min \(runs [0-9a-f]{7}\)/);
     assertStringIncludes(
@@ -158,16 +159,9 @@ Deno.test("staging on main's head with few errors is silent", async () => {
   try {
     const head = await commitOnMain(world, 5);
     aws.state.taskDefinitions[TASK] = [{ name: "web", image: `web:${head}` }];
-    const bin = await setUpAws(world, { name: "gordon-ops", accessKeyId: "AKIAGORDONTEST000001" });
-    const result = await fireUnderFlags(world, {
-      codename: "gordon",
-      binDir: bin,
-      env: { ALFRED_GORDON_AWS_PROFILE: "gordon-ops", ALFRED_SENTRY_TOKEN: SENTRY_TOKEN },
-      permissions: { sentryHost: sentry.host },
-    });
-    assertEquals(result.code, 0, result.stderr + result.stdout);
+    const result = await fireGordon(world, sentry);
     assertMatch(result.stdout, /\[SILENT\] gordon: web: current; sentry 2 events/);
-    const [event] = (await firingEvents(world)).filter((e) => e.agent === "gordon");
+    const [event] = await world.events("gordon");
     assertEquals(event.outcome, "silent");
     assertEquals(world.slack.messages.length, 0);
   } finally {

@@ -56,26 +56,22 @@ const PAUSE_CASES: [string, string][] = [
   ["bad since", pauseFile({ all: { ...entry, since: "yesterday" } })],
 ];
 
-for (const [name, text] of BLOCK_CASES) {
-  Deno.test(`the guard and the block schema agree on a block file: ${name}`, async () => {
-    await using home = await withHome();
-    await Deno.mkdir(home.layout.stateDir, { recursive: true });
-    await Deno.writeTextFile(home.layout.globalBlockFile, text);
-    const zodAccepts = BlockFile.safeParse(JSON.parse(text)).success;
-    const input = readGuardInput(home.layout);
-    assertEquals(input.suspect.length === 0, zodAccepts);
-  });
-}
+const SCHEMA_CASES = [
+  { kind: "block", cases: BLOCK_CASES, schema: BlockFile, file: "globalBlockFile" },
+  { kind: "pause", cases: PAUSE_CASES, schema: PauseFile, file: "pauseFile" },
+] as const;
 
-for (const [name, text] of PAUSE_CASES) {
-  Deno.test(`the guard and the pause schema agree on a pause file: ${name}`, async () => {
-    await using home = await withHome();
-    await Deno.mkdir(home.layout.stateDir, { recursive: true });
-    await Deno.writeTextFile(home.layout.pauseFile, text);
-    const zodAccepts = PauseFile.safeParse(JSON.parse(text)).success;
-    const input = readGuardInput(home.layout);
-    assertEquals(input.suspect.length === 0, zodAccepts);
-  });
+for (const { kind, cases, schema, file } of SCHEMA_CASES) {
+  for (const [name, text] of cases) {
+    Deno.test(`the guard and the ${kind} schema agree on a ${kind} file: ${name}`, async () => {
+      await using home = await withHome();
+      await Deno.mkdir(home.layout.stateDir, { recursive: true });
+      await Deno.writeTextFile(home.layout[file], text);
+      const zodAccepts = schema.safeParse(JSON.parse(text)).success;
+      const input = readGuardInput(home.layout);
+      assertEquals(input.suspect.length === 0, zodAccepts);
+    });
+  }
 }
 
 Deno.test("guard verdicts: block first, then fleet pause, then agent pause, expired ones ignored", () => {

@@ -10,7 +10,12 @@ import { failureOf, secretEnvOf } from "../agents/huntress/work.ts";
 import { startFakeAws } from "./support/fake_aws.ts";
 import { listDir, runAlfred } from "./support/helpers.ts";
 import { createLuciusWorld, type LuciusWorld } from "./support/lucius_world.ts";
-import { fireUnderFlags, firingEvents, fleetHead, setUpAws } from "./support/reader_firing.ts";
+import {
+  assertOneReport,
+  fireUnderFlags,
+  fleetYamlFor,
+  setUpAws,
+} from "./support/reader_firing.ts";
 
 const SECRET_PASSWORD = "s3cret-staging-password";
 
@@ -56,6 +61,11 @@ get(url + "/health", { authorization: "Basic " + auth }).then((status) => {
 });
 `;
 
+/** The smoke user's secret in the AWS fake. */
+const QA_BOT_SECRET = {
+  "staging/smoke-user": JSON.stringify({ username: "qa-bot", password: SECRET_PASSWORD }),
+};
+
 async function huntressWorld(
   staging: string,
   aws: string,
@@ -69,18 +79,15 @@ async function huntressWorld(
   await world.git(world.checkout, ["reset", "--quiet", "--hard", "HEAD~1"]); // the operator's own state
   await Deno.writeTextFile(
     `${world.home}/fleet.yaml`,
-    [
-      ...fleetHead(world),
-      "  huntress:",
-      "    timeout_minutes: 1",
-      "    smoke_command: [node, smoke.js]",
-      `    staging_url: ${staging}`,
-      "    smoke_secret_id: staging/smoke-user",
-      "    smoke_artifacts: [test-results]",
-      `    aws_endpoint_url: ${aws}`,
-      ...(options.lines ?? []).map((line) => `    ${line}`),
-      "",
-    ].join("\n"),
+    fleetYamlFor(world, "huntress", [
+      "timeout_minutes: 1",
+      "smoke_command: [node, smoke.js]",
+      `staging_url: ${staging}`,
+      "smoke_secret_id: staging/smoke-user",
+      "smoke_artifacts: [test-results]",
+      `aws_endpoint_url: ${aws}`,
+      ...options.lines ?? [],
+    ]),
   );
   return world;
 }
@@ -116,11 +123,7 @@ function startStaging(status: () => number) {
 
 Deno.test("a passing smoke run is silent: no Slack post, no artefacts, no worktree, profile-scoped credentials", async () => {
   const staging = startStaging(() => 200);
-  await using aws = startFakeAws({
-    secrets: {
-      "staging/smoke-user": JSON.stringify({ username: "qa-bot", password: SECRET_PASSWORD }),
-    },
-  });
+  await using aws = startFakeAws({ secrets: QA_BOT_SECRET });
   await using world = await huntressWorld(staging.url, aws.url);
   try {
     const result = await fireHuntress(world, {
@@ -138,7 +141,7 @@ Deno.test("a passing smoke run is silent: no Slack post, no artefacts, no worktr
     assertEquals(aws.calls[0].accessKeyId, "AKIAHUNTRESSTEST0001");
     // The smoke command reached staging with the credentials.
     assertEquals(staging.seen, [`Basic ${btoa(`qa-bot:${SECRET_PASSWORD}`)}`]);
-    const [event] = (await firingEvents(world)).filter((e) => e.agent === "huntress");
+    const [event] = await world.events("huntress");
     assertEquals(event.outcome, "silent");
     assertEquals(world.slack.messages.length, 0);
     assertEquals(await listDir(`${world.home}/artifacts/huntress`), []);
@@ -158,22 +161,13 @@ Deno.test("a passing smoke run is silent: no Slack post, no artefacts, no worktr
 
 Deno.test("a failing smoke run posts one Slack message with the tail and artefacts kept under ALFRED_HOME, secrets redacted", async () => {
   const staging = startStaging(() => 503);
-  await using aws = startFakeAws({
-    secrets: {
-      "staging/smoke-user": JSON.stringify({ username: "qa-bot", password: SECRET_PASSWORD }),
-    },
-  });
+  await using aws = startFakeAws({ secrets: QA_BOT_SECRET });
   await using world = await huntressWorld(staging.url, aws.url);
   try {
     const result = await fireHuntress(world, { hosts: [staging.url] });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(result.stdout, /\[HUNTRESS-SMOKE-FAILED\] smoke exited 1 after \d+ s/);
-    const [event] = (await firingEvents(world)).filter((e) => e.agent === "huntress");
-    assertEquals(event.outcome, "success");
-    assertStringIncludes(String(event.summary), "[HUNTRESS-SMOKE-FAILED]");
-    assertEquals(world.slack.messages.length, 1);
-    const message = world.slack.messages[0].text + JSON.stringify(world.slack.messages[0].blocks);
-    assertStringIncludes(message, "[Huntress]");
+    const { event, message } = await assertOneReport(world, "huntress", "[HUNTRESS-SMOKE-FAILED]");
     assertStringIncludes(message, "smoke tests failed against");
     assertStringIncludes(message, "FAIL health returned 503");
     assertStringIncludes(message, "no engine key");
@@ -230,7 +224,7 @@ Deno.test("the smoke command runs in the sandbox: it reaches its declared hosts,
     const result = await fireHuntress(world, { hosts: [staging.url, declared.url] });
     assertEquals(result.code, 0, result.stderr + result.stdout);
     assertMatch(result.stdout, /\[SILENT\] huntress: smoke passed/);
-    const [event] = (await firingEvents(world)).filter((e) => e.agent === "huntress");
+    const [event] = await world.events("huntress");
     const log = await Deno.readTextFile(
       `${world.layout.logsDir}/huntress/${(await listDir(`${world.layout.logsDir}/huntress`))[0]}`,
     );

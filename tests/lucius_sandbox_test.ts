@@ -58,16 +58,10 @@ Deno.test("sandbox denials in a Lucius firing are recorded, counted by status, a
 });
 
 Deno.test("a Lucius firing under exactly alfred-lucius's permissions runs its engine in the sandbox and ships", async () => {
-  const { runFlagsOf } = await import("../runner/config/permissions.ts");
   const { committingReplies } = await import("./support/lucius_world.ts");
   await using world = await createLuciusWorld({ replies: committingReplies() });
   world.github.addIssue(REPO, { title: "Add a greeting", labels: [LABELS.implement] });
-  const port = (url: string) => new URL(url).port;
-  const flags = runFlagsOf("alfred-lucius", {
-    githubHost: `127.0.0.1:${port(world.github.url)}`,
-    slackHost: `127.0.0.1:${port(world.slack.url)}`,
-    engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
-  });
+  const flags = world.flags("lucius");
   assert.ok(!flags.includes("--allow-all") && !flags.includes("--allow-net"));
   assert.ok(flags.some((flag) => flag.includes("unix:/tmp/alfred-sandbox-lucius/proxy.sock")));
   const fired = await world.fireUnder(flags);

@@ -23,15 +23,6 @@ import {
 
 const NO_DISK = { ALFRED_DISK_FLOOR_MB: "999999999" };
 
-async function events(world: LuciusWorld): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
-  }
-  return out;
-}
-
 async function agentBranches(world: LuciusWorld, cwd: string): Promise<string[]> {
   return (await world.git(cwd, ["for-each-ref", "--format=%(refname:short)", "refs/heads/agent/"]))
     .trim().split("\n").filter(Boolean);
@@ -76,7 +67,7 @@ Deno.test("a full firing ships a pull request, labels the issue, posts one Slack
   const result = await world.fire();
   assert.equal(result.code, 0, result.stderr + result.stdout);
 
-  const [event] = (await events(world)).filter((e) => e.agent === "lucius");
+  const [event] = (await world.events()).filter((e) => e.agent === "lucius");
   assert.equal(event.outcome, "success", JSON.stringify(event));
   const firingId = event.firing_id as string;
   assert.ok((event.cost_usd as number) > 0);
@@ -161,7 +152,7 @@ Deno.test("an idle firing makes one GitHub request, answered 304 the second time
   assert.equal(made[0].status, 304);
   assert.equal(made[0].route, "GET /repos/{owner}/{repo}/issues");
   assert.equal(world.slack.messages.length, 0);
-  const outcomes = (await events(world)).map((e) => e.outcome);
+  const outcomes = (await world.events()).map((e) => e.outcome);
   assert.deepEqual(outcomes, ["idle", "idle"]);
 });
 
@@ -337,7 +328,7 @@ for (const crash of CRASHES) {
     assert.ok(!world.github.issue(REPO, number).labels.includes(LABELS.inFlight), "no stuck claim");
     await assertNoLeftovers(world);
     assert.deepEqual(await agentBranches(world, world.checkout), []);
-    const outcomes = (await events(world)).map((e) => e.outcome);
+    const outcomes = (await world.events()).map((e) => e.outcome);
     assert.ok(outcomes.includes("crashed"), `the dead firing is recorded: ${outcomes}`);
   });
 }

@@ -34,10 +34,8 @@ import { openAgentLog } from "../runner/firing/log.ts";
 import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 import { worldLog } from "./support/lucius_world.ts";
 import { ALFRED_LOGIN, alfredTrust, listDir, REPO_ROOT, withHome } from "./support/helpers.ts";
+import { QUEUE, REPO, REPO_S } from "./support/acme_web.ts";
 
-const REPO = { owner: "acme", name: "web" };
-const REPO_S = "acme/web";
-const QUEUE = LABELS.implement;
 /** A login listed in `github.trusted_logins`: another host's bot account. */
 const OTHER_HOST = "alfred-laptop";
 
@@ -205,8 +203,7 @@ for (const login of [ALFRED_LOGIN, OTHER_HOST]) {
 }
 
 Deno.test("three forged stale claims never escalate an issue: the sweep sees no claim at all", async () => {
-  const fakeNow = new Date("2026-11-27T09:00:00Z");
-  await using fake = startFakeGitHub({ now: () => fakeNow });
+  await using fake = startFakeGitHub({ now: () => new Date("2026-11-27T09:00:00Z") });
   const client = await fakeClient(fake);
   const number = fake.addIssue(REPO_S, { title: "Target", labels: [LABELS.inFlight] });
   for (const n of [1, 2, 3]) {

@@ -12,7 +12,6 @@ import { createLuciusWorld, type LuciusWorld, REPO, worldLog } from "./support/l
 import type { ScriptedReply } from "./support/fake_anthropic.ts";
 import type { FakePullFile } from "./support/fake_github.ts";
 import type { NewFinding } from "../runner/reviews/findings.ts";
-import { runFlagsOf } from "../runner/config/permissions.ts";
 import { formatReviewComment, parseReviewComment } from "../runner/reviews/findings.ts";
 import { fixedFindingsOf, pendingFindings, planNightwing } from "../agents/nightwing/work.ts";
 
@@ -113,34 +112,23 @@ async function withReviewedPull(
   return { world, pr, head, reviewId };
 }
 
-async function events(world: LuciusWorld): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
-  }
-  return out.filter((event) => event.agent === "nightwing");
-}
+/** The engine's fix of the P1 finding: `add` subtracted. */
+const FIX_ADD: ScriptedReply = {
+  kind: "tool_use",
+  name: "Edit",
+  input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
+};
 
 Deno.test("Nightwing fixes the P1 finding on the pull request's own branch, pushes fast-forward and replies once", async () => {
   const { world, pr, head, reviewId } = await withReviewedPull([
-    {
-      kind: "tool_use",
-      name: "Edit",
-      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
-    },
+    FIX_ADD,
     { kind: "text", text: "add now adds.\n[NIGHTWING-FIXED] 1" },
   ]);
   await using _world = world;
-  const port = (url: string) => new URL(url).port;
-  const flags = runFlagsOf("alfred-nightwing", {
-    githubHost: `127.0.0.1:${port(world.github.url)}`,
-    slackHost: `127.0.0.1:${port(world.slack.url)}`,
-    engineHosts: { claude: [`127.0.0.1:${port(world.anthropic.baseUrl)}`] },
-  });
+  const flags = world.flags("nightwing");
   const result = await world.fireUnder(flags);
   assertEquals(result.code, 0, result.stderr + result.stdout);
-  const [event] = await events(world);
+  const [event] = await world.events("nightwing");
   assertEquals(event.outcome, "success", JSON.stringify(event));
   const firingId = event.firing_id as string;
 
@@ -194,7 +182,10 @@ Deno.test("Nightwing fixes the P1 finding on the pull request's own branch, push
   assertEquals(world.anthropic.requests.length, 2);
   assertEquals(world.github.issue(REPO, pr).comments.length, 2);
   assertEquals(world.slack.messages.length, 1);
-  assertEquals((await events(world)).map((e) => e.outcome), ["success", "silent"]);
+  assertEquals((await world.events("nightwing")).map((e) => e.outcome), [
+    "success",
+    "silent",
+  ]);
   assertEquals(world.github.unexpected, []);
 });
 
@@ -219,7 +210,11 @@ Deno.test("a blocked engine pushes nothing, and a review is given up after two a
     "nothing pushed",
   );
   assertEquals(world.github.issue(REPO, pr).comments.length, 1, "no reply");
-  assertEquals((await events(world)).map((e) => e.outcome), ["blocked", "blocked", "silent"]);
+  assertEquals((await world.events("nightwing")).map((e) => e.outcome), [
+    "blocked",
+    "blocked",
+    "silent",
+  ]);
   assertEquals(world.anthropic.requests.length, 4, "two attempts of two turns, then none");
   assertEquals(world.slack.messages.length, 2);
   assertEquals(await listDir(world.layout.worktreesDir), []);
@@ -303,17 +298,13 @@ Deno.test("Nightwing pushes only finished fixes, and lists only pending findings
 
 Deno.test("a bot reviewer's P1 inline comment is fixed and answered in its own thread, once", async () => {
   const { world, pr, head, reviewId } = await withReviewedPull([
-    {
-      kind: "tool_use",
-      name: "Edit",
-      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
-    },
+    FIX_ADD,
     { kind: "text", text: "Fixed the operator.\n[NIGHTWING-FIXED] 1" },
   ], { by: "codex" });
   await using _world = world;
   const result = await world.fire();
   assertEquals(result.code, 0, result.stderr + result.stdout);
-  const [event] = await events(world);
+  const [event] = await world.events("nightwing");
   assertEquals(event.outcome, "success", JSON.stringify(event));
   const newHead = (await world.git(world.origin, ["rev-parse", BRANCH])).trim();
   assertEquals((await world.git(world.origin, ["rev-parse", `${newHead}^`])).trim(), head);
@@ -338,7 +329,10 @@ Deno.test("a bot reviewer's P1 inline comment is fixed and answered in its own t
   assertEquals(again.code, 0, again.stderr);
   assertEquals(world.anthropic.requests.length, 2);
   assertEquals(world.github.reviewComments(REPO, pr).length, 3);
-  assertEquals((await events(world)).map((e) => e.outcome), ["success", "silent"]);
+  assertEquals((await world.events("nightwing")).map((e) => e.outcome), [
+    "success",
+    "silent",
+  ]);
   assertEquals(world.github.unexpected, []);
 });
 
@@ -372,7 +366,7 @@ Deno.test("a forged review by another account: Nightwing neither runs an engine 
   assertEquals(world.anthropic.requests.length, 0, "no engine run");
   assertEquals((await world.git(world.origin, ["rev-parse", BRANCH])).trim(), head, "no push");
   assertEquals(world.github.issue(REPO, pr).comments.length, 1, "no reply");
-  assertEquals((await events(world)).map((e) => e.outcome), ["silent", "silent"]);
+  assertEquals((await world.events("nightwing")).map((e) => e.outcome), ["silent", "silent"]);
   const warnings = world.slack.messages.filter((m) => m.text.includes("@mallory"));
   assertEquals(warnings.map((m) => m.text), [
     `[Nightwing] ignored a marker-like comment by @mallory on ${REPO}#${pr}`,
@@ -382,17 +376,13 @@ Deno.test("a forged review by another account: Nightwing neither runs an engine 
 
 Deno.test("the same review by a login of trusted_logins is honoured: Nightwing fixes its finding", async () => {
   const { world, pr } = await withReviewedPull([
-    {
-      kind: "tool_use",
-      name: "Edit",
-      input: { file_path: "src/math.js", old_string: "return a - b;", new_string: "return a + b;" },
-    },
+    FIX_ADD,
     { kind: "text", text: "add now adds.\n[NIGHTWING-FIXED] 1" },
   ], { by: OTHER_HOST });
   await using _world = world;
   const result = await world.fire();
   assertEquals(result.code, 0, result.stderr + result.stdout);
-  assertEquals((await events(world)).map((e) => e.outcome), ["success"]);
+  assertEquals((await world.events("nightwing")).map((e) => e.outcome), ["success"]);
   assertEquals(await world.git(world.origin, ["show", `${BRANCH}:src/math.js`]), FIXED);
   const [marker] = markersIn(world.github.issue(REPO, pr).comments[1].body);
   assertEquals(marker?.kind, "review-fix");
@@ -406,7 +396,7 @@ Deno.test("a trusted review's finding outside the pull request's diff is left to
   assertEquals(result.code, 0, result.stderr + result.stdout);
   assertEquals(world.anthropic.requests.length, 0);
   assertEquals((await world.git(world.origin, ["rev-parse", BRANCH])).trim(), head);
-  assertEquals((await events(world)).map((e) => e.outcome), ["silent"]);
+  assertEquals((await world.events("nightwing")).map((e) => e.outcome), ["silent"]);
   const log = await worldLog(world, "nightwing");
   assertStringIncludes(log, "finding 1 (package.json) is outside the pull request's diff");
 });

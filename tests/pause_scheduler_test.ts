@@ -6,18 +6,7 @@ import { echoAgent } from "../agents/echo/mod.ts";
 import { fire } from "../runner/firing/fire.ts";
 import type { SchedulerRunner } from "../scheduler/runner.ts";
 import { withHome } from "./support/helpers.ts";
-
-/** A scheduler runner that records each command and answers as told. */
-function recordingRunner(code = 0, stderr = "") {
-  const calls: string[] = [];
-  const runner: SchedulerRunner = {
-    run(program, args) {
-      calls.push([program, ...args].join(" "));
-      return Promise.resolve({ code, stdout: "", stderr });
-    },
-  };
-  return { calls, runner };
-}
+import { recordingRunner } from "./support/scheduler_fleet.ts";
 
 async function world(home: Awaited<ReturnType<typeof withHome>>, runner: SchedulerRunner) {
   const out: string[] = [];
@@ -63,7 +52,7 @@ async function fireEcho(home: Awaited<ReturnType<typeof withHome>>): Promise<str
 Deno.test("pause --all stops every timer and the next firing prints [AGENT-PAUSED]; resume re-enables them in order", async () => {
   await using home = await withHome();
   const recorder = recordingRunner();
-  const { context, deps } = await world(home, recorder.runner);
+  const { context, deps } = await world(home, recorder);
   assertEquals(await createSchedulerCommand(deps)(["install"], context), 0);
   recorder.calls.length = 0;
   assertEquals(await pauseCommand(["--all", "--reason", "freeze"], context), 0);
@@ -84,10 +73,14 @@ Deno.test("pause --all stops every timer and the next firing prints [AGENT-PAUSE
 Deno.test("pause succeeds with a warning when the scheduler command fails: the pause state rules", async () => {
   await using home = await withHome();
   const installer = recordingRunner();
-  const { context, deps, err } = await world(home, installer.runner);
+  const { context, deps, err } = await world(home, installer);
   assertEquals(await createSchedulerCommand(deps)(["install"], context), 0);
-  const failing = recordingRunner(1, "Failed to connect to bus");
-  const broken = { ...context, deps: { ...deps, runner: failing.runner } };
+  const failing = recordingRunner(() => ({
+    code: 1,
+    stdout: "",
+    stderr: "Failed to connect to bus",
+  }));
+  const broken = { ...context, deps: { ...deps, runner: failing } };
   assertEquals(await pauseCommand(["echo"], broken), 0);
   assertEquals(failing.calls, ["systemctl --user disable --now alfred-echo.timer"]);
   assertMatch(err.join("\n"), /warning: .*Failed to connect to bus/);

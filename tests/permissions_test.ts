@@ -30,8 +30,7 @@ import {
   PermissionDeniedError,
 } from "../runner/config/permission_error.ts";
 import { ConfigError, ExitCode } from "../runner/errors.ts";
-
-const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+import { type CliResult, denoEnv, denoRunCommand, outputOf } from "./support/helpers.ts";
 
 Deno.test("no binary has --allow-all, a bare --allow-run or a bare --allow-net, and all say --no-prompt", () => {
   const declarations = declarationsOf();
@@ -346,29 +345,13 @@ Deno.test("a denial names the permission, the binary and what to do", () => {
 
 // --- The entry points under `deno run` with exactly the declared flags. ---
 
-function denoDir(): string {
-  const explicit = Deno.env.get("DENO_DIR");
-  if (explicit) return explicit;
-  return `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
-}
-
 async function runUnder(
   flags: string[],
   script: string,
   args: string[],
   env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, `${REPO_ROOT}/${script}`, ...args],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: { DENO_DIR: denoDir(), NO_COLOR: "1", TZ: "UTC", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+): Promise<CliResult> {
+  return await outputOf(denoRunCommand(script, { flags, args, env: denoEnv(env) }));
 }
 
 async function withStandIns(

@@ -5,30 +5,28 @@ import {
   ProgramNotFoundError,
   runCapture,
   runProcess,
+  type RunProcessOptions,
 } from "../runner/process.ts";
+import { withTempDir } from "./support/helpers.ts";
 
 const PATH = "/usr/bin:/bin";
 
-async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "alfred-process-" });
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs a shell script in `dir` with only PATH set and a 5 s timeout, plus `options`. */
+function runSh(dir: string, script: string, options: Partial<RunProcessOptions> = {}) {
+  return runProcess("sh", ["-c", script], {
+    cwd: dir,
+    env: { PATH },
+    timeoutMs: 5_000,
+    ...options,
+  });
 }
 
 Deno.test("runProcess streams each line to the callbacks and the sink and keeps a tail", async () => {
   await withTempDir(async (dir) => {
     const seen: string[] = [];
     const sunk: string[] = [];
-    const result = await runProcess("sh", [
-      "-c",
-      "for i in 1 2 3 4 5; do echo out$i; done; echo err1 >&2; exit 3",
-    ], {
-      cwd: dir,
-      env: { PATH },
-      timeoutMs: 5_000,
+    const script = "for i in 1 2 3 4 5; do echo out$i; done; echo err1 >&2; exit 3";
+    const result = await runSh(dir, script, {
       tailLines: 2,
       onStdoutLine: (line) => {
         seen.push(line);
@@ -63,14 +61,11 @@ Deno.test("runProcess gives the child exactly the environment passed, in the giv
 Deno.test("a timeout ends the whole process tree, even grandchildren that ignore SIGTERM", async () => {
   await withTempDir(async (dir) => {
     // Left alone it would run for an hour: `timedOut` and SIGKILL prove the timeout cut it.
+    // The timeout is generous so that even a busy machine has set its traps and
+    // printed "started" before it fires; the test never waits for more than that.
     const script =
       `trap '' TERM; (trap '' TERM; sleep 3600) & (sh -c 'sleep 3600') & echo started; wait`;
-    const result = await runProcess("sh", ["-c", script], {
-      cwd: dir,
-      env: { PATH },
-      timeoutMs: 500,
-      graceMs: 300,
-    });
+    const result = await runSh(dir, script, { timeoutMs: 5_000, graceMs: 300 });
     assert.deepStrictEqual(result.timedOut, true);
     assert.deepStrictEqual(result.signal, "SIGKILL");
     assert.deepStrictEqual(result.stdoutTail, ["started"]);
@@ -131,13 +126,7 @@ Deno.test("a missing working directory raises ProcessSpawnError naming it", asyn
 Deno.test("a very long line is cut and memory stays bounded", async () => {
   await withTempDir(async (dir) => {
     const lines: string[] = [];
-    const result = await runProcess("sh", [
-      "-c",
-      "head -c 300000 /dev/zero | tr '\\0' x; echo; echo end",
-    ], {
-      cwd: dir,
-      env: { PATH },
-      timeoutMs: 5_000,
+    const result = await runSh(dir, "head -c 300000 /dev/zero | tr '\\0' x; echo; echo end", {
       maxLineChars: 1_000,
       onStdoutLine: (line) => void lines.push(line),
     });

@@ -210,16 +210,15 @@ Deno.test("a block in Redis expires by itself", async () => {
   assertStringIncludes(await redis.raw("EXISTS alfred:block"), ":0");
 });
 
+/** A lock holder: this process, as firing `firing` of `host`. */
+function holder(host: string, firing: string) {
+  return { pid: Deno.pid, host, firing_id: firing, started_at: NOW.toISOString() };
+}
+
 Deno.test("a host that dies holding a lock leaves it for the lock's lifetime only", async () => {
   await using redis = await startRedis();
   await using fleet = await openHosts(redis, ["host-a", "host-b"], { lockTtlMs: 600 });
   const [a, b] = fleet.hosts;
-  const holder = (host: string, firing: string) => ({
-    pid: Deno.pid,
-    host,
-    firing_id: firing,
-    started_at: NOW.toISOString(),
-  });
   const first = await a.coordination.acquireLock("lucius", holder("host-a", "f-dead"));
   assert(first.kind === "acquired");
   // Host A "dies": its connection goes away, so the lock is no longer renewed.
@@ -258,12 +257,6 @@ Deno.test("a lock whose holder died on this very home is taken over at once, not
     `${a.layout.stateDir}/lucius/lock`,
     JSON.stringify({ version: 1, ...dead }) + "\n",
   );
-  const holder = (host: string, firing: string) => ({
-    pid: Deno.pid,
-    host,
-    firing_id: firing,
-    started_at: NOW.toISOString(),
-  });
   const elsewhere = await b.coordination.acquireLock("lucius", holder("host-b", "f-b"));
   assertEquals(elsewhere.kind, "busy", "another host cannot know f-dead is dead");
   const next = await a.coordination.acquireLock("lucius", holder("host-a", "f-next"));
@@ -350,12 +343,10 @@ Deno.test("Redis stopped and restarted during firings: paid work refused meanwhi
     assert((await spend(host, `before-${i}`, 1_234_567 + i, 3)).synced);
   }
   // host-a is mid-firing when Redis goes away.
-  const inFlight = await fleet.hosts[0].coordination.acquireLock("lucius", {
-    pid: Deno.pid,
-    host: "host-a",
-    firing_id: "in-flight",
-    started_at: NOW.toISOString(),
-  });
+  const inFlight = await fleet.hosts[0].coordination.acquireLock(
+    "lucius",
+    holder("host-a", "in-flight"),
+  );
   assert(inFlight.kind === "acquired");
   await redis.stop();
   const late = await spend(fleet.hosts[0], "in-flight", 700_001, 9);
@@ -372,13 +363,7 @@ Deno.test("Redis stopped and restarted during firings: paid work refused meanwhi
   );
   assertStringIncludes(refused.hint ?? "", "no firing starts paid work");
   await assertRejects(
-    () =>
-      fleet.hosts[2].coordination.acquireLock("lucius", {
-        pid: Deno.pid,
-        host: "host-c",
-        firing_id: "refused",
-        started_at: NOW.toISOString(),
-      }),
+    () => fleet.hosts[2].coordination.acquireLock("lucius", holder("host-c", "refused")),
     RedisUnavailableError,
   );
   await using newHome = await withHome();
@@ -410,12 +395,7 @@ Deno.test("Redis stopped and restarted during firings: paid work refused meanwhi
   for (const host of fleet.hosts) await host.coordination.readLedger("lucius", { day: DAY });
   assertEquals((await fleet.hosts[2].coordination.readLedger("lucius", { day: DAY })).firings, 4);
   // And the lock is free: the outage left nothing stuck.
-  const next = await fleet.hosts[2].coordination.acquireLock("lucius", {
-    pid: Deno.pid,
-    host: "host-c",
-    firing_id: "after",
-    started_at: NOW.toISOString(),
-  });
+  const next = await fleet.hosts[2].coordination.acquireLock("lucius", holder("host-c", "after"));
   assert(next.kind === "acquired");
   await next.lock.release();
   assert(fleet.hosts[0].warnings.some((w) => w.includes("kept in the local journal")));

@@ -18,11 +18,7 @@ import {
   sortFindings,
 } from "../runner/reviews/findings.ts";
 import { MarkerError } from "../runner/claims/markers.ts";
-import { ALFRED_LOGIN, alfredTrust, markersIn } from "./support/helpers.ts";
-
-function byAlfred(body: string) {
-  return { body, user: { login: ALFRED_LOGIN } };
-}
+import { alfredTrust, byAlfred, markersIn } from "./support/helpers.ts";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const OTHER = "fedcba9876543210fedcba9876543210fedcba98";

@@ -6,22 +6,17 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { LABELS, SEVERITY_LABELS } from "../runner/claims/labels.ts";
-import { runFlagsOf } from "../runner/config/permissions.ts";
 import {
   buildTriagePrompt,
   isUntriaged,
   planTriage,
   readTriageReply,
 } from "../runner/issues/triage.ts";
-import { createLuciusWorld, type LuciusWorld, REPO, worldEvents } from "./support/lucius_world.ts";
+import { createLuciusWorld, type LuciusWorld, REPO } from "./support/lucius_world.ts";
 import { listDir, markersIn } from "./support/helpers.ts";
 
 function flagsFor(world: LuciusWorld): string[] {
-  return runFlagsOf("alfred-robin", {
-    githubHost: new URL(world.github.url).host,
-    slackHost: new URL(world.slack.url).host,
-    engineHosts: { claude: [new URL(world.anthropic.baseUrl).host] },
-  });
+  return world.flags("robin");
 }
 
 function triageMarkers(world: LuciusWorld, number: number) {
@@ -208,7 +203,7 @@ Deno.test("a Robin firing under its own permissions labels, asks once, hands rea
   assert(!prompt.includes("Queued already"));
 
   // State: the event and one Slack message.
-  const [event] = await worldEvents(world, "robin");
+  const [event] = await world.events("robin");
   assertEquals(event.outcome, "success", JSON.stringify(event));
   assertStringIncludes(String(event.summary), "#1 P1 ready");
   assertEquals(world.slack.messages.length, 1);
@@ -220,6 +215,6 @@ Deno.test("a Robin firing under its own permissions labels, asks once, hands rea
   assertStringIncludes(again.stdout, "[SILENT]");
   assertEquals(world.anthropic.requests.length, 2);
   assertEquals(world.slack.messages.length, 1);
-  const outcomes = (await worldEvents(world, "robin")).map((e) => e.outcome);
+  const outcomes = (await world.events("robin")).map((e) => e.outcome);
   assertEquals(outcomes, ["success", "silent"]);
 });

@@ -7,6 +7,7 @@ import { readGlobalBlock } from "../runner/firing/block.ts";
 import { type EngineRequest, type EngineRun, runEngine } from "../runner/engines/run.ts";
 import { layoutOf } from "../runner/paths.ts";
 import { liveProcessesInGroup, runCapture } from "../runner/process.ts";
+import { pathExists } from "../runner/paths.ts";
 import { checkSandbox } from "../runner/sandbox/mod.ts";
 import type { FileDenial } from "../runner/sandbox/audit.ts";
 import type { NetworkDenial } from "../runner/sandbox/proxy.ts";
@@ -16,9 +17,7 @@ import {
   type ScriptedReply,
   startFakeAnthropic,
 } from "./support/fake_anthropic.ts";
-
-const CLAUDE = new URL("../.tools/node_modules/.bin/claude", import.meta.url).pathname;
-const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+import { CLAUDE, claudeEnv, ENGINE_NOW, engineRequest, PATH } from "./support/engines.ts";
 const SECRET = `-----BEGIN OPENSSH PRIVATE KEY----- planted-${crypto.randomUUID()}`;
 const check = Deno.build.os === "linux" ? await checkSandbox({ path: PATH }) : undefined;
 const ignore = !check?.ok;
@@ -106,35 +105,27 @@ async function world(replies: ScriptedReply[]): Promise<World> {
   };
 }
 
-function request(w: World, overrides: Partial<EngineRequest> = {}): EngineRequest {
-  return {
+/** Lucius's task in these tests, in its worktree with a shell. */
+function task(w: World): EngineRequest {
+  return engineRequest("claude", {
     agent: "lucius",
-    firingId: "f-1",
     prompt: "Work on the issue, then answer with a sentinel.",
     cwd: w.worktree,
-    tier: { engine: "claude", model: "claude-sonnet-4-5" },
     maxTurns: 20,
     allowedTools: ["Read", "Write", "Edit", "Bash"],
-    ...overrides,
-  };
+  });
 }
 
 async function run(w: World, options: { timeoutMs?: number } = {}): Promise<EngineRun> {
-  return await runEngine(request(w), {
+  return await runEngine(task(w), {
     layout: layoutOf(w.alfredHome),
     parentEnv: { PATH, HOME: w.home, LANG: "C.UTF-8" },
     timeoutMs: options.timeoutMs ?? 30_000,
     graceMs: 500,
     programs: { claude: CLAUDE },
-    envOverrides: {
-      ANTHROPIC_BASE_URL: w.fake.baseUrl,
-      ANTHROPIC_API_KEY: "dummy",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-      API_TIMEOUT_MS: "5000",
-    },
+    envOverrides: claudeEnv(w.fake.baseUrl),
     sandbox: { mode: "required", agent: "lucius", home: w.home, alfredHome: w.alfredHome, check },
-    now: () => new Date("2030-01-01T12:00:00Z"),
+    now: ENGINE_NOW,
   });
 }
 
@@ -193,8 +184,8 @@ Deno.test({
     assertEquals(results.length, 10, results.join("\n"));
     assert(!results.some((r) => r.includes("planted-")), "the key never reached the API");
     assertEquals(await Deno.readTextFile(w.spendFile), '{"usd":1}\n');
-    assertEquals(await exists(`${w.home}/.bashrc`), false);
-    assertEquals(await exists(`${w.home}/notes.txt`), false);
+    assertEquals(await pathExists(`${w.home}/.bashrc`, { followSymlinks: false }), false);
+    assertEquals(await pathExists(`${w.home}/notes.txt`, { followSymlinks: false }), false);
     assertEquals(await git(w.repo, "config", "--get", "core.hooksPath").catch(() => ""), "");
     assertEquals(
       await git(w.repo, "rev-parse", "main"),
@@ -264,14 +255,4 @@ async function sandboxedSleepers(marker: string): Promise<number[]> {
     if (cmdline.includes(marker)) found.push(Number(entry.name));
   }
   return found;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

@@ -8,9 +8,7 @@ import { layoutOf } from "../runner/paths.ts";
 import { checkSandbox } from "../runner/sandbox/mod.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 import { startFakeOpenAI } from "./support/fake_openai.ts";
-
-const CODEX = new URL("../.tools/node_modules/.bin/codex", import.meta.url).pathname;
-const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+import { codexRunOptions, ENGINE_NOW, engineRequest, PATH } from "./support/engines.ts";
 const check = Deno.build.os === "linux" ? await checkSandbox({ path: PATH }) : undefined;
 
 Deno.test({
@@ -32,29 +30,21 @@ Deno.test({
       { kind: "message", text: "Done.\n[OK]" },
     ]);
     try {
-      const run = await runEngine({
+      const request = engineRequest("codex", {
         agent: "bane",
-        firingId: "f-1",
         prompt: "Make made.txt and finish with a sentinel.",
         cwd: worktree,
-        tier: { engine: "codex", model: "gpt-5" },
         maxTurns: 5,
         allowedTools: [],
-      }, {
+      });
+      const run = await runEngine(request, {
         layout: layoutOf(`${root}/alfred`),
         parentEnv: { PATH, HOME: home, CODEX_HOME: `${home}/.codex`, OPENAI_API_KEY: "dummy" },
         timeoutMs: 30_000,
         graceMs: 500,
-        programs: { codex: CODEX },
-        codexSandbox: "danger-full-access",
-        codexProvider: {
-          id: "fake",
-          baseUrl: fake.baseUrl,
-          requestMaxRetries: 0,
-          streamMaxRetries: 0,
-        },
+        ...codexRunOptions(fake.baseUrl),
         sandbox: { mode: "required", agent: "bane", home, alfredHome: `${root}/alfred`, check },
-        now: () => new Date("2030-01-01T12:00:00Z"),
+        now: ENGINE_NOW,
       });
       assertEquals(run.classification.outcome, "success", run.classification.detail);
       assert(run.attempts[0].sandboxed);

@@ -10,37 +10,16 @@ import {
   uninstallScheduler,
 } from "../scheduler/control.ts";
 import { manifestFile, readManifest, sha256Of } from "../scheduler/manifest.ts";
+import { SchedulerCommandError, type SchedulerRunner } from "../scheduler/runner.ts";
+import { withTempDir } from "./support/helpers.ts";
 import {
-  type RunResult,
-  SchedulerCommandError,
-  type SchedulerRunner,
-} from "../scheduler/runner.ts";
-
-type Reply = (program: string, args: readonly string[]) => RunResult | undefined;
-
-/** A runner that records each command line and answers from `reply` (default: success). */
-function recordingRunner(reply: Reply = () => undefined): SchedulerRunner & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    calls,
-    run(program, args) {
-      calls.push([program, ...args].join(" "));
-      return Promise.resolve(reply(program, args) ?? { code: 0, stdout: "", stderr: "" });
-    },
-  };
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "alfred-control-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+  type RecordingRunner,
+  recordingRunner,
+  schedulerAgents,
+} from "./support/scheduler_fleet.ts";
 
 /** A recording runner that keeps track of what launchd has loaded, as launchctl would. */
-function launchdRunner(): SchedulerRunner & { calls: string[] } {
+function launchdRunner(): RecordingRunner {
   const loaded = new Set<string>();
   return recordingRunner((_, args) => {
     const [verb, first, second] = args;
@@ -75,12 +54,7 @@ function targetIn(
 }
 
 function fleet(dir: string, schedules: Record<string, string>): SchedulerAgent[] {
-  return Object.entries(schedules).map(([codename, schedule]) => ({
-    codename,
-    schedule,
-    binaryPath: `${dir}/bin/alfred-${codename}`,
-    timeoutSeconds: 1920,
-  }));
+  return schedulerAgents(`${dir}/bin`, Object.entries(schedules));
 }
 
 const UNITS = "config/systemd/user";
@@ -370,12 +344,18 @@ function slackIn(dir: string, restart: "always" | "on-failure" = "always") {
   };
 }
 
+/** A systemd target in `dir` where Lucius and the Slack companion were just installed. */
+async function installedWithSlack(dir: string) {
+  const runner = recordingRunner();
+  const target = targetIn(dir, runner);
+  const agents = fleet(dir, { lucius: "every 20m" });
+  await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+  return { runner, target, agents };
+}
+
 Deno.test("systemd install starts companion services, pause leaves them alone, uninstall removes them", async () => {
   await withTempDir(async (dir) => {
-    const runner = recordingRunner();
-    const target = targetIn(dir, runner);
-    const agents = fleet(dir, { lucius: "every 20m" });
-    await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+    const { runner, target, agents } = await installedWithSlack(dir);
     assert.deepEqual(runner.calls, [
       "systemctl --user daemon-reload",
       "systemctl --user enable --now alfred-lucius.timer",
@@ -421,10 +401,7 @@ Deno.test("systemd install starts companion services, pause leaves them alone, u
 
 Deno.test("an install without a companion stops and removes it; a changed policy rewrites the unit", async () => {
   await withTempDir(async (dir) => {
-    const runner = recordingRunner();
-    const target = targetIn(dir, runner);
-    const agents = fleet(dir, { lucius: "every 20m" });
-    await installScheduler(agents, { ...target, companions: [slackIn(dir)] });
+    const { runner, target, agents } = await installedWithSlack(dir);
     runner.calls.length = 0;
     const report = await installScheduler(agents, {
       ...target,

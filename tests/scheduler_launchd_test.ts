@@ -4,35 +4,18 @@ import { layoutOf } from "../runner/paths.ts";
 import { planInstall } from "../scheduler/control.ts";
 import * as plist from "plist";
 import { LaunchCompanionPlist, launchdLabel, parseLaunchAgent } from "../scheduler/launchd.ts";
-
-const FLEET: [string, string][] = [
-  ["batman", "every 2h"],
-  ["lucius", "every 20m"],
-  ["drake", "daily 02:30"],
-  ["bane", "weekdays 09:00,17:30"],
-  ["rasalghul", "every 30m"],
-  ["robin", "hourly :15"],
-  ["nightwing", "mon,wed,fri 18:00"],
-  ["huntress", "every 1h"],
-  ["gordon", "weekends 10:00"],
-  ["echo", "every 1d"],
-];
+import { NO_COMMANDS, schedulerAgents, WHOLE_FLEET } from "./support/scheduler_fleet.ts";
 
 const HOME = "/Users/op & co/.alfred <100%>";
 
 function plan(companions: Parameters<typeof planInstall>[1]["companions"] = []) {
   return planInstall(
-    FLEET.map(([codename, schedule]) => ({
-      codename,
-      schedule,
-      binaryPath: `/Applications/Alfred Tools/alfred-${codename}`,
-      timeoutSeconds: 1920,
-    })),
+    schedulerAgents("/Applications/Alfred Tools", WHOLE_FLEET),
     {
       platform: "launchd",
       layout: layoutOf(HOME),
       env: (name) => name === "HOME" ? "/Users/op" : undefined,
-      runner: { run: () => Promise.reject(new Error("planInstall must not run commands")) },
+      runner: NO_COMMANDS,
       labelPrefix: "com.example",
       environment: { PATH: "/opt/homebrew/bin:/usr/bin:/bin" },
       uid: 501,
@@ -44,7 +27,7 @@ function plan(companions: Parameters<typeof planInstall>[1]["companions"] = []) 
 
 Deno.test("every plist of the whole fleet round-trips with the expected keys and types", () => {
   const agents = plan().agents;
-  assert.equal(agents.length, FLEET.length);
+  assert.equal(agents.length, WHOLE_FLEET.length);
   for (const agent of agents) {
     const [file] = agent.files;
     const label = `com.example.alfred.${agent.codename}`;

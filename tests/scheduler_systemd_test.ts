@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { layoutOf } from "../runner/paths.ts";
-import { planInstall, type SchedulerAgent } from "../scheduler/control.ts";
+import { planInstall } from "../scheduler/control.ts";
 import { parseSchedule } from "../scheduler/schedule.ts";
 import {
   quoteExecArg,
@@ -9,28 +9,8 @@ import {
   timerUnitOf,
   UnitValueError,
 } from "../scheduler/systemd.ts";
-
-const FLEET: [string, string][] = [
-  ["batman", "every 2h"],
-  ["lucius", "every 20m"],
-  ["drake", "daily 02:30"],
-  ["bane", "weekdays 09:00,17:30"],
-  ["rasalghul", "every 30m"],
-  ["robin", "hourly :15"],
-  ["nightwing", "mon,wed,fri 18:00"],
-  ["huntress", "every 1h"],
-  ["gordon", "weekends 10:00"],
-  ["echo", "every 1d"],
-];
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "alfred-systemd-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { outputOf, withTempDir } from "./support/helpers.ts";
+import { NO_COMMANDS, schedulerAgents, WHOLE_FLEET } from "./support/scheduler_fleet.ts";
 
 /** Runs the real systemd-analyze on unit files, without a running systemd (as root in a container). */
 async function verify(
@@ -40,35 +20,30 @@ async function verify(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const runtime = `${dir}/runtime`;
   await Deno.mkdir(runtime, { recursive: true, mode: 0o700 });
-  const output = await new Deno.Command("systemd-analyze", {
-    // --user needs a runtime dir; --man=no skips looking up Documentation= pages.
-    args: ["--user", "--man=no", "verify", ...files],
-    clearEnv: true,
-    env: {
-      PATH: "/usr/bin:/bin:/usr/sbin:/sbin",
-      HOME: dir,
-      XDG_RUNTIME_DIR: runtime,
-      SYSTEMD_LOG_LEVEL: options.logLevel ?? "notice",
-      SYSTEMD_PAGER: "",
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+  return await outputOf(
+    new Deno.Command("systemd-analyze", {
+      // --user needs a runtime dir; --man=no skips looking up Documentation= pages.
+      args: ["--user", "--man=no", "verify", ...files],
+      clearEnv: true,
+      env: {
+        PATH: "/usr/bin:/bin:/usr/sbin:/sbin",
+        HOME: dir,
+        XDG_RUNTIME_DIR: runtime,
+        SYSTEMD_LOG_LEVEL: options.logLevel ?? "notice",
+        SYSTEMD_PAGER: "",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
 }
 
 async function writeFleet(dir: string): Promise<{ files: string[]; home: string; binDir: string }> {
   const home = `${dir}/home with space 100%/alfred`;
   const binDir = `${dir}/bin dir %n`;
   await Deno.mkdir(binDir, { recursive: true });
-  const agents: SchedulerAgent[] = [];
-  for (const [codename, schedule] of FLEET) {
-    const binaryPath = `${binDir}/alfred-${codename}`;
-    await Deno.writeTextFile(binaryPath, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-    agents.push({ codename, schedule, binaryPath, timeoutSeconds: 1920 });
-  }
-  for (const name of ["slack", "serve"]) {
+  const agents = schedulerAgents(binDir, WHOLE_FLEET);
+  for (const name of [...WHOLE_FLEET.map(([codename]) => codename), "slack", "serve"]) {
     await Deno.writeTextFile(`${binDir}/alfred-${name}`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
   }
   const env = (name: string) =>
@@ -77,7 +52,7 @@ async function writeFleet(dir: string): Promise<{ files: string[]; home: string;
     platform: "systemd",
     layout: layoutOf(home),
     env,
-    runner: { run: () => Promise.reject(new Error("planInstall must not run commands")) },
+    runner: NO_COMMANDS,
     environment: { PATH: "/usr/local/bin:/usr/bin:/bin" },
     now: () => new Date("2024-01-03T00:00:00Z"),
     companions: [
@@ -109,7 +84,7 @@ async function writeFleet(dir: string): Promise<{ files: string[]; home: string;
 Deno.test("every generated unit of the whole fleet passes the real systemd-analyze verify", async () => {
   await withTempDir(async (dir) => {
     const { files } = await writeFleet(dir);
-    assert.equal(files.length, FLEET.length * 2 + 2);
+    assert.equal(files.length, WHOLE_FLEET.length * 2 + 2);
     const result = await verify(dir, files);
     assert.equal(result.stderr, "", "systemd-analyze printed warnings");
     assert.equal(result.code, 0);
@@ -203,18 +178,19 @@ Deno.test("ExecStart arguments are quoted and escaped for systemd", () => {
   }
 });
 
+type UnitEntries = Parameters<typeof serializeUnit>[0]["sections"][number]["entries"];
+
+/** Serializes `x.service` with one [Service] section of these entries. */
+function serviceWith(entries: UnitEntries): string {
+  return serializeUnit({ name: "x.service", sections: [{ name: "Service", entries }] });
+}
+
 Deno.test("the serializer escapes % in every value and rejects what systemd cannot read back", () => {
-  const text = serializeUnit({
-    name: "x.service",
-    sections: [{
-      name: "Service",
-      entries: [
-        { key: "Description", value: "100% done" },
-        { key: "Environment", value: { env: { B: 'say "%s" \\ $X', A: "1" } } },
-        { key: "TimeoutStartSec", value: 30 },
-      ],
-    }],
-  });
+  const text = serviceWith([
+    { key: "Description", value: "100% done" },
+    { key: "Environment", value: { env: { B: 'say "%s" \\ $X', A: "1" } } },
+    { key: "TimeoutStartSec", value: 30 },
+  ]);
   assert.equal(
     text.split("\n").slice(1).join("\n"),
     [
@@ -235,27 +211,13 @@ Deno.test("the serializer escapes % in every value and rejects what systemd cann
   ];
   for (const [why, value] of bad) {
     assert.throws(
-      () =>
-        serializeUnit({
-          name: "x.service",
-          sections: [{
-            name: "Service",
-            entries: [{ key: "Description", value: value as string }],
-          }],
-        }),
+      () => serviceWith([{ key: "Description", value: value as string }]),
       UnitValueError,
       why,
     );
   }
   assert.throws(
-    () =>
-      serializeUnit({
-        name: "x.service",
-        sections: [{
-          name: "Service",
-          entries: [{ key: "Environment", value: { env: { "A-B": "1" } } }],
-        }],
-      }),
+    () => serviceWith([{ key: "Environment", value: { env: { "A-B": "1" } } }]),
     UnitValueError,
   );
 });

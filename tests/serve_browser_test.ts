@@ -6,9 +6,9 @@
  * phone's width; and nothing the page does trips its Content-Security-Policy.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { DENO, REPO_ROOT, runAlfred, subprocessEnv } from "./support/helpers.ts";
+import { denoRunCommand, outputOf, runAlfred, subprocessEnv } from "./support/helpers.ts";
 import { launchBrowser } from "./support/browser.ts";
-import { startTestServer } from "./support/serve_helpers.ts";
+import { startTestServer, type TestServer } from "./support/serve_helpers.ts";
 import { BUILT_IN_CODENAMES, runFlagsOf } from "../runner/config/permissions.ts";
 import type { RunningServer } from "../serve/mod.ts";
 import type { Page } from "playwright-core";
@@ -16,8 +16,33 @@ import type { Page } from "playwright-core";
 /** How much wider than the window the page is (run in the page). */
 const OVERFLOW = "document.documentElement.scrollWidth - innerWidth";
 
-/** Browser tests hold a browser process and its sockets across awaits by design. */
-const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false };
+/**
+ * A test with the dashboard served from an initialised home and a browser on
+ * its fleet page, signed in with a one-time link or not; with `cleanConsole`, nothing the page did
+ * may log an error or a Content-Security-Policy violation.
+ * Browser tests hold a browser process and its sockets across awaits by design.
+ */
+function browserTest(
+  name: string,
+  options: { signedIn: boolean; cleanConsole?: boolean },
+  body: (t: TestServer, page: Page) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      await using t = await startTestServer({ prepare: initialised });
+      await using browser = await launchBrowser();
+      if (options.signedIn) await signIn(browser.page, t.server);
+      else await browser.page.goto(t.server.url);
+      await body(t, browser.page);
+      if (options.cleanConsole) {
+        assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
+      }
+    },
+  });
+}
 
 async function initialised(home: string): Promise<void> {
   assertEquals((await runAlfred(["init"], { home })).code, 0);
@@ -31,26 +56,20 @@ async function signIn(page: Page, server: RunningServer): Promise<void> {
 
 /** Runs echo's next firing the way the scheduler does: its own entry point, its own flags. */
 async function scheduledEchoFiring(home: string): Promise<string> {
-  const output = await new Deno.Command(DENO, {
-    args: ["run", "--quiet", ...runFlagsOf("alfred-echo"), `${REPO_ROOT}/agents/echo/mod.ts`],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: subprocessEnv(home),
-    stdin: "null",
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
-  return stdout;
+  const output = await outputOf(
+    denoRunCommand("agents/echo/mod.ts", {
+      flags: runFlagsOf("alfred-echo"),
+      env: subprocessEnv(home),
+    }),
+  );
+  assertEquals(output.code, 0, output.stderr);
+  return output.stdout;
 }
 
-Deno.test({
-  name: "the fleet page lists the ten agents, and works at a phone's width",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
-    const { page } = browser;
-    await page.goto(t.server.url);
+browserTest(
+  "the fleet page lists the ten agents, and works at a phone's width",
+  { signedIn: false, cleanConsole: true },
+  async (t, page) => {
     await page.waitForSelector("table.fleet tbody tr");
     const agents = await page.locator("table.fleet tbody tr").evaluateAll((rows) =>
       rows.map((row) => row.getAttribute("data-agent"))
@@ -79,18 +98,13 @@ Deno.test({
       assert(wide <= 0, `${view} is ${wide}px wider than a phone`);
       assertEquals(await page.locator("text=Something went wrong").count(), 0, view);
     }
-    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
-});
+);
 
-Deno.test({
-  name: "pause on echo in the page: echo's next firing prints [AGENT-PAUSED]; resume lets it fire",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
-    const { page } = browser;
-    await signIn(page, t.server);
+browserTest(
+  "pause on echo in the page: echo's next firing prints [AGENT-PAUSED]; resume lets it fire",
+  { signedIn: true, cleanConsole: true },
+  async (t, page) => {
     assert(await page.evaluate(() => localStorage.getItem("alfred-serve-token")));
     await page.waitForSelector('tr[data-agent="echo"] button[data-action="pause"]');
     await page.click('tr[data-agent="echo"] button[data-action="pause"]');
@@ -107,18 +121,13 @@ Deno.test({
     await page.click('tr[data-agent="echo"] button[data-action="resume"]');
     await page.waitForSelector('tr[data-agent="echo"] .badge.state-enabled');
     assertStringIncludes(await scheduledEchoFiring(t.home), "Fleet summary");
-    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
-});
+);
 
-Deno.test({
-  name: "a firing of echo appears live in the page within 2 s of its start, then its end",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
-    const { page } = browser;
-    await page.goto(t.server.url);
+browserTest(
+  "a firing of echo appears live in the page within 2 s of its start, then its end",
+  { signedIn: false, cleanConsole: true },
+  async (t, page) => {
     await page.waitForSelector(".live.live");
     // Started elsewhere (by hand in a terminal): the page learns of it only from the stream.
     const fired = await runAlfred(["fire", "echo"], { home: t.home });
@@ -145,18 +154,13 @@ Deno.test({
     await page.waitForSelector(".timeline .segment");
     const phases = await page.locator("ol.phases li strong").allTextContents();
     assertEquals(phases, ["summarised", "finished"]);
-    assertEquals(browser.console.filter((line) => /error|violat/i.test(line)), []);
   },
-});
+);
 
-Deno.test({
-  name: "the Fire button starts echo and links to its firing",
-  ...BROWSER_TEST,
-  async fn() {
-    await using t = await startTestServer({ prepare: initialised });
-    await using browser = await launchBrowser();
-    const { page } = browser;
-    await signIn(page, t.server);
+browserTest(
+  "the Fire button starts echo and links to its firing",
+  { signedIn: true },
+  async (t, page) => {
     await page.click('tr[data-agent="echo"] button[data-action="fire"]');
     const link = page.locator(".toast a");
     await link.waitFor();
@@ -166,4 +170,4 @@ Deno.test({
     const detail = await (await fetch(`${t.server.url}/api/v1/firings/${id}`)).json();
     assertEquals([detail.status, detail.outcome, detail.by], ["ended", "success", "hand"]);
   },
-});
+);

@@ -8,12 +8,12 @@
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "./support/assert.ts";
 import { withHome } from "./support/helpers.ts";
+import { contextWithPath, fakeSystemctl, installCompanion } from "./support/companion_service.ts";
 import type { CommandContext } from "../cli/commands/context.ts";
 import { runChecks } from "../cli/commands/doctor.ts";
 import { createSchedulerCommand } from "../cli/commands/scheduler.ts";
 import { statusCommand } from "../cli/commands/status.ts";
 import { writeState } from "../runner/state.ts";
-import { writeManifest } from "../scheduler/manifest.ts";
 import type { SchedulerRunner } from "../scheduler/runner.ts";
 import { ServeRecord, serveRecordFile } from "../serve/files.ts";
 
@@ -85,22 +85,12 @@ Deno.test("install --serve adds the dashboard as a launchd agent kept alive", as
 Deno.test("alfred status and doctor report the dashboard service, and status its address", async () => {
   if (Deno.build.os !== "linux") return;
   await using home = await withHome();
-  await Deno.writeTextFile(home.layout.fleetFile, "version: 1\n");
-  await writeManifest(home.layout, {
-    version: 1,
-    platform: "systemd",
-    installedAt: "2024-01-03T09:00:00.000Z",
-    agents: [],
-    companions: [{ name: "serve", unit: "alfred-serve.service", restart: "on-failure", files: [] }],
-  });
-  const bin = `${home.home}/fake-bin`;
-  await Deno.mkdir(bin);
-  await Deno.writeTextFile(
-    `${bin}/systemctl`,
-    `#!/bin/sh\ncase "$*" in\n  *list-timers*) echo '[]' ;;\n  *"show alfred-serve.service"*) ` +
-      `printf '%s\\n' LoadState=loaded ActiveState=active SubState=running MainPID=777 NRestarts=0 ` +
-      `ExecMainStatus=0 'StateChangeTimestamp=Wed 2024-01-03 10:00:00 UTC' ;;\n  *) exit 1 ;;\nesac\n`,
-    { mode: 0o755 },
+  await installCompanion(home, { name: "serve", restart: "on-failure" });
+  const bin = await fakeSystemctl(
+    home.home,
+    "alfred-serve.service",
+    "LoadState=loaded\nActiveState=active\nSubState=running\nMainPID=777\nNRestarts=0\n" +
+      "ExecMainStatus=0\nStateChangeTimestamp=Wed 2024-01-03 10:00:00 UTC",
   );
   await writeState(serveRecordFile(home.layout), ServeRecord, {
     version: 1,
@@ -110,14 +100,7 @@ Deno.test("alfred status and doctor report the dashboard service, and status its
     remote: false,
   });
   const out: string[] = [];
-  const context: CommandContext = {
-    env: home.env({ PATH: `${bin}:/usr/bin:/bin` }),
-    layout: home.layout,
-    stdout: (line) => out.push(line),
-    stderr: (line) => out.push(`stderr: ${line}`),
-    now: () => new Date("2024-01-03T12:00:00Z"),
-    debug: false,
-  };
+  const context = contextWithPath(home, bin, out);
   assertEquals(await statusCommand([], context), 0);
   const text = out.join("\n");
   assertMatch(text, /^Service serve \(alfred-serve\.service\): running, pid 777/m);

@@ -3,6 +3,7 @@
  * injected clock, so no verdict waits on wall time), cursors that resume
  * without loss or repeats, and the SSE endpoint end to end.
  */
+import type { Layout } from "../runner/paths.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 import { runAlfred, withHome } from "./support/helpers.ts";
 import { startTestServer } from "./support/serve_helpers.ts";
@@ -58,12 +59,18 @@ Deno.test("the tail hands each new line to every subscriber once, in order, with
   tail.close();
 });
 
+/** A tail polled by hand (its own timer waits an hour) with one listener, which collects into `seen`. */
+async function listenedTail(layout: Layout, now: () => Date) {
+  const tail = new ActivityTail(layout, { now, pollMs: HOUR });
+  const seen: TailedEvent[] = [];
+  const stop = await tail.subscribe((event) => seen.push(event));
+  return { tail, seen, stop };
+}
+
 Deno.test("a line is handed on only once it is whole", async () => {
   await using home = await withHome();
   const now = new Date("2026-03-01T10:00:00Z");
-  const tail = new ActivityTail(home.layout, { now: () => now, pollMs: HOUR });
-  const seen: TailedEvent[] = [];
-  const stop = await tail.subscribe((event) => seen.push(event));
+  const { tail, seen, stop } = await listenedTail(home.layout, () => now);
   const line = JSON.stringify({ version: 1, ...paused(now, "split") });
   await Deno.mkdir(home.layout.activityDir, { recursive: true });
   const file = activityFile(home.layout, "2026-03-01");
@@ -79,9 +86,7 @@ Deno.test("a line is handed on only once it is whole", async () => {
 Deno.test("a reconnecting client gets what it missed from its cursor, across midnight, and nothing twice", async () => {
   await using home = await withHome();
   let now = new Date("2026-03-01T23:59:00Z");
-  const tail = new ActivityTail(home.layout, { now: () => now, pollMs: HOUR });
-  const first: TailedEvent[] = [];
-  const stop = await tail.subscribe((event) => first.push(event));
+  const { tail, seen: first, stop } = await listenedTail(home.layout, () => now);
   await appendActivity(home.layout, paused(now, "evening"));
   await tail.poll();
   stop();

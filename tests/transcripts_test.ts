@@ -3,18 +3,10 @@ import { layoutOf } from "../runner/paths.ts";
 import { runProcess } from "../runner/process.ts";
 import { createRedactor } from "../runner/redact.ts";
 import { openTranscript, pruneTranscripts, transcriptPath } from "../runner/engines/transcripts.ts";
-
-async function withHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
-  const home = await Deno.makeTempDir({ prefix: "alfred-transcripts-" });
-  try {
-    return await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
+import { withTempDir } from "./support/helpers.ts";
 
 Deno.test("a transcript records each engine line as it comes, redacted, JSON kept as JSON", async () => {
-  await withHome(async (home) => {
+  await withTempDir(async (home) => {
     const layout = layoutOf(home);
     const redact = createRedactor({ secrets: ["super-secret-value"] });
     const now = () => new Date("2030-01-01T00:00:00Z");
@@ -59,7 +51,7 @@ Deno.test("transcript names are checked so a firing id cannot escape the folder"
 });
 
 Deno.test("pruning removes transcripts past the age limit, then the oldest beyond the size cap", async () => {
-  await withHome(async (home) => {
+  await withTempDir(async (home) => {
     const layout = layoutOf(home);
     const now = new Date("2030-01-20T00:00:00Z");
     const day = 86_400_000;

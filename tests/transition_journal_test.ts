@@ -20,13 +20,11 @@ import {
 } from "../runner/claims/journal.ts";
 import { fakeClient, startFakeGitHub } from "./support/fake_github.ts";
 import { alfredTrust, listDir, markersIn, withHome } from "./support/helpers.ts";
+import { QUEUE, REPO, REPO_S } from "./support/acme_web.ts";
 
 /** The fake's token account: whose markers count. */
 const TRUSTED = alfredTrust();
 
-const REPO = { owner: "acme", name: "web" };
-const REPO_S = "acme/web";
-const QUEUE = LABELS.implement;
 const FIRING = "20261127T091500123Z-a1b2c3";
 const now = () => new Date("2026-11-27T10:00:00Z");
 

@@ -69,7 +69,7 @@ import { createRedactor, secretValuesOf } from "../../runner/redact.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as coverage from "../../runner/git/coverage.ts";
 import * as delivery from "../../runner/git/delivery.ts";
-import { commitAndPush } from "../../runner/work/deliver.ts";
+import { commitAndPush } from "../../runner/work/commit_and_push.ts";
 import { promptOpening } from "../../runner/work/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };

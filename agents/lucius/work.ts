@@ -78,7 +78,7 @@ import * as kit from "../../runner/work/kit.ts";
 import * as sweep from "../../runner/claims/sweep.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as delivery from "../../runner/git/delivery.ts";
-import { commitAndPush } from "../../runner/work/deliver.ts";
+import { commitAndPush } from "../../runner/work/commit_and_push.ts";
 import * as prompt from "../../runner/engines/prompt.ts";
 
 /** The codename. */

@@ -72,7 +72,7 @@ import { git } from "../../runner/git/worktree.ts";
 import { type AuthoredText, formatMarker, parseMarkers } from "../../runner/claims/markers.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as delivery from "../../runner/git/delivery.ts";
-import { commitAndPush } from "../../runner/work/deliver.ts";
+import { commitAndPush } from "../../runner/work/commit_and_push.ts";
 import { promptOpening } from "../../runner/work/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };

@@ -41,7 +41,7 @@ export interface Runtime extends ProcessFacts {
 }
 
 /** The flags `deno task alfred` gives the CLI (deno.json), used under `deno run`. */
-const DENO_RUN_FLAGS = [
+export const DENO_RUN_FLAGS: readonly string[] = [
   "--allow-read",
   "--allow-write",
   "--allow-env",

@@ -5,7 +5,9 @@
  * (delivery.ts); which lines a pull request's diff touches (diff_scope.ts);
  * test coverage of a change (coverage.ts); the disk guardian that checks free
  * space and prunes what Alfred leaves behind (disk_guardian.ts); and the
- * runner's own git, which never runs repository code (isolation.ts).
+ * runner's own git, which never runs repository code (isolation.ts); the
+ * read-only checkout of the agents that never change a repository
+ * (read_only.ts).
  *
  * @module
  */
@@ -14,4 +16,5 @@ export * from "./delivery.ts";
 export * from "./diff_scope.ts";
 export * from "./disk_guardian.ts";
 export * from "./isolation.ts";
+export * from "./read_only.ts";
 export * from "./worktree.ts";

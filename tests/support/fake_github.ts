@@ -261,6 +261,21 @@ interface RepoData {
 
 const RATE_LIMIT = 5000;
 
+/** GitHub's 422 "Validation Failed" with one error, documented at `docs` under /rest/. */
+function validationFailed(
+  error: Record<string, string>,
+  docs: string,
+): { status: number; body: unknown } {
+  return {
+    status: 422,
+    body: {
+      message: "Validation Failed",
+      errors: [error],
+      documentation_url: `https://docs.github.com/rest/${docs}`,
+    },
+  };
+}
+
 /**
  * Starts the fake on 127.0.0.1, port 0.
  *
@@ -338,6 +353,8 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     color: label.color,
     default: false,
   });
+  const issueLabelsJson = (repo: string, data: RepoData, issue: FakeIssue) =>
+    issue.labels.map((name) => labelJson(repo, ensureLabel(data, name)));
   const issueJson = (repo: string, data: RepoData, issue: FakeIssue) => {
     const u = `${base}/repos/${repo}/issues/${issue.number}`;
     return {
@@ -354,7 +371,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       title: issue.title,
       body: issue.body,
       user: userJson(issue.login),
-      labels: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
+      labels: issueLabelsJson(repo, data, issue),
       assignee: null,
       assignees: [],
       milestone: null,
@@ -628,14 +645,10 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       typeof spec?.title !== "string" || !spec.title.trim() ||
       labels.some((l) => typeof l !== "string")
     ) {
-      return {
-        status: 422,
-        body: {
-          message: "Validation Failed",
-          errors: [{ resource: "Issue", code: "missing_field", field: "title" }],
-          documentation_url: "https://docs.github.com/rest/issues/issues#create-an-issue",
-        },
-      };
+      return validationFailed(
+        { resource: "Issue", code: "missing_field", field: "title" },
+        "issues/issues#create-an-issue",
+      );
     }
     const createdAt = now().toISOString().replace(/\.\d{3}Z$/, "Z");
     const issue: FakeIssue = {
@@ -673,10 +686,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
           if (!issue.labels.includes(name)) issue.labels.push(name);
         }
         touch(issue);
-        return {
-          status: 200,
-          body: issue.labels.map((name) => labelJson(repo, ensureLabel(data, name))),
-        };
+        return { status: 200, body: issueLabelsJson(repo, data, issue) };
       }),
   );
   route(
@@ -696,10 +706,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
         }
         issue.labels = issue.labels.filter((label) => label !== name);
         touch(issue);
-        return {
-          status: 200,
-          body: issue.labels.map((label) => labelJson(repo, ensureLabel(data, label))),
-        };
+        return { status: 200, body: issueLabelsJson(repo, data, issue) };
       }),
   );
   route(
@@ -825,18 +832,11 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       pull.state === "open" && pull.head === head && pull.base === spec.base
     );
     if (duplicate) {
-      return {
-        status: 422,
-        body: {
-          message: "Validation Failed",
-          errors: [{
-            resource: "PullRequest",
-            code: "custom",
-            message: `A pull request already exists for ${m[0]}:${head}.`,
-          }],
-          documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
-        },
-      };
+      return validationFailed({
+        resource: "PullRequest",
+        code: "custom",
+        message: `A pull request already exists for ${m[0]}:${head}.`,
+      }, "pulls/pulls#create-a-pull-request");
     }
     const pull: FakePull = {
       number: data.nextNumber++,
@@ -934,14 +934,10 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     const spec = body as { name?: string; color?: string; description?: string };
     if (!spec?.name) return { status: 422, body: { message: "Validation Failed" } };
     if (data.labels.has(spec.name)) {
-      return {
-        status: 422,
-        body: {
-          message: "Validation Failed",
-          errors: [{ resource: "Label", code: "already_exists", field: "name" }],
-          documentation_url: "https://docs.github.com/rest/issues/labels#create-a-label",
-        },
-      };
+      return validationFailed(
+        { resource: "Label", code: "already_exists", field: "name" },
+        "issues/labels#create-a-label",
+      );
     }
     const label = {
       id: nextId++,

@@ -7,6 +7,7 @@
 import { type Marker, scanMarkers } from "../../runner/claims/markers.ts";
 import { TrustedAuthors } from "../../runner/claims/trust.ts";
 import { type Layout, layoutOf } from "../../runner/paths.ts";
+import { DENO_RUN_FLAGS } from "../../runner/control/fire_detached.ts";
 
 /** The repository root (tests never depend on the working directory). */
 export const REPO_ROOT: string = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -15,14 +16,7 @@ export const REPO_ROOT: string = new URL("../..", import.meta.url).pathname.repl
 export const DENO: string = Deno.execPath();
 
 /** The permissions the CLI runs with in tests: the same set as `deno task alfred`. */
-export const ALFRED_FLAGS: string[] = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys=hostname,osRelease,uid",
-  "--allow-net",
-  "--allow-run",
-];
+export const ALFRED_FLAGS: readonly string[] = DENO_RUN_FLAGS;
 
 /** A temporary ALFRED_HOME, removed at the end of the scope (`await using`). */
 export interface TempHome extends AsyncDisposable {
@@ -59,6 +53,21 @@ export async function withHome(): Promise<TempHome> {
   };
 }
 
+/**
+ * Runs `fn` with a fresh temporary folder, removed afterwards whatever happens.
+ *
+ * @param fn The work; it gets the folder.
+ * @returns What `fn` returns.
+ */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "alfred-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** What a CLI run printed and returned. */
 export interface CliResult {
   /** Exit code. */
@@ -80,12 +89,7 @@ export async function runAlfred(
   args: string[],
   options: { home: string; env?: Record<string, string>; script?: string },
 ): Promise<CliResult> {
-  const output = await alfredCommand(args, options).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  return await outputOf(alfredCommand(args, options));
 }
 
 /**
@@ -99,21 +103,56 @@ export function alfredCommand(
   args: string[],
   options: { home: string; env?: Record<string, string>; script?: string },
 ): Deno.Command {
+  return denoRunCommand(options.script ?? "cli/mod.ts", {
+    flags: ALFRED_FLAGS,
+    args,
+    env: subprocessEnv(options.home, options.env),
+  });
+}
+
+/**
+ * Builds `deno run --quiet <flags> <script> <args>` from the repository root,
+ * with exactly the given environment, no input and piped output.
+ *
+ * @param script The entry script, absolute or relative to the repository root.
+ * @param options The Deno flags, the script's arguments and the whole environment.
+ * @returns The command.
+ */
+export function denoRunCommand(
+  script: string,
+  options: { flags: readonly string[]; args?: readonly string[]; env: Record<string, string> },
+): Deno.Command {
   return new Deno.Command(DENO, {
     args: [
       "run",
       "--quiet",
-      ...ALFRED_FLAGS,
-      options.script ?? `${REPO_ROOT}/cli/mod.ts`,
-      ...args,
+      ...options.flags,
+      script.startsWith("/") ? script : `${REPO_ROOT}/${script}`,
+      ...options.args ?? [],
     ],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: subprocessEnv(options.home, options.env),
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });
+}
+
+/**
+ * Runs a command with piped output to its end and decodes what it printed.
+ *
+ * @param command The command (its stdout and stderr piped).
+ * @returns Exit code and output.
+ */
+export async function outputOf(command: Deno.Command): Promise<CliResult> {
+  const output = await command.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }
 
 /**
@@ -128,15 +167,18 @@ export function subprocessEnv(
   home: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    ALFRED_HOME: home,
-    HOME: home,
-    PATH: Deno.env.get("PATH") ?? "",
-    DENO_DIR: denoDir(),
-    NO_COLOR: "1",
-    TZ: "UTC",
-    ...extra,
-  };
+  return denoEnv({ ALFRED_HOME: home, HOME: home, PATH: Deno.env.get("PATH") ?? "", ...extra });
+}
+
+/**
+ * The environment every Deno subprocess of a test needs: the shared Deno
+ * cache, no colours, UTC; plus `extra`.
+ *
+ * @param extra More variables (they win).
+ * @returns The environment.
+ */
+export function denoEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { DENO_DIR: denoDir(), NO_COLOR: "1", TZ: "UTC", ...extra };
 }
 
 /**
@@ -170,6 +212,16 @@ export function denoDir(): string {
 
 /** The token's account in tests/support/fake_github.ts: Alfred's own comments are written by it. */
 export const ALFRED_LOGIN = "alfred-bot";
+
+/**
+ * A comment written by Alfred's own account (the fake's token account).
+ *
+ * @param body The comment's body.
+ * @returns The comment, as markers are read from it.
+ */
+export function byAlfred(body: string): { body: string; user: { login: string } } {
+  return { body, user: { login: ALFRED_LOGIN } };
+}
 
 /**
  * The well-formed markers in a text Alfred wrote (tests read Alfred's own

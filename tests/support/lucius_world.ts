@@ -7,15 +7,21 @@
  *
  * @module
  */
-import { alfredCommand, type CliResult, DENO, denoDir, listDir, REPO_ROOT } from "./helpers.ts";
+import {
+  alfredCommand,
+  type CliResult,
+  denoRunCommand,
+  listDir,
+  outputOf,
+  subprocessEnv,
+} from "./helpers.ts";
 import { type FakeAnthropic, type ScriptedReply, startFakeAnthropic } from "./fake_anthropic.ts";
 import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from "./fake_github.ts";
 import { type FakeSlack, startFakeSlack } from "./fake_slack.ts";
 import { type Layout, layoutOf } from "../../runner/paths.ts";
-
-/** The folder of the pinned `claude` CLI. */
-export const CLAUDE_BIN_DIR: string = new URL("../../.tools/node_modules/.bin", import.meta.url)
-  .pathname;
+import { type PermissionOptions, runFlagsOf } from "../../runner/config/permissions.ts";
+import { claudeEnv, ENGINE_BIN_DIR, PATH } from "./engines.ts";
+import { gitWith, operatorGitEnv, seedOrigin } from "./git_repo.ts";
 
 /** The repository every world serves. */
 export const REPO = "acme/web";
@@ -51,6 +57,10 @@ export interface LuciusWorld extends AsyncDisposable {
   fireUnder(flags: string[], extra?: Record<string, string>): Promise<CliResult>;
   /** Runs git in a folder and returns its standard output (throws on failure). */
   git(cwd: string, args: string[]): Promise<string>;
+  /** The firing events of the event log, oldest file first; only `agent`'s when given. */
+  events(agent?: string): Promise<Record<string, unknown>[]>;
+  /** The exact flags of `alfred-<codename>` with this world's hosts (see {@linkcode worldFlags}). */
+  flags(codename: string, options?: PermissionOptions): string[];
 }
 
 /**
@@ -83,35 +93,11 @@ export async function createLuciusWorld(
   const origin = `${root}/origin.git`;
   const checkout = options.checkoutInHome ? `${home}/src/web` : `${root}/checkout`;
   const seed = `${root}/seed`;
-  const gitEnv = {
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    HOME: root,
-    GIT_AUTHOR_NAME: "Operator",
-    GIT_AUTHOR_EMAIL: "operator@example.invalid",
-    GIT_COMMITTER_NAME: "Operator",
-    GIT_COMMITTER_EMAIL: "operator@example.invalid",
-    LANG: "C",
-  };
-  const git = async (cwd: string, args: string[]) => {
-    const out = await new Deno.Command("git", { args, cwd, env: gitEnv, clearEnv: true }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    if (out.code !== 0) {
-      throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    return text;
-  };
-  await git(root, ["init", "--quiet", "--bare", "--initial-branch=main", origin]);
-  await git(root, ["clone", "--quiet", origin, seed]);
-  await git(seed, ["checkout", "--quiet", "-b", "main"]);
-  await Deno.writeTextFile(`${seed}/README.md`, "# web\n");
-  await Deno.writeTextFile(`${seed}/CLAUDE.md`, "Use tabs. Keep functions short.\n");
-  for (const [name, text] of Object.entries(options.files ?? {})) {
-    await Deno.mkdir(`${seed}/${name}`.replace(/\/[^/]*$/, ""), { recursive: true });
-    await Deno.writeTextFile(`${seed}/${name}`, text);
-  }
-  await git(seed, ["add", "."]);
-  await git(seed, ["commit", "--quiet", "-m", "Initial commit"]);
-  await git(seed, ["push", "--quiet", "origin", "main"]);
+  const git = gitWith(operatorGitEnv(root));
+  await seedOrigin(git, { origin, seed }, {
+    "CLAUDE.md": "Use tabs. Keep functions short.\n",
+    ...options.files,
+  });
   await Deno.mkdir(home, { recursive: true });
   await git(root, ["clone", "--quiet", origin, checkout]);
   await Deno.writeTextFile(
@@ -139,22 +125,18 @@ export async function createLuciusWorld(
   const anthropic = startFakeAnthropic({ replies: options.replies ?? [] });
   const slack = startFakeSlack();
   const env = (extra: Record<string, string> = {}) => ({
-    PATH: `${CLAUDE_BIN_DIR}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    PATH: `${ENGINE_BIN_DIR}:${PATH}`,
     ALFRED_GITHUB_API_URL: github.url,
     ALFRED_GITHUB_TOKEN: "test-token",
     ALFRED_GITHUB_WRITE_SPACING_MS: "0",
     ALFRED_SLACK_WEBHOOK_URL: slack.url,
     ALFRED_DISK_FLOOR_MB: "1",
-    ANTHROPIC_BASE_URL: anthropic.baseUrl,
-    ANTHROPIC_API_KEY: "dummy",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    CLAUDE_CODE_MAX_RETRIES: "0",
-    API_TIMEOUT_MS: "5000",
+    ...claudeEnv(anthropic.baseUrl),
     ...extra,
   });
   const spawnFiring = (extra: Record<string, string> = {}) =>
     alfredCommand(["fire", codename], { home, env: env(extra) }).spawn();
-  return {
+  const world: LuciusWorld = {
     root,
     home,
     layout: layoutOf(home),
@@ -166,37 +148,23 @@ export async function createLuciusWorld(
     env,
     spawnFiring,
     async fire(extra = {}) {
-      const output = await spawnFiring(extra).output();
-      return {
-        code: output.code,
-        stdout: new TextDecoder().decode(output.stdout),
-        stderr: new TextDecoder().decode(output.stderr),
-      };
+      return await outputOf(alfredCommand(["fire", codename], { home, env: env(extra) }));
     },
     async fireUnder(flags, extra = {}) {
-      const output = await new Deno.Command(DENO, {
-        args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/${codename}/mod.ts`],
-        cwd: REPO_ROOT,
-        clearEnv: true,
-        env: {
-          ALFRED_HOME: home,
-          HOME: home,
-          DENO_DIR: denoDir(),
-          NO_COLOR: "1",
-          TZ: "UTC",
-          ...env(extra),
-        },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return {
-        code: output.code,
-        stdout: new TextDecoder().decode(output.stdout),
-        stderr: new TextDecoder().decode(output.stderr),
-      };
+      return await outputOf(
+        denoRunCommand(`agents/${codename}/mod.ts`, {
+          flags,
+          env: subprocessEnv(home, env(extra)),
+        }),
+      );
     },
     git,
+    events(agent) {
+      return worldEvents(world, agent);
+    },
+    flags(codename, options) {
+      return worldFlags(world, codename, options);
+    },
     async [Symbol.asyncDispose]() {
       await anthropic.close();
       await github.close();
@@ -204,6 +172,7 @@ export async function createLuciusWorld(
       await Deno.remove(root, { recursive: true });
     },
   };
+  return world;
 }
 
 /** Replies that write `greeting.txt` and commit it with git through the Bash tool. */
@@ -220,6 +189,29 @@ export function committingReplies(options: { end?: ScriptedReply } = {}): Script
     },
     options.end ?? { kind: "text", text: "Added greeting.txt with a friendly hello.\n[OK]" },
   ];
+}
+
+/**
+ * The exact Deno flags of an agent's binary in a world: its GitHub, Slack and
+ * Messages API hosts are the world's fakes.
+ *
+ * @param world The world.
+ * @param codename The agent (its binary is `alfred-<codename>`).
+ * @param options More permission options (they win).
+ * @returns The flags.
+ */
+export function worldFlags(
+  world: Pick<LuciusWorld, "github" | "slack" | "anthropic">,
+  codename: string,
+  options: PermissionOptions = {},
+): string[] {
+  const host = (url: string) => new URL(url).host;
+  return runFlagsOf(`alfred-${codename}`, {
+    githubHost: host(world.github.url),
+    slackHost: host(world.slack.url),
+    engineHosts: { claude: [host(world.anthropic.baseUrl)] },
+    ...options,
+  });
 }
 
 /**

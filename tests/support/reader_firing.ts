@@ -6,10 +6,9 @@
  * @module
  */
 import { type PermissionOptions, runFlagsOf } from "../../runner/config/permissions.ts";
-import { type CliResult, denoDir } from "./helpers.ts";
+import { type CliResult, denoRunCommand, outputOf, subprocessEnv } from "./helpers.ts";
 import { type LuciusWorld, REPO } from "./lucius_world.ts";
-
-const REPO_ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+import { assertEquals, assertStringIncludes } from "./assert.ts";
 
 /**
  * Finds the `aws` CLI on PATH, skipping version-manager shims (they need
@@ -82,42 +81,14 @@ export async function fireUnderFlags(
     ...options.permissions,
   });
   const base = world.env();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, `${REPO_ROOT}/agents/${options.codename}/mod.ts`],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: {
+  return await outputOf(denoRunCommand(`agents/${options.codename}/mod.ts`, {
+    flags,
+    env: subprocessEnv(world.home, {
       ...base,
       PATH: `${options.binDir}:${base.PATH}`,
-      ALFRED_HOME: world.home,
-      HOME: world.home,
-      NO_COLOR: "1",
-      TZ: "UTC",
-      DENO_DIR: denoDir(),
       ...options.env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
-
-/**
- * The event log's records, all days.
- *
- * @param world The world.
- * @returns The records, file by file.
- */
-export async function firingEvents(world: LuciusWorld): Promise<Record<string, unknown>[]> {
-  const { listDir } = await import("./helpers.ts");
-  const out: Record<string, unknown>[] = [];
-  for (const name of await listDir(world.layout.eventsDir)) {
-    const text = await Deno.readTextFile(`${world.layout.eventsDir}/${name}`);
-    out.push(...text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)));
-  }
-  return out;
+    }),
+  }));
 }
 
 /**
@@ -126,7 +97,7 @@ export async function firingEvents(world: LuciusWorld): Promise<Record<string, u
  * @param world The world.
  * @returns The lines.
  */
-export function fleetHead(world: LuciusWorld): string[] {
+function fleetHead(world: LuciusWorld): string[] {
   return [
     "version: 1",
     "timezone: UTC",
@@ -136,4 +107,40 @@ export function fleetHead(world: LuciusWorld): string[] {
     "    base: main",
     "agents:",
   ];
+}
+
+/**
+ * The world's fleet.yaml with one agent and its settings.
+ *
+ * @param world The world.
+ * @param codename The agent.
+ * @param settings Its lines under `agents.<codename>`, unindented.
+ * @returns The text.
+ */
+export function fleetYamlFor(world: LuciusWorld, codename: string, settings: string[]): string {
+  return [...fleetHead(world), `  ${codename}:`, ...settings.map((line) => `    ${line}`), ""]
+    .join("\n");
+}
+
+/**
+ * Asserts that the agent's one firing succeeded with `sentinel` in its
+ * summary and posted exactly one Slack message, signed `[<Name>]`.
+ *
+ * @param world The world.
+ * @param codename The agent.
+ * @param sentinel The sentinel its summary starts with.
+ * @returns The firing's event and the message's text and blocks, as one string.
+ */
+export async function assertOneReport(
+  world: LuciusWorld,
+  codename: string,
+  sentinel: string,
+): Promise<{ event: Record<string, unknown>; message: string }> {
+  const [event] = await world.events(codename);
+  assertEquals(event.outcome, "success");
+  assertStringIncludes(String(event.summary), sentinel);
+  assertEquals(world.slack.messages.length, 1);
+  const message = world.slack.messages[0].text + JSON.stringify(world.slack.messages[0].blocks);
+  assertStringIncludes(message, `[${codename[0].toUpperCase()}${codename.slice(1)}]`);
+  return { event, message };
 }

@@ -129,6 +129,15 @@ export async function seedDemoWorld(
   const started = new Date(now - 20 * 60_000);
   const luciusFiring = newFiringId(started);
   const at = (seconds: number) => new Date(started.getTime() + seconds * 1_000).toISOString();
+  // How Lucius's firing ended, in the event log and the activity log alike.
+  const luciusEnd = {
+    outcome: "success",
+    turns: 23,
+    cost_usd: 0.74,
+    issue: "https://github.com/acme/api/issues/212",
+    pr: "https://github.com/acme/api/pull/1212",
+    error: null,
+  } as const;
   events.push({
     version: 1,
     agent: "lucius",
@@ -138,12 +147,7 @@ export async function seedDemoWorld(
     started_at: started.toISOString(),
     ended_at: at(412),
     duration_ms: 412_000,
-    outcome: "success",
-    turns: 23,
-    cost_usd: 0.74,
-    issue: "https://github.com/acme/api/issues/212",
-    pr: "https://github.com/acme/api/pull/1212",
-    error: null,
+    ...luciusEnd,
     summary: "opened acme/api#1212: rate-limit the login endpoint",
     denials: [{ kind: "network", detail: "registry.example.org:443 (not in the allowed hosts)" }],
   });
@@ -171,12 +175,7 @@ export async function seedDemoWorld(
     ...base,
     type: "firing-ended",
     at: at(412),
-    outcome: "success",
-    turns: 23,
-    cost_usd: 0.74,
-    issue: "https://github.com/acme/api/issues/212",
-    pr: "https://github.com/acme/api/pull/1212",
-    error: null,
+    ...luciusEnd,
   });
   await using transcript = await openTranscript(layout, "lucius", {
     firingId: luciusFiring,
