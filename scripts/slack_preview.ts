@@ -6,7 +6,7 @@
  * photographed with Debian's chromium through playwright-core.
  *
  * ```sh
- * ./scripts/deno.sh run -A scripts/slack_preview.ts            # docs/images/slack-exchange.png
+ * ./scripts/deno.sh run -A scripts/slack_preview.ts            # docs/img/slack-exchange.png
  * ./scripts/deno.sh run -A scripts/slack_preview.ts --html x.html   # the HTML too
  * ```
  *
@@ -245,8 +245,8 @@ if (import.meta.main) {
   const turns = await recordExchange();
   const page = renderExchange(turns);
   if (html) await Deno.writeTextFile(html, page);
-  const out = new URL("../docs/images/slack-exchange.png", import.meta.url).pathname;
-  await Deno.mkdir(new URL("../docs/images/", import.meta.url).pathname, { recursive: true });
+  const out = new URL("../docs/img/slack-exchange.png", import.meta.url).pathname;
+  await Deno.mkdir(new URL("../docs/img/", import.meta.url).pathname, { recursive: true });
   const browser = await chromium.launch({
     executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
     args: ["--no-sandbox"],

@@ -74,6 +74,18 @@ async function openHosts(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `done()` holds, polling: Redis expires keys in real time, so a
+ * test waits for the effect instead of guessing how long a busy machine takes.
+ */
+async function eventually(done: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(50);
+  }
+}
+
 /** What the simulated fleet observed. */
 interface Tracker {
   running: Record<string, number>;
@@ -204,10 +216,13 @@ Deno.test("a block in Redis expires by itself", async () => {
   await using fleet = await openHosts(redis, ["host-a"]);
   const coordination = fleet.hosts[0].coordination;
   const now = new Date();
-  await coordination.setBlock({ reason: "short", until: new Date(now.getTime() + 300), now });
-  assert((await redis.raw("EXISTS alfred:block")).includes(":1"));
-  await sleep(450);
-  assertStringIncludes(await redis.raw("EXISTS alfred:block"), ":0");
+  await coordination.setBlock({ reason: "short", until: new Date(now.getTime() + 2_000), now });
+  const ttl = Number(/-?\d+/.exec(await redis.raw("PTTL alfred:block"))?.[0]);
+  assert(ttl > 0 && ttl <= 2_000, `the block's key expires with the block (PTTL ${ttl})`);
+  await eventually(
+    async () => (await redis.raw("EXISTS alfred:block")).includes(":0"),
+    "the block's key is gone",
+  );
 });
 
 /** A lock holder: this process, as firing `firing` of `host`. */
@@ -217,7 +232,7 @@ function holder(host: string, firing: string) {
 
 Deno.test("a host that dies holding a lock leaves it for the lock's lifetime only", async () => {
   await using redis = await startRedis();
-  await using fleet = await openHosts(redis, ["host-a", "host-b"], { lockTtlMs: 600 });
+  await using fleet = await openHosts(redis, ["host-a", "host-b"], { lockTtlMs: 3_000 });
   const [a, b] = fleet.hosts;
   const first = await a.coordination.acquireLock("lucius", holder("host-a", "f-dead"));
   assert(first.kind === "acquired");
@@ -225,7 +240,10 @@ Deno.test("a host that dies holding a lock leaves it for the lock's lifetime onl
   await a.coordination.close();
   const busy = await b.coordination.acquireLock("lucius", holder("host-b", "f-1"));
   assertEquals(busy.kind === "busy" && busy.holder?.firing_id, "f-dead");
-  await sleep(800);
+  await eventually(
+    async () => (await redis.raw("EXISTS alfred:lock:lucius")).includes(":0"),
+    "the dead host's lock expired",
+  );
   const second = await b.coordination.acquireLock("lucius", holder("host-b", "f-2"));
   assert(second.kind === "acquired", "the dead host's lock expired");
   assertEquals(
@@ -298,7 +316,8 @@ Deno.test("the GitHub backoff of a token is shared through Redis and keeps the l
 
 Deno.test("a renewed lock outlives its lifetime, and a lost lock aborts its signal", async () => {
   await using redis = await startRedis();
-  await using fleet = await openHosts(redis, ["host-a", "host-b"], { lockTtlMs: 450 });
+  // Renewed every second; a stall of the test process under 2 s cannot lose it.
+  await using fleet = await openHosts(redis, ["host-a", "host-b"], { lockTtlMs: 3_000 });
   const [a, b] = fleet.hosts;
   const attempt = await a.coordination.acquireLock("robin", {
     pid: Deno.pid,
@@ -307,7 +326,7 @@ Deno.test("a renewed lock outlives its lifetime, and a lost lock aborts its sign
     started_at: NOW.toISOString(),
   });
   assert(attempt.kind === "acquired");
-  await sleep(1_000);
+  await sleep(4_000); // longer than the lock's lifetime
   assert(!attempt.lock.signal.aborted);
   const other = await b.coordination.acquireLock("robin", {
     pid: Deno.pid,
@@ -317,9 +336,11 @@ Deno.test("a renewed lock outlives its lifetime, and a lost lock aborts its sign
   });
   assertEquals(other.kind, "busy", "renewal kept the lock past its lifetime");
   // Someone else's value replaces ours (as after an expiry and a takeover).
-  await redis.raw(`SET alfred:lock:robin "99 {}" PX 5000`);
-  await sleep(500);
-  assert(attempt.lock.signal.aborted, "the holder learns it lost the lock");
+  await redis.raw(`SET alfred:lock:robin "99 {}" PX 60000`);
+  await eventually(
+    () => Promise.resolve(attempt.lock.signal.aborted),
+    "the holder learns it lost the lock",
+  );
   assert(a.warnings.some((w) => w.includes("expired")));
   await attempt.lock.release();
   assertStringIncludes(await redis.raw("GET alfred:lock:robin"), "99 {}", "release spares it");

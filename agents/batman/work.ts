@@ -377,14 +377,7 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
     }),
   );
   if (!work.requireApproval) return await fileChildren(work, { plan: comment, base });
-  await rest.removeLabel(client, ticket.issue, LABELS.planApproved);
-  await rest.addLabels(client, ticket.issue, [LABELS.planPendingApproval]);
-  await releaseClaim(client, ticket, {
-    outcome: "success",
-    transitionTo: LABELS.largeFeature,
-    now: context.now,
-    journal: kit.journal,
-  });
+  await awaitApproval(work);
   await context.progress(plannedStep(parentRef, plan.value.children.length));
   context.stdout(`[BATMAN-PLAN-POSTED] ${parentRef}: ${plan.value.children.length} children`);
   return {
@@ -401,6 +394,22 @@ async function planParent(work: ParentWork): Promise<WorkResult> {
       links,
     },
   };
+}
+
+/**
+ * Hands the parent back to the human: pending approval again, and the claim
+ * released to `agent:large-feature`.
+ */
+async function awaitApproval(work: ParentWork): Promise<void> {
+  const { kit, ticket } = work;
+  await rest.removeLabel(kit.client, ticket.issue, LABELS.planApproved);
+  await rest.addLabels(kit.client, ticket.issue, [LABELS.planPendingApproval]);
+  await releaseClaim(kit.client, ticket, {
+    outcome: "success",
+    transitionTo: LABELS.largeFeature,
+    now: kit.context.now,
+    journal: kit.journal,
+  });
 }
 
 async function fileChildren(
@@ -425,14 +434,7 @@ async function fileChildren(
       ticket.issue,
       `Batman cannot file the children: ${problem}. Fix the plan comment, then approve again.`,
     );
-    await rest.removeLabel(client, ticket.issue, LABELS.planApproved);
-    await rest.addLabels(client, ticket.issue, [LABELS.planPendingApproval]);
-    await releaseClaim(client, ticket, {
-      outcome: "success",
-      transitionTo: LABELS.largeFeature,
-      now: context.now,
-      journal: kit.journal,
-    });
+    await awaitApproval(work);
     return {
       ...base,
       outcome: "blocked",

@@ -28,6 +28,7 @@ import { basenameOf, type Layout } from "../paths.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveToken } from "../github/client.ts";
 import {
+  checkoutOfWorktreeDir,
   ensureCheckout,
   fetchBase,
   git,
@@ -282,7 +283,7 @@ export async function removeLeftoverReadOnly(
   for (const entry of entries) {
     if (!entry.isDirectory || !entry.name.startsWith(`ro-${options.codename}-`)) continue;
     const dir = `${layout.worktreesDir}/${entry.name}`;
-    const checkout = await checkoutOf(dir);
+    const checkout = await checkoutOfWorktreeDir(dir);
     if (checkout) await closeReadOnlyCheckout({ checkout, dir }, { context: options.context });
     else await Deno.remove(dir, { recursive: true });
     removed.push(basenameOf(dir));
@@ -319,20 +320,4 @@ export async function removeLeftoverCheckouts(
     await context.log.warn(`removed the read-only checkout ${dir} left by a dead firing`);
   }
   return removed;
-}
-
-/** The checkout a worktree folder belongs to, from its `.git` file. */
-async function checkoutOf(dir: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(`${dir}/.git`);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
-      return undefined;
-    }
-    throw error;
-  }
-  const admin = /^gitdir:\s*(.+)$/m.exec(text)?.[1]?.trim();
-  const marker = "/.git/worktrees/";
-  return admin?.includes(marker) ? admin.slice(0, admin.indexOf(marker)) : undefined;
 }

@@ -557,17 +557,13 @@ export async function listAgentWorktrees(layout: Layout, codename: string): Prom
 }
 
 /**
- * Reads what a worktree folder left by a dead firing holds: its checkout
- * (from its `.git` file) and its branch.
+ * The checkout a linked worktree folder belongs to, from its `.git` file.
  *
  * @param dir The worktree folder.
- * @param options The git context.
- * @returns The worktree, or `undefined` when the folder is not a usable worktree.
+ * @returns The checkout's folder, or `undefined` when `dir` is not a linked worktree.
+ * @throws {Error} when the `.git` file cannot be read for another reason than its absence.
  */
-export async function inspectWorktreeDir(
-  dir: string,
-  options: { context: GitContext },
-): Promise<Worktree | undefined> {
+export async function checkoutOfWorktreeDir(dir: string): Promise<string | undefined> {
   let gitFile: string;
   try {
     gitFile = await Deno.readTextFile(`${dir}/.git`);
@@ -579,8 +575,23 @@ export async function inspectWorktreeDir(
   }
   const admin = /^gitdir:\s*(.+)$/m.exec(gitFile)?.[1]?.trim();
   const marker = "/.git/worktrees/";
-  if (!admin || !admin.includes(marker)) return undefined;
-  const checkout = admin.slice(0, admin.indexOf(marker));
+  return admin?.includes(marker) ? admin.slice(0, admin.indexOf(marker)) : undefined;
+}
+
+/**
+ * Reads what a worktree folder left by a dead firing holds: its checkout
+ * (from its `.git` file) and its branch.
+ *
+ * @param dir The worktree folder.
+ * @param options The git context.
+ * @returns The worktree, or `undefined` when the folder is not a usable worktree.
+ */
+export async function inspectWorktreeDir(
+  dir: string,
+  options: { context: GitContext },
+): Promise<Worktree | undefined> {
+  const checkout = await checkoutOfWorktreeDir(dir);
+  if (checkout === undefined) return undefined;
   let dirs: GitDirs;
   try {
     dirs = await gitDirsOf({ checkout, dir, branch: "", base: "" });
