@@ -3,7 +3,7 @@
  * the guard lets the firing through. Built-in agents come from
  * agents/registry.ts; any other codename is a custom agent (agents/custom/mod.ts).
  * A compiled `alfred` hands the firing to the agent's own binary instead
- * (cli/fire_route.ts, cli/fire_sibling.ts).
+ * (runner/control/fire_route.ts, cli/fire_sibling.ts).
  *
  * A firing started here is a firing by hand (unless `ALFRED_FIRED_BY` says
  * otherwise): the person sees its steps and a summary line
@@ -12,7 +12,7 @@
  * @module
  */
 import { AGENT_LOADERS } from "../agents/registry.ts";
-import { currentProcessFacts, fireRouteOf } from "./fire_route.ts";
+import { currentProcessFacts, fireRouteOf } from "../runner/control/fire_route.ts";
 import { fireWatched, type FireWatchedOptions } from "../agents/agent_main.ts";
 
 /**

@@ -2,7 +2,7 @@
  * A compiled `alfred fire <codename>` hands the firing to the agent's own
  * binary, `alfred-<codename>` in the same folder, with the same arguments and
  * environment: the firing then runs under that binary's permissions, and
- * `alfred` needs none of them (cli/fire_route.ts decides when).
+ * `alfred` needs none of them (runner/control/fire_route.ts decides when).
  *
  * @module
  */

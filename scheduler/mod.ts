@@ -12,6 +12,7 @@ export * from "./companion.ts";
 export * from "./manifest.ts";
 export * from "./runner.ts";
 export * from "./control.ts";
+export * from "./pause_hook.ts";
 export * from "./status.ts";
 export * from "./missed_runs.ts";
 export * from "./linger.ts";

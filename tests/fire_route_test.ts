@@ -1,12 +1,12 @@
 /**
- * Where `alfred fire <codename>` runs (cli/fire_route.ts), the agent
+ * Where `alfred fire <codename>` runs (runner/control/fire_route.ts), the agent
  * binaries' command line (runner/firing/fire.ts), and the hand-over to a sibling
  * binary (cli/fire_sibling.ts) with stand-in binaries under exactly the
  * `--allow-run` a compiled `alfred` has.
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { denoDir, REPO_ROOT, withHome } from "./support/helpers.ts";
-import { fireRouteOf, isCompiledBinary } from "../cli/fire_route.ts";
+import { fireRouteOf, isCompiledBinary } from "../runner/control/fire_route.ts";
 import { parseFireArgs } from "../agents/agent_main.ts";
 
 Deno.test("a compiled alfred hands the firing to the agent's binary next to it; deno run stays in process", () => {

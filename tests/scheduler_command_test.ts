@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import type { CommandContext } from "../cli/commands/context.ts";
-import {
-  createSchedulerCommand,
-  type SchedulerCommandDeps,
-  schedulerPauseHook,
-} from "../cli/commands/scheduler.ts";
+import { createSchedulerCommand, type SchedulerCommandDeps } from "../cli/commands/scheduler.ts";
+import { applySchedulerPause } from "../scheduler/pause_hook.ts";
 import { UsageError } from "../runner/errors.ts";
 import { layoutOf } from "../runner/paths.ts";
 import type { RunResult, SchedulerRunner } from "../scheduler/runner.ts";
@@ -185,15 +182,15 @@ Deno.test("the pause hook stops timers, and resume leaves agents that are still 
     await createSchedulerCommand(deps)(["install"], context);
     calls.length = 0;
     const world = { ...context, deps };
-    assert.deepEqual(await schedulerPauseHook("pause", { all: true, agents: [] }, world), []);
-    assert.deepEqual(await schedulerPauseHook("resume", { all: true, agents: [] }, world), []);
+    assert.deepEqual(await applySchedulerPause("pause", { all: true, agents: [] }, world), []);
+    assert.deepEqual(await applySchedulerPause("resume", { all: true, agents: [] }, world), []);
     assert.deepEqual(calls, [
       "systemctl --user disable --now alfred-lucius.timer",
       "systemctl --user disable --now alfred-drake.timer",
       "systemctl --user enable --now alfred-lucius.timer",
     ]);
     const failing = recorder(() => ({ code: 1, stdout: "", stderr: "bus down" }));
-    const warnings = await schedulerPauseHook("pause", { all: false, agents: ["lucius"] }, {
+    const warnings = await applySchedulerPause("pause", { all: false, agents: ["lucius"] }, {
       ...context,
       deps: { ...deps, runner: failing.runner },
     });

@@ -3,22 +3,19 @@
  * systemd --user timers (Linux) or launchd agents (macOS), and the companion
  * services the operator opts into (`--slack`, `--serve`) into user services; takes them
  * out, and shows what the scheduler says. Also the bridge `alfred pause` / `resume` use
- * to stop and start timers ({@linkcode schedulerPauseHook}).
+ * to stop and start timers (scheduler/pause_hook.ts).
  *
  * @module
  */
 import type { Command, CommandContext } from "./context.ts";
 import { parseCommandArgs } from "./args.ts";
 import { UsageError } from "../../runner/errors.ts";
-import { dirnameOf, type EnvReader } from "../../runner/paths.ts";
+import { dirnameOf } from "../../runner/paths.ts";
 import { loadFleetConfig } from "../../runner/config/config.ts";
-import { pauseOf, readPauseState } from "../../runner/firing/pause.ts";
 import type { CompanionRestart, CompanionService } from "../../scheduler/companion.ts";
 import {
   installScheduler,
-  pauseAtScheduler,
   platformOf,
-  resumeAtScheduler,
   type SchedulerAgent,
   type SchedulerReport,
   type SchedulerTarget,
@@ -27,7 +24,11 @@ import {
 import { launchdLabel } from "../../scheduler/launchd.ts";
 import { Platform, readManifest } from "../../scheduler/manifest.ts";
 import { findMissedRuns } from "../../scheduler/missed_runs.ts";
-import { processRunner, type SchedulerRunner } from "../../scheduler/runner.ts";
+import {
+  pausedFromState,
+  type SchedulerHostDeps,
+  schedulerTargetOf,
+} from "../../scheduler/pause_hook.ts";
 import { intervalSecondsOf, parseSchedule } from "../../scheduler/schedule.ts";
 import { companionStatus, describeCompanion, schedulerStatus } from "../../scheduler/status.ts";
 
@@ -106,21 +107,13 @@ export interface SchedulerAgentInput {
 }
 
 /** What the command needs from the rest of Alfred; tests replace each part. */
-export interface SchedulerCommandDeps {
+export interface SchedulerCommandDeps extends SchedulerHostDeps {
   /** The enabled agents. Defaults to reading `fleet.yaml`. */
   loadAgents?: (context: CommandContext) => Promise<SchedulerAgentInput[]>;
-  /** Codenames currently paused. Defaults to reading the pause state. */
-  pausedAgents?: (context: CommandContext, codenames: string[]) => Promise<string[]>;
   /** Last firing per agent (from the event log); defaults to what the scheduler knows. */
   lastFirings?: (context: CommandContext) => Promise<Map<string, Date>>;
-  /** Runs systemctl/launchctl. Defaults to runner/process.ts. */
-  runner?: SchedulerRunner;
   /** `Deno.execPath()`; its folder holds the agent binaries. */
   execPath?: string;
-  /** `Deno.build.os`. */
-  os?: string;
-  /** `Deno.uid()`. */
-  uid?: number;
 }
 
 /**
@@ -155,7 +148,7 @@ export function createSchedulerCommand(deps: SchedulerCommandDeps = {}): Command
       );
     }
     const platform = parsePlatform(values.platform, deps.os);
-    const target = targetOf(context, {
+    const target = schedulerTargetOf(context, {
       platform,
       deps,
       labelPrefix: values["label-prefix"],
@@ -212,44 +205,6 @@ export function createSchedulerCommand(deps: SchedulerCommandDeps = {}): Command
 
 /** The `scheduler` command with production dependencies. */
 export const schedulerCommand: Command = createSchedulerCommand();
-
-/**
- * The bridge from `alfred pause` / `resume` to the installed scheduler: stops
- * or starts the timers of the named agents (or all). A resumed agent that is
- * still paused by another entry (e.g. the fleet-wide pause) stays stopped.
- * Never throws for scheduler failures: they come back as warnings.
- *
- * @param action `pause` or `resume`.
- * @param target `all`, or the codenames.
- * @param context The command's world; `deps` replaces the runner and host facts in tests.
- * @returns Warnings for the operator.
- */
-export async function schedulerPauseHook(
-  action: "pause" | "resume",
-  target: { all: boolean; agents: string[] },
-  context: CommandContext & { deps?: SchedulerCommandDeps },
-): Promise<string[]> {
-  const deps = context.deps ?? {};
-  let schedulerTarget: SchedulerTarget;
-  try {
-    schedulerTarget = targetOf(context, { platform: platformOf(deps.os ?? Deno.build.os), deps });
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    return [`the scheduler was not touched: ${error.message}`];
-  }
-  if (action === "pause") {
-    const result = await pauseAtScheduler(target.all ? "all" : target.agents, schedulerTarget);
-    return result.warnings;
-  }
-  const manifest = await readManifest(context.layout, { warn: context.stderr });
-  const candidates = target.all ? (manifest?.agents ?? []).map((a) => a.codename) : target.agents;
-  const stillPaused = new Set(await (deps.pausedAgents ?? pausedFromState)(context, candidates));
-  const result = await resumeAtScheduler(
-    candidates.filter((name) => !stillPaused.has(name)),
-    schedulerTarget,
-  );
-  return result.warnings;
-}
 
 async function printStatus(
   agents: SchedulerAgent[],
@@ -320,29 +275,6 @@ async function printStatus(
     for (const warning of companions.warnings) context.stderr(`warning: ${warning}`);
   }
   return 0;
-}
-
-function targetOf(
-  context: CommandContext,
-  options: { platform: Platform; deps: SchedulerCommandDeps; labelPrefix?: string },
-): SchedulerTarget {
-  const { deps } = options;
-  const uid = deps.uid ?? (options.platform === "launchd" ? Deno.uid() ?? undefined : undefined);
-  return {
-    platform: options.platform,
-    layout: context.layout,
-    env: context.env,
-    runner: deps.runner ?? processRunner(context.env),
-    uid,
-    labelPrefix: options.labelPrefix,
-    environment: pathOf(context.env),
-    now: context.now,
-  };
-}
-
-function pathOf(env: EnvReader): Record<string, string> {
-  const path = env("PATH");
-  return path ? { PATH: path } : {};
 }
 
 function parsePlatform(text: string | undefined, os: string | undefined): Platform {
@@ -446,10 +378,4 @@ async function agentsFromFleet(context: CommandContext): Promise<SchedulerAgentI
       schedule: agent.schedule,
       timeoutSeconds: agent.timeoutMinutes * 60,
     }));
-}
-
-async function pausedFromState(context: CommandContext, codenames: string[]): Promise<string[]> {
-  const now = context.now();
-  const state = await readPauseState(context.layout, { now, warn: context.stderr });
-  return codenames.filter((codename) => pauseOf(state, codename, now) !== undefined);
 }

@@ -387,7 +387,7 @@ export function declarationsOf(options: PermissionOptions = {}): BinaryDeclarati
  *
  * `alfred` holds what its own commands need (scheduler, `doctor`'s sandbox
  * check, `labels`, `memory`, `report`) and may start each `alfred-<codename>`
- * binary, which a compiled `alfred fire <codename>` runs (cli/fire_route.ts),
+ * binary, which a compiled `alfred fire <codename>` runs (runner/control/fire_route.ts),
  * and `alfred-serve` and `alfred-slack`, which a compiled `alfred serve` and
  * `alfred slack` run: not the union of every agent. `alfred-serve` holds what
  * the dashboard needs; `alfred-slack` holds Slack's Web API and Socket Mode

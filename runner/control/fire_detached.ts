@@ -16,7 +16,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { newFiringId } from "../firing/events.ts";
-import { currentProcessFacts, fireRouteOf, type ProcessFacts } from "../../cli/fire_route.ts";
+import { currentProcessFacts, fireRouteOf, type ProcessFacts } from "./fire_route.ts";
 import { UsageError } from "../errors.ts";
 import { agentLogDir, type EnvReader } from "../paths.ts";
 import { ProcessSpawnError } from "../process.ts";
@@ -53,7 +53,7 @@ export const DENO_RUN_FLAGS: readonly string[] = [
 /**
  * The command that fires `codename` by itself (pure). A compiled binary
  * (`alfred`, `alfred-serve`, …) runs the agent's own binary next to it, with
- * the permissions baked into that binary (cli/fire_route.ts decides);
+ * the permissions baked into that binary (runner/control/fire_route.ts decides);
  * under `deno run` it is `deno run … cli/mod.ts fire <codename>`.
  *
  * @param codename The agent.

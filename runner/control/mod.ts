@@ -38,3 +38,10 @@ export {
   fireDetached,
   type Runtime,
 } from "./fire_detached.ts";
+export {
+  currentProcessFacts,
+  type FireRoute,
+  fireRouteOf,
+  isCompiledBinary,
+  type ProcessFacts,
+} from "./fire_route.ts";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { embeddedBuildInfo } from "../runner/config/build_info.ts";
+import { embeddedBuildInfo } from "../config/build_info.ts";
 
 /** How this process was started, as far as the decision needs. */
 export interface ProcessFacts {
