@@ -47,6 +47,8 @@ export class AlfredError extends Error {
   readonly exitCode: ExitCode;
 
   /**
+   * Creates a {@linkcode AlfredError}.
+   *
    * @param message What went wrong, naming the file, field or command.
    * @param options The hint, exit code and cause.
    */
@@ -61,6 +63,8 @@ export class AlfredError extends Error {
 /** `fleet.yaml` or an environment setting is invalid. */
 export class ConfigError extends AlfredError {
   /**
+   * Creates a {@linkcode ConfigError}.
+   *
    * @param message The file, line, column and field with what was expected.
    * @param options The hint and cause.
    */
@@ -73,6 +77,8 @@ export class ConfigError extends AlfredError {
 /** The command line was wrong. */
 export class UsageError extends AlfredError {
   /**
+   * Creates a {@linkcode UsageError}.
+   *
    * @param message What was wrong with the arguments.
    * @param options The hint and cause.
    */
@@ -94,6 +100,8 @@ export class StateCorruptError extends AlfredError {
   readonly quarantinedTo: string | undefined;
 
   /**
+   * Creates a {@linkcode StateCorruptError}.
+   *
    * @param file The state file that was corrupt.
    * @param options Where it was moved, why it failed, and the hint.
    */
@@ -119,6 +127,8 @@ export class GitHubApiError extends AlfredError {
   readonly status: number;
 
   /**
+   * Creates a {@linkcode GitHubApiError}.
+   *
    * @param message The request and what went wrong.
    * @param options The HTTP status, hint and cause.
    */
@@ -153,6 +163,8 @@ export class GitHubBackoffError extends GitHubApiError {
   readonly reason: string;
 
   /**
+   * Creates a {@linkcode GitHubBackoffError}.
+   *
    * @param message What was refused and for how long.
    * @param options The end of the wait, the limit and what met it, the HTTP
    *   status (0 when the request was never sent because a backoff was already

@@ -90,6 +90,8 @@ export class ProgramNotFoundError extends AlfredError {
   readonly program: string;
 
   /**
+   * Creates a {@linkcode ProgramNotFoundError}.
+   *
    * @param program The command that could not be started.
    * @param options The `PATH` searched and the cause.
    */
@@ -107,6 +109,8 @@ export class ProgramNotFoundError extends AlfredError {
 /** A program exists but could not be started (permissions, bad working directory). */
 export class ProcessSpawnError extends AlfredError {
   /**
+   * Creates a {@linkcode ProcessSpawnError}.
+   *
    * @param program The command that could not be started.
    * @param options Why, and the cause.
    */

@@ -76,6 +76,8 @@ export class SchedulerCommandError extends AlfredError {
   readonly stderr: string;
 
   /**
+   * Creates a {@linkcode SchedulerCommandError}.
+   *
    * @param command The command line, program first.
    * @param result How it ended.
    * @param options The hint.

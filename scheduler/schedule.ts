@@ -28,6 +28,8 @@ import { ConfigError } from "../runner/errors.ts";
 /** A schedule string that does not follow the grammar; the message quotes it. */
 export class ScheduleError extends ConfigError {
   /**
+   * Creates a {@linkcode ScheduleError}.
+   *
    * @param message What was wrong, quoting the schedule.
    * @param options The hint.
    */

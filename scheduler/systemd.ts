@@ -30,6 +30,8 @@ import { type Schedule, systemdTriggerOf } from "./schedule.ts";
 /** A value that cannot be written into a unit file. */
 export class UnitValueError extends ConfigError {
   /**
+   * Creates a {@linkcode UnitValueError}.
+   *
    * @param message Which setting, which value, and why.
    */
   constructor(message: string) {

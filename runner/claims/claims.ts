@@ -408,6 +408,8 @@ export type ClaimResult =
 /** A claim could not complete; it was undone or will be repaired by the sweep. */
 export class ClaimError extends AlfredError {
   /**
+   * Creates a {@linkcode ClaimError}.
+   *
    * @param message What failed.
    * @param options The cause.
    */

@@ -276,6 +276,8 @@ const FIELD_ORDER: Record<Marker["kind"], readonly string[]> = {
 /** A marker could not be written because a field is invalid (a bug in the caller). */
 export class MarkerError extends AlfredError {
   /**
+   * Creates a {@linkcode MarkerError}.
+   *
    * @param message Which field was wrong and why.
    */
   constructor(message: string) {

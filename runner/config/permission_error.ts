@@ -24,6 +24,8 @@ export class PermissionDeniedError extends AlfredError {
   readonly binary: string;
 
   /**
+   * Creates a {@linkcode PermissionDeniedError}.
+   *
    * @param binary The binary.
    * @param options The permission, target, hint and cause.
    */

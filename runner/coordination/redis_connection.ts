@@ -179,6 +179,8 @@ export function describeRedisUrl(url: string): string {
 /** Redis could not be reached or did not answer. */
 export class RedisUnavailableError extends AlfredError {
   /**
+   * Creates a {@linkcode RedisUnavailableError}.
+   *
    * @param what What could not be done, e.g. `read the shared spend ledger`.
    * @param options The URL (credentials are removed), the hint and the cause.
    */
@@ -203,6 +205,8 @@ export class RedisUnavailableError extends AlfredError {
  */
 export class RedisAccessError extends RedisUnavailableError {
   /**
+   * Creates a {@linkcode RedisAccessError}.
+   *
    * @param what What could not be done.
    * @param options The URL (credentials are removed) and the cause.
    */

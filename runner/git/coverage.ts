@@ -33,6 +33,8 @@ export type FileCoverage = z.infer<typeof FileCoverage>;
 /** A coverage report could not be read. */
 export class CoverageReportError extends AlfredError {
   /**
+   * Creates a {@linkcode CoverageReportError}.
+   *
    * @param message What is wrong, with the file and line.
    * @param options The cause, if any.
    */

@@ -66,6 +66,8 @@ export class GitError extends AlfredError {
   readonly code: number | null;
 
   /**
+   * Creates a {@linkcode GitError}.
+   *
    * @param message The command and its error output.
    * @param options The exit code and a hint.
    */

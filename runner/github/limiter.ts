@@ -78,7 +78,11 @@ export class Limiter {
   #running = 0;
   #nextStart = 0;
 
-  /** @param options `maxConcurrent`, `minTime` and the clock. */
+  /**
+   * Creates a {@linkcode Limiter}.
+   *
+   * @param options `maxConcurrent`, `minTime` and the clock.
+   */
   constructor(options: LimiterOptions = {}) {
     this.#maxConcurrent = options.maxConcurrent;
     this.#minTime = options.minTime ?? 0;
@@ -193,7 +197,11 @@ export class LimiterGroup {
   readonly #options: LimiterOptions;
   readonly #limiters = new Map<string, Limiter>();
 
-  /** @param options The limits every limiter of the group gets. */
+  /**
+   * Creates a {@linkcode LimiterGroup}.
+   *
+   * @param options The limits every limiter of the group gets.
+   */
   constructor(options: LimiterOptions = {}) {
     this.#options = options;
   }

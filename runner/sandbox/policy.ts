@@ -63,6 +63,8 @@ export const CREDENTIAL_PATHS: readonly DeniedPath[] = [
 /** A folder's `.git` is neither a git folder nor a worktree pointer. */
 export class NotAWorktreeError extends Error {
   /**
+   * Creates a {@linkcode NotAWorktreeError}.
+   *
    * @param message What was found.
    */
   constructor(message: string) {

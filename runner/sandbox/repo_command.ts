@@ -38,6 +38,8 @@ import type { AllowRule } from "./proxy.ts";
 /** A repository command could not start outside the sandbox (`sandbox: off` in a compiled binary). */
 export class UnconfinedCommandError extends AlfredError {
   /**
+   * Creates a {@linkcode UnconfinedCommandError}.
+   *
    * @param program The command's program.
    * @param options The agent and the cause.
    */

@@ -61,6 +61,8 @@ export const INSIDE_PROXY_PORT = 3128;
 /** `sandbox: required` and no working sandbox on this machine. */
 export class SandboxUnavailableError extends AlfredError {
   /**
+   * Creates a {@linkcode SandboxUnavailableError}.
+   *
    * @param detail Why the sandbox does not work here.
    * @param options The agent and the cause.
    */
