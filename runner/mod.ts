@@ -14,7 +14,7 @@
  * - `reviews/`, `issues/`: what the reviewing, filing and triaging agents decide;
  * - `report/`: the reliability report and the fleet summary;
  * - `control/`: the operator's actions shared by the CLI, dashboard and Slack;
- * - `work/`: the kit an agent's work function is written with.
+ * - `kit/`: the kit an agent's work function is written with.
  *
  * Directly here: errors, paths (the home layout), process, redact, state.
  * This file only re-exports; see docs/ARCHITECTURE.md for the module map.
@@ -40,7 +40,7 @@ export * from "./memory/mod.ts";
 export * from "./report/mod.ts";
 export * from "./reviews/mod.ts";
 export * from "./sandbox/mod.ts";
-export * from "./work/mod.ts";
+export * from "./kit/mod.ts";
 // Names two folders both export; the root keeps the one it always gave.
 export { isAllowed } from "./engines/env.ts";
 export type { DescribeOptions } from "./config/permission_error.ts";

@@ -40,7 +40,7 @@
  */
 import { z } from "zod";
 import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
-import type { AgentKit, AgentWorkOptions } from "../../runner/work/kit.ts";
+import type { AgentKit, AgentWorkOptions } from "../../runner/kit/agent_kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { CoverageCandidate } from "../../runner/git/coverage.ts";
 import type { EngineOutcome } from "../../runner/engines/result.ts";
@@ -53,10 +53,10 @@ import {
   runAgentEngine,
   timed,
   withAgentKit,
-} from "../../runner/work/kit.ts";
+} from "../../runner/kit/agent_kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
 import { guardDisk } from "../../runner/git/disk_guardian.ts";
-import { activeRepos } from "../../runner/work/repos.ts";
+import { activeRepos } from "../../runner/kit/repos.ts";
 import { readState, writeState } from "../../runner/state.ts";
 import { StateCorruptError } from "../../runner/errors.ts";
 import { createPull, findOpenPulls } from "../../runner/github/pulls.ts";
@@ -69,8 +69,8 @@ import { createRedactor, secretValuesOf } from "../../runner/redact.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as coverage from "../../runner/git/coverage.ts";
 import * as delivery from "../../runner/git/delivery.ts";
-import { commitAndPush } from "../../runner/work/commit_and_push.ts";
-import { promptOpening } from "../../runner/work/prompt_opening.ts";
+import { commitAndPush } from "../../runner/kit/commit_and_push.ts";
+import { promptOpening } from "../../runner/kit/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };
 

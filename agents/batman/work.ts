@@ -26,7 +26,7 @@
  * @module
  */
 import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
-import type { AgentKit } from "../../runner/work/kit.ts";
+import type { AgentKit } from "../../runner/kit/agent_kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { ClaimTicket } from "../../runner/claims/claims.ts";
 import type { Comment, Issue, IssueRef } from "../../runner/github/rest.ts";
@@ -39,9 +39,9 @@ import {
   runReadOnlyEngine,
   timed,
   withAgentKit,
-} from "../../runner/work/kit.ts";
+} from "../../runner/kit/agent_kit.ts";
 import { sweepIfDue } from "../../runner/claims/sweep.ts";
-import { activeRepos } from "../../runner/work/repos.ts";
+import { activeRepos } from "../../runner/kit/repos.ts";
 import { claimIssue, pickIssue, releaseClaim } from "../../runner/claims/claims.ts";
 import { LABELS } from "../../runner/claims/labels.ts";
 import { BatmanPlan, childrenComment, parentState, planComment, unknownRepos } from "./plan.ts";

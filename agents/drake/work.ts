@@ -22,7 +22,7 @@
  */
 import { z } from "zod";
 import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
-import type { AgentKit } from "../../runner/work/kit.ts";
+import type { AgentKit } from "../../runner/kit/agent_kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { EngineRun } from "../../runner/engines/run.ts";
 import { DEFAULT_PROMPT } from "./prompt.ts";
@@ -32,11 +32,11 @@ import {
   runReadOnlyEngine,
   timed,
   withAgentKit,
-} from "../../runner/work/kit.ts";
+} from "../../runner/kit/agent_kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
 import { readState, writeState } from "../../runner/state.ts";
 import { StateCorruptError } from "../../runner/errors.ts";
-import { activeRepos } from "../../runner/work/repos.ts";
+import { activeRepos } from "../../runner/kit/repos.ts";
 import {
   fetchClaimSnapshot,
   listOpenIssues,

@@ -29,7 +29,7 @@ import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
 import type { SmokeSettings } from "../../runner/config/config.ts";
 import type { Notice } from "../../runner/firing/notify.ts";
 import { smokeTestedStep } from "../../runner/firing/steps.ts";
-import { type AgentWorkOptions, workOptionsOf } from "../../runner/work/options.ts";
+import { type AgentWorkOptions, workOptionsOf } from "../../runner/kit/options.ts";
 import {
   firstRepoOf,
   readerGitContext,

@@ -51,7 +51,7 @@ import {
   EDITING_TOOLS,
   runAgentEngine,
   withAgentKit,
-} from "../../runner/work/kit.ts";
+} from "../../runner/kit/agent_kit.ts";
 import { LABELS } from "../../runner/claims/labels.ts";
 import { clearDiskWarning, guardDisk, shouldWarnDisk } from "../../runner/git/disk_guardian.ts";
 import { readPauseState } from "../../runner/firing/pause.ts";
@@ -74,11 +74,11 @@ import {
 import { findOpenPulls } from "../../runner/github/pulls.ts";
 import { removeWorktree } from "../../runner/git/worktree.ts";
 import { firingOutcomeOf } from "../../runner/engines/result.ts";
-import * as kit from "../../runner/work/kit.ts";
+import * as kit from "../../runner/kit/agent_kit.ts";
 import * as sweep from "../../runner/claims/sweep.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as delivery from "../../runner/git/delivery.ts";
-import { commitAndPush } from "../../runner/work/commit_and_push.ts";
+import { commitAndPush } from "../../runner/kit/commit_and_push.ts";
 import * as prompt from "../../runner/engines/prompt.ts";
 
 /** The codename. */

@@ -38,7 +38,7 @@
 import { z } from "zod";
 import type { TrustedAuthors } from "../../runner/claims/trust.ts";
 import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
-import type { AgentKit, AgentWorkOptions } from "../../runner/work/kit.ts";
+import type { AgentKit, AgentWorkOptions } from "../../runner/kit/agent_kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { PullRequest } from "../../runner/github/pulls.ts";
 import type { EngineOutcome } from "../../runner/engines/result.ts";
@@ -52,9 +52,9 @@ import {
   runAgentEngine,
   timed,
   withAgentKit,
-} from "../../runner/work/kit.ts";
+} from "../../runner/kit/agent_kit.ts";
 import { agentStateDir } from "../../runner/paths.ts";
-import { activeRepos } from "../../runner/work/repos.ts";
+import { activeRepos } from "../../runner/kit/repos.ts";
 import { readState, writeState } from "../../runner/state.ts";
 import { StateCorruptError } from "../../runner/errors.ts";
 import {
@@ -72,8 +72,8 @@ import { git } from "../../runner/git/worktree.ts";
 import { type AuthoredText, formatMarker, parseMarkers } from "../../runner/claims/markers.ts";
 import * as wt from "../../runner/git/worktree.ts";
 import * as delivery from "../../runner/git/delivery.ts";
-import { commitAndPush } from "../../runner/work/commit_and_push.ts";
-import { promptOpening } from "../../runner/work/prompt_opening.ts";
+import { commitAndPush } from "../../runner/kit/commit_and_push.ts";
+import { promptOpening } from "../../runner/kit/prompt_opening.ts";
 
 export { DEFAULT_PROMPT };
 

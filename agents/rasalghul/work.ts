@@ -21,7 +21,7 @@
  * @module
  */
 import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
-import type { AgentKit } from "../../runner/work/kit.ts";
+import type { AgentKit } from "../../runner/kit/agent_kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { PullRequest } from "../../runner/github/pulls.ts";
 import type { Repo } from "../../runner/github/rest.ts";
@@ -31,8 +31,8 @@ import {
   runReadOnlyEngine,
   timed,
   withAgentKit,
-} from "../../runner/work/kit.ts";
-import { activeRepos } from "../../runner/work/repos.ts";
+} from "../../runner/kit/agent_kit.ts";
+import { activeRepos } from "../../runner/kit/repos.ts";
 import { agentStateDir } from "../../runner/paths.ts";
 import { readState, writeState } from "../../runner/state.ts";
 import { StateCorruptError } from "../../runner/errors.ts";

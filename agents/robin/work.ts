@@ -17,7 +17,7 @@
  * @module
  */
 import type { FiringContext, WorkResult } from "../../runner/firing/agent.ts";
-import type { AgentKit } from "../../runner/work/kit.ts";
+import type { AgentKit } from "../../runner/kit/agent_kit.ts";
 import type { RepoConfig } from "../../runner/config/config.ts";
 import type { Issue, Repo } from "../../runner/github/rest.ts";
 import type { IssueText } from "../../runner/engines/prompt.ts";
@@ -28,8 +28,8 @@ import {
   runReadOnlyEngine,
   timed,
   withAgentKit,
-} from "../../runner/work/kit.ts";
-import { activeRepos } from "../../runner/work/repos.ts";
+} from "../../runner/kit/agent_kit.ts";
+import { activeRepos } from "../../runner/kit/repos.ts";
 import {
   addLabels,
   createComment,

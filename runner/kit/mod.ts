@@ -9,7 +9,7 @@
  * @module
  */
 export * from "./commit_and_push.ts";
-export * from "./kit.ts";
+export * from "./agent_kit.ts";
 export * from "./options.ts";
 export * from "./prompt_opening.ts";
 export * from "./repos.ts";

@@ -8,7 +8,7 @@
  */
 import type { Worktree } from "../git/worktree.ts";
 import { commitLeftovers, ensureTrailers, pushWork } from "../git/delivery.ts";
-import { type AgentKit, timed } from "./kit.ts";
+import { type AgentKit, timed } from "./agent_kit.ts";
 
 /** Options of {@linkcode commitAndPush}. */
 export interface CommitAndPushOptions {
