@@ -28,12 +28,12 @@ import { basenameOf, type Layout } from "../paths.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveToken } from "../github/client.ts";
 import {
+  agentGitContext,
   checkoutOfWorktreeDir,
   ensureCheckout,
   fetchBase,
   git,
   type GitContext,
-  identityOf,
   inspectWorktreeDir,
   listAgentWorktrees,
   removeWorktree,
@@ -92,11 +92,6 @@ export function firstRepoOf(context: FiringContext): RepoConfig | undefined {
  * @returns The git context.
  */
 export async function readerGitContext(context: FiringContext): Promise<GitContext> {
-  const baseEnv: Record<string, string> = {};
-  for (const name of ["PATH", "HOME"]) {
-    const value = context.env(name);
-    if (value !== undefined) baseEnv[name] = value;
-  }
   let token: string | undefined;
   try {
     token = await resolveToken(context.env);
@@ -104,7 +99,7 @@ export async function readerGitContext(context: FiringContext): Promise<GitConte
     if (!(error instanceof ConfigError)) throw error;
     await context.log.info(`no GitHub token (${error.message}); git runs without one`);
   }
-  return { baseEnv, identity: identityOf(context.codename), ...(token ? { token } : {}) };
+  return agentGitContext(context.env, { codename: context.codename, token });
 }
 
 /**

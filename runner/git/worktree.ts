@@ -34,7 +34,7 @@ import {
   parseGitConfigList,
   repositoryConfigOverrides,
 } from "./isolation.ts";
-import type { Layout } from "../paths.ts";
+import type { EnvReader, Layout } from "../paths.ts";
 import { basenameOf, pathExists } from "../paths.ts";
 import { type CaptureResult, runCapture } from "../process.ts";
 import { NotAWorktreeError, readGitWorktreeParts } from "../sandbox/policy.ts";
@@ -57,6 +57,30 @@ export function identityOf(codename: string): GitIdentity {
   return {
     name: `${codename.charAt(0).toUpperCase()}${codename.slice(1)} (Alfred)`,
     email: `${codename}@alfred.invalid`,
+  };
+}
+
+/**
+ * How git runs for an agent: only `PATH` and `HOME` of the environment, the
+ * agent's identity, and the GitHub token when there is one (pure).
+ *
+ * @param env Reads `PATH` and `HOME`.
+ * @param options The agent and the token.
+ * @returns The git context.
+ */
+export function agentGitContext(
+  env: EnvReader,
+  options: { codename: string; token?: string },
+): GitContext {
+  const baseEnv: Record<string, string> = {};
+  for (const name of ["PATH", "HOME"]) {
+    const value = env(name);
+    if (value !== undefined) baseEnv[name] = value;
+  }
+  return {
+    baseEnv,
+    identity: identityOf(options.codename),
+    ...(options.token ? { token: options.token } : {}),
   };
 }
 

@@ -27,8 +27,8 @@ import type { TransitionJournal } from "../claims/transitions.ts";
 import { completePendingTransitions, fileJournal } from "../claims/journal.ts";
 import type { EnvReader } from "../paths.ts";
 import {
+  agentGitContext,
   type GitContext,
-  identityOf,
   inspectWorktreeDir,
   listAgentWorktrees,
   removeWorktree,
@@ -125,11 +125,6 @@ export async function openAgentKit(
     ...(tuning.retryUnitMs !== undefined ? { retryUnitMs: tuning.retryUnitMs } : {}),
     ...(tuning.timeoutMs !== undefined ? { timeoutMs: tuning.timeoutMs } : {}),
   });
-  const baseEnv: Record<string, string> = {};
-  for (const name of ["PATH", "HOME"]) {
-    const value = context.env(name);
-    if (value !== undefined) baseEnv[name] = value;
-  }
   const trust = trustSource(() =>
     resolveTrustedAuthors(client, {
       token,
@@ -152,7 +147,7 @@ export async function openAgentKit(
     client,
     trust,
     journal: fileJournal(context.layout, owner),
-    git: { baseEnv, identity: identityOf(options.codename), token },
+    git: agentGitContext(context.env, { codename: options.codename, token }),
     phases: {},
     clock: options.clock ?? (() => performance.now()),
   };
