@@ -27,7 +27,7 @@
  */
 import { AlfredError, ConfigError, UsageError } from "../runner/errors.ts";
 import { agentLogDir, type EnvReader, type Layout } from "../runner/paths.ts";
-import { writeFileAtomic } from "../runner/state.ts";
+import { readTextIfExists, writeFileAtomic } from "../runner/state.ts";
 import { checkCompanion, type CompanionService } from "./companion.ts";
 import {
   launchAgentOf,
@@ -690,15 +690,6 @@ async function checkSecretsFile(file: string, report: SchedulerReport): Promise<
       `secrets file ${file} has mode ${(info.mode & 0o777).toString(8)}; it must be 600`,
       { hint: `Run \`chmod 600 '${file}'\`, then install again.` },
     );
-  }
-}
-
-async function readTextIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
   }
 }
 

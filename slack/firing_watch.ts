@@ -16,7 +16,7 @@ import { z } from "zod";
 import { readActivity } from "../runner/firing/activity.ts";
 import { readLockHolder, withFileLock } from "../runner/firing/lock.ts";
 import { type Layout, lockFile } from "../runner/paths.ts";
-import { readStateOr, writeState } from "../runner/state.ts";
+import { readStateOr, readTextIfExists, writeState } from "../runner/state.ts";
 import type { FiringEnd } from "./blocks.ts";
 
 /** How often the activity log is read for a watched firing's end. */
@@ -127,7 +127,7 @@ export async function awaitFiringEnd(
       // The end line may have landed between the two reads.
       const late = await endedEvent(watch, options);
       if (late) return { kind: "ended", event: late };
-      const output = await readOutput(watch.output_file);
+      const output = await readTextIfExists(watch.output_file) ?? "";
       const sentinel = /^\[AGENT-[A-Z-]+\].*$/m.exec(output)?.[0];
       if (sentinel) return { kind: "stopped", sentinel };
       const tail = output.trim().split("\n").slice(-8).join("\n");
@@ -160,15 +160,6 @@ async function lockReleased(
   const holder = await readLockHolder(lockFile(options.layout, watch.codename));
   if (holder?.firing_id === watch.firing_id) return false;
   return options.now().getTime() - Date.parse(watch.started_at) > START_GRACE_MS;
-}
-
-async function readOutput(file: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "";
-    throw error;
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

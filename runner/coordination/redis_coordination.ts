@@ -40,6 +40,7 @@ import { BlockFile, DEFAULT_BLOCK_HOURS, newBlock, type SetBlockOptions } from "
 import { BackoffEntry, CORRUPT_BACKOFF_S } from "../github/backoff.ts";
 import { acquireAgentLock, type LockRecord } from "../firing/lock.ts";
 import { agentStateDir, dirnameOf, type Layout, lockFile } from "../paths.ts";
+import { readTextIfExists } from "../state.ts";
 import { NOTHING_PAUSED, PauseEntry, type PauseFile } from "../firing/pause.ts";
 import type { FiringTally, Ledger } from "../firing/spend.ts";
 import { Ledger as LedgerSchema } from "../firing/spend.ts";
@@ -677,13 +678,8 @@ async function appendJournal(file: string, entry: SpendEntry): Promise<void> {
 }
 
 async function readJournal(file: string, warn: (message: string) => void): Promise<JournalEntry[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return [];
   const entries: JournalEntry[] = [];
   let bad = 0;
   for (const line of text.split("\n")) {
